@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { decodeJsonBody } from '../src/ingest/body.js';
+import { parseDescribeOutput } from '../src/ingest/describe.js';
+import { replay } from '../src/replay.js';
+
+const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>]
+
+Reads a file holding anything POST /aws/events accepts (an EventBridge event, a CloudTrail record
+or log file, gzip too, lookup-events output, an SNS message, or an array of these) and prints one
+JSON object per network change, offline. --context takes the state just before the change in the
+AWS CLI's describe output shape: {"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}.`;
+
+/** Files as large as a day of CloudTrail logs are fine offline; the HTTP limit does not apply here. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch (error) {
+    throw new Error(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return await decodeJsonBody(raw, undefined, MAX_FILE_BYTES);
+  } catch (error) {
+    throw new Error(`${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: { context: { type: 'string' }; help: { type: 'boolean' } };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { context: { type: 'string' }, help: { type: 'boolean' } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [file, ...rest] = parsed.positionals;
+  if (file === undefined || rest.length > 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const context =
+      parsed.values.context === undefined
+        ? null
+        : parseDescribeOutput(await readJson(parsed.values.context, 'context file'));
+    const result = replay(await readJson(file, 'file'), context);
+    for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+    if (result.snsUnverified) process.stderr.write('note: SNS signatures are not verified offline\n');
+    process.stderr.write(
+      `${result.lines.length} network change(s), ${result.ignored} other event(s) ignored\n`,
+    );
+    return 0;
+  } catch (error) {
+    process.stderr.write(`replay failed: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

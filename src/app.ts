@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createRequestListener } from './http/server.js';
+import { createIngestor } from './ingest/pipeline.js';
+import {
+  type CertificateFetcher,
+  createSnsVerifier,
+  confirmSubscription as defaultConfirmSubscription,
+  type SubscriptionConfirmer,
+} from './ingest/sns.js';
+import { createLogger, type Logger } from './logger.js';
+import { type ChangeListener, createLogListener } from './notify/listener.js';
+import { createRedisClient } from './store/redis-client.js';
+import { createRedisStore } from './store/redis-store.js';
+import type { ChangeStore } from './store/store.js';
+
+export interface AppOptions {
+  config: Config;
+  logger?: Logger;
+  /** Replaceable so tests can serve the signing certificate and the SubscribeURL on loopback. */
+  sns?: { fetchCertificate?: CertificateFetcher; confirmSubscription?: SubscriptionConfirmer };
+  listener?: ChangeListener;
+}
+
+export interface RunningApp {
+  /** The port actually bound (useful with PORT=0). */
+  port: number;
+  store: ChangeStore;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: config → clients → pipeline → HTTP server. It only wires; every part can be
+ * swapped through `options` so tests run the real app against loopback servers.
+ */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.log);
+  const redis = createRedisClient(config.redis, logger);
+  const store = createRedisStore(redis, {
+    prefix: config.redisKeyPrefix,
+    retentionDays: config.retentionDays,
+  });
+  const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
+  const listener = options.listener ?? createLogListener(logger);
+  if (config.slack === null && options.listener === undefined) {
+    logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
+  }
+  const ingestor = createIngestor({
+    store,
+    listener,
+    logger,
+    sns: {
+      verify: (message) => verifier.verify(message),
+      allowedTopicArns: config.ingest.snsTopicArns,
+      confirmSubscription: options.sns?.confirmSubscription ?? defaultConfirmSubscription,
+    },
+  });
+
+  const server = createServer(createRequestListener({ config, ingestor, store, logger }));
+  server.listen(config.port, config.host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    { port, host: config.host },
+    'netwarden is listening: POST /aws/events, GET /healthz, GET /readyz',
+  );
+
+  return {
+    port,
+    store,
+    server,
+    async close() {
+      // Stop accepting, let requests in flight finish, then drop the Redis connection.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,260 @@
+import { ConfigError } from './errors.js';
+
+export type RedisConfig =
+  | { kind: 'single'; url: string }
+  | { kind: 'cluster'; nodes: ReadonlyArray<{ host: string; port: number }> };
+
+export interface SlackConfig {
+  botToken: string;
+  /** Socket Mode when set (the default for self-hosting); HTTP mode with `signingSecret` otherwise. */
+  appToken: string | null;
+  signingSecret: string | null;
+  apiUrl: string;
+  channel: string;
+  escalationChannel: string | null;
+  /** Slack user ids (`U…`/`W…`) and user group ids (`S…`). */
+  approvers: readonly string[];
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  ingest: {
+    token: string;
+    /** Limit for the raw body and, separately, for a gzip body once inflated. */
+    maxBytes: number;
+    /** SNS topics whose messages are accepted and whose subscriptions are confirmed. */
+    snsTopicArns: readonly string[];
+  };
+  redis: RedisConfig;
+  /** Prefix of every key, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long changes, their indexes and the duplicate marker are kept. */
+  retentionDays: number;
+  /** `null` until Slack is configured: the bot then only logs each change. */
+  slack: SlackConfig | null;
+  log: { level: LogLevel; format: 'json' | 'pretty' };
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
+const APPROVER_ID = /^[UWS][A-Z0-9]{2,}$/;
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Reads and validates the whole configuration once. Every problem is reported at the same time,
+ * each with the variable's name and how to fix it, so a first start needs one round of edits.
+ */
+export function readConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const port = readInteger(read('PORT'), 'PORT', 3000, 0, 65535, problems);
+  const host = read('HOST') ?? '0.0.0.0';
+
+  const token = read('INGEST_TOKEN');
+  if (token === undefined) {
+    problems.push(
+      'INGEST_TOKEN is not set: it authenticates POST /aws/events. Generate one with `openssl rand -hex 32`.',
+    );
+  } else if (token.length < MIN_TOKEN_LENGTH) {
+    problems.push(
+      `INGEST_TOKEN is ${token.length} characters long; use at least ${MIN_TOKEN_LENGTH} (\`openssl rand -hex 32\`).`,
+    );
+  }
+  const maxBytes = readInteger(
+    read('INGEST_MAX_BYTES'),
+    'INGEST_MAX_BYTES',
+    10 * 1024 * 1024,
+    1024,
+    2 ** 30,
+    problems,
+  );
+  const snsTopicArns = readList(read('SNS_TOPIC_ARNS'));
+  for (const arn of snsTopicArns) {
+    if (!SNS_TOPIC_ARN.test(arn)) {
+      problems.push(
+        `SNS_TOPIC_ARNS holds "${arn}", which is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`,
+      );
+    }
+  }
+
+  const redis = readRedis(read('REDIS_URL'), read('REDIS_CLUSTER_NODES'), problems);
+  const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'nw:';
+  if (/[{}\s]/.test(redisKeyPrefix)) {
+    problems.push(
+      'REDIS_KEY_PREFIX must not contain braces or spaces (braces would break Redis Cluster hash tags).',
+    );
+  }
+  const retentionDays = readInteger(
+    read('NETWARDEN_RETENTION_DAYS'),
+    'NETWARDEN_RETENTION_DAYS',
+    90,
+    1,
+    3650,
+    problems,
+  );
+
+  const slack = readSlack(read, problems);
+
+  const levelText = read('LOG_LEVEL') ?? 'info';
+  const level = LOG_LEVELS.find((l) => l === levelText);
+  if (level === undefined) problems.push(`LOG_LEVEL is "${levelText}"; use one of ${LOG_LEVELS.join(', ')}.`);
+  const formatText = read('LOG_FORMAT') ?? 'json';
+  if (formatText !== 'json' && formatText !== 'pretty') {
+    problems.push(`LOG_FORMAT is "${formatText}"; use json or pretty.`);
+  }
+
+  if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
+    throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
+  }
+  return {
+    port,
+    host,
+    ingest: { token, maxBytes, snsTopicArns },
+    redis,
+    redisKeyPrefix,
+    retentionDays,
+    slack,
+    log: { level, format: formatText === 'pretty' ? 'pretty' : 'json' },
+  };
+}
+
+function readList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function readInteger(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    problems.push(`${name} is "${value}"; use a whole number from ${min} to ${max} (default ${fallback}).`);
+    return fallback;
+  }
+  return parsed;
+}
+
+function readRedis(
+  url: string | undefined,
+  nodes: string | undefined,
+  problems: string[],
+): RedisConfig | null {
+  if (url !== undefined && nodes !== undefined) {
+    problems.push(
+      'Both REDIS_URL and REDIS_CLUSTER_NODES are set; set REDIS_URL for one node or the other for a cluster.',
+    );
+    return null;
+  }
+  if (nodes !== undefined) {
+    const parsed: Array<{ host: string; port: number }> = [];
+    for (const node of readList(nodes)) {
+      const match = /^(.+):(\d{1,5})$/.exec(node);
+      const port = match ? Number(match[2]) : 0;
+      if (!match?.[1] || port < 1 || port > 65535) {
+        problems.push(
+          `REDIS_CLUSTER_NODES holds "${node}"; write each node as host:port, separated by commas.`,
+        );
+        continue;
+      }
+      parsed.push({ host: match[1], port });
+    }
+    return parsed.length > 0 ? { kind: 'cluster', nodes: parsed } : null;
+  }
+  if (url === undefined) {
+    problems.push(
+      'REDIS_URL is not set: point it at Redis, e.g. redis://127.0.0.1:6379 (or set REDIS_CLUSTER_NODES).',
+    );
+    return null;
+  }
+  let parsedUrl: URL;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    problems.push('REDIS_URL is not a URL; write it as redis://host:port or rediss://host:port for TLS.');
+    return null;
+  }
+  if (parsedUrl.protocol !== 'redis:' && parsedUrl.protocol !== 'rediss:') {
+    problems.push(`REDIS_URL uses "${parsedUrl.protocol}"; use redis:// or rediss://.`);
+    return null;
+  }
+  return { kind: 'single', url };
+}
+
+function readSlack(read: (name: string) => string | undefined, problems: string[]): SlackConfig | null {
+  const botToken = read('SLACK_BOT_TOKEN');
+  if (botToken === undefined) {
+    for (const name of ['SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'NETWARDEN_CHANNEL']) {
+      if (read(name) !== undefined)
+        problems.push(`${name} is set but SLACK_BOT_TOKEN is not; set the bot token (xoxb-…).`);
+    }
+    return null;
+  }
+  if (!botToken.startsWith('xoxb-')) {
+    problems.push(
+      'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page of the app).',
+    );
+  }
+  const appToken = read('SLACK_APP_TOKEN') ?? null;
+  if (appToken !== null && !appToken.startsWith('xapp-')) {
+    problems.push(
+      'SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information → App-Level Tokens).',
+    );
+  }
+  const signingSecret = read('SLACK_SIGNING_SECRET') ?? null;
+  if (appToken === null && signingSecret === null) {
+    problems.push(
+      'Set SLACK_APP_TOKEN (Socket Mode, recommended behind a firewall) or SLACK_SIGNING_SECRET (HTTP mode, Slack posts to /slack/events).',
+    );
+  }
+  const apiUrl = read('SLACK_API_URL') ?? 'https://slack.com/api/';
+  if (!/^https?:\/\/[^\s]+$/.test(apiUrl))
+    problems.push(`SLACK_API_URL is "${apiUrl}"; it must be an http(s) URL.`);
+  const channel = read('NETWARDEN_CHANNEL');
+  if (channel === undefined) {
+    problems.push(
+      'NETWARDEN_CHANNEL is not set: give the id of the channel for alerts (C…; channel details → About).',
+    );
+  } else if (!CHANNEL_ID.test(channel)) {
+    problems.push(`NETWARDEN_CHANNEL is "${channel}"; use the channel id (C…), not its name.`);
+  }
+  const escalationChannel = read('NETWARDEN_ESCALATION_CHANNEL') ?? null;
+  if (escalationChannel !== null && !CHANNEL_ID.test(escalationChannel)) {
+    problems.push(
+      `NETWARDEN_ESCALATION_CHANNEL is "${escalationChannel}"; use the channel id (C…), not its name.`,
+    );
+  }
+  const approvers = readList(read('NETWARDEN_APPROVERS'));
+  for (const id of approvers) {
+    if (!APPROVER_ID.test(id)) {
+      problems.push(`NETWARDEN_APPROVERS holds "${id}"; list Slack user ids (U…) or user group ids (S…).`);
+    }
+  }
+  return {
+    botToken,
+    appToken,
+    signingSecret,
+    apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+    channel: channel ?? '',
+    escalationChannel,
+    approvers,
+  };
+}

@@ -1,0 +1,120 @@
+import type { NetworkChange } from '../domain/change.js';
+import { normaliseRecord } from '../domain/normalise.js';
+import { InputError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ChangeListener } from '../notify/listener.js';
+import type { ChangeStore } from '../store/store.js';
+import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
+import type { SnsMessage, SubscriptionConfirmer } from './sns.js';
+
+export type IngestOutcome =
+  | { kind: 'counts'; accepted: number; duplicates: number; ignored: number; changeIds: string[] }
+  | { kind: 'subscription-confirmed'; topicArn: string };
+
+export interface IngestDeps {
+  store: ChangeStore;
+  listener: ChangeListener;
+  sns: {
+    verify(message: SnsMessage): Promise<void>;
+    allowedTopicArns: readonly string[];
+    confirmSubscription: SubscriptionConfirmer;
+  };
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface Ingestor {
+  /** Runs one parsed body through the pipeline; throws InputError/UnauthorizedError/StoreUnavailableError. */
+  ingest(body: unknown): Promise<IngestOutcome>;
+}
+
+/** The result of opening and normalising a body, before anything is stored: pure, shared with the replay CLI. */
+export interface Parsed {
+  changes: NetworkChange[];
+  ignored: number;
+  ignoredByName: Record<string, number>;
+}
+
+/**
+ * Normalises every record of already-opened envelope items. The whole body is validated before
+ * anything is stored, so a body is either taken in full or refused with the bad field named —
+ * never half-stored.
+ */
+export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
+  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: {} };
+  for (const item of items) {
+    if (item.kind === 'sns')
+      throw new InputError('an SNS message must be opened before normalising', item.path);
+    if (item.kind === 'ignored') {
+      parsed.ignored += 1;
+      continue;
+    }
+    const result = normaliseRecord(item.record, item.path);
+    if (result.kind === 'ignored') {
+      parsed.ignored += 1;
+      parsed.ignoredByName[result.eventName] = (parsed.ignoredByName[result.eventName] ?? 0) + 1;
+    } else {
+      parsed.changes.push(result.change);
+    }
+  }
+  return parsed;
+}
+
+/** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → tell the listener. */
+export function createIngestor(deps: IngestDeps): Ingestor {
+  const now = deps.now ?? (() => new Date());
+
+  async function openSns(message: SnsMessage, path: string): Promise<EnvelopeItem[] | IngestOutcome> {
+    await deps.sns.verify(message);
+    if (!deps.sns.allowedTopicArns.includes(message.TopicArn)) {
+      throw new InputError(
+        `topic ${message.TopicArn} is not allowed: add it to SNS_TOPIC_ARNS to accept its messages`,
+        `${path}TopicArn`.replace(/^\./, ''),
+      );
+    }
+    switch (message.Type) {
+      case 'SubscriptionConfirmation': {
+        await deps.sns.confirmSubscription(new URL(message.SubscribeURL ?? ''));
+        deps.logger.info({ topicArn: message.TopicArn }, 'SNS subscription confirmed');
+        return { kind: 'subscription-confirmed', topicArn: message.TopicArn };
+      }
+      case 'UnsubscribeConfirmation':
+        deps.logger.warn({ topicArn: message.TopicArn }, 'SNS subscription was removed');
+        return [{ kind: 'ignored', path, reason: 'UnsubscribeConfirmation' }];
+      case 'Notification':
+        return openSnsMessage(message, path);
+    }
+  }
+
+  return {
+    async ingest(body) {
+      let items = unwrapEnvelope(body);
+      const first = items[0];
+      if (items.length === 1 && first?.kind === 'sns') {
+        const opened = await openSns(first.message, first.path);
+        if (!Array.isArray(opened)) return opened;
+        items = opened;
+      }
+      const parsed = normaliseItems(items);
+      const saved = await deps.store.saveChanges(parsed.changes, now());
+      const changeIds: string[] = [];
+      let duplicates = 0;
+      for (const [i, result] of saved.entries()) {
+        const change = parsed.changes[i];
+        if (!result.created || change === undefined) {
+          duplicates += 1;
+          continue;
+        }
+        changeIds.push(change.id);
+        try {
+          await deps.listener.onChange(change);
+        } catch (error) {
+          // The change is stored; a failing listener must not make the sender retry it.
+          deps.logger.error({ err: error, changeId: change.id }, 'change listener failed');
+        }
+      }
+      if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
+      return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };
+    },
+  };
+}

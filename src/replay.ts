@@ -1,0 +1,72 @@
+import type { NetworkChange } from './domain/change.js';
+import type { NetworkState } from './domain/state.js';
+import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './ingest/envelope.js';
+import { normaliseItems } from './ingest/pipeline.js';
+
+/** One line of `npm run replay` output: the normalised change plus the judgement later stages add. */
+export interface ReplayLine {
+  eventId: string;
+  eventName: NetworkChange['eventName'];
+  eventTime: string;
+  attempt: boolean;
+  error: { code: string; message: string | null } | null;
+  actor: { type: string; arn: string | null; name: string };
+  account: string;
+  region: string;
+  source: { ip: string | null; via: string | null; tool: string; toolDetail: string | null };
+  resources: NetworkChange['resources'];
+  change: NetworkChange['change'];
+  /** Filled by the risk engine (a later issue); `null` until then. */
+  severity: null;
+  findings: [];
+  /** Filled by the revert planner (a later issue); `null` until then. */
+  revert: null;
+}
+
+export interface ReplayResult {
+  lines: ReplayLine[];
+  ignored: number;
+  /** True when an SNS message was opened without checking its signature (offline). */
+  snsUnverified: boolean;
+}
+
+/**
+ * Runs a saved body through the same opening and normalisation as `/aws/events`, offline: no
+ * Redis, Slack or AWS. SNS signatures are not checked here (that needs the network); the file is
+ * the operator's own. `context` is the state just before the change, for the stages that use it.
+ */
+export function replay(body: unknown, _context: NetworkState | null = null): ReplayResult {
+  let snsUnverified = false;
+  const items: EnvelopeItem[] = unwrapEnvelope(body).flatMap((item) => {
+    if (item.kind !== 'sns') return [item];
+    snsUnverified = true;
+    return item.message.Type === 'Notification' ? openSnsMessage(item.message, item.path) : [];
+  });
+  const parsed = normaliseItems(items);
+  return { lines: parsed.changes.map(toReplayLine), ignored: parsed.ignored, snsUnverified };
+}
+
+/** The JSON shape printed per change (documented in the README). */
+export function toReplayLine(change: NetworkChange): ReplayLine {
+  return {
+    eventId: change.eventId,
+    eventName: change.eventName,
+    eventTime: change.eventTime,
+    attempt: change.attempt !== null,
+    error: change.attempt ? { code: change.attempt.errorCode, message: change.attempt.errorMessage } : null,
+    actor: { type: change.actor.type, arn: change.actor.arn, name: change.actor.name },
+    account: change.account,
+    region: change.region,
+    source: {
+      ip: change.source.ip,
+      via: change.source.via,
+      tool: change.source.tool.name,
+      toolDetail: change.source.tool.detail,
+    },
+    resources: change.resources,
+    change: change.change,
+    severity: null,
+    findings: [],
+    revert: null,
+  };
+}

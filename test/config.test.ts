@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const MINIMAL = { INGEST_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    readConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('readConfig accepted the configuration');
+}
+
+describe('readConfig', () => {
+  it('starts with only REDIS_URL and INGEST_TOKEN, with documented defaults', () => {
+    const config = readConfig(MINIMAL);
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.ingest.maxBytes).toBe(10 * 1024 * 1024);
+    expect(config.ingest.snsTopicArns).toEqual([]);
+    expect(config.redis).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
+    expect(config.redisKeyPrefix).toBe('nw:');
+    expect(config.retentionDays).toBe(90);
+    expect(config.slack).toBeNull();
+    expect(config.log).toEqual({ level: 'info', format: 'json' });
+  });
+
+  it('reports every problem at once, each with how to fix it', () => {
+    const message = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud' });
+    expect(message).toContain('INGEST_TOKEN is not set');
+    expect(message).toContain('openssl rand -hex 32');
+    expect(message).toContain('REDIS_URL is not set');
+    expect(message).toContain('PORT is "eighty"; use a whole number from 0 to 65535');
+    expect(message).toContain('LOG_LEVEL is "loud"');
+  });
+
+  it('refuses a short ingest token', () => {
+    expect(problemsOf({ ...MINIMAL, INGEST_TOKEN: 'short' })).toContain('INGEST_TOKEN is 5 characters long');
+  });
+
+  it('refuses both Redis settings and a non-redis URL', () => {
+    expect(problemsOf({ ...MINIMAL, REDIS_CLUSTER_NODES: 'a:1' })).toContain(
+      'Both REDIS_URL and REDIS_CLUSTER_NODES',
+    );
+    expect(problemsOf({ ...MINIMAL, REDIS_URL: 'http://x:1' })).toContain('use redis:// or rediss://');
+  });
+
+  it('parses cluster nodes and names a malformed one', () => {
+    const config = readConfig({
+      INGEST_TOKEN: MINIMAL.INGEST_TOKEN,
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001',
+    });
+    expect(config.redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+      ],
+    });
+    expect(problemsOf({ INGEST_TOKEN: MINIMAL.INGEST_TOKEN, REDIS_CLUSTER_NODES: 'redis-b' })).toContain(
+      'REDIS_CLUSTER_NODES holds "redis-b"',
+    );
+  });
+
+  it('validates SNS topic ARNs', () => {
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:netwarden';
+    expect(readConfig({ ...MINIMAL, SNS_TOPIC_ARNS: `${arn}, ` }).ingest.snsTopicArns).toEqual([arn]);
+    expect(problemsOf({ ...MINIMAL, SNS_TOPIC_ARNS: 'my-topic' })).toContain(
+      '"my-topic", which is not an SNS topic ARN',
+    );
+  });
+
+  it('refuses a key prefix that would break cluster hash tags', () => {
+    expect(problemsOf({ ...MINIMAL, REDIS_KEY_PREFIX: 'a{b}' })).toContain(
+      'REDIS_KEY_PREFIX must not contain braces',
+    );
+  });
+
+  describe('Slack', () => {
+    const slack = { ...MINIMAL, SLACK_BOT_TOKEN: 'xoxb-1-2-3', NETWARDEN_CHANNEL: 'C0123ABCD' };
+
+    it('takes Socket Mode when an app token is set, and normalises the API URL', () => {
+      const config = readConfig({
+        ...slack,
+        SLACK_APP_TOKEN: 'xapp-1-2',
+        SLACK_API_URL: 'http://127.0.0.1:9/api',
+      });
+      expect(config.slack).toMatchObject({
+        appToken: 'xapp-1-2',
+        signingSecret: null,
+        apiUrl: 'http://127.0.0.1:9/api/',
+      });
+    });
+
+    it('needs an app token or a signing secret, and a channel id', () => {
+      const message = problemsOf({ ...MINIMAL, SLACK_BOT_TOKEN: 'xoxb-1' });
+      expect(message).toContain('Set SLACK_APP_TOKEN (Socket Mode');
+      expect(message).toContain('NETWARDEN_CHANNEL is not set');
+    });
+
+    it('refuses a channel name, a user token and malformed approvers', () => {
+      const message = problemsOf({
+        ...slack,
+        SLACK_BOT_TOKEN: 'xoxp-user',
+        SLACK_SIGNING_SECRET: 's',
+        NETWARDEN_CHANNEL: '#netsec',
+        NETWARDEN_APPROVERS: 'U012AB, @alice',
+      });
+      expect(message).toContain('SLACK_BOT_TOKEN must be a bot token starting with xoxb-');
+      expect(message).toContain('NETWARDEN_CHANNEL is "#netsec"; use the channel id');
+      expect(message).toContain('NETWARDEN_APPROVERS holds "@alice"');
+      expect(message).not.toContain('"U012AB"');
+    });
+
+    it('notices Slack settings without a bot token', () => {
+      expect(problemsOf({ ...MINIMAL, SLACK_APP_TOKEN: 'xapp-1' })).toContain(
+        'SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not',
+      );
+    });
+  });
+});
