@@ -12,9 +12,12 @@ import {
 } from './ingest/sns.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ChangeListener, createLogListener } from './notify/listener.js';
-import { createRedisClient } from './store/redis-client.js';
+import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
+
+/** How long start-up waits for Redis before serving anyway (and answering 503 until it connects). */
+const REDIS_START_WAIT_MS = 5000;
 
 export interface AppOptions {
   config: Config;
@@ -40,6 +43,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log);
   const redis = createRedisClient(config.redis, logger);
+  if (!(await waitUntilReady(redis, REDIS_START_WAIT_MS))) {
+    logger.warn('redis is not reachable yet: /aws/events answers 503 until it is');
+  }
   const store = createRedisStore(redis, {
     prefix: config.redisKeyPrefix,
     retentionDays: config.retentionDays,

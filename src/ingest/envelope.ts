@@ -49,6 +49,7 @@ export function unwrapEnvelope(value: unknown, path = ''): EnvelopeItem[] {
 }
 
 function unwrapOne(value: unknown, path: string): EnvelopeItem[] {
+  if (Array.isArray(value)) throw new InputError('arrays may not be nested inside an envelope', path || null);
   if (!isObject(value)) {
     throw new InputError(
       `expected a JSON object, got ${value === null ? 'null' : typeof value}`,

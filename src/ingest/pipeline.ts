@@ -33,6 +33,8 @@ export interface Parsed {
   changes: NetworkChange[];
   ignored: number;
   ignoredByName: Record<string, number>;
+  /** Covered events that were still ignored, and why (a refused call with unreadable parameters). */
+  notes: string[];
 }
 
 /**
@@ -41,7 +43,7 @@ export interface Parsed {
  * never half-stored.
  */
 export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
-  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: {} };
+  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: {}, notes: [] };
   for (const item of items) {
     if (item.kind === 'sns')
       throw new InputError('an SNS message must be opened before normalising', item.path);
@@ -53,6 +55,7 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
     if (result.kind === 'ignored') {
       parsed.ignored += 1;
       parsed.ignoredByName[result.eventName] = (parsed.ignoredByName[result.eventName] ?? 0) + 1;
+      if (result.reason) parsed.notes.push(`${item.path || 'body'}: ${result.reason}`);
     } else {
       parsed.changes.push(result.change);
     }
@@ -114,6 +117,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
         }
       }
       if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
+      for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
       return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };
     },
   };

@@ -44,3 +44,23 @@ export function createRedisClient(config: RedisConfig, logger: Logger): RedisCli
   });
   return client;
 }
+
+/**
+ * Waits until the client is connected, at most `timeoutMs`. With the offline queue off, commands
+ * sent before the first connection fail, so the app waits a little at start; if Redis stays
+ * away it starts anyway, answers 503 and connects when Redis appears.
+ */
+export async function waitUntilReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    client.once('ready', onReady);
+  });
+}

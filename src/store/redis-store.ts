@@ -29,6 +29,11 @@ function script(source: string): Script {
 
 const SCRIPTS = { saveChange: script(SAVE_CHANGE) };
 
+/** Newest entries kept per resource index; a look-up shows recent history, not all of it. */
+const RESOURCE_INDEX_CAP = 1000;
+/** Newest entries kept in the index of all changes. */
+const ALL_INDEX_CAP = 100_000;
+
 const STATES: ReadonlySet<string> = new Set<ChangeState>([
   'pending',
   'approved',
@@ -75,16 +80,19 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     }
   }
 
-  async function index(change: NetworkChange, now: Date): Promise<void> {
+  async function index(change: NetworkChange): Promise<void> {
     const score = Date.parse(change.eventTime);
-    const oldest = now.getTime() - retentionSeconds * 1000;
-    const targets = [...indexedResourceIds(change).map((id) => keys.byResource(id)), keys.allChanges()];
+    const targets: Array<[string, number]> = [
+      ...indexedResourceIds(change).map((id): [string, number] => [keys.byResource(id), RESOURCE_INDEX_CAP]),
+      [keys.allChanges(), ALL_INDEX_CAP],
+    ];
     // Index keys live in different hash slots, so they are written one command at a time
-    // (auto-pipelined by the client) and made idempotent instead of atomic.
+    // (auto-pipelined by the client) and made idempotent instead of atomic. They are capped by
+    // count, not by age: a backfilled or replayed old event must stay findable while its record lives.
     await Promise.all(
-      targets.flatMap((key) => [
+      targets.flatMap(([key, cap]) => [
         client.zadd(key, score, change.id),
-        client.zremrangebyscore(key, '-inf', oldest),
+        client.zremrangebyrank(key, 0, -(cap + 1)),
         client.expire(key, retentionSeconds),
       ]),
     );
@@ -113,7 +121,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         );
         // Indexed on duplicates too: if a previous attempt stored the change but died before
         // indexing it, the sender's retry repairs the indexes (ZADD is idempotent).
-        await Promise.all(changes.map((change) => index(change, now)));
+        await Promise.all(changes.map((change) => index(change)));
         return changes.map((change, i): SaveResult => ({ id: change.id, created: created[i] === true }));
       }),
 

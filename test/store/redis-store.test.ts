@@ -73,6 +73,7 @@ describe('Redis change store', () => {
   });
 
   it('indexes a change by each resource it touches, newest first', async () => {
+    const store = createRedisStore(client, { prefix: uniquePrefix(), retentionDays: 90 });
     const older = changeFromFixture('cloudtrail/AssociateRouteTable__invictus.json', {
       eventID: 'idx-old',
       eventTime: '2023-07-10T12:00:00Z',
@@ -87,6 +88,7 @@ describe('Redis change store', () => {
     const byTable = await store.changesForResource('rtb-08838187a84b2f5bf', 1);
 
     expect(bySubnet.map((c) => c.change.id)).toEqual(['idx-new', 'idx-old']);
+    expect(bySubnet[0]?.change).toEqual(newer);
     expect(byTable.map((c) => c.change.id)).toEqual(['idx-new']);
     expect(await store.changesForResource('subnet-unknown', 10)).toEqual([]);
   });

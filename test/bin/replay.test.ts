@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { asEventBridge, asLogFile } from '../helpers/envelopes.js';
+import { fixturePath, fixtureRecord, fixtureText } from '../helpers/fixtures.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  lines: Array<Record<string, unknown>>;
+}
+
+/** Runs the CLI exactly as `npm run --silent replay -- …` does. */
+async function replay(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(tsx, ['bin/replay.ts', ...args], { cwd: root });
+    return { code: 0, stdout, stderr, lines: parseLines(stdout) };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr, lines: [] };
+  }
+}
+
+function parseLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function tempFile(name: string, content: string | Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'nw-replay-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('replay CLI', () => {
+  it('prints the normalised change of a real record as one JSON line', async () => {
+    const run = await replay(fixturePath('cloudtrail/AssociateRouteTable__invictus.json'));
+
+    expect(run.code).toBe(0);
+    expect(run.lines).toEqual([
+      {
+        eventId: 'd80f8667-db65-4367-bbf6-c5c821b4cfc4',
+        eventName: 'AssociateRouteTable',
+        eventTime: '2023-07-10T12:03:17Z',
+        attempt: false,
+        error: null,
+        actor: { type: 'IAMUser', arn: 'arn:aws:iam::123837392027:user/bert-jan', name: 'bert-jan' },
+        account: '123837392027',
+        region: 'us-east-1',
+        source: { ip: '192.168.10.20', via: null, tool: 'terraform', toolDetail: 'Terraform/1.1.2' },
+        resources: {
+          subnetId: 'subnet-08752c8d74ae2c324',
+          routeTableId: 'rtb-08838187a84b2f5bf',
+          associationId: 'rtbassoc-06c42ea03f0967f18',
+        },
+        change: {
+          routeTableId: 'rtb-08838187a84b2f5bf',
+          target: { kind: 'subnet', subnetId: 'subnet-08752c8d74ae2c324' },
+          associationId: 'rtbassoc-06c42ea03f0967f18',
+        },
+        severity: null,
+        findings: [],
+        revert: null,
+      },
+    ]);
+    expect(run.stderr).toContain('1 network change(s), 0 other event(s) ignored');
+  });
+
+  it('replays every fixture of a covered event, one line each', async () => {
+    const own = readdirSync(fixturePath('own')).filter((f) => f.endsWith('.json'));
+    const records = [
+      ...[
+        'AssociateRouteTable__invictus',
+        'CreateRoute__invictus-igw',
+        'CreateNetworkAclEntry__panther-permissive-entry',
+        'DeleteNetworkAclEntry__elastic-integrations',
+      ].map((name) => fixtureRecord(`cloudtrail/${name}.json`)),
+      ...own.map((name) => fixtureRecord(`own/${name}`)),
+    ];
+    const file = tempFile('all.json', JSON.stringify(records.map(asEventBridge)));
+
+    const run = await replay(file);
+
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
+    expect(run.lines.every((l) => l.severity === null && Array.isArray(l.findings))).toBe(true);
+  });
+
+  it('reads a gzip log file and an SNS notification, and says signatures were not checked', async () => {
+    const gz = tempFile('log.json.gz', gzipSync(fixtureText('envelopes/cloudtrail-log-file__invictus.json')));
+    const record = fixtureRecord('cloudtrail/CreateRoute__invictus-igw.json');
+    const sns = tempFile(
+      'sns.json',
+      JSON.stringify({
+        Type: 'Notification',
+        MessageId: 'm-1',
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+        Message: JSON.stringify(asLogFile([record])),
+        Timestamp: '2023-07-10T12:03:20.000Z',
+        SignatureVersion: '2',
+        Signature: 'AAAA',
+        SigningCertURL: 'https://sns.us-east-1.amazonaws.com/x.pem',
+      }),
+    );
+
+    const [fromGz, fromSns] = await Promise.all([replay(gz), replay(sns)]);
+
+    expect(fromGz.lines.map((l) => l.eventName)).toEqual(['CreateRoute']);
+    expect(fromSns.lines.map((l) => l.eventId)).toEqual([record.eventID]);
+    expect(fromSns.stderr).toContain('SNS signatures are not verified offline');
+  });
+
+  it('accepts a context file in describe output shape', async () => {
+    const run = await replay(
+      fixturePath('cloudtrail/AssociateRouteTable__invictus.json'),
+      '--context',
+      fixturePath('context/describe__invictus-vpc-ours.json'),
+    );
+    expect(run.code).toBe(0);
+    expect(run.lines).toHaveLength(1);
+  });
+
+  it('exits non-zero with a clear message on unreadable input', async () => {
+    const missing = await replay('/nonexistent/file.json');
+    const notJson = await replay(tempFile('bad.json', '{"Records": ['));
+    const badRecord = await replay(
+      tempFile(
+        'bad-cidr.json',
+        JSON.stringify({
+          ...fixtureRecord('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json'),
+          requestParameters: { cidrBlock: 'nope' },
+        }),
+      ),
+    );
+    const badContext = await replay(
+      fixturePath('cloudtrail/AssociateRouteTable__invictus.json'),
+      '--context',
+      tempFile('ctx.json', '{"Vpcs": []}'),
+    );
+    const noArgs = await replay();
+
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('cannot read file /nonexistent/file.json: ENOENT');
+    expect(notJson.stderr).toContain('body is not valid JSON');
+    expect(badRecord.code).toBe(1);
+    expect(badRecord.stderr).toMatch(/replay failed: requestParameters\.\w+: /);
+    expect(badContext.stderr).toContain('none of Subnets, RouteTables or NetworkAcls');
+    expect(noArgs.code).toBe(2);
+    expect(noArgs.stderr).toContain('usage: npm run --silent replay');
+  });
+});
