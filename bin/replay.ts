@@ -1,15 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { readPolicyFile } from '../src/config.js';
 import { decodeJsonBody } from '../src/ingest/body.js';
 import { parseDescribeOutput } from '../src/ingest/describe.js';
 import { replay } from '../src/replay.js';
 
-const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>]
+const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>] [--config <netwarden.yml>]
 
 Reads a file holding anything POST /aws/events accepts (an EventBridge event, a CloudTrail record
 or log file, gzip too, lookup-events output, an SNS message, or an array of these) and prints one
 JSON object per network change, offline. --context takes the state just before the change in the
-AWS CLI's describe output shape: {"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}.`;
+AWS CLI's describe output shape: {"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}.
+--config takes the NETWARDEN_CONFIG file whose policy section the risk engine uses (default:
+$NETWARDEN_CONFIG when set, else the built-in policy).`;
 
 /** Files as large as a day of CloudTrail logs are fine offline; the HTTP limit does not apply here. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -30,19 +33,16 @@ async function readJson(path: string, what: string): Promise<unknown> {
   }
 }
 
+const OPTIONS = {
+  context: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: { context: { type: 'string' }; help: { type: 'boolean' } };
-      allowPositionals: true;
-    }>
-  >;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: { context: { type: 'string' }, help: { type: 'boolean' } },
-      allowPositionals: true,
-    });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -61,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       parsed.values.context === undefined
         ? null
         : parseDescribeOutput(await readJson(parsed.values.context, 'context file'));
-    const result = replay(await readJson(file, 'file'), context);
+    const configFile = parsed.values.config ?? process.env.NETWARDEN_CONFIG;
+    const policy = configFile === undefined ? undefined : readPolicyFile(configFile);
+    const result = replay(await readJson(file, 'file'), context, policy);
     for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
     if (result.snsUnverified) process.stderr.write('note: SNS signatures are not verified offline\n');
     process.stderr.write(

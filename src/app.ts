@@ -11,10 +11,12 @@ import {
   type SubscriptionConfirmer,
 } from './ingest/sns.js';
 import { createLogger, type Logger } from './logger.js';
-import { type ChangeListener, createLogListener } from './notify/listener.js';
+import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
+import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
+import { createWorkQueue } from './store/work-queue.js';
 
 /** How long start-up waits for Redis before serving anyway (and answering 503 until it connects). */
 const REDIS_START_WAIT_MS = 5000;
@@ -24,7 +26,11 @@ export interface AppOptions {
   logger?: Logger;
   /** Replaceable so tests can serve the signing certificate and the SubscribeURL on loopback. */
   sns?: { fetchCertificate?: CertificateFetcher; confirmSubscription?: SubscriptionConfirmer };
-  listener?: ChangeListener;
+  /** Who hears about processed changes; the log until Slack is configured. */
+  notifier?: ChangeNotifier;
+  /** The state before a change and its revert plan (the AWS issue); without them risk judges the event alone. */
+  context?: ContextProvider;
+  planner?: RevertPlanner;
 }
 
 export interface RunningApp {
@@ -51,13 +57,24 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     retentionDays: config.retentionDays,
   });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
-  const listener = options.listener ?? createLogListener(logger);
-  if (config.slack === null && options.listener === undefined) {
+  const notifier = options.notifier ?? createLogNotifier(logger);
+  if (config.slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
+  const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
+  queue.start(
+    createProcessor({
+      store,
+      policy: config.policy,
+      notifier,
+      logger,
+      ...(options.context ? { context: options.context } : {}),
+      ...(options.planner ? { planner: options.planner } : {}),
+    }),
+  );
   const ingestor = createIngestor({
     store,
-    listener,
+    queue,
     logger,
     sns: {
       verify: (message) => verifier.verify(message),
@@ -71,6 +88,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     await once(server, 'listening');
   } catch (error) {
+    await queue.stop();
     redis.disconnect();
     throw error;
   }
@@ -86,8 +104,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     server,
     async close() {
       // Stop accepting, let requests in flight finish, then drop the Redis connection.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await closed;
+      await queue.stop();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

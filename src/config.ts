@@ -1,4 +1,7 @@
-import { ConfigError } from './errors.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_POLICY, parseRiskPolicy, type RiskPolicy } from './domain/risk/index.js';
+import { ConfigError, InputError } from './errors.js';
 
 export type RedisConfig =
   | { kind: 'single'; url: string }
@@ -34,6 +37,18 @@ export interface Config {
   /** `null` until Slack is configured: the bot then only logs each change. */
   slack: SlackConfig | null;
   log: { level: LogLevel; format: 'json' | 'pretty' };
+  /** The risk policy (`policy:` in the NETWARDEN_CONFIG file), with safe defaults. */
+  policy: RiskPolicy;
+  /** The YAML file the richer settings came from, when NETWARDEN_CONFIG names one. */
+  configFile: string | null;
+}
+
+/** The top-level sections the NETWARDEN_CONFIG file may hold. */
+const FILE_SECTIONS = ['policy'] as const;
+
+export interface ReadConfigOptions {
+  /** Reads the NETWARDEN_CONFIG file; replaceable in tests. */
+  readFile?: (path: string) => string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -50,7 +65,7 @@ const MIN_TOKEN_LENGTH = 16;
  * Reads and validates the whole configuration once. Every problem is reported at the same time,
  * each with the variable's name and how to fix it, so a first start needs one round of edits.
  */
-export function readConfig(env: Env = process.env): Config {
+export function readConfig(env: Env = process.env, options: ReadConfigOptions = {}): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -113,6 +128,11 @@ export function readConfig(env: Env = process.env): Config {
     problems.push(`LOG_FORMAT is "${formatText}"; use json or pretty.`);
   }
 
+  const configFile = read('NETWARDEN_CONFIG') ?? null;
+  const file = configFile === null ? {} : readConfigFile(configFile, options.readFile, problems);
+  const policy =
+    readSection(() => parseRiskPolicy(file.policy, 'policy'), configFile, problems) ?? DEFAULT_POLICY;
+
   if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
     throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
   }
@@ -125,7 +145,55 @@ export function readConfig(env: Env = process.env): Config {
     retentionDays,
     slack,
     log: { level, format: formatText === 'pretty' ? 'pretty' : 'json' },
+    policy,
+    configFile,
   };
+}
+
+/** The YAML file's sections, or `{}` after recording why it could not be used. */
+function readConfigFile(
+  path: string,
+  readFile: ((path: string) => string) | undefined,
+  problems: string[],
+): Partial<Record<(typeof FILE_SECTIONS)[number], unknown>> {
+  let text: string;
+  try {
+    text = (readFile ?? ((p) => readFileSync(p, 'utf8')))(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    problems.push(`NETWARDEN_CONFIG names ${path}, which cannot be read (${code}).`);
+    return {};
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    problems.push(`${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    return {};
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${path} must be a mapping with the sections ${FILE_SECTIONS.join(', ')}.`);
+    return {};
+  }
+  const unknown = Object.keys(value).filter((k) => !(FILE_SECTIONS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    problems.push(
+      `${path} has unknown section(s) ${unknown.join(', ')}; known: ${FILE_SECTIONS.join(', ')}.`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Runs a section parser, turning its InputError into a problem that names the file and field. */
+function readSection<T>(parse: () => T, file: string | null, problems: string[]): T | null {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    problems.push(`${file ?? 'NETWARDEN_CONFIG'}: ${error.message}`);
+    return null;
+  }
 }
 
 function readList(value: string | undefined): string[] {
@@ -257,4 +325,13 @@ function readSlack(read: (name: string) => string | undefined, problems: string[
     escalationChannel,
     approvers,
   };
+}
+
+/** The risk policy of a NETWARDEN_CONFIG file on its own (for offline tools); throws ConfigError. */
+export function readPolicyFile(path: string, readFile?: (path: string) => string): RiskPolicy {
+  const problems: string[] = [];
+  const file = readConfigFile(path, readFile, problems);
+  const policy = readSection(() => parseRiskPolicy(file.policy, 'policy'), path, problems);
+  if (problems.length > 0 || policy === null) throw new ConfigError(problems.join('\n'));
+  return policy;
 }

@@ -1,4 +1,12 @@
 import type { NetworkChange } from './domain/change.js';
+import {
+  type Assessment,
+  assessChange,
+  DEFAULT_POLICY,
+  type Finding,
+  type RiskPolicy,
+  type Severity,
+} from './domain/risk/index.js';
 import type { NetworkState } from './domain/state.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './ingest/envelope.js';
 import { normaliseItems } from './ingest/pipeline.js';
@@ -16,9 +24,10 @@ export interface ReplayLine {
   source: { ip: string | null; via: string | null; tool: string; toolDetail: string | null };
   resources: NetworkChange['resources'];
   change: NetworkChange['change'];
-  /** Filled by the risk engine (a later issue); `null` until then. */
-  severity: null;
-  findings: [];
+  severity: Severity;
+  findings: Finding[];
+  /** True when `--context` held the resource the change touched and the judgement used it. */
+  contextUsed: boolean;
   /** Filled by the revert planner (a later issue); `null` until then. */
   revert: null;
 }
@@ -35,7 +44,11 @@ export interface ReplayResult {
  * Redis, Slack or AWS. SNS signatures are not checked here (that needs the network); the file is
  * the operator's own. `context` is the state just before the change, for the stages that use it.
  */
-export function replay(body: unknown, _context: NetworkState | null = null): ReplayResult {
+export function replay(
+  body: unknown,
+  context: NetworkState | null = null,
+  policy: RiskPolicy = DEFAULT_POLICY,
+): ReplayResult {
   let snsUnverified = false;
   const items: EnvelopeItem[] = unwrapEnvelope(body).flatMap((item) => {
     if (item.kind !== 'sns') return [item];
@@ -43,11 +56,14 @@ export function replay(body: unknown, _context: NetworkState | null = null): Rep
     return item.message.Type === 'Notification' ? openSnsMessage(item.message, item.path) : [];
   });
   const parsed = normaliseItems(items);
-  return { lines: parsed.changes.map(toReplayLine), ignored: parsed.ignored, snsUnverified };
+  const lines = parsed.changes.map((change) =>
+    toReplayLine(change, assessChange(change, { state: context, policy })),
+  );
+  return { lines, ignored: parsed.ignored, snsUnverified };
 }
 
 /** The JSON shape printed per change (documented in the README). */
-export function toReplayLine(change: NetworkChange): ReplayLine {
+export function toReplayLine(change: NetworkChange, assessment: Assessment): ReplayLine {
   return {
     eventId: change.eventId,
     eventName: change.eventName,
@@ -65,8 +81,9 @@ export function toReplayLine(change: NetworkChange): ReplayLine {
     },
     resources: change.resources,
     change: change.change,
-    severity: null,
-    findings: [],
+    severity: assessment.severity,
+    findings: assessment.findings,
+    contextUsed: assessment.contextUsed,
     revert: null,
   };
 }

@@ -122,3 +122,49 @@ describe('readConfig', () => {
     });
   });
 });
+
+describe('readConfig with a NETWARDEN_CONFIG file', () => {
+  const files: Record<string, string> = {
+    '/etc/nw/ok.yml': 'policy:\n  trustedCidrs: ["203.0.113.0/24"]\n  maxPortRangeWidth: 100\n',
+    '/etc/nw/bad-cidr.yml': 'policy:\n  trustedCidrs: ["203.0.113.300/24"]\n',
+    '/etc/nw/unknown.yml': 'polcy: {}\n',
+    '/etc/nw/list.yml': '- a\n- b\n',
+    '/etc/nw/broken.yml': 'policy: [unclosed\n',
+  };
+  const readFile = (path: string): string => {
+    const text = files[path];
+    if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    return text;
+  };
+  const withFile = (path: string) => ({ ...MINIMAL, NETWARDEN_CONFIG: path });
+  const problems = (path: string): string => {
+    try {
+      readConfig(withFile(path), { readFile });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  it('uses the default policy without a file', () => {
+    expect(readConfig(MINIMAL).policy.maxPortRangeWidth).toBeGreaterThan(100);
+  });
+
+  it('reads the policy section', () => {
+    const config = readConfig(withFile('/etc/nw/ok.yml'), { readFile });
+    expect(config.configFile).toBe('/etc/nw/ok.yml');
+    expect(config.policy.maxPortRangeWidth).toBe(100);
+    expect(config.policy.trustedCidrs).toHaveLength(1);
+  });
+
+  it('names the file and the field of a bad value', () => {
+    expect(problems('/etc/nw/bad-cidr.yml')).toMatch(/\/etc\/nw\/bad-cidr\.yml: policy\.trustedCidrs\[0\]: /);
+  });
+
+  it('refuses an unknown section, a list, broken YAML and a missing file', () => {
+    expect(problems('/etc/nw/unknown.yml')).toContain('unknown section(s) polcy');
+    expect(problems('/etc/nw/list.yml')).toContain('must be a mapping');
+    expect(problems('/etc/nw/broken.yml')).toContain('is not valid YAML');
+    expect(problems('/etc/nw/missing.yml')).toContain('NETWARDEN_CONFIG names /etc/nw/missing.yml, which cannot be read (ENOENT)');
+  });
+});

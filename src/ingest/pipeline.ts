@@ -2,8 +2,8 @@ import type { NetworkChange } from '../domain/change.js';
 import { normaliseRecord } from '../domain/normalise.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ChangeListener } from '../notify/listener.js';
 import type { ChangeStore } from '../store/store.js';
+import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
 import type { SnsMessage, SubscriptionConfirmer } from './sns.js';
 
@@ -13,7 +13,8 @@ export type IngestOutcome =
 
 export interface IngestDeps {
   store: ChangeStore;
-  listener: ChangeListener;
+  /** Where stored changes wait for processing; 202 is answered only once they are on it. */
+  queue: Pick<WorkQueue, 'enqueue'>;
   sns: {
     verify(message: SnsMessage): Promise<void>;
     allowedTopicArns: readonly string[];
@@ -63,7 +64,7 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
   return parsed;
 }
 
-/** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → tell the listener. */
+/** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → queue for processing. */
 export function createIngestor(deps: IngestDeps): Ingestor {
   const now = deps.now ?? (() => new Date());
 
@@ -100,22 +101,11 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       }
       const parsed = normaliseItems(items);
       const saved = await deps.store.saveChanges(parsed.changes, now());
-      const changeIds: string[] = [];
-      let duplicates = 0;
-      for (const [i, result] of saved.entries()) {
-        const change = parsed.changes[i];
-        if (!result.created || change === undefined) {
-          duplicates += 1;
-          continue;
-        }
-        changeIds.push(change.id);
-        try {
-          await deps.listener.onChange(change);
-        } catch (error) {
-          // The change is stored; a failing listener must not make the sender retry it.
-          deps.logger.error({ err: error, changeId: change.id }, 'change listener failed');
-        }
-      }
+      // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
+      // delivery died before processing is queued again (processing is idempotent).
+      await deps.queue.enqueue(saved.filter((r) => r.unprocessed).map((r) => r.id));
+      const changeIds = saved.filter((r) => r.created).map((r) => r.id);
+      const duplicates = saved.length - changeIds.length;
       if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
       for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
       return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };

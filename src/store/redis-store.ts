@@ -1,47 +1,80 @@
-import { createHash } from 'node:crypto';
 import type { NetworkChange } from '../domain/change.js';
+import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
-import type { ChangeState, ChangeStore, SaveResult, StoredChange } from './store.js';
-import { indexedResourceIds } from './store.js';
+import { type Script, runScript, script } from './scripts.js';
+import {
+  AWAITING_STATES,
+  type AuditEntry,
+  CHANGE_STATES,
+  type ChangeState,
+  type ChangeStore,
+  indexedResourceIds,
+  type Processing,
+  type SaveResult,
+  type StoredChange,
+} from './store.js';
 
 /**
  * Set-if-absent for a whole change record: the existence check and the write are one atomic
  * step, so two replicas receiving the same eventID store it once, and a redelivery after the
- * change was approved can never reset it to `pending`. One key only: cluster-safe by construction.
+ * change was approved can never reset it to `pending`. Answers {created, processed, receivedAt}.
  */
-const SAVE_CHANGE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+const SAVE_CHANGE = script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HEXISTS', KEYS[1], 'processing'), redis.call('HGET', KEYS[1], 'receivedAt')}
+end
 redis.call('HSET', KEYS[1], 'change', ARGV[1], 'state', 'pending', 'receivedAt', ARGV[2], 'version', '1')
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+return {1, 0}
+`);
+
+/** Adds the processing result to an existing record (never recreates an expired one); answers its state. */
+const SAVE_PROCESSING = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'processing', ARGV[1])
+return redis.call('HGET', KEYS[1], 'state')
+`);
+
+/** Remembers where the alert went, only on an existing record. */
+const SAVE_MESSAGE = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'messageChannel', ARGV[1], 'messageTs', ARGV[2])
 return 1
-`;
+`);
 
-interface Script {
-  source: string;
-  sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const SCRIPTS = { saveChange: script(SAVE_CHANGE) };
+/**
+ * The compare-and-set of the workflow: the state moves only if it is one of ARGV[1], and the
+ * change's own audit stream (same hash tag) records it in the same atomic step. Two clicks on two
+ * replicas: exactly one sees 'ok'; the other sees 'conflict' and reads who won.
+ */
+const TRANSITION = script(`
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing'} end
+local allowed = false
+for s in string.gmatch(ARGV[1], '%S+') do
+  if s == state then allowed = true end
+end
+if not allowed then return {'conflict', state} end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'decidedBy', ARGV[3], 'decidedAt', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('XADD', KEYS[2], '*', 'action', ARGV[5], 'outcome', 'transition', 'from', state, 'to', ARGV[2],
+  'by', ARGV[3], 'at', ARGV[4], 'detail', ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+return {'ok', state}
+`);
 
 /** Newest entries kept per resource index; a look-up shows recent history, not all of it. */
 const RESOURCE_INDEX_CAP = 1000;
 /** Newest entries kept in the index of all changes. */
 const ALL_INDEX_CAP = 100_000;
+/** A duplicate delivery re-queues an unprocessed change only when it was stored this long ago. */
+const REQUEUE_AFTER_MS = 5 * 60_000;
+/** Approximate length of the global audit stream (`XADD MAXLEN ~`). */
+const AUDIT_STREAM_CAP = 100_000;
 
-const STATES: ReadonlySet<string> = new Set<ChangeState>([
-  'pending',
-  'approved',
-  'escalated',
-  'reverting',
-  'reverted',
-  'revert_failed',
-]);
+const STATES: ReadonlySet<string> = new Set(CHANGE_STATES);
 
 /** Redis answered with an error (a bug or a misconfigured server), as opposed to not answering. */
 function isReplyError(error: unknown): boolean {
@@ -49,13 +82,20 @@ function isReplyError(error: unknown): boolean {
 }
 
 /** Turns a connection failure or timeout into StoreUnavailableError, which the HTTP layer answers with 503. */
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
+export async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (error instanceof NetwardenError) throw error;
     if (isReplyError(error)) throw new NetwardenError(`redis refused ${what}`, { cause: error });
     throw new StoreUnavailableError(`redis is unavailable (${what})`, error);
   }
+}
+
+/** Most severe first, then newest: the rank dominates, the event time breaks ties. */
+function awaitingScore(change: NetworkChange, processing: Processing | null): number {
+  const rank = processing ? severityRank(processing.assessment.severity) : 0;
+  return rank * 1e13 + Date.parse(change.eventTime);
 }
 
 export interface RedisStoreOptions {
@@ -67,18 +107,7 @@ export interface RedisStoreOptions {
 export function createRedisStore(client: RedisClient, options: RedisStoreOptions): ChangeStore {
   const keys = createKeys(options.prefix);
   const retentionSeconds = options.retentionDays * 86_400;
-
-  async function runScript(s: Script, key: string, args: string[]): Promise<unknown> {
-    try {
-      return await client.evalsha(s.sha, 1, key, ...args);
-    } catch (error) {
-      // After a restart or failover the script cache is empty; EVAL loads it again.
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return client.eval(s.source, 1, key, ...args);
-      }
-      throw error;
-    }
-  }
+  const run = (s: Script, keyList: string[], args: string[]) => runScript(client, s, keyList, args);
 
   async function index(change: NetworkChange): Promise<void> {
     const score = Date.parse(change.eventTime);
@@ -99,8 +128,15 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   }
 
   async function read(id: string): Promise<StoredChange | null> {
-    const fields = await client.hgetall(keys.change(id));
-    return decode(id, fields);
+    return decode(id, await client.hgetall(keys.change(id)));
+  }
+
+  async function readMany(ids: readonly string[]): Promise<Array<StoredChange | null>> {
+    return Promise.all(ids.map((id) => read(id)));
+  }
+
+  async function appendGlobalAudit(entry: AuditEntry): Promise<void> {
+    await client.xadd(keys.audit(), 'MAXLEN', '~', AUDIT_STREAM_CAP, '*', ...auditFields(entry), 'changeId', entry.changeId);
   }
 
   return {
@@ -109,29 +145,123 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         // Issued together but answered in order: Redis runs one connection's commands in
         // sequence, so a body holding the same eventID twice stores it once (the second call
         // sees the first's key), and results follow the order of the records.
-        const created = await Promise.all(
-          changes.map(
-            async (change) =>
-              (await runScript(SCRIPTS.saveChange, keys.change(change.id), [
-                JSON.stringify(change),
-                now.toISOString(),
-                String(retentionSeconds),
-              ])) === 1,
+        const answers = await Promise.all(
+          changes.map((change) =>
+            run(SAVE_CHANGE, [keys.change(change.id)], [JSON.stringify(change), now.toISOString(), String(retentionSeconds)]),
           ),
         );
         // Indexed on duplicates too: if a previous attempt stored the change but died before
         // indexing it, the sender's retry repairs the indexes (ZADD is idempotent).
         await Promise.all(changes.map((change) => index(change)));
-        return changes.map((change, i): SaveResult => ({ id: change.id, created: created[i] === true }));
+        const seen = new Set<string>();
+        return changes.map((change, i): SaveResult => {
+          const [created, processed, receivedAt] = (answers[i] as [number, number, string?] | undefined) ?? [0, 1];
+          const first = !seen.has(change.id);
+          seen.add(change.id);
+          // A duplicate still unprocessed long after it arrived lost its first processing (a crash
+          // between storing and queueing): queue it again. A recent one is probably in the queue.
+          const stale = Date.parse(receivedAt ?? '') < now.getTime() - REQUEUE_AFTER_MS;
+          return {
+            id: change.id,
+            created: created === 1,
+            unprocessed: first && processed === 0 && (created === 1 || stale),
+          };
+        });
       }),
 
     getChange: (id) => guarded('reading a change', () => read(id)),
 
+    saveProcessing: (id, processing, _now) =>
+      guarded('saving an assessment', async () => {
+        const state = await run(SAVE_PROCESSING, [keys.change(id)], [JSON.stringify(processing)]);
+        if (typeof state !== 'string') return;
+        if (AWAITING_STATES.includes(state as ChangeState)) {
+          const stored = await read(id);
+          if (stored) await client.zadd(keys.awaiting(), awaitingScore(stored.change, processing), id);
+        }
+      }),
+
+    saveMessage: (id, message) =>
+      guarded('saving a message reference', async () => {
+        await run(SAVE_MESSAGE, [keys.change(id)], [message.channel, message.ts]);
+      }),
+
+    transition: (id, request) =>
+      guarded('changing a state', async () => {
+        const answer = (await run(
+          TRANSITION,
+          [keys.change(id), keys.changeAudit(id)],
+          [
+            request.from.join(' '),
+            request.to,
+            request.by,
+            request.at.toISOString(),
+            request.action,
+            JSON.stringify(request.detail ?? {}),
+            String(retentionSeconds),
+          ],
+        )) as [string, string?];
+        if (answer[0] === 'missing') return { ok: false, reason: 'missing' };
+        const stored = await read(id);
+        if (stored === null) return { ok: false, reason: 'missing' };
+        if (answer[0] === 'conflict') return { ok: false, reason: 'conflict', change: stored };
+        const from = answer[1] as ChangeState;
+        // The global trail and the awaiting index live in other slots: written after, idempotently.
+        await appendGlobalAudit({
+          changeId: id,
+          action: request.action,
+          outcome: 'transition',
+          from,
+          to: request.to,
+          by: request.by,
+          at: request.at.toISOString(),
+          detail: request.detail ?? {},
+        });
+        if (AWAITING_STATES.includes(request.to)) {
+          await client.zadd(keys.awaiting(), awaitingScore(stored.change, stored.processing), id);
+        } else {
+          await client.zrem(keys.awaiting(), id);
+        }
+        return { ok: true, from, change: stored };
+      }),
+
+    audit: (entry) =>
+      guarded('writing the audit trail', async () => {
+        const own = keys.changeAudit(entry.changeId);
+        await client.xadd(own, '*', ...auditFields(entry));
+        await client.expire(own, retentionSeconds);
+        await appendGlobalAudit(entry);
+      }),
+
+    auditOf: (id) =>
+      guarded('reading the audit trail', async () => {
+        const entries = await client.xrange(keys.changeAudit(id), '-', '+');
+        return entries.map(([, fields]) => decodeAudit(id, fields));
+      }),
+
+    recentAudit: (limit) =>
+      guarded('reading the audit trail', async () => {
+        const entries = await client.xrevrange(keys.audit(), '+', '-', 'COUNT', limit);
+        return entries.map(([, fields]) => decodeAudit(null, fields));
+      }),
+
+    awaitingDecision: (limit) =>
+      guarded('listing changes awaiting a decision', async () => {
+        const ids = await client.zrevrange(keys.awaiting(), 0, Math.max(0, limit - 1));
+        const found = await readMany(ids);
+        const stale = ids.filter((_id, i) => {
+          const c = found[i];
+          return c === null || c === undefined || !AWAITING_STATES.includes(c.state);
+        });
+        // The index is maintained after each transition; an entry left by a crash is dropped here.
+        if (stale.length > 0) await client.zrem(keys.awaiting(), ...stale);
+        return found.filter((c): c is StoredChange => c !== null && AWAITING_STATES.includes(c.state));
+      }),
+
     changesForResource: (resourceId, limit) =>
       guarded('looking up changes', async () => {
         const ids = await client.zrevrange(keys.byResource(resourceId), 0, Math.max(0, limit - 1));
-        const found = await Promise.all(ids.map((id) => read(id)));
-        return found.filter((c): c is StoredChange => c !== null);
+        return (await readMany(ids)).filter((c): c is StoredChange => c !== null);
       }),
 
     ping: () =>
@@ -141,16 +271,58 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   };
 }
 
+function auditFields(entry: AuditEntry): string[] {
+  return [
+    'action',
+    entry.action,
+    'outcome',
+    entry.outcome,
+    'from',
+    entry.from ?? '',
+    'to',
+    entry.to ?? '',
+    'by',
+    entry.by,
+    'at',
+    entry.at,
+    'detail',
+    JSON.stringify(entry.detail),
+  ];
+}
+
+function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  const state = (value: string | undefined): ChangeState | null =>
+    value !== undefined && STATES.has(value) ? (value as ChangeState) : null;
+  const outcome = fields.outcome === 'refused' || fields.outcome === 'note' ? fields.outcome : 'transition';
+  return {
+    changeId: changeId ?? fields.changeId ?? '',
+    action: fields.action ?? '',
+    outcome,
+    from: state(fields.from),
+    to: state(fields.to),
+    by: fields.by ?? '',
+    at: fields.at ?? '',
+    detail: fields.detail ? (JSON.parse(fields.detail) as Record<string, unknown>) : {},
+  };
+}
+
 function decode(id: string, fields: Record<string, string>): StoredChange | null {
   const json = fields.change;
   if (json === undefined) return null;
   const state = fields.state ?? '';
   if (!STATES.has(state)) throw new NetwardenError(`change ${id} has an unknown state "${state}" in redis`);
   return {
-    // Written only by saveChanges from a validated NetworkChange.
+    // Written only by this store, from validated values.
     change: JSON.parse(json) as NetworkChange,
     state: state as ChangeState,
     receivedAt: fields.receivedAt ?? '',
     version: Number(fields.version ?? '0'),
+    processing: fields.processing ? (JSON.parse(fields.processing) as Processing) : null,
+    message:
+      fields.messageChannel && fields.messageTs ? { channel: fields.messageChannel, ts: fields.messageTs } : null,
+    decidedBy: fields.decidedBy ?? null,
+    decidedAt: fields.decidedAt ?? null,
   };
 }

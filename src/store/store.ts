@@ -1,21 +1,89 @@
 import type { NetworkChange } from '../domain/change.js';
+import type { Assessment } from '../domain/risk/index.js';
 
-/** `pending` until someone decides; the later states belong to the Slack workflow. */
+/** `pending` until someone decides; see DESIGN.md "State of a change". */
 export type ChangeState = 'pending' | 'approved' | 'escalated' | 'reverting' | 'reverted' | 'revert_failed';
+
+export const CHANGE_STATES: readonly ChangeState[] = [
+  'pending',
+  'approved',
+  'escalated',
+  'reverting',
+  'reverted',
+  'revert_failed',
+];
+
+/** States in which a change still waits for a person (listed by `pending` and the App Home). */
+export const AWAITING_STATES: readonly ChangeState[] = ['pending', 'escalated'];
+
+/** The revert plan as stored with a change (the planner's output, see the AWS issue). */
+export interface StoredRevertPlan {
+  possible: boolean;
+  calls: Array<{ api: string; params: Record<string, unknown> }>;
+  reason: string | null;
+  summary: string;
+}
+
+/** What processing adds to a change: the judgement and the plan, made once, then shown everywhere. */
+export interface Processing {
+  assessment: Assessment;
+  plan: StoredRevertPlan | null;
+  /** Notes for people about what processing could not know (e.g. "no snapshot of vpc-…"). */
+  notes: string[];
+}
 
 export interface StoredChange {
   change: NetworkChange;
   state: ChangeState;
   /** When netwarden first accepted the record (ISO-8601). */
   receivedAt: string;
-  /** Incremented by every state transition; the compare-and-set of the workflow checks it. */
+  /** Incremented by every state transition; clients may compare-and-set on it. */
   version: number;
+  /** `null` until the change was processed (assessed, planned). */
+  processing: Processing | null;
+  /** Where the alert was posted, once it was. */
+  message: { channel: string; ts: string } | null;
+  /** Who made the last transition, and when. */
+  decidedBy: string | null;
+  decidedAt: string | null;
 }
 
 export interface SaveResult {
   id: string;
   /** `false` when the eventID had been stored before: a duplicate delivery. */
   created: boolean;
+  /** True when the change still needs processing (new, or an earlier attempt died before it was done). */
+  unprocessed: boolean;
+}
+
+export interface TransitionRequest {
+  /** The states the change must be in for the transition to happen. */
+  from: readonly ChangeState[];
+  to: ChangeState;
+  /** Who asks (a Slack user id, or `netwarden` for the bot's own jobs). */
+  by: string;
+  at: Date;
+  /** What the person did, for the audit: `approve`, `revert`, `escalate`, `auto-escalate`, … */
+  action: string;
+  detail?: Record<string, unknown>;
+}
+
+export type TransitionResult =
+  | { ok: true; from: ChangeState; change: StoredChange }
+  /** Someone else moved it first (or it was never in a `from` state): the current record says who. */
+  | { ok: false; reason: 'conflict'; change: StoredChange }
+  | { ok: false; reason: 'missing' };
+
+export interface AuditEntry {
+  changeId: string;
+  action: string;
+  /** `refused` entries record a click that was not allowed; transitions record `from`/`to`. */
+  outcome: 'transition' | 'refused' | 'note';
+  from: ChangeState | null;
+  to: ChangeState | null;
+  by: string;
+  at: string;
+  detail: Record<string, unknown>;
 }
 
 /**
@@ -26,6 +94,20 @@ export interface ChangeStore {
   /** Stores each change once per CloudTrail eventID, with state `pending`, and indexes it. */
   saveChanges(changes: readonly NetworkChange[], now: Date): Promise<SaveResult[]>;
   getChange(id: string): Promise<StoredChange | null>;
+  /** Records the assessment and plan; a change waiting for a decision joins the awaiting index. */
+  saveProcessing(id: string, processing: Processing, now: Date): Promise<void>;
+  /** Remembers where the alert was posted, so retries update it instead of posting again. */
+  saveMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
+  /** One atomic compare-and-set of the state, with its audit entry. */
+  transition(id: string, request: TransitionRequest): Promise<TransitionResult>;
+  /** Appends an audit entry that is not a transition (a refused click, a revert step). */
+  audit(entry: AuditEntry): Promise<void>;
+  /** The audit trail of one change, oldest first. */
+  auditOf(id: string): Promise<AuditEntry[]>;
+  /** The most recent decisions across changes, newest first. */
+  recentAudit(limit: number): Promise<AuditEntry[]>;
+  /** Changes waiting for a decision, most severe first, then newest. */
+  awaitingDecision(limit: number): Promise<StoredChange[]>;
   /** The most recent changes touching a subnet, route table, network ACL or VPC, newest first. */
   changesForResource(resourceId: string, limit: number): Promise<StoredChange[]>;
   /** Resolves when the store answers; throws StoreUnavailableError otherwise. */

@@ -69,8 +69,12 @@ describe('replay CLI', () => {
           target: { kind: 'subnet', subnetId: 'subnet-08752c8d74ae2c324' },
           associationId: 'rtbassoc-06c42ea03f0967f18',
         },
-        severity: null,
-        findings: [],
+        severity: 'low',
+        findings: [
+          expect.objectContaining({ id: 'change.unassessed' }),
+          expect.objectContaining({ id: 'context.missing', severity: 'info' }),
+        ],
+        contextUsed: false,
         revert: null,
       },
     ]);
@@ -94,7 +98,7 @@ describe('replay CLI', () => {
 
     expect(run.code).toBe(0);
     expect(run.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
-    expect(run.lines.every((l) => l.severity === null && Array.isArray(l.findings))).toBe(true);
+    expect(run.lines.every((l) => typeof l.severity === 'string' && Array.isArray(l.findings))).toBe(true);
   });
 
   it('reads a gzip log file and an SNS notification, and says signatures were not checked', async () => {
@@ -121,14 +125,46 @@ describe('replay CLI', () => {
     expect(fromSns.stderr).toContain('SNS signatures are not verified offline');
   });
 
-  it('accepts a context file in describe output shape', async () => {
+  it('judges the change against a context file in describe output shape', async () => {
     const run = await replay(
       fixturePath('cloudtrail/AssociateRouteTable__invictus.json'),
       '--context',
       fixturePath('context/describe__invictus-vpc-ours.json'),
     );
     expect(run.code).toBe(0);
-    expect(run.lines).toHaveLength(1);
+    expect(run.lines[0]).toMatchObject({
+      severity: 'high',
+      contextUsed: true,
+      findings: [
+        expect.objectContaining({ id: 'route.private-subnet-internet', severity: 'high' }),
+        expect.anything(),
+      ],
+    });
+  });
+
+  it('takes the risk policy from --config', async () => {
+    const config = tempFile(
+      'nw.yml',
+      'policy:\n  privateSubnets:\n    tags: []\n    namePattern: null\n    subnetIds: []\n',
+    );
+    const run = await replay(
+      fixturePath('cloudtrail/AssociateRouteTable__invictus.json'),
+      '--context',
+      fixturePath('context/describe__invictus-vpc-ours.json'),
+      '--config',
+      config,
+    );
+    const bad = await replay(
+      fixturePath('cloudtrail/AssociateRouteTable__invictus.json'),
+      '--config',
+      tempFile('bad.yml', 'policy: {maxPortRangeWidth: -1}\n'),
+    );
+    expect(run.code).toBe(0);
+    expect((run.lines[0]?.findings as Array<{ id: string }>).map((f) => f.id)).not.toContain(
+      'route.private-subnet-internet',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('policy.maxPortRangeWidth');
   });
 
   it('exits non-zero with a clear message on unreadable input', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestApp } from '../helpers/app.js';
 import { fixtureRecord } from '../helpers/fixtures.js';
 import { startRedisServer } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const body = (eventID: string) =>
   JSON.stringify({ ...fixtureRecord('cloudtrail/AssociateRouteTable__invictus.json'), eventID });
@@ -42,21 +43,26 @@ describe('faults', () => {
     }
   });
 
-  it('keeps a stored change and answers 202 when the listener throws', async () => {
+  it('keeps a stored change and stays up when notifying throws', async () => {
+    let calls = 0;
     const t = await startTestApp(
       {},
       {
-        listener: {
-          onChange: async () => {
-            throw new TypeError('listener exploded');
+        notifier: {
+          notify: async () => {
+            calls += 1;
+            throw new TypeError('notifier exploded');
           },
         },
       },
     );
     try {
-      const response = await t.post('/aws/events', body('listener-throws'));
+      const response = await t.post('/aws/events', body('notifier-throws'));
       expect(response.status).toBe(202);
-      expect((await t.app.store.getChange('listener-throws'))?.state).toBe('pending');
+      await waitFor(() => calls > 0);
+      const stored = await t.app.store.getChange('notifier-throws');
+      expect(stored?.state).toBe('pending');
+      expect(stored?.processing?.assessment.severity).toBeDefined();
       expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     } finally {
       await t.close();

@@ -1,0 +1,246 @@
+/**
+ * What a network ACL effectively lets through, computed exactly rather than guessed from one rule.
+ *
+ * AWS evaluates a network ACL's entries of one direction in ascending rule number and applies the
+ * first entry that matches; when none matches, the final `*` entry denies (Amazon VPC User Guide,
+ * "Network ACL rules"; EC2 API `NetworkAclEntry.RuleNumber`: "processed in ascending order by rule
+ * number"). Here traffic is cut into cells — address intervals bounded by the CIDRs of the rules
+ * and of the trusted ranges, and protocol/port points bounded by the rules' port ranges — inside
+ * which every rule matches either all packets or none. One probe packet per cell then gives the
+ * exact verdict of the whole cell, so "before vs after" is a comparison of finite sets.
+ */
+import type { AclEntry, CidrBlock } from '../change.js';
+import { type AddressRange, addressRange, inRange, maxAddress } from './addresses.js';
+
+/** Rule numbers 32767-65535 are AWS's own (`*`): no call creates, replaces or deletes them. */
+export const FIRST_RESERVED_RULE = 32767;
+
+/** One packet as a network ACL sees it: family, address, protocol and port (or ICMP type). */
+export interface Packet {
+  version: 4 | 6;
+  address: bigint;
+  /** IANA protocol number. */
+  protocol: number;
+  /** TCP/UDP port, ICMP type; `null` for protocols without either. */
+  port: number | null;
+}
+
+/** One cell of traffic, represented by one packet. */
+export interface Probe {
+  packet: Packet;
+  /** The address lies in a trusted range: it is not "the internet". */
+  trusted: boolean;
+  /** A protocol no rule names: only an "all protocols" (-1) entry can decide it. */
+  anyProtocol: boolean;
+}
+
+/** The entry that decides a probe before and after a change; `null` is the final `*` deny. */
+export interface Verdict {
+  probe: Probe;
+  before: AclEntry | null;
+  after: AclEntry | null;
+}
+
+const TCP = 6;
+const UDP = 17;
+const ICMP = 1;
+const ICMPV6 = 58;
+
+const ranges = new WeakMap<CidrBlock, AddressRange>();
+
+/** The address range of an entry's CIDR, computed once per entry object. */
+function rangeOf(block: CidrBlock): AddressRange {
+  let range = ranges.get(block);
+  if (range === undefined) {
+    range = addressRange(block);
+    ranges.set(block, range);
+  }
+  return range;
+}
+
+/** The entries of one direction, in the order AWS evaluates them. */
+export function evaluationOrder(entries: readonly AclEntry[], egress: boolean): AclEntry[] {
+  return entries.filter((entry) => entry.egress === egress).sort((a, b) => a.ruleNumber - b.ruleNumber);
+}
+
+/** True when `entry` matches the protocol and port/type of `packet`, whatever its address. */
+export function matchesTraffic(entry: AclEntry, packet: Packet): boolean {
+  const protocol = entry.protocol.number;
+  if (protocol === -1) return true;
+  if (protocol !== packet.protocol) return false;
+  if (protocol === TCP || protocol === UDP) {
+    // EC2 requires a port range for TCP/UDP; a missing one can only mean "all ports".
+    if (entry.ports === null || packet.port === null) return true;
+    return entry.ports.from <= packet.port && packet.port <= entry.ports.to;
+  }
+  if (protocol === ICMP || protocol === ICMPV6) {
+    // Codes are not probed: a code-specific entry is treated as covering its whole type.
+    if (entry.icmp === null || entry.icmp.type === -1 || packet.port === null) return true;
+    return entry.icmp.type === packet.port;
+  }
+  return true;
+}
+
+/** True when `entry` matches `packet` (address family, address, protocol, port). */
+export function matches(entry: AclEntry, packet: Packet): boolean {
+  return (
+    entry.cidr.version === packet.version &&
+    inRange(rangeOf(entry.cidr), packet.version, packet.address) &&
+    matchesTraffic(entry, packet)
+  );
+}
+
+/** The first entry of `ordered` matching `packet`, or `null` when the final `*` deny applies. */
+export function firstMatch(ordered: readonly AclEntry[], packet: Packet): AclEntry | null {
+  for (const entry of ordered) if (matches(entry, packet)) return entry;
+  return null;
+}
+
+/** True when the deciding entry allows the traffic (the final `*` rule denies). */
+export function isAllow(entry: AclEntry | null): boolean {
+  return entry?.action === 'allow';
+}
+
+/** The start of every address interval inside which all `blocks` match uniformly. */
+function addressPoints(version: 4 | 6, blocks: readonly AddressRange[]): bigint[] {
+  const max = maxAddress(version);
+  const points = new Set<bigint>([0n]);
+  for (const block of blocks) {
+    if (block.version !== version) continue;
+    points.add(block.first);
+    if (block.last < max) points.add(block.last + 1n);
+  }
+  return [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Port (or ICMP type) points: interval starts of the entries' ranges, plus each port of interest alone. */
+function numberPoints(
+  entries: readonly AclEntry[],
+  protocols: readonly number[],
+  extra: readonly number[],
+): number[] {
+  const isIcmp = protocols.includes(ICMP) || protocols.includes(ICMPV6);
+  const max = isIcmp ? 255 : 65535;
+  const points = new Set<number>([0]);
+  const add = (from: number, to: number) => {
+    points.add(from);
+    if (to < max) points.add(to + 1);
+  };
+  for (const entry of entries) {
+    if (!protocols.includes(entry.protocol.number)) continue;
+    if (isIcmp && entry.icmp && entry.icmp.type >= 0) add(entry.icmp.type, entry.icmp.type);
+    if (!isIcmp && entry.ports) add(entry.ports.from, entry.ports.to);
+  }
+  for (const port of extra) if (port >= 0 && port <= max) add(port, port);
+  return [...points].sort((a, b) => a - b);
+}
+
+/** A protocol number no entry names (255 is reserved by IANA, so normally that one). */
+function unnamedProtocol(entries: readonly AclEntry[]): number {
+  const named = new Set(entries.map((entry) => entry.protocol.number));
+  for (let protocol = 255; protocol >= 0; protocol--) if (!named.has(protocol)) return protocol;
+  return 255;
+}
+
+/** Options of the cell cut: trusted ranges make their own cells; ports of interest get their own points. */
+export interface ProbeOptions {
+  trusted: readonly CidrBlock[];
+  ports: readonly number[];
+}
+
+/**
+ * One probe per traffic cell of the union of `entrySets` (e.g. the entries before and after a
+ * change), so both sides are judged on exactly the same cells.
+ */
+export function probesFor(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): Probe[] {
+  const entries = entrySets.flat();
+  const trusted = options.trusted.map(addressRange);
+  const blocks = [...entries.map((entry) => rangeOf(entry.cidr)), ...trusted];
+  const any = unnamedProtocol(entries);
+  const traffic: { protocol: number; port: number | null }[] = [];
+  for (const port of numberPoints(entries, [TCP, UDP], options.ports)) {
+    traffic.push({ protocol: TCP, port }, { protocol: UDP, port });
+  }
+  for (const protocol of [ICMP, ICMPV6]) {
+    for (const type of numberPoints(entries, [protocol], [])) traffic.push({ protocol, port: type });
+  }
+  const others = new Set(entries.map((entry) => entry.protocol.number));
+  for (const protocol of [TCP, UDP, ICMP, ICMPV6, -1]) others.delete(protocol);
+  for (const protocol of [...others, any]) traffic.push({ protocol, port: null });
+
+  const probes: Probe[] = [];
+  for (const version of [4, 6] as const) {
+    if (!entries.some((entry) => entry.cidr.version === version)) continue;
+    for (const address of addressPoints(version, blocks)) {
+      const isTrusted = trusted.some((range) => inRange(range, version, address));
+      for (const { protocol, port } of traffic) {
+        probes.push({
+          packet: { version, address, protocol, port },
+          trusted: isTrusted,
+          anyProtocol: protocol === any,
+        });
+      }
+    }
+  }
+  return probes;
+}
+
+/** The deciding entry of every probe under the `before` and `after` entries of one direction. */
+export function compareDirection(
+  before: readonly AclEntry[],
+  after: readonly AclEntry[],
+  egress: boolean,
+  options: ProbeOptions,
+): Verdict[] {
+  const orderedBefore = evaluationOrder(before, egress);
+  const orderedAfter = evaluationOrder(after, egress);
+  return probesFor([orderedBefore, orderedAfter], options).map((probe) => ({
+    probe,
+    before: firstMatch(orderedBefore, probe.packet),
+    after: firstMatch(orderedAfter, probe.packet),
+  }));
+}
+
+/** Indexes of the probes that `entries` let through from (to, for egress) untrusted addresses. */
+export function untrustedExposure(
+  entries: readonly AclEntry[],
+  egress: boolean,
+  probes: readonly Probe[],
+): Set<number> {
+  const ordered = evaluationOrder(entries, egress);
+  const exposed = new Set<number>();
+  probes.forEach((probe, index) => {
+    if (!probe.trusted && isAllow(firstMatch(ordered, probe.packet))) exposed.add(index);
+  });
+  return exposed;
+}
+
+/** How far a source (or destination) reaches: the whole internet, a very wide range, or a narrower one. */
+export type Breadth = 'anywhere' | 'wide' | 'narrow';
+
+/** The breadth of a CIDR block under the policy's "very wide" prefix lengths. */
+export function breadthOf(block: CidrBlock, wide: { ipv4: number; ipv6: number }): Breadth {
+  const prefix = addressRange(block).prefix;
+  if (prefix === 0) return 'anywhere';
+  return prefix <= (block.version === 4 ? wide.ipv4 : wide.ipv6) ? 'wide' : 'narrow';
+}
+
+/** The number of ports a TCP/UDP entry covers (65536 for a missing range). */
+export function portWidth(entry: AclEntry): number {
+  return entry.ports === null ? 65536 : entry.ports.to - entry.ports.from + 1;
+}
+
+/** True for TCP and UDP entries (the only ones with ports). */
+export function hasPorts(entry: AclEntry): boolean {
+  return entry.protocol.number === TCP || entry.protocol.number === UDP;
+}
+
+/** `tcp` / `udp` for the probe's protocol, or `null` for others. */
+export function transportOf(packet: Packet): 'tcp' | 'udp' | null {
+  return packet.protocol === TCP ? 'tcp' : packet.protocol === UDP ? 'udp' : null;
+}
+
+/** True for ICMP and ICMPv6 entries. */
+export function isIcmp(entry: AclEntry): boolean {
+  return entry.protocol.number === ICMP || entry.protocol.number === ICMPV6;
+}

@@ -1,0 +1,563 @@
+/**
+ * Judges network-ACL changes by what they do to the subnet's effective filtering: the entries of
+ * the ACL before and after the change are evaluated the way AWS does (lowest rule number first,
+ * first match wins, see acl-exposure.ts), and findings describe the difference. Without the
+ * ACL's other entries, the changed entry is judged on its own and the findings say "allows",
+ * never "exposes".
+ */
+import type { AclEntry, NetworkChangeOf } from '../change.js';
+import type { SubnetState } from '../state.js';
+import {
+  type Breadth,
+  breadthOf,
+  compareDirection,
+  FIRST_RESERVED_RULE,
+  hasPorts,
+  isAllow,
+  isIcmp,
+  matches,
+  portWidth,
+  transportOf,
+  type Verdict,
+} from './acl-exposure.js';
+import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
+import { type Finding, finding } from './findings.js';
+import type { NamedPort, PortProtocol, RiskPolicy } from './policy.js';
+import {
+  capitalise,
+  describeEntry,
+  describeSubnet,
+  directionName,
+  entryBody,
+  entryTraffic,
+  listOf,
+  subnetsText,
+} from './text.js';
+import {
+  findAclAssociation,
+  findNetworkAcl,
+  privateReason,
+  subnetOrStub,
+  subnetsUsingAcl,
+} from './topology.js';
+
+/** An ACL change reduced to the entries before and after it, and who they filter. */
+export interface AclSituation {
+  /** The ACL the subnets use after the change. */
+  aclId: string;
+  /** The ACL before the change, when it differs (a replaced association). */
+  beforeAclId: string | null;
+  /** The entries before the change; `null` when unknown, and the change is judged on its own. */
+  before: readonly AclEntry[] | null;
+  after: readonly AclEntry[];
+  /** True when `after` is the ACL's whole rule list, not just the changed entry. */
+  afterComplete: boolean;
+  /** The entry the change created or replaced. */
+  changed: AclEntry | null;
+  /** The directions the change touches (`false` = ingress). */
+  directions: readonly boolean[];
+  /** The subnets filtered by the ACL; `null` when unknown. */
+  subnets: readonly SubnetState[] | null;
+}
+
+interface OpenService {
+  port: NamedPort;
+  protocols: PortProtocol[];
+}
+
+const BREADTH_TEXT: Readonly<Record<Breadth, string>> = {
+  anywhere: 'anywhere',
+  wide: 'a very wide range of addresses',
+  narrow: 'addresses outside the trusted ranges',
+};
+
+function groupBy<K, V>(items: readonly V[], key: (item: V) => K): Map<K, V[]> {
+  const groups = new Map<K, V[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function distinct<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+function decider(entry: AclEntry | null): string {
+  return entry === null ? 'the final * rule' : describeEntry(entry);
+}
+
+function serviceLabel(service: OpenService): string {
+  return `${service.port.name} (${service.protocols.join('+')}/${service.port.port})`;
+}
+
+/** The named ports among `verdicts`' packets, with the transports that reach them. */
+function openServices(verdicts: readonly Verdict[], ports: readonly NamedPort[]): OpenService[] {
+  return ports.flatMap((port) => {
+    const protocols = port.protocols.filter((protocol) =>
+      verdicts.some((v) => transportOf(v.probe.packet) === protocol && v.probe.packet.port === port.port),
+    );
+    return protocols.length > 0 ? [{ port, protocols }] : [];
+  });
+}
+
+function privateSubnets(situation: AclSituation, policy: RiskPolicy): SubnetState[] {
+  return (situation.subnets ?? []).filter((subnet) => privateReason(subnet, policy) !== null);
+}
+
+/** ` It filters subnet-1 (app-a).` — who the ACL filters, when known (the context finding covers unknown). */
+function filtersSentence(situation: AclSituation): string {
+  if (situation.subnets === null) return '';
+  if (situation.subnets.length === 0) return ` No subnet uses ${situation.aclId}.`;
+  return ` It filters ${subnetsText(situation.subnets)}.`;
+}
+
+/** `Ingress rule 120 of acl-0abc (allow tcp 22 from 0.0.0.0/0)` */
+function ruleOf(rule: AclEntry, aclId: string): string {
+  return `${capitalise(directionName(rule.egress))} rule ${rule.ruleNumber} of ${aclId} (${entryBody(rule)})`;
+}
+
+/**
+ * One sentence: which rule now lets `what` (the newly allowed part of its traffic) through, and
+ * what stopped it before — or, without the other rules, that a lower deny could still stop it.
+ */
+function grantSentence(
+  situation: AclSituation,
+  rule: AclEntry,
+  what: string,
+  verdicts: readonly Verdict[],
+  policy: RiskPolicy,
+): string {
+  const breadth = BREADTH_TEXT[breadthOf(rule.cidr, policy.wideSourcePrefix)];
+  const lets = `lets ${what} ${rule.egress ? 'out to' : 'in from'} ${breadth}`;
+  const filters = filtersSentence(situation);
+  if (situation.before === null && situation.afterComplete) {
+    return `${ruleOf(rule, situation.aclId)} ${lets}; what was allowed before the change is unknown.${filters}`;
+  }
+  if (situation.before === null) {
+    return (
+      `${ruleOf(rule, situation.aclId)} ${lets}. ` +
+      "The ACL's other rules are unknown, so a lower-numbered deny could still stop this traffic."
+    );
+  }
+  const before = distinct(verdicts.map((v) => v.before));
+  const beforeAcl = situation.beforeAclId ? ` of ${situation.beforeAclId}` : '';
+  return `${ruleOf(rule, situation.aclId)} now ${lets}; before the change ${listOf(before.map(decider))}${beforeAcl} denied it.${filters}`;
+}
+
+/** Findings for untrusted traffic one allow entry newly lets in. */
+function ingressGrantFindings(
+  situation: AclSituation,
+  rule: AclEntry,
+  verdicts: readonly Verdict[],
+  policy: RiskPolicy,
+): Finding[] {
+  const breadth = breadthOf(rule.cidr, policy.wideSourcePrefix);
+  const admin = openServices(verdicts, policy.adminPorts);
+  const sensitive = openServices(verdicts, policy.sensitivePorts);
+  const allProtocols = verdicts.some((v) => v.probe.anyProtocol);
+  // A wide range someone just wrote is judged as a wide range (often ephemeral return ports);
+  // admin ports opened by any other change (a deny deleted, an ACL swapped) are judged as such.
+  const wideRange =
+    rule === situation.changed && hasPorts(rule) && portWidth(rule) > policy.maxPortRangeWidth;
+  const named = [...admin, ...sensitive].map(serviceLabel);
+  const including = named.length > 0 ? ` It includes ${listOf(named, 6)}.` : '';
+  const from = rule.cidr.cidr;
+  const say = (what: string) => grantSentence(situation, rule, what, verdicts, policy);
+
+  if (breadth === 'narrow') {
+    if (!(allProtocols || wideRange || named.length > 0)) return [];
+    const what = allProtocols ? 'all traffic' : wideRange ? entryTraffic(rule) : listOf(named);
+    return [
+      finding(
+        'acl.ingress-untrusted-source',
+        `${capitalise(what)} allowed in from ${from}, outside the trusted ranges`,
+        say(what) + (what === listOf(named) ? '' : including),
+      ),
+    ];
+  }
+  if (allProtocols) {
+    return [
+      finding(
+        'acl.ingress-all-traffic',
+        `All traffic allowed in from ${from}`,
+        say('all traffic') + including,
+      ),
+    ];
+  }
+  if (wideRange) {
+    const allPorts = portWidth(rule) >= 65536;
+    const why =
+      ` That is ${portWidth(rule)} ports, more than the ${policy.maxPortRangeWidth} the policy allows in one rule.` +
+      (allPorts
+        ? ''
+        : ' If it is for return traffic of outbound connections, narrow the source or rely on security groups.');
+    return [
+      finding(
+        'acl.ingress-wide-port-range',
+        `${entryTraffic(rule)} open to ${from}`,
+        say(entryTraffic(rule)) + why + including,
+        allPorts ? 'high' : 'medium',
+      ),
+    ];
+  }
+  if (admin.length > 0) {
+    const extra = sensitive.length > 0 ? ` It also opens ${listOf(sensitive.map(serviceLabel))}.` : '';
+    const what = listOf(admin.map(serviceLabel));
+    return [finding('acl.ingress-admin-port', `${what} open to ${from}`, say(what) + extra)];
+  }
+  if (sensitive.length > 0) {
+    const what = listOf(sensitive.map(serviceLabel));
+    return [finding('acl.ingress-sensitive-port', `${what} open to ${from}`, say(what))];
+  }
+  if (isIcmp(rule)) {
+    return [
+      finding('acl.ingress-icmp', `${entryTraffic(rule)} allowed in from ${from}`, say(entryTraffic(rule))),
+    ];
+  }
+  const privates = privateSubnets(situation, policy);
+  const tier =
+    privates.length > 0
+      ? ` ${listOf(privates.map(describeSubnet))} is private (${listOf(privates.map((s) => privateReason(s, policy) ?? ''))}).`
+      : '';
+  return [
+    finding(
+      'acl.ingress-public-port',
+      `${entryTraffic(rule)} open to ${from}`,
+      say(entryTraffic(rule)) + tier,
+      privates.length > 0 ? 'medium' : 'low',
+    ),
+  ];
+}
+
+/** Findings for untrusted destinations one allow entry newly lets traffic out to. */
+function egressGrantFindings(
+  situation: AclSituation,
+  rule: AclEntry,
+  verdicts: readonly Verdict[],
+  policy: RiskPolicy,
+): Finding[] {
+  if (breadthOf(rule.cidr, policy.wideSourcePrefix) === 'narrow') return [];
+  if (!verdicts.some((v) => v.probe.anyProtocol)) return [];
+  const privates = privateSubnets(situation, policy);
+  const why =
+    privates.length > 0
+      ? ` ${listOf(privates.map(describeSubnet))} is private: anything on it can now send data anywhere.`
+      : '';
+  return [
+    finding(
+      'acl.egress-all-traffic',
+      `All traffic allowed out to ${rule.cidr.cidr}`,
+      grantSentence(situation, rule, 'all traffic', verdicts, policy) + why,
+      privates.length > 0 ? 'medium' : 'low',
+    ),
+  ];
+}
+
+/** Newly allowed traffic from (to) untrusted addresses, one group per allowing entry. */
+function exposureFindings(
+  situation: AclSituation,
+  verdicts: readonly Verdict[],
+  egress: boolean,
+  policy: RiskPolicy,
+): Finding[] {
+  const opened = verdicts.filter((v) => !v.probe.trusted && !isAllow(v.before) && isAllow(v.after));
+  const findings: Finding[] = [];
+  for (const [rule, group] of groupBy(opened, (v) => v.after)) {
+    if (rule === null) continue;
+    findings.push(
+      ...(egress
+        ? egressGrantFindings(situation, rule, group, policy)
+        : ingressGrantFindings(situation, rule, group, policy)),
+    );
+  }
+  return findings;
+}
+
+/** Explicit denies that no longer stop what they stopped before (a lower allow, or the deny gone). */
+function denyUndoneFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
+  const undone = verdicts.filter(
+    (v) => isAllow(v.after) && v.before?.action === 'deny' && v.before.ruleNumber < FIRST_RESERVED_RULE,
+  );
+  const findings: Finding[] = [];
+  for (const [deny, group] of groupBy(undone, (v) => v.before)) {
+    if (deny === null) continue;
+    const allowers = distinct(group.map((v) => v.after)).map(decider);
+    const stillThere = situation.after.includes(deny);
+    const beforeAcl = situation.beforeAclId ? ` of ${situation.beforeAclId}` : '';
+    const one = allowers.length === 1;
+    const how = stillThere
+      ? `${listOf(allowers)} now ${one ? 'matches' : 'match'} first (lower rule number wins)`
+      : `it is gone${situation.beforeAclId ? ` on ${situation.aclId}` : ''}, and ${listOf(allowers)} now ${one ? 'lets' : 'let'} the traffic through`;
+    const segmentation = group.every((v) => v.probe.trusted)
+      ? ' Only trusted addresses are affected: segmentation between internal networks is lost.'
+      : '';
+    findings.push(
+      finding(
+        'acl.deny-undone',
+        `Explicit deny undone: ${describeEntry(deny)}`,
+        `Before the change ${describeEntry(deny)}${beforeAcl} denied this traffic; ${how}.${segmentation}${filtersSentence(situation)}`,
+      ),
+    );
+  }
+  return findings;
+}
+
+/** Traffic that was allowed and is now denied: an outage risk rather than an exposure. */
+function blockedFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
+  const closed = verdicts.filter((v) => isAllow(v.before) && !isAllow(v.after));
+  const findings: Finding[] = [];
+  for (const [allow, group] of groupBy(closed, (v) => v.before)) {
+    if (allow === null) continue;
+    const all = verdicts.filter((v) => v.before === allow).every((v) => !isAllow(v.after));
+    const blockers = distinct(group.map((v) => v.after)).map(decider);
+    const beforeAcl = situation.beforeAclId ? ` of ${situation.beforeAclId}` : '';
+    findings.push(
+      finding(
+        'acl.traffic-blocked',
+        `Traffic now denied: ${all ? '' : 'part of '}what ${describeEntry(allow)} allowed`,
+        `${all ? 'The traffic' : 'Part of the traffic'} that ${describeEntry(allow)}${beforeAcl} allowed ` +
+          `is now denied by ${listOf(blockers)}; connections that rely on it will fail.${filtersSentence(situation)}`,
+      ),
+    );
+  }
+  return findings;
+}
+
+/** The changed entry decides none of its own traffic: lower-numbered rules match it first. */
+function shadowedFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
+  const entry = situation.changed;
+  if (entry === null) return [];
+  const own = verdicts.filter((v) => matches(entry, v.probe.packet));
+  if (own.length === 0 || own.some((v) => v.after === entry)) return [];
+  const deciders = distinct(own.map((v) => v.after));
+  const shadowers = `${listOf(deciders.map(decider))}, which ${deciders.length === 1 ? 'matches' : 'match'} first`;
+  if (entry.action === 'allow') {
+    return [
+      finding(
+        'acl.rule-shadowed',
+        `Rule ${entry.ruleNumber} has no effect: lower-numbered rules decide its traffic`,
+        `${capitalise(describeEntry(entry))} is shadowed by ${shadowers}: it opens nothing.`,
+      ),
+    ];
+  }
+  const letThrough = deciders.some(isAllow);
+  return [
+    finding(
+      'acl.rule-shadowed',
+      `Rule ${entry.ruleNumber} has no effect: lower-numbered rules decide its traffic`,
+      `${capitalise(describeEntry(entry))} is shadowed by ${shadowers}` +
+        (letThrough ? ': the traffic it was meant to stop is still allowed.' : ': it is redundant.'),
+      letThrough ? 'low' : 'info',
+    ),
+  ];
+}
+
+/** `rule 100 allow … (partly shadowed)` for every entry letting untrusted traffic through on one side. */
+function exposureSummary(verdicts: readonly Verdict[], side: 'before' | 'after'): string {
+  const untrusted = verdicts.filter((v) => !v.probe.trusted);
+  const granting = distinct(untrusted.flatMap((v) => (isAllow(v[side]) ? [v[side]] : [])));
+  const items = granting
+    .flatMap((entry) => (entry === null ? [] : [entry]))
+    .sort((a, b) => a.ruleNumber - b.ruleNumber)
+    .map((entry) => {
+      const partly = untrusted.some((v) => matches(entry, v.probe.packet) && v[side] !== entry);
+      return `${describeEntry(entry)}${partly ? ' (partly shadowed)' : ''}`;
+    });
+  return items.length === 0 ? 'nothing' : listOf(items, 6);
+}
+
+/** Before → after: what the subnets are effectively exposed to from untrusted addresses. */
+function effectiveExposureFindings(
+  situation: AclSituation,
+  verdicts: readonly Verdict[],
+  egress: boolean,
+): Finding[] {
+  const changed = verdicts.some((v) => !v.probe.trusted && isAllow(v.before) !== isAllow(v.after));
+  if (!changed) return [];
+  const direction = egress ? 'to untrusted destinations' : 'from untrusted sources';
+  return [
+    finding(
+      'acl.effective-exposure',
+      `Effective ${directionName(egress)} ${direction} changed on ${situation.aclId}`,
+      `Before: ${exposureSummary(verdicts, 'before')}. After: ${exposureSummary(verdicts, 'after')}.`,
+    ),
+  ];
+}
+
+/** Every ACL finding for a situation, direction by direction. */
+export function aclSituationFindings(situation: AclSituation, policy: RiskPolicy): Finding[] {
+  const ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
+  const findings: Finding[] = [];
+  for (const egress of situation.directions) {
+    const verdicts = compareDirection(situation.before ?? [], situation.after, egress, {
+      trusted: policy.trustedCidrs,
+      ports,
+    });
+    findings.push(...exposureFindings(situation, verdicts, egress, policy));
+    if (situation.before === null) continue;
+    findings.push(...denyUndoneFindings(situation, verdicts), ...blockedFindings(situation, verdicts));
+    if (situation.changed?.egress === egress) findings.push(...shadowedFindings(situation, verdicts));
+    findings.push(...effectiveExposureFindings(situation, verdicts, egress));
+  }
+  return findings;
+}
+
+function sameRule(
+  a: { ruleNumber: number; egress: boolean },
+  b: { ruleNumber: number; egress: boolean },
+): boolean {
+  return a.ruleNumber === b.ruleNumber && a.egress === b.egress;
+}
+
+function sameEntry(a: AclEntry, b: AclEntry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const ACL_UNKNOWN = 'other rules and the subnets it filters';
+
+/** CreateNetworkAclEntry / ReplaceNetworkAclEntry: the new entry among the ACL's others. */
+export function assessEntryWrite(
+  change: NetworkChangeOf<'CreateNetworkAclEntry'> | NetworkChangeOf<'ReplaceNetworkAclEntry'>,
+  context: RiskContext,
+): RuleOutcome {
+  const { networkAclId, entry } = change.change;
+  const acl = context.state ? findNetworkAcl(context.state, networkAclId) : undefined;
+  if (context.state === null || acl === undefined) {
+    const situation: AclSituation = {
+      aclId: networkAclId,
+      beforeAclId: null,
+      before: null,
+      after: [entry],
+      afterComplete: false,
+      changed: entry,
+      directions: [entry.egress],
+      subnets: null,
+    };
+    return {
+      findings: [
+        ...aclSituationFindings(situation, context.policy),
+        missingContext(context.state, networkAclId, ACL_UNKNOWN),
+      ],
+      contextUsed: false,
+    };
+  }
+  const existing = acl.entries.find((e) => sameRule(e, entry));
+  const others = acl.entries.filter((e) => !sameRule(e, entry));
+  // A Create cannot overwrite (NetworkAclEntryAlreadyExists): an entry already at that number
+  // means the state was read after the change, so it is not the "before".
+  const previousKnown =
+    change.eventName === 'ReplaceNetworkAclEntry' && existing !== undefined && !sameEntry(existing, entry);
+  const situation: AclSituation = {
+    aclId: networkAclId,
+    beforeAclId: null,
+    before: previousKnown ? acl.entries : others,
+    after: [...others, entry],
+    afterComplete: true,
+    changed: entry,
+    directions: [entry.egress],
+    subnets: subnetsUsingAcl(context.state, acl),
+  };
+  const findings = aclSituationFindings(situation, context.policy);
+  if (change.eventName === 'ReplaceNetworkAclEntry' && !previousKnown) {
+    findings.push(
+      finding(
+        'context.missing',
+        `Previous value of ${directionName(entry.egress)} rule ${entry.ruleNumber} unknown`,
+        `The network state ${existing ? 'already holds the new value' : 'has no such rule'} of ${directionName(entry.egress)} rule ${entry.ruleNumber} in ${networkAclId}, ` +
+          'so the change is judged as if the rule were new.',
+      ),
+    );
+  }
+  return { findings, contextUsed: true };
+}
+
+/** DeleteNetworkAclEntry: the ACL without the entry, which only the state can name. */
+export function assessEntryDelete(
+  change: NetworkChangeOf<'DeleteNetworkAclEntry'>,
+  context: RiskContext,
+): RuleOutcome {
+  const { networkAclId, ruleNumber, egress } = change.change;
+  const direction = directionName(egress);
+  const acl = context.state ? findNetworkAcl(context.state, networkAclId) : undefined;
+  const existing = acl?.entries.find((e) => sameRule(e, { ruleNumber, egress }));
+  if (context.state === null || acl === undefined || existing === undefined) {
+    const unassessed = finding(
+      'change.unassessed',
+      `${capitalise(direction)} rule ${ruleNumber} deleted from ${networkAclId}`,
+      'The record does not carry the deleted rule, so whether it allowed or denied traffic is unknown: ' +
+        'deleting a deny can open what it was closing, deleting an allow can cut traffic.',
+    );
+    const missing =
+      acl === undefined
+        ? missingContext(context.state, networkAclId, ACL_UNKNOWN)
+        : finding(
+            'context.missing',
+            `The network state has no ${direction} rule ${ruleNumber} in ${networkAclId}`,
+            'The state was probably read after the deletion; the deleted rule cannot be judged.',
+          );
+    return { findings: [unassessed, missing], contextUsed: acl !== undefined };
+  }
+  const situation: AclSituation = {
+    aclId: networkAclId,
+    beforeAclId: null,
+    before: acl.entries,
+    after: acl.entries.filter((e) => e !== existing),
+    afterComplete: true,
+    changed: null,
+    directions: [egress],
+    subnets: subnetsUsingAcl(context.state, acl),
+  };
+  return { findings: aclSituationFindings(situation, context.policy), contextUsed: true };
+}
+
+/** ReplaceNetworkAclAssociation: the subnet moves from one ACL to another; both directions change. */
+export function assessAclAssociation(
+  change: NetworkChangeOf<'ReplaceNetworkAclAssociation'>,
+  context: RiskContext,
+): RuleOutcome {
+  const { associationId, networkAclId, newAssociationId } = change.change;
+  const state = context.state;
+  const next = state ? findNetworkAcl(state, networkAclId) : undefined;
+  if (state === null || next === undefined) {
+    return {
+      findings: [
+        finding(
+          'change.unassessed',
+          `A subnet now uses network ACL ${networkAclId}`,
+          `Association ${associationId} was moved to ${networkAclId}; without that ACL's rules, what the subnet is now exposed to is unknown.`,
+        ),
+        missingContext(state, networkAclId, 'rules and the subnets it filters'),
+      ],
+      contextUsed: false,
+    };
+  }
+  const previous = findAclAssociation(state, associationId);
+  const moved = previous ?? (newAssociationId ? findAclAssociation(state, newAssociationId) : undefined);
+  const subnets = moved ? [subnetOrStub(state, moved.association.subnetId)] : null;
+  const before = previous ? previous.acl.entries : null;
+  const situation: AclSituation = {
+    aclId: networkAclId,
+    beforeAclId: previous ? previous.acl.networkAclId : null,
+    before,
+    after: next.entries,
+    afterComplete: true,
+    changed: null,
+    directions: [false, true],
+    subnets,
+  };
+  const findings = aclSituationFindings(situation, context.policy);
+  if (previous === undefined) {
+    findings.push(
+      finding(
+        'context.missing',
+        `The ACL the subnet used before is unknown (${associationId})`,
+        `The network state has no association ${associationId}, so ${networkAclId} is judged on its own, not against the ACL it replaced.`,
+      ),
+    );
+  }
+  return { findings, contextUsed: true };
+}

@@ -1,0 +1,96 @@
+/**
+ * The risk engine's entry point: one NetworkChange (plus the state just before it, when known,
+ * and the operator's policy) in, a severity and the findings behind it out. Pure: no I/O, no
+ * clock, no environment.
+ */
+import type { NetworkChange } from '../change.js';
+import type { NetworkState } from '../state.js';
+import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from './acl-rules.js';
+import { actorFindings, attemptFinding } from './actor-rules.js';
+import { NOTHING, type RiskContext, type RuleOutcome } from './context.js';
+import type { Finding } from './findings.js';
+import type { RiskPolicy } from './policy.js';
+import {
+  assessRouteAssociate,
+  assessRouteDelete,
+  assessRouteDisassociate,
+  assessRouteReassociate,
+  assessRouteWrite,
+} from './route-rules.js';
+import { compareSeverity, maxSeverity, type Severity } from './severity.js';
+
+/** The engine's verdict on one change. */
+export interface Assessment {
+  /** The worst finding's severity; `info` when nothing was found. */
+  severity: Severity;
+  /** Most severe first. */
+  findings: Finding[];
+  /** True when the network state informed the judgement (it had the resource the change touched). */
+  contextUsed: boolean;
+}
+
+/** The findings about what the change does to the network, by event. */
+function changeOutcome(change: NetworkChange, context: RiskContext): RuleOutcome {
+  switch (change.eventName) {
+    case 'CreateNetworkAclEntry':
+    case 'ReplaceNetworkAclEntry':
+      return assessEntryWrite(change, context);
+    case 'DeleteNetworkAclEntry':
+      return assessEntryDelete(change, context);
+    case 'ReplaceNetworkAclAssociation':
+      return assessAclAssociation(change, context);
+    case 'CreateRoute':
+    case 'ReplaceRoute':
+      return assessRouteWrite(change, context);
+    case 'DeleteRoute':
+      return assessRouteDelete(change, context);
+    case 'AssociateRouteTable':
+      return assessRouteAssociate(change, context);
+    case 'ReplaceRouteTableAssociation':
+      return assessRouteReassociate(change, context);
+    case 'DisassociateRouteTable':
+      return assessRouteDisassociate(change, context);
+    // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
+    // none of these four changes any subnet's routing or filtering.
+    case 'CreateRouteTable':
+    case 'DeleteRouteTable':
+    case 'CreateNetworkAcl':
+    case 'DeleteNetworkAcl':
+      return NOTHING;
+  }
+}
+
+function applyOverrides(findings: readonly Finding[], policy: RiskPolicy): Finding[] {
+  return findings.flatMap((f) => {
+    const override = policy.severityOverrides[f.id];
+    if (override === undefined) return [f];
+    return override === 'off' ? [] : [{ ...f, severity: override }];
+  });
+}
+
+/** Judges one change: its severity, the findings that explain it, and whether context was used. */
+export function assessChange(
+  change: NetworkChange,
+  context: { state: NetworkState | null; policy: RiskPolicy },
+): Assessment {
+  const outcome = changeOutcome(change, context);
+  let findings: Finding[];
+  if (change.attempt) {
+    // A failed call changed nothing: what it would have done only colours the attempt finding.
+    const attempted = applyOverrides(outcome.findings, context.policy)
+      .filter((f) => f.id !== 'context.missing')
+      .sort((a, b) => compareSeverity(a.severity, b.severity))[0];
+    findings = [attemptFinding(change, change.attempt, attempted ?? null), ...actorFindings(change)];
+  } else {
+    findings = [...outcome.findings, ...actorFindings(change)];
+  }
+  // Array.prototype.sort is stable, so equally severe findings keep the rules' order.
+  const ordered = applyOverrides(findings, context.policy).sort((a, b) =>
+    compareSeverity(a.severity, b.severity),
+  );
+  return {
+    severity: maxSeverity(ordered.map((f) => f.severity)),
+    findings: ordered,
+    contextUsed: outcome.contextUsed,
+  };
+}

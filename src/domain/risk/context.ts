@@ -1,0 +1,38 @@
+/** What every rule module receives and returns, and the finding that says the context fell short. */
+import type { NetworkState } from '../state.js';
+import { type Finding, finding } from './findings.js';
+import type { RiskPolicy } from './policy.js';
+
+/** The state just before the change (or `null` when none was given) and the operator's policy. */
+export interface RiskContext {
+  state: NetworkState | null;
+  policy: RiskPolicy;
+}
+
+/** A rule module's findings, and whether the network state informed them. */
+export interface RuleOutcome {
+  findings: Finding[];
+  contextUsed: boolean;
+}
+
+/** An outcome with nothing to say. */
+export const NOTHING: RuleOutcome = { findings: [], contextUsed: false };
+
+/**
+ * Says that the judgement rests on the event alone: no state at all, or a state without the
+ * resource the change touched. `unknown` names what could not be looked up.
+ */
+export function missingContext(state: NetworkState | null, resourceId: string, unknown: string): Finding {
+  if (state === null) {
+    return finding(
+      'context.missing',
+      'No network state: judged from the event alone',
+      `No network state was given, so ${resourceId}'s ${unknown} are unknown; the findings only state what the event itself shows.`,
+    );
+  }
+  return finding(
+    'context.missing',
+    `The network state does not include ${resourceId}`,
+    `The network state given has no ${resourceId}, so its ${unknown} are unknown; the findings only state what the event itself shows.`,
+  );
+}

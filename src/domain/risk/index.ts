@@ -1,0 +1,23 @@
+/** The risk engine's public surface: assess a change, parse the policy, order severities. */
+export { type Assessment, assessChange } from './assess.js';
+export type { RiskContext } from './context.js';
+export { type Finding, isRuleId, RULE_IDS, RULES, type RuleId } from './findings.js';
+export {
+  DEFAULT_POLICY,
+  type NamedPort,
+  type PortProtocol,
+  type PrivateSubnetRules,
+  parseRiskPolicy,
+  type RiskPolicy,
+  type TagRule,
+} from './policy.js';
+export {
+  capSeverity,
+  compareSeverity,
+  isAtLeast,
+  isSeverity,
+  maxSeverity,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from './severity.js';

@@ -1,0 +1,63 @@
+import type { NetworkChange } from '../domain/change.js';
+import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
+import type { NetworkState } from '../domain/state.js';
+import type { Logger } from '../logger.js';
+import type { ChangeNotifier } from '../notify/notifier.js';
+import type { ChangeStore, StoredRevertPlan } from '../store/store.js';
+
+/** The network state just before a change, as far as netwarden knows it, and what it could not know. */
+export interface ChangeContext {
+  state: NetworkState | null;
+  notes: string[];
+}
+
+/** Finds the state before a change (the topology snapshot, from the AWS issue). */
+export type ContextProvider = (change: NetworkChange) => Promise<ChangeContext>;
+
+/** Plans the exact revert of a change from the state before it (pure; from the AWS issue). */
+export type RevertPlanner = (change: NetworkChange, before: NetworkState | null) => StoredRevertPlan;
+
+export interface ProcessorDeps {
+  store: ChangeStore;
+  policy: RiskPolicy;
+  notifier: ChangeNotifier;
+  logger: Logger;
+  context?: ContextProvider;
+  planner?: RevertPlanner;
+  now?: () => Date;
+}
+
+/** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
+const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
+
+/**
+ * Processes one stored change: context → risk → revert plan → saved with the change → notified.
+ * Idempotent: a change processed before is only notified again (its judgement is not redone,
+ * so a retry after a crash shows people the same thing).
+ */
+export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const contextOf = deps.context ?? NO_CONTEXT;
+  return async (id) => {
+    const stored = await deps.store.getChange(id);
+    if (stored === null) {
+      deps.logger.warn({ changeId: id }, 'queued change not found (expired?); skipped');
+      return;
+    }
+    if (stored.processing === null) {
+      let context: ChangeContext;
+      try {
+        context = await contextOf(stored.change);
+      } catch (error) {
+        // An alert without context is better than no alert: the risk engine says what it lacked.
+        deps.logger.warn({ err: error, changeId: id }, 'could not read the network state; assessing the event alone');
+        context = { state: null, notes: [`network state unavailable: ${(error as Error).message}`] };
+      }
+      const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });
+      const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
+      await deps.store.saveProcessing(id, { assessment, plan, notes: context.notes }, now());
+    }
+    const processed = await deps.store.getChange(id);
+    if (processed !== null) await deps.notifier.notify(processed);
+  };
+}

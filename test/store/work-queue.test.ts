@@ -1,0 +1,99 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKeys } from '../../src/store/keys.js';
+import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
+import { createWorkQueue, type WorkQueue } from '../../src/store/work-queue.js';
+import { redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+
+const silent = pino({ level: 'silent' });
+
+describe('work queue', () => {
+  const opened: Array<{ client: RedisClient; queues: WorkQueue[] }> = [];
+
+  async function setup(options: { claimAfterMs?: number; maxDeliveries?: number } = {}) {
+    const prefix = uniquePrefix();
+    const client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
+    await untilReady(client);
+    const make = () => createWorkQueue(client, { prefix, logger: silent, blockMs: 100, ...options });
+    const entry = { client, queues: [] as WorkQueue[] };
+    opened.push(entry);
+    return {
+      prefix,
+      client,
+      queue: () => {
+        const q = make();
+        entry.queues.push(q);
+        return q;
+      },
+    };
+  }
+
+  afterEach(async () => {
+    for (const { client, queues } of opened.splice(0)) {
+      await Promise.all(queues.map((q) => q.stop()));
+      await client.quit();
+    }
+  });
+
+  it('hands each queued id to one worker once', async () => {
+    const { queue } = await setup();
+    const a = queue();
+    const b = queue();
+    const seen: string[] = [];
+    a.start(async (id) => void seen.push(id));
+    b.start(async (id) => void seen.push(id));
+
+    await a.enqueue(['c1', 'c2', 'c3']);
+    await waitFor(() => seen.length >= 3);
+    await new Promise((r) => setTimeout(r, 300));
+
+    expect(seen.sort()).toEqual(['c1', 'c2', 'c3']);
+  });
+
+  it('retries an id whose processing threw', async () => {
+    const { queue } = await setup({ claimAfterMs: 200 });
+    const q = queue();
+    const calls: string[] = [];
+    q.start(async (id) => {
+      calls.push(id);
+      if (calls.length === 1) throw new Error('transient');
+    });
+
+    await q.enqueue(['flaky']);
+
+    await waitFor(() => calls.length >= 2, 5000);
+    expect(calls).toEqual(['flaky', 'flaky']);
+  });
+
+  it('lets another worker finish what a crashed one took', async () => {
+    const { prefix, client, queue } = await setup({ claimAfterMs: 200 });
+    const q = queue();
+    await q.enqueue(['orphan']);
+    // A replica that read the entry and died before acknowledging it.
+    const key = createKeys(prefix).workQueue();
+    await client.xgroup('CREATE', key, 'processors', '0', 'MKSTREAM').catch(() => undefined);
+    await client.xreadgroup('GROUP', 'processors', 'dead-replica', 'COUNT', 10, 'STREAMS', key, '>');
+    const seen: string[] = [];
+
+    q.start(async (id) => void seen.push(id));
+
+    await waitFor(() => seen.length > 0, 5000);
+    expect(seen).toEqual(['orphan']);
+  });
+
+  it('drops an id that keeps failing after the configured deliveries', async () => {
+    const { prefix, client, queue } = await setup({ claimAfterMs: 100, maxDeliveries: 3 });
+    const q = queue();
+    let calls = 0;
+    q.start(async () => {
+      calls += 1;
+      throw new Error('always');
+    });
+    await q.enqueue(['poison']);
+
+    const key = createKeys(prefix).workQueue();
+    await waitFor(async () => (await client.xlen(key)) === 0, 8000);
+    expect(calls).toBe(3);
+  });
+});
