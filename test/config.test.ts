@@ -165,6 +165,8 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
     expect(problems('/etc/nw/unknown.yml')).toContain('unknown section(s) polcy');
     expect(problems('/etc/nw/list.yml')).toContain('must be a mapping');
     expect(problems('/etc/nw/broken.yml')).toContain('is not valid YAML');
-    expect(problems('/etc/nw/missing.yml')).toContain('NETWARDEN_CONFIG names /etc/nw/missing.yml, which cannot be read (ENOENT)');
+    expect(problems('/etc/nw/missing.yml')).toContain(
+      'NETWARDEN_CONFIG names /etc/nw/missing.yml, which cannot be read (ENOENT)',
+    );
   });
 });

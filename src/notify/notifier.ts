@@ -27,7 +27,11 @@ export function createLogNotifier(logger: Logger): ChangeNotifier {
           change: change.change,
           severity: processing?.assessment.severity ?? null,
           findings: processing?.assessment.findings.map((f) => `${f.severity}: ${f.title}`) ?? [],
-          revert: processing?.plan ? (processing.plan.possible ? processing.plan.summary : processing.plan.reason) : null,
+          revert: processing?.plan
+            ? processing.plan.possible
+              ? processing.plan.summary
+              : processing.plan.reason
+            : null,
         },
         change.attempt ? 'network change attempted' : 'network change',
       );

@@ -50,7 +50,10 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         context = await contextOf(stored.change);
       } catch (error) {
         // An alert without context is better than no alert: the risk engine says what it lacked.
-        deps.logger.warn({ err: error, changeId: id }, 'could not read the network state; assessing the event alone');
+        deps.logger.warn(
+          { err: error, changeId: id },
+          'could not read the network state; assessing the event alone',
+        );
         context = { state: null, notes: [`network state unavailable: ${(error as Error).message}`] };
       }
       const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });

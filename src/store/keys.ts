@@ -48,7 +48,8 @@ export function createKeys(prefix: string): Keys {
     lease: (job) => `${prefix}lease:${tag(job)}`,
 
     // --- Topology snapshot (store/topology-store.ts) ---
-    topologySnapshots: (account, region, vpcId) => `${prefix}topo:snap:${tag(`${account}/${region}`)}:${vpcId}`,
+    topologySnapshots: (account, region, vpcId) =>
+      `${prefix}topo:snap:${tag(`${account}/${region}`)}:${vpcId}`,
     topologyIndex: (account, region) => `${prefix}topo:idx:${tag(`${account}/${region}`)}`,
     topologyVpcs: () => `${prefix}topo:vpcs:{topo}`,
   };

@@ -3,10 +3,10 @@ import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
-import { type Script, runScript, script } from './scripts.js';
+import { runScript, type Script, script } from './scripts.js';
 import {
-  AWAITING_STATES,
   type AuditEntry,
+  AWAITING_STATES,
   CHANGE_STATES,
   type ChangeState,
   type ChangeStore,
@@ -136,7 +136,16 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   }
 
   async function appendGlobalAudit(entry: AuditEntry): Promise<void> {
-    await client.xadd(keys.audit(), 'MAXLEN', '~', AUDIT_STREAM_CAP, '*', ...auditFields(entry), 'changeId', entry.changeId);
+    await client.xadd(
+      keys.audit(),
+      'MAXLEN',
+      '~',
+      AUDIT_STREAM_CAP,
+      '*',
+      ...auditFields(entry),
+      'changeId',
+      entry.changeId,
+    );
   }
 
   return {
@@ -147,7 +156,11 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         // sees the first's key), and results follow the order of the records.
         const answers = await Promise.all(
           changes.map((change) =>
-            run(SAVE_CHANGE, [keys.change(change.id)], [JSON.stringify(change), now.toISOString(), String(retentionSeconds)]),
+            run(
+              SAVE_CHANGE,
+              [keys.change(change.id)],
+              [JSON.stringify(change), now.toISOString(), String(retentionSeconds)],
+            ),
           ),
         );
         // Indexed on duplicates too: if a previous attempt stored the change but died before
@@ -155,7 +168,9 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         await Promise.all(changes.map((change) => index(change)));
         const seen = new Set<string>();
         return changes.map((change, i): SaveResult => {
-          const [created, processed, receivedAt] = (answers[i] as [number, number, string?] | undefined) ?? [0, 1];
+          const [created, processed, receivedAt] = (answers[i] as [number, number, string?] | undefined) ?? [
+            0, 1,
+          ];
           const first = !seen.has(change.id);
           seen.add(change.id);
           // A duplicate still unprocessed long after it arrived lost its first processing (a crash
@@ -321,7 +336,9 @@ function decode(id: string, fields: Record<string, string>): StoredChange | null
     version: Number(fields.version ?? '0'),
     processing: fields.processing ? (JSON.parse(fields.processing) as Processing) : null,
     message:
-      fields.messageChannel && fields.messageTs ? { channel: fields.messageChannel, ts: fields.messageTs } : null,
+      fields.messageChannel && fields.messageTs
+        ? { channel: fields.messageChannel, ts: fields.messageTs }
+        : null,
     decidedBy: fields.decidedBy ?? null,
     decidedAt: fields.decidedAt ?? null,
   };

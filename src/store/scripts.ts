@@ -13,7 +13,12 @@ export function script(source: string): Script {
 }
 
 /** Runs a script by its SHA, loading it with EVAL when the server does not know it yet. */
-export async function runScript(client: RedisClient, s: Script, keys: string[], args: string[]): Promise<unknown> {
+export async function runScript(
+  client: RedisClient,
+  s: Script,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
   try {
     return await client.evalsha(s.sha, keys.length, ...keys, ...args);
   } catch (error) {

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
-import { guarded } from './redis-store.js';
 import { createKeys } from './keys.js';
 import { type RedisClient, waitUntilReady } from './redis-client.js';
+import { guarded } from './redis-store.js';
 
 /**
  * Durable hand-off from ingest to processing. `/aws/events` answers 202 once a change is stored
@@ -79,9 +79,14 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       [string, string, number, number]
     >;
     if (pending.length === 0) return;
-    const poisoned = pending.filter(([, , , deliveries]) => deliveries >= maxDeliveries).map(([entryId]) => entryId);
+    const poisoned = pending
+      .filter(([, , , deliveries]) => deliveries >= maxDeliveries)
+      .map(([entryId]) => entryId);
     for (const entryId of poisoned) {
-      options.logger.error({ entryId }, `dropping a change that failed ${maxDeliveries} times; see the errors above`);
+      options.logger.error(
+        { entryId },
+        `dropping a change that failed ${maxDeliveries} times; see the errors above`,
+      );
       await client.xack(key, GROUP, entryId);
       await client.xdel(key, entryId);
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredChange } from '../../src/store/store.js';
-import { type TestApp, startTestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { asEventBridge } from '../helpers/envelopes.js';
 import { fixtureRecord } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
@@ -15,7 +15,10 @@ describe('processing after ingest', () => {
   afterAll(() => t.close());
 
   it('assesses each accepted change once and notifies with the judgement', async () => {
-    const record = { ...fixtureRecord('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json'), eventID: 'proc-1' };
+    const record = {
+      ...fixtureRecord('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json'),
+      eventID: 'proc-1',
+    };
 
     const first = await t.postJson(asEventBridge(record));
     const again = await t.postJson(asEventBridge(record));
