@@ -134,8 +134,8 @@ describe('the assessment', () => {
   });
 });
 
-describe('docs/risk-rules.md', () => {
-  const doc = readFileSync(new URL('../../../docs/risk-rules.md', import.meta.url), 'utf8');
+describe.each(['docs/risk-rules.md', 'README.md'])('%s', (file) => {
+  const doc = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
 
   it.each(RULE_IDS)('documents %s with its default severity', (id) => {
     const row = doc.split('\n').find((line) => line.startsWith(`| \`${id}\``));
