@@ -13,6 +13,14 @@ import {
 import { createLogger, type Logger } from './logger.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
+import { createSlackApi } from './slack/api.js';
+import { createApprovers } from './slack/approvers.js';
+import { createIdentities } from './slack/identity.js';
+import { registerListeners } from './slack/listeners.js';
+import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
+import { createWorkflow, type RevertExecutor, type Workflow } from './slack/workflow.js';
+import { scheduleWithLease } from './store/lease.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
@@ -31,12 +39,16 @@ export interface AppOptions {
   /** The state before a change and its revert plan (the AWS issue); without them risk judges the event alone. */
   context?: ContextProvider;
   planner?: RevertPlanner;
+  /** Undoes a change in AWS (the AWS issue); without it the Revert button says revert is not configured. */
+  executor?: RevertExecutor;
 }
 
 export interface RunningApp {
   /** The port actually bound (useful with PORT=0). */
   port: number;
   store: ChangeStore;
+  /** The Slack side, when Slack is configured. */
+  slack: { runtime: SlackRuntime; workflow: Workflow } | null;
   server: Server;
   close(): Promise<void>;
 }
@@ -57,9 +69,55 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     retentionDays: config.retentionDays,
   });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
-  const notifier = options.notifier ?? createLogNotifier(logger);
-  if (config.slack === null && options.notifier === undefined) {
-    logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
+  let slack: RunningApp['slack'] = null;
+  let notifier = options.notifier ?? createLogNotifier(logger);
+  const jobs: Array<{ stop(): void }> = [];
+  if (config.slack === null) {
+    if (options.notifier === undefined) {
+      logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
+    }
+  } else {
+    const runtime = createSlackRuntime(config.slack, logger);
+    const api = createSlackApi(runtime.app.client);
+    const identities = createIdentities(api, config.slack.settings.users);
+    const workflow = createWorkflow({
+      store,
+      api,
+      approvers: createApprovers(config.slack.approvers, api),
+      identities,
+      settings: config.slack.settings,
+      escalationChannel: config.slack.escalationChannel,
+      executor: options.executor ?? null,
+      logger,
+    });
+    registerListeners(runtime.app, workflow, logger);
+    if (options.notifier === undefined) {
+      notifier = createSlackNotifier({
+        store,
+        api,
+        identities,
+        channel: config.slack.channel,
+        settings: config.slack.settings,
+        logger,
+      });
+    }
+    jobs.push(
+      scheduleWithLease(
+        redis,
+        {
+          prefix: config.redisKeyPrefix,
+          job: 'auto-escalate',
+          intervalMs: 60_000,
+          onError: (error) => logger.warn({ err: error }, 'auto-escalation round failed'),
+        },
+        async () => {
+          const count = await workflow.autoEscalate();
+          if (count > 0) logger.info({ count }, 'critical changes escalated automatically');
+        },
+      ),
+    );
+    runtime.start();
+    slack = { runtime, workflow };
   }
   const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
   queue.start(
@@ -83,11 +141,24 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
   });
 
-  const server = createServer(createRequestListener({ config, ingestor, store, logger }));
+  const server = createServer(
+    createRequestListener({
+      config,
+      ingestor,
+      store,
+      logger,
+      slackListener: slack?.runtime.httpListener ?? null,
+      readiness: slack
+        ? [() => (slack?.runtime.connected() ? null : 'Slack Socket Mode is not connected')]
+        : [],
+    }),
+  );
   server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (error) {
+    for (const job of jobs) job.stop();
+    await slack?.runtime.stop();
     await queue.stop();
     redis.disconnect();
     throw error;
@@ -101,12 +172,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   return {
     port,
     store,
+    slack,
     server,
     async close() {
       // Stop accepting, let requests in flight finish, then drop the Redis connection.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      for (const job of jobs) job.stop();
+      await slack?.runtime.stop();
       await queue.stop();
       await redis.quit().catch(() => redis.disconnect());
     },

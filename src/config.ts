@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_POLICY, parseRiskPolicy, type RiskPolicy } from './domain/risk/index.js';
 import { ConfigError, InputError } from './errors.js';
+import { DEFAULT_SLACK_SETTINGS, parseSlackSettings, type SlackSettings } from './slack/settings.js';
 
 export type RedisConfig =
   | { kind: 'single'; url: string }
@@ -17,6 +18,8 @@ export interface SlackConfig {
   escalationChannel: string | null;
   /** Slack user ids (`U…`/`W…`) and user group ids (`S…`). */
   approvers: readonly string[];
+  /** Routing, on-call, auto-escalation and identity mapping (`slack:` in the NETWARDEN_CONFIG file). */
+  settings: SlackSettings;
 }
 
 export interface Config {
@@ -44,7 +47,7 @@ export interface Config {
 }
 
 /** The top-level sections the NETWARDEN_CONFIG file may hold. */
-const FILE_SECTIONS = ['policy'] as const;
+const FILE_SECTIONS = ['policy', 'slack'] as const;
 
 export interface ReadConfigOptions {
   /** Reads the NETWARDEN_CONFIG file; replaceable in tests. */
@@ -118,8 +121,6 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     problems,
   );
 
-  const slack = readSlack(read, problems);
-
   const levelText = read('LOG_LEVEL') ?? 'info';
   const level = LOG_LEVELS.find((l) => l === levelText);
   if (level === undefined) problems.push(`LOG_LEVEL is "${levelText}"; use one of ${LOG_LEVELS.join(', ')}.`);
@@ -132,6 +133,10 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   const file = configFile === null ? {} : readConfigFile(configFile, options.readFile, problems);
   const policy =
     readSection(() => parseRiskPolicy(file.policy, 'policy'), configFile, problems) ?? DEFAULT_POLICY;
+  const slackSettings =
+    readSection(() => parseSlackSettings(file.slack, 'slack'), configFile, problems) ??
+    DEFAULT_SLACK_SETTINGS;
+  const slack = readSlack(read, slackSettings, problems);
 
   if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
     throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
@@ -267,7 +272,11 @@ function readRedis(
   return { kind: 'single', url };
 }
 
-function readSlack(read: (name: string) => string | undefined, problems: string[]): SlackConfig | null {
+function readSlack(
+  read: (name: string) => string | undefined,
+  settings: SlackSettings,
+  problems: string[],
+): SlackConfig | null {
   const botToken = read('SLACK_BOT_TOKEN');
   if (botToken === undefined) {
     for (const name of ['SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'NETWARDEN_CHANNEL']) {
@@ -324,6 +333,7 @@ function readSlack(read: (name: string) => string | undefined, problems: string[
     channel: channel ?? '',
     escalationChannel,
     approvers,
+    settings,
   };
 }
 

@@ -72,3 +72,28 @@ export interface NetworkAclState {
 export function emptyState(): NetworkState {
   return { subnets: [], routeTables: [], networkAcls: [] };
 }
+
+/**
+ * The part of a VPC's state that matters to one change: the route tables and ACLs it names or that
+ * serve its subnet (with the VPC's main table and default ACL, which serve every subnet without
+ * its own), and the subnets those serve. Stored with the change, so its message can show
+ * before → after long after the snapshot moved on, without keeping a whole VPC per change.
+ */
+export function stateAround(ids: ReadonlySet<string>, state: NetworkState): NetworkState {
+  const touches = (values: ReadonlyArray<string | null>) => values.some((v) => v !== null && ids.has(v));
+  const routeTables = state.routeTables.filter(
+    (t) =>
+      ids.has(t.routeTableId) ||
+      t.associations.some((a) => a.main || touches([a.associationId, a.subnetId, a.gatewayId])),
+  );
+  const networkAcls = state.networkAcls.filter(
+    (a) =>
+      ids.has(a.networkAclId) ||
+      a.isDefault ||
+      a.associations.some((s) => touches([s.associationId, s.subnetId])),
+  );
+  const served = new Set<string>(ids);
+  for (const t of routeTables) for (const a of t.associations) if (a.subnetId) served.add(a.subnetId);
+  for (const a of networkAcls) for (const s of a.associations) served.add(s.subnetId);
+  return { subnets: state.subnets.filter((s) => served.has(s.subnetId)), routeTables, networkAcls };
+}

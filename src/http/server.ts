@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import { NetwardenError } from '../errors.js';
 import { AUTH_CHALLENGE, checkIngestAuth } from '../ingest/auth.js';
@@ -14,6 +14,10 @@ export interface HttpDeps {
   ingestor: Ingestor;
   store: ChangeStore;
   logger: Logger;
+  /** HTTP mode: Bolt's listener for `POST /slack/events` (it verifies Slack's signature itself). */
+  slackListener?: RequestListener | null;
+  /** Extra readiness checks (Slack connected?); each names its problem, or answers `null`. */
+  readiness?: Array<() => string | null>;
 }
 
 function sendJson(
@@ -85,15 +89,28 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     },
     '/readyz': {
       GET: async (_req, res) => {
+        const problems = (deps.readiness ?? [])
+          .map((check) => check())
+          .filter((p): p is string => p !== null);
         try {
           await store.ping();
-          sendJson(res, 200, { status: 'ready', redis: 'ok' });
         } catch (error) {
-          sendJson(res, 503, { status: 'unavailable', redis: (error as Error).message });
+          problems.unshift((error as Error).message);
         }
+        if (problems.length === 0) sendJson(res, 200, { status: 'ready' });
+        else sendJson(res, 503, { status: 'unavailable', problems });
       },
     },
   };
+
+  const slackListener = deps.slackListener;
+  if (slackListener) {
+    routes['/slack/events'] = {
+      POST: async (req, res) => {
+        slackListener(req, res);
+      },
+    };
+  }
 
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

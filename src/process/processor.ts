@@ -1,6 +1,6 @@
 import type { NetworkChange } from '../domain/change.js';
 import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
-import type { NetworkState } from '../domain/state.js';
+import { type NetworkState, stateAround } from '../domain/state.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import type { ChangeStore, StoredRevertPlan } from '../store/store.js';
@@ -58,9 +58,22 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       }
       const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });
       const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
-      await deps.store.saveProcessing(id, { assessment, plan, notes: context.notes }, now());
+      const before = context.state ? stateAround(idsOf(stored.change), context.state) : null;
+      await deps.store.saveProcessing(id, { assessment, plan, before, notes: context.notes }, now());
     }
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
   };
+}
+
+/** Every id a change names, in its resources and its details (association ids included). */
+function idsOf(change: NetworkChange): Set<string> {
+  const ids = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string' && /^[a-z]+-[0-9a-z]+$/.test(value)) ids.add(value);
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) visit(v);
+  };
+  visit(change.resources);
+  visit(change.change);
+  return ids;
 }

@@ -1,5 +1,6 @@
 import type { NetworkChange } from '../domain/change.js';
 import type { Assessment } from '../domain/risk/index.js';
+import type { NetworkState } from '../domain/state.js';
 
 /** `pending` until someone decides; see DESIGN.md "State of a change". */
 export type ChangeState = 'pending' | 'approved' | 'escalated' | 'reverting' | 'reverted' | 'revert_failed';
@@ -28,6 +29,8 @@ export interface StoredRevertPlan {
 export interface Processing {
   assessment: Assessment;
   plan: StoredRevertPlan | null;
+  /** The network state just before the change, trimmed to what concerns it (`null` when unknown). */
+  before: NetworkState | null;
   /** Notes for people about what processing could not know (e.g. "no snapshot of vpc-…"). */
   notes: string[];
 }

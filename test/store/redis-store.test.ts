@@ -22,6 +22,7 @@ function processing(severity: Severity): Processing {
       contextUsed: false,
     },
     plan: null,
+    before: null,
     notes: [],
   };
 }

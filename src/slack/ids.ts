@@ -1,0 +1,96 @@
+/**
+ * Every Slack identifier netwarden puts into Block Kit or registers a listener for, declared once
+ * (STYLE.md habit 9). Listeners match on these constants; builders emit them; nobody retypes them.
+ */
+
+/** `action_id`s of the buttons. Slack allows 255 characters and requires them unique within a block. */
+export const ACTION_IDS = {
+  approve: 'nw_approve',
+  revert: 'nw_revert',
+  escalate: 'nw_escalate',
+} as const;
+
+/** `approve`, `revert` or `escalate`. */
+export type ActionName = keyof typeof ACTION_IDS;
+/** One of the action id strings. */
+export type ActionId = (typeof ACTION_IDS)[ActionName];
+
+/** Every button action id, for a listener that registers them all (`app.action(/^nw_/)` is too broad). */
+export const ALL_ACTION_IDS: readonly ActionId[] = Object.values(ACTION_IDS);
+
+/** The `block_id` prefixes; a per-change suffix keeps ids unique where one surface shows many changes. */
+export const BLOCK_IDS = {
+  header: 'nw_header',
+  facts: 'nw_facts',
+  what: 'nw_what',
+  attempt: 'nw_attempt',
+  findings: 'nw_findings',
+  nextSteps: 'nw_next',
+  revertCommands: 'nw_revert_cli',
+  source: 'nw_source',
+  revertUnavailable: 'nw_revert_unavailable',
+  actions: 'nw_actions',
+  outcome: 'nw_outcome',
+  escalation: 'nw_escalation',
+  more: 'nw_more',
+  homeItem: 'nw_home_item',
+} as const;
+
+/** The name of a block id prefix. */
+export type BlockName = keyof typeof BLOCK_IDS;
+
+/** `callback_id` of the App Home view. */
+export const CALLBACK_IDS = {
+  home: 'nw_home',
+} as const;
+
+/** The slash command as registered in `manifest.yml`. */
+export const SLASH_COMMAND = '/netwarden';
+
+/*
+ * CloudTrail eventIDs are GUIDs; a few public sample records use short ids ("1111"). The pattern
+ * admits both and nothing that could smuggle a separator, whitespace or markup into a Redis key or
+ * a log line. 200 characters stays far inside Slack's 2000-character button `value` and 255-character
+ * `block_id` limits (doc "Button element", doc "Blocks").
+ */
+const CHANGE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+
+/** True when `id` can travel in a button value and a block id. */
+export function isChangeId(id: string): boolean {
+  return CHANGE_ID.test(id);
+}
+
+/**
+ * The button value for a change: the change id and nothing else (DESIGN.md, "Contracts"); the state
+ * is always read from Redis after a click. Throws on an id that `parseButtonValue` would refuse.
+ */
+export function buttonValue(changeId: string): string {
+  if (!isChangeId(changeId))
+    throw new RangeError(`not a change id a button can carry: ${JSON.stringify(changeId)}`);
+  return changeId;
+}
+
+/** The change id from a clicked button's value, or `null` when the value is not one (it comes from a client). */
+export function parseButtonValue(value: unknown): string | null {
+  return typeof value === 'string' && CHANGE_ID.test(value) ? value : null;
+}
+
+/** The action name for a clicked `action_id`, or `null` when it is not one of ours. */
+export function actionNameOf(actionId: unknown): ActionName | null {
+  for (const [name, id] of Object.entries(ACTION_IDS) as [ActionName, ActionId][]) {
+    if (id === actionId) return name;
+  }
+  return null;
+}
+
+/**
+ * A block id unique to one change on a surface. Slack requires block ids unique within a message or
+ * view, and advises a new block id per iteration of a message (doc "Actions block"), so the
+ * message's revision is part of it when given.
+ */
+export function blockId(name: BlockName, changeId?: string, revision?: number): string {
+  const parts: string[] = [BLOCK_IDS[name]];
+  if (changeId !== undefined && isChangeId(changeId)) parts.push(changeId);
+  if (revision !== undefined && Number.isSafeInteger(revision) && revision >= 0) parts.push(`r${revision}`);
+  return parts.join('.');
+}

@@ -1,0 +1,58 @@
+import { isAtLeast } from '../domain/risk/index.js';
+import type { AuditEntry, StoredChange } from '../store/store.js';
+import {
+  buildAlert,
+  buildDecided,
+  type ChangeView,
+  type Decision,
+  type SlackMessage,
+} from './blocks/index.js';
+import type { SlackSettings } from './settings.js';
+
+/** The user id netwarden records for its own transitions (automatic escalation, revert outcomes). */
+export const BOT_ACTOR = 'netwarden';
+
+/** Everything the builders need, from a stored change. `null` until the change was processed. */
+export function viewOf(stored: StoredChange, actorSlackUserId: string | null): ChangeView | null {
+  if (stored.processing === null) return null;
+  return {
+    change: stored.change,
+    assessment: stored.processing.assessment,
+    state: stored.processing.before,
+    plan: stored.processing.plan,
+    actorSlackUserId,
+    revision: stored.version,
+  };
+}
+
+/** The transitions of a change's audit trail as the builders show them, oldest first. */
+export function decisionsOf(audit: readonly AuditEntry[]): Decision[] {
+  return audit.flatMap((entry): Decision[] => {
+    if (entry.outcome !== 'transition' || entry.to === null || entry.to === 'pending') return [];
+    const error = typeof entry.detail.error === 'string' ? entry.detail.error : null;
+    return [{ state: entry.to, by: entry.by === BOT_ACTOR ? null : entry.by, at: entry.at, detail: error }];
+  });
+}
+
+/** The message for a change in its current state: the alert, or the alert with its outcome. */
+export function messageOf(view: ChangeView, audit: readonly AuditEntry[]): SlackMessage {
+  const decisions = decisionsOf(audit);
+  return decisions.length === 0 ? buildAlert(view) : buildDecided({ ...view, decisions });
+}
+
+/**
+ * Where a change's alert goes: the first route matching its account and severity, else the
+ * default channel; `null` when it is below `minSeverity` (stored and listed, not posted).
+ */
+export function channelFor(
+  stored: StoredChange,
+  defaultChannel: string,
+  settings: SlackSettings,
+): string | null {
+  const severity = stored.processing?.assessment.severity ?? 'info';
+  for (const route of settings.routes) {
+    const account = route.accounts.length === 0 || route.accounts.includes(stored.change.account);
+    if (account && isAtLeast(severity, route.minSeverity)) return route.channel;
+  }
+  return isAtLeast(severity, settings.minSeverity) ? defaultChannel : null;
+}

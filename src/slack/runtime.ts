@@ -1,0 +1,147 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
+import type { SlackConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+/** A running Bolt app in Socket Mode or HTTP mode, with what the HTTP server and /readyz need. */
+export interface SlackRuntime {
+  app: App;
+  mode: 'socket' | 'http';
+  /** HTTP mode: the listener for `POST /slack/events`; `null` in Socket Mode. */
+  httpListener: RequestListener | null;
+  /** Socket Mode: whether the WebSocket is connected; always true in HTTP mode. */
+  connected(): boolean;
+  /** Connects (Socket Mode), retrying in the background while Slack is unreachable: never throws. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Slack's rule (doc "Verifying requests from Slack"): refuse a request whose timestamp is over 5 minutes away. */
+const MAX_CLOCK_SKEW_S = 300;
+
+/** Bolt's logger interface over pino, so Bolt's own messages land in the same structured log. */
+function boltLogger(logger: Logger): SlackLogger {
+  const log = logger.child({ component: 'bolt' });
+  const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  let level: LogLevel = LogLevel.INFO;
+  return {
+    debug: (...msg) => log.debug(join(msg)),
+    info: (...msg) => log.info(join(msg)),
+    warn: (...msg) => log.warn(join(msg)),
+    error: (...msg) => log.error(join(msg)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/**
+ * Bolt checks only that a signed request is not too old and accepts one dated in the future
+ * (../shared/reference/slack-platform.md §1, verified on Bolt 5.1.0); this refuses both, before
+ * Bolt verifies the signature itself.
+ */
+export function withTimestampWindow(
+  listener: RequestListener,
+  now: () => number = Date.now,
+): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const header = req.headers['x-slack-request-timestamp'];
+    const ts = Number(Array.isArray(header) ? header[0] : header);
+    if (!Number.isFinite(ts) || Math.abs(now() / 1000 - ts) > MAX_CLOCK_SKEW_S) {
+      res.writeHead(401, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'X-Slack-Request-Timestamp is missing or more than 5 minutes away' }));
+      req.resume();
+      return;
+    }
+    listener(req, res);
+  };
+}
+
+/**
+ * Builds the Bolt app. `tokenVerificationEnabled: false` keeps the constructor from calling
+ * `auth.test`, which would crash the process when Slack is unreachable at start-up (Bolt 5
+ * pitfall, ../shared/reference/slack-platform.md §1); Bolt then authorises lazily on the first event.
+ */
+export function createSlackRuntime(slack: SlackConfig, logger: Logger): SlackRuntime {
+  const log = boltLogger(logger);
+  const clientOptions = {
+    slackApiUrl: slack.apiUrl,
+    // No call may hang a worker; a failed call is retried by the work queue, not for 30 minutes here.
+    timeout: 10_000,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+  };
+
+  if (slack.appToken !== null) {
+    const receiver = new SocketModeReceiver({
+      appToken: slack.appToken,
+      logger: log,
+      installerOptions: { clientOptions },
+    });
+    let connected = false;
+    receiver.client.on('connected', () => {
+      connected = true;
+    });
+    receiver.client.on('disconnected', () => {
+      connected = false;
+    });
+    const app = new App({
+      token: slack.botToken,
+      receiver,
+      logger: log,
+      tokenVerificationEnabled: false,
+      clientOptions,
+    });
+    let stopped = false;
+    let timer: NodeJS.Timeout | null = null;
+    const connect = async (attempt: number): Promise<void> => {
+      if (stopped) return;
+      try {
+        await app.start();
+        logger.info('connected to Slack in Socket Mode');
+      } catch (error) {
+        const delay = Math.min(60_000, 2000 * 2 ** attempt);
+        logger.error(
+          { err: (error as Error).message, retryInMs: delay },
+          'could not connect to Slack; retrying',
+        );
+        timer = setTimeout(() => void connect(attempt + 1), delay);
+      }
+    };
+    return {
+      app,
+      mode: 'socket',
+      httpListener: null,
+      connected: () => connected,
+      start: () => void connect(0),
+      async stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await app.stop().catch(() => undefined);
+      },
+    };
+  }
+
+  const receiver = new HTTPReceiver({
+    signingSecret: slack.signingSecret ?? '',
+    endpoints: '/slack/events',
+    logger: log,
+    processBeforeResponse: false,
+  });
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger: log,
+    tokenVerificationEnabled: false,
+    clientOptions,
+  });
+  return {
+    app,
+    mode: 'http',
+    httpListener: withTimestampWindow(receiver.requestListener),
+    connected: () => true,
+    start: () => undefined,
+    stop: async () => undefined,
+  };
+}

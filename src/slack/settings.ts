@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { isSeverity, type Severity } from '../domain/risk/index.js';
+import { parseWith } from '../validation.js';
+
+/** One routing rule: changes of these accounts at or above this severity go to this channel. */
+export interface SlackRoute {
+  channel: string;
+  /** 12-digit account ids; empty means every account. */
+  accounts: readonly string[];
+  minSeverity: Severity;
+}
+
+/** The `slack:` section of the NETWARDEN_CONFIG file. */
+export interface SlackSettings {
+  /** Changes below this severity are stored and listed but not posted (default `info`: all). */
+  minSeverity: Severity;
+  /** Checked in order; the first match wins; unmatched changes go to NETWARDEN_CHANNEL. */
+  routes: readonly SlackRoute[];
+  /** The on-call user group (`S…`) Escalate mentions. */
+  oncallUsergroup: string | null;
+  /** A critical change still pending after this many minutes escalates itself; 0 turns it off. */
+  autoEscalateAfterMinutes: number;
+  /**
+   * AWS identities (IAM user/role/session ARNs, session names, e-mails) mapped to Slack user ids,
+   * for identities `users.lookupByEmail` cannot resolve.
+   */
+  users: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_SLACK_SETTINGS: SlackSettings = {
+  minSeverity: 'info',
+  routes: [],
+  oncallUsergroup: null,
+  autoEscalateAfterMinutes: 30,
+  users: {},
+};
+
+const severity = z.string().refine(isSeverity, { message: 'expected critical, high, medium, low or info' });
+const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a channel id (C…), not a name');
+
+const schema = z.strictObject({
+  minSeverity: severity.optional(),
+  routes: z
+    .array(
+      z.strictObject({
+        channel: channelId,
+        accounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).optional(),
+        minSeverity: severity.optional(),
+      }),
+    )
+    .optional(),
+  oncallUsergroup: z
+    .string()
+    .regex(/^S[A-Z0-9]{2,}$/, 'expected a user group id (S…)')
+    .nullable()
+    .optional(),
+  autoEscalateAfterMinutes: z.number().int().min(0).max(10_080).optional(),
+  users: z
+    .record(z.string().min(1), z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id (U…)'))
+    .optional(),
+});
+
+/** Parses the `slack:` section; InputError names the field. */
+export function parseSlackSettings(value: unknown, path = 'slack'): SlackSettings {
+  if (value === undefined || value === null) return DEFAULT_SLACK_SETTINGS;
+  const parsed = parseWith(schema, value, path);
+  const d = DEFAULT_SLACK_SETTINGS;
+  return {
+    minSeverity: (parsed.minSeverity as Severity | undefined) ?? d.minSeverity,
+    routes: (parsed.routes ?? []).map((r) => ({
+      channel: r.channel,
+      accounts: r.accounts ?? [],
+      minSeverity: (r.minSeverity as Severity | undefined) ?? 'info',
+    })),
+    oncallUsergroup: parsed.oncallUsergroup ?? d.oncallUsergroup,
+    autoEscalateAfterMinutes: parsed.autoEscalateAfterMinutes ?? d.autoEscalateAfterMinutes,
+    users: Object.fromEntries(Object.entries(parsed.users ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * Shared preparation for the Slack rendering tests: real changes from the fixtures, the real
+ * before-state from the describe fixture, hand-written assessments (so the tests pin rendering,
+ * not the risk engine's wording) and revert plans shaped like the AWS planner's, following
+ * shared/reference/revert-semantics.md §1.
+ */
+import type { NetworkChange } from '../../src/domain/change.js';
+import type { Assessment, Finding } from '../../src/domain/risk/index.js';
+import type { NetworkState } from '../../src/domain/state.js';
+import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import type { ChangeView } from '../../src/slack/blocks/index.js';
+import type { NwBlock, SlackMessage } from '../../src/slack/blocks/kit.js';
+import type { RevertPlanView } from '../../src/slack/describe.js';
+import { changeFromFixture } from '../helpers/changes.js';
+import { fixtureJson, fixtureRecord } from '../helpers/fixtures.js';
+
+/** Every fixture that normalises to one of the 14 events, by event name. */
+export const FIXTURES = {
+  AssociateRouteTable: 'cloudtrail/AssociateRouteTable__invictus.json',
+  AssociateRouteTableDenied: 'own/AssociateRouteTable__denied.json',
+  CreateNetworkAclEntry: 'cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json',
+  CreateNetworkAclEntryIcmp: 'own/CreateNetworkAclEntry__icmp-echo.json',
+  CreateNetworkAclEntryIpv6: 'own/CreateNetworkAclEntry__ipv6-https-egress.json',
+  CreateRoute: 'cloudtrail/CreateRoute__invictus-igw.json',
+  DeleteNetworkAclEntry: 'cloudtrail/DeleteNetworkAclEntry__elastic-integrations.json',
+  CreateNetworkAcl: 'own/CreateNetworkAcl__pulumi.json',
+  CreateRouteTable: 'own/CreateRouteTable__cloudformation.json',
+  DeleteNetworkAcl: 'own/DeleteNetworkAcl__elastic-integrations.json',
+  DeleteRouteTable: 'own/DeleteRouteTable__root.json',
+  DeleteRoute: 'own/DeleteRoute__ipv6.json',
+  DisassociateRouteTable: 'own/DisassociateRouteTable__terraform.json',
+  ReplaceNetworkAclAssociation: 'own/ReplaceNetworkAclAssociation__boto3.json',
+  ReplaceNetworkAclEntry: 'own/ReplaceNetworkAclEntry__udp-dns.json',
+  ReplaceRouteTableAssociation: 'own/ReplaceRouteTableAssociation__sso-email-session.json',
+  ReplaceRoute: 'own/ReplaceRoute__console-nat-gateway.json',
+  ReplaceRouteLocal: 'own/ReplaceRoute__local-target.json',
+} as const;
+
+export type FixtureKey = keyof typeof FIXTURES;
+
+/** The change of a fixture, optionally with record fields replaced. */
+export function fixtureChange(key: FixtureKey, overrides: Record<string, unknown> = {}): NetworkChange {
+  return changeFromFixture(FIXTURES[key], overrides);
+}
+
+/** The fixture's `requestParameters` with some values replaced: a named variant of a real record. */
+export function withRequest(key: FixtureKey, changes: Record<string, unknown>): NetworkChange {
+  const record = fixtureRecord(FIXTURES[key]);
+  const request = record.requestParameters as Record<string, unknown>;
+  return changeFromFixture(FIXTURES[key], { requestParameters: { ...request, ...changes } });
+}
+
+/** The network state of the describe fixture (VPC vpc-0f1e2d3c4b5a69788). */
+export function contextState(): NetworkState {
+  return parseDescribeOutput(fixtureJson('context/describe__invictus-vpc-ours.json'));
+}
+
+/** A finding as the risk engine shapes it. */
+export function finding(overrides: Partial<Finding> = {}): Finding {
+  return {
+    id: 'acl.ingress-admin-port',
+    severity: 'critical',
+    title: 'SSH open to the internet',
+    detail: 'Ingress rule 100 allows tcp 22 from 0.0.0.0/0.',
+    reference: 'CIS AWS Foundations Benchmark v3.0.0 5.1',
+    ...overrides,
+  };
+}
+
+/** An assessment whose severity is the worst of its findings. */
+export function assessment(findings: Finding[] = [finding()]): Assessment {
+  const order = ['info', 'low', 'medium', 'high', 'critical'] as const;
+  const severity = findings.reduce<Assessment['severity']>(
+    (worst, f) => (order.indexOf(f.severity) > order.indexOf(worst) ? f.severity : worst),
+    'info',
+  );
+  return { severity, findings, contextUsed: true };
+}
+
+/** The plan the revert planner makes for the events a record alone can undo, else the reason it cannot. */
+export function planFor(change: NetworkChange): RevertPlanView {
+  const no = (reason: string): RevertPlanView => ({
+    possible: false,
+    calls: [],
+    reason,
+    summary: 'No revert.',
+  });
+  if (change.attempt) return no('The call failed; nothing changed.');
+  switch (change.eventName) {
+    case 'AssociateRouteTable': {
+      const id = change.change.associationId;
+      if (!id) return no('The record holds no association id.');
+      return {
+        possible: true,
+        calls: [{ api: 'DisassociateRouteTable', params: { AssociationId: id } }],
+        reason: null,
+        summary: `Disassociates ${id}: the subnet goes back to the VPC's main route table.`,
+      };
+    }
+    case 'CreateRoute': {
+      const d = change.change.destination;
+      const key =
+        d.kind === 'ipv4'
+          ? 'DestinationCidrBlock'
+          : d.kind === 'ipv6'
+            ? 'DestinationIpv6CidrBlock'
+            : 'DestinationPrefixListId';
+      const value = d.kind === 'prefix-list' ? d.prefixListId : d.cidr;
+      return {
+        possible: true,
+        calls: [{ api: 'DeleteRoute', params: { RouteTableId: change.change.routeTableId, [key]: value } }],
+        reason: null,
+        summary: `Deletes the route ${value} from ${change.change.routeTableId}.`,
+      };
+    }
+    case 'CreateNetworkAclEntry': {
+      const { networkAclId, entry } = change.change;
+      return {
+        possible: true,
+        calls: [
+          {
+            api: 'DeleteNetworkAclEntry',
+            params: { NetworkAclId: networkAclId, RuleNumber: entry.ruleNumber, Egress: entry.egress },
+          },
+        ],
+        reason: null,
+        summary: `Deletes ${entry.egress ? 'egress' : 'ingress'} rule ${entry.ruleNumber} from ${networkAclId}.`,
+      };
+    }
+    case 'CreateRouteTable':
+      return change.change.routeTableId
+        ? {
+            possible: true,
+            calls: [{ api: 'DeleteRouteTable', params: { RouteTableId: change.change.routeTableId } }],
+            reason: null,
+            summary: `Deletes route table ${change.change.routeTableId}.`,
+          }
+        : no('The record holds no route table id.');
+    case 'CreateNetworkAcl':
+      return change.change.networkAclId
+        ? {
+            possible: true,
+            calls: [{ api: 'DeleteNetworkAcl', params: { NetworkAclId: change.change.networkAclId } }],
+            reason: null,
+            summary: `Deletes network ACL ${change.change.networkAclId}.`,
+          }
+        : no('The record holds no network ACL id.');
+    case 'DeleteRouteTable':
+    case 'DeleteNetworkAcl':
+      return no(
+        'A deleted route table or network ACL cannot be restored with its id: re-creating it gives a new id.',
+      );
+    default:
+      return no(
+        'The previous value is not in the CloudTrail record and no snapshot from before the change holds it.',
+      );
+  }
+}
+
+/** The view of a fixture change as the listeners build it. */
+export function viewOf(change: NetworkChange, overrides: Partial<ChangeView> = {}): ChangeView {
+  return {
+    change,
+    assessment: assessment(),
+    state: contextState(),
+    plan: planFor(change),
+    actorSlackUserId: null,
+    ...overrides,
+  };
+}
+
+/** Every string anywhere in a value (texts, ids, values), for "never appears anywhere" assertions. */
+export function allStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(allStrings);
+  return [];
+}
+
+/** The texts of every text object in the blocks, in order. */
+export function blockTexts(blocks: readonly NwBlock[]): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, key: string | null): void => {
+    if (typeof value === 'string') {
+      if (key === 'text') out.push(value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v, key);
+      return;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(blocks, null);
+  return out;
+}
+
+/** All the message's visible text joined, for `toContain` assertions. */
+export function visible(message: SlackMessage): string {
+  return [message.text, ...blockTexts(message.blocks)].join('\n');
+}
+
+/** The buttons of a message or view, flattened. */
+export function buttonsOf(blocks: readonly NwBlock[]) {
+  return blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+}
