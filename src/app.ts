@@ -13,14 +13,8 @@ import {
 import { createLogger, type Logger } from './logger.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
-import { createSlackApi } from './slack/api.js';
-import { createApprovers } from './slack/approvers.js';
-import { createIdentities } from './slack/identity.js';
-import { registerListeners } from './slack/listeners.js';
-import { createSlackNotifier } from './slack/notifier.js';
-import { createSlackRuntime, type SlackRuntime } from './slack/runtime.js';
-import { createWorkflow, type RevertExecutor, type Workflow } from './slack/workflow.js';
-import { scheduleWithLease } from './store/lease.js';
+import { type SlackSide, startSlack } from './slack/index.js';
+import type { RevertExecutor } from './slack/workflow.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
@@ -48,7 +42,7 @@ export interface RunningApp {
   port: number;
   store: ChangeStore;
   /** The Slack side, when Slack is configured. */
-  slack: { runtime: SlackRuntime; workflow: Workflow } | null;
+  slack: SlackSide | null;
   server: Server;
   close(): Promise<void>;
 }
@@ -69,56 +63,21 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     retentionDays: config.retentionDays,
   });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
-  let slack: RunningApp['slack'] = null;
-  let notifier = options.notifier ?? createLogNotifier(logger);
-  const jobs: Array<{ stop(): void }> = [];
-  if (config.slack === null) {
-    if (options.notifier === undefined) {
-      logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
-    }
-  } else {
-    const runtime = createSlackRuntime(config.slack, logger);
-    const api = createSlackApi(runtime.app.client);
-    const identities = createIdentities(api, config.slack.settings.users);
-    const workflow = createWorkflow({
-      store,
-      api,
-      approvers: createApprovers(config.slack.approvers, api),
-      identities,
-      settings: config.slack.settings,
-      escalationChannel: config.slack.escalationChannel,
-      executor: options.executor ?? null,
-      logger,
-    });
-    registerListeners(runtime.app, workflow, logger);
-    if (options.notifier === undefined) {
-      notifier = createSlackNotifier({
-        store,
-        api,
-        identities,
-        channel: config.slack.channel,
-        settings: config.slack.settings,
-        logger,
-      });
-    }
-    jobs.push(
-      scheduleWithLease(
-        redis,
-        {
-          prefix: config.redisKeyPrefix,
-          job: 'auto-escalate',
-          intervalMs: 60_000,
-          onError: (error) => logger.warn({ err: error }, 'auto-escalation round failed'),
-        },
-        async () => {
-          const count = await workflow.autoEscalate();
-          if (count > 0) logger.info({ count }, 'critical changes escalated automatically');
-        },
-      ),
-    );
-    runtime.start();
-    slack = { runtime, workflow };
+  const slack =
+    config.slack === null
+      ? null
+      : startSlack({
+          slack: config.slack,
+          store,
+          redis,
+          redisKeyPrefix: config.redisKeyPrefix,
+          executor: options.executor ?? null,
+          logger,
+        });
+  if (slack === null && options.notifier === undefined) {
+    logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
+  const notifier = options.notifier ?? slack?.notifier ?? createLogNotifier(logger);
   const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
   queue.start(
     createProcessor({
@@ -157,8 +116,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     await once(server, 'listening');
   } catch (error) {
-    for (const job of jobs) job.stop();
-    await slack?.runtime.stop();
+    await slack?.stop();
     await queue.stop();
     redis.disconnect();
     throw error;
@@ -179,8 +137,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      for (const job of jobs) job.stop();
-      await slack?.runtime.stop();
+      await slack?.stop();
       await queue.stop();
       await redis.quit().catch(() => redis.disconnect());
     },
