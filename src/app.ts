@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AwsSide, startAws } from './aws/index.js';
 import type { Config } from './config.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
@@ -62,6 +63,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     prefix: config.redisKeyPrefix,
     retentionDays: config.retentionDays,
   });
+  const aws: AwsSide | null =
+    config.aws === null
+      ? null
+      : startAws({
+          config: config.aws,
+          redis,
+          prefix: config.redisKeyPrefix,
+          retentionDays: config.retentionDays,
+          logger,
+        });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
   const slack =
     config.slack === null
@@ -71,7 +82,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           store,
           redis,
           redisKeyPrefix: config.redisKeyPrefix,
-          executor: options.executor ?? null,
+          executor: options.executor ?? aws?.executor ?? null,
           logger,
         });
   if (slack === null && options.notifier === undefined) {
@@ -85,8 +96,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       policy: config.policy,
       notifier,
       logger,
-      ...(options.context ? { context: options.context } : {}),
-      ...(options.planner ? { planner: options.planner } : {}),
+      context: options.context ?? aws?.context,
+      planner: options.planner ?? aws?.planner,
     }),
   );
   const ingestor = createIngestor({
@@ -117,6 +128,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     await once(server, 'listening');
   } catch (error) {
     await slack?.stop();
+    aws?.stop();
     await queue.stop();
     redis.disconnect();
     throw error;
@@ -138,6 +150,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       server.closeIdleConnections();
       await closed;
       await slack?.stop();
+      aws?.stop();
       await queue.stop();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { type AwsConfig, parseAwsConfig } from './aws/config.js';
 import { DEFAULT_POLICY, parseRiskPolicy, type RiskPolicy } from './domain/risk/index.js';
 import { ConfigError, InputError } from './errors.js';
 import { DEFAULT_SLACK_SETTINGS, parseSlackSettings, type SlackSettings } from './slack/settings.js';
@@ -44,10 +45,15 @@ export interface Config {
   policy: RiskPolicy;
   /** The YAML file the richer settings came from, when NETWARDEN_CONFIG names one. */
   configFile: string | null;
+  /**
+   * AWS access (the `aws:` section): enrichment, snapshots and reverts. `null` when NETWARDEN_AWS
+   * is `off` — offline use, the demo and tests — and the risk engine judges events alone.
+   */
+  aws: AwsConfig | null;
 }
 
 /** The top-level sections the NETWARDEN_CONFIG file may hold. */
-const FILE_SECTIONS = ['policy', 'slack'] as const;
+const FILE_SECTIONS = ['policy', 'slack', 'aws'] as const;
 
 export interface ReadConfigOptions {
   /** Reads the NETWARDEN_CONFIG file; replaceable in tests. */
@@ -137,6 +143,11 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     readSection(() => parseSlackSettings(file.slack, 'slack'), configFile, problems) ??
     DEFAULT_SLACK_SETTINGS;
   const slack = readSlack(read, slackSettings, problems);
+  const awsSwitch = (read('NETWARDEN_AWS') ?? 'on').toLowerCase();
+  if (awsSwitch !== 'on' && awsSwitch !== 'off') {
+    problems.push(`NETWARDEN_AWS is "${awsSwitch}"; use on (default) or off.`);
+  }
+  const awsConfig = readSection(() => parseAwsConfig(file.aws ?? {}, 'aws'), configFile, problems);
 
   if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
     throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
@@ -152,6 +163,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     log: { level, format: formatText === 'pretty' ? 'pretty' : 'json' },
     policy,
     configFile,
+    aws: awsSwitch === 'off' ? null : awsConfig,
   };
 }
 

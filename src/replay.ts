@@ -1,4 +1,5 @@
 import type { NetworkChange } from './domain/change.js';
+import { planRevert, type RevertCall } from './domain/revert/index.js';
 import {
   type Assessment,
   assessChange,
@@ -28,8 +29,8 @@ export interface ReplayLine {
   findings: Finding[];
   /** True when `--context` held the resource the change touched and the judgement used it. */
   contextUsed: boolean;
-  /** Filled by the revert planner (a later issue); `null` until then. */
-  revert: null;
+  /** The exact EC2 calls that undo the change, planned from the record and `--context`, or why there are none. */
+  revert: { possible: boolean; calls: RevertCall[]; reason: string | null; summary: string };
 }
 
 export interface ReplayResult {
@@ -57,13 +58,17 @@ export function replay(
   });
   const parsed = normaliseItems(items);
   const lines = parsed.changes.map((change) =>
-    toReplayLine(change, assessChange(change, { state: context, policy })),
+    toReplayLine(change, assessChange(change, { state: context, policy }), planRevert(change, context)),
   );
   return { lines, ignored: parsed.ignored, snsUnverified };
 }
 
 /** The JSON shape printed per change (documented in the README). */
-export function toReplayLine(change: NetworkChange, assessment: Assessment): ReplayLine {
+export function toReplayLine(
+  change: NetworkChange,
+  assessment: Assessment,
+  plan: { possible: boolean; calls: RevertCall[]; reason: string | null; summary: string },
+): ReplayLine {
   return {
     eventId: change.eventId,
     eventName: change.eventName,
@@ -84,6 +89,6 @@ export function toReplayLine(change: NetworkChange, assessment: Assessment): Rep
     severity: assessment.severity,
     findings: assessment.findings,
     contextUsed: assessment.contextUsed,
-    revert: null,
+    revert: { possible: plan.possible, calls: plan.calls, reason: plan.reason, summary: plan.summary },
   };
 }

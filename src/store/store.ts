@@ -1,4 +1,5 @@
 import type { NetworkChange } from '../domain/change.js';
+import type { RevertPlan } from '../domain/revert/index.js';
 import type { Assessment } from '../domain/risk/index.js';
 import type { NetworkState } from '../domain/state.js';
 
@@ -17,13 +18,8 @@ export const CHANGE_STATES: readonly ChangeState[] = [
 /** States in which a change still waits for a person (listed by `pending` and the App Home). */
 export const AWAITING_STATES: readonly ChangeState[] = ['pending', 'escalated'];
 
-/** The revert plan as stored with a change (the planner's output, see the AWS issue). */
-export interface StoredRevertPlan {
-  possible: boolean;
-  calls: Array<{ api: string; params: Record<string, unknown> }>;
-  reason: string | null;
-  summary: string;
-}
+/** The revert plan as stored with a change: exactly what the confirm dialog shows and the executor runs. */
+export type StoredRevertPlan = RevertPlan;
 
 /** What processing adds to a change: the judgement and the plan, made once, then shown everywhere. */
 export interface Processing {

@@ -75,7 +75,12 @@ describe('replay CLI', () => {
           expect.objectContaining({ id: 'context.missing', severity: 'info' }),
         ],
         contextUsed: false,
-        revert: null,
+        revert: {
+          possible: true,
+          calls: [{ api: 'DisassociateRouteTable', params: { AssociationId: 'rtbassoc-06c42ea03f0967f18' } }],
+          reason: null,
+          summary: expect.stringContaining('Disassociate'),
+        },
       },
     ]);
     expect(run.stderr).toContain('1 network change(s), 0 other event(s) ignored');
@@ -135,6 +140,10 @@ describe('replay CLI', () => {
     expect(run.lines[0]).toMatchObject({
       severity: 'high',
       contextUsed: true,
+      revert: {
+        possible: true,
+        summary: expect.stringContaining("falls back to the VPC's main route table rtb-0c0ffee0c0ffee001"),
+      },
       findings: [
         expect.objectContaining({ id: 'route.private-subnet-internet', severity: 'high' }),
         expect.anything(),

@@ -26,6 +26,8 @@ export async function startTestApp(
     REDIS_KEY_PREFIX: prefix,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Tests that exercise AWS turn it on and point the SDK at a loopback server.
+    NETWARDEN_AWS: 'off',
     ...env,
   });
   const app = await startApp({ ...options, config, logger: pino({ level: 'silent' }) });

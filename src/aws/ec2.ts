@@ -1,0 +1,230 @@
+/**
+ * The EC2 adapter: the three Describe calls netwarden reads topology with (every page, filtered),
+ * converted to NetworkState by the same parser as `aws ec2 describe-*` output, and the revert
+ * calls, with DryRun. Every SDK error leaves here as an Ec2Error carrying the EC2 error code.
+ * Throttling (`RequestLimitExceeded`) is retried by the SDK's standard retry mode (clients.ts).
+ */
+import {
+  AssociateRouteTableCommand,
+  type AssociateRouteTableCommandInput,
+  CreateNetworkAclEntryCommand,
+  type CreateNetworkAclEntryCommandInput,
+  CreateRouteCommand,
+  type CreateRouteCommandInput,
+  DeleteNetworkAclCommand,
+  type DeleteNetworkAclCommandInput,
+  DeleteNetworkAclEntryCommand,
+  type DeleteNetworkAclEntryCommandInput,
+  DeleteRouteCommand,
+  type DeleteRouteCommandInput,
+  DeleteRouteTableCommand,
+  type DeleteRouteTableCommandInput,
+  DisassociateRouteTableCommand,
+  type DisassociateRouteTableCommandInput,
+  type EC2Client,
+  type Filter,
+  type NetworkAcl,
+  paginateDescribeNetworkAcls,
+  paginateDescribeRouteTables,
+  paginateDescribeSubnets,
+  ReplaceNetworkAclAssociationCommand,
+  type ReplaceNetworkAclAssociationCommandInput,
+  ReplaceNetworkAclEntryCommand,
+  type ReplaceNetworkAclEntryCommandInput,
+  ReplaceRouteCommand,
+  type ReplaceRouteCommandInput,
+  ReplaceRouteTableAssociationCommand,
+  type ReplaceRouteTableAssociationCommandInput,
+  type RouteTable,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+import type { RevertCall } from '../domain/revert/types.js';
+import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
+import { NetwardenError } from '../errors.js';
+import { parseDescribeOutput } from '../ingest/describe.js';
+import { DRY_RUN_OK, Ec2Error, toEc2Error } from './errors.js';
+
+/** A Describe* filter (`{name: 'vpc-id', values: ['vpc-1']}`), as the EC2 API reference names them. */
+export interface Ec2Filter {
+  name: string;
+  values: string[];
+}
+
+/** The Describe actions the adapter calls; the IAM policy grants exactly these and the revert actions. */
+export const DESCRIBE_ACTIONS = ['DescribeSubnets', 'DescribeRouteTables', 'DescribeNetworkAcls'] as const;
+
+/** What netwarden asks of EC2 in one account and region. */
+export interface Ec2Adapter {
+  describeSubnets(filters: readonly Ec2Filter[]): Promise<SubnetState[]>;
+  describeRouteTables(filters: readonly Ec2Filter[]): Promise<RouteTableState[]>;
+  describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
+  /** Subnets, route tables and network ACLs of one VPC, or of the whole region when `vpcId` is null. */
+  describeNetwork(vpcId: string | null): Promise<NetworkState>;
+  /** Sends a revert call and returns its output fields (`AssociationId`, `NewAssociationId`, `Return`). */
+  send(call: RevertCall): Promise<Record<string, unknown>>;
+  /** Sends the call with `DryRun`; resolves when EC2 answers DryRunOperation, throws the Ec2Error otherwise. */
+  probe(call: RevertCall): Promise<void>;
+}
+
+/** Builds an adapter for one account and region. */
+export type Ec2For = (account: string, region: string) => Ec2Adapter;
+
+/** Tuning of the adapter. */
+export interface Ec2AdapterOptions {
+  /** Items per Describe page (EC2 allows 5-100 for route tables and ACLs). */
+  pageSize?: number;
+}
+
+/**
+ * Association states that mean the subnet or gateway uses the table (EC2 API
+ * RouteTableAssociationState: associating | associated | disassociating | disassociated | failed);
+ * the others linger in describe output for a while and must not count as an association.
+ */
+const LIVE_ASSOCIATION_STATES: ReadonlySet<string | undefined> = new Set([
+  undefined,
+  'associating',
+  'associated',
+]);
+
+function sdkFilters(filters: readonly Ec2Filter[]): Filter[] {
+  return filters.map((f) => ({ Name: f.name, Values: [...f.values] }));
+}
+
+/** Reads SDK output with the describe-output parser; a failure means EC2 said something we cannot read. */
+function parse(value: unknown): NetworkState {
+  try {
+    return parseDescribeOutput(value);
+  } catch (error) {
+    throw new NetwardenError('EC2 returned network state netwarden cannot read', { cause: error });
+  }
+}
+
+function liveAssociations(tables: RouteTable[]): RouteTable[] {
+  return tables.map((t) => ({
+    ...t,
+    Associations: (t.Associations ?? []).filter((a) =>
+      LIVE_ASSOCIATION_STATES.has(a.AssociationState?.State),
+    ),
+  }));
+}
+
+async function collect<T>(action: string, pages: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for await (const page of pages) out.push(page);
+  } catch (error) {
+    throw toEc2Error(error, action);
+  }
+  return out;
+}
+
+/**
+ * The revert call as an SDK command. The planner builds `params` with the EC2 API's parameter
+ * names for exactly this action (domain/revert/params.ts), so the casts only restate that.
+ */
+function command(call: RevertCall, dryRun: boolean) {
+  const input = <T>(): T => ({ ...call.params, DryRun: dryRun }) as T;
+  switch (call.api) {
+    case 'AssociateRouteTable':
+      return new AssociateRouteTableCommand(input<AssociateRouteTableCommandInput>());
+    case 'DisassociateRouteTable':
+      return new DisassociateRouteTableCommand(input<DisassociateRouteTableCommandInput>());
+    case 'ReplaceRouteTableAssociation':
+      return new ReplaceRouteTableAssociationCommand(input<ReplaceRouteTableAssociationCommandInput>());
+    case 'CreateRoute':
+      return new CreateRouteCommand(input<CreateRouteCommandInput>());
+    case 'ReplaceRoute':
+      return new ReplaceRouteCommand(input<ReplaceRouteCommandInput>());
+    case 'DeleteRoute':
+      return new DeleteRouteCommand(input<DeleteRouteCommandInput>());
+    case 'DeleteRouteTable':
+      return new DeleteRouteTableCommand(input<DeleteRouteTableCommandInput>());
+    case 'CreateNetworkAclEntry':
+      return new CreateNetworkAclEntryCommand(input<CreateNetworkAclEntryCommandInput>());
+    case 'ReplaceNetworkAclEntry':
+      return new ReplaceNetworkAclEntryCommand(input<ReplaceNetworkAclEntryCommandInput>());
+    case 'DeleteNetworkAclEntry':
+      return new DeleteNetworkAclEntryCommand(input<DeleteNetworkAclEntryCommandInput>());
+    case 'ReplaceNetworkAclAssociation':
+      return new ReplaceNetworkAclAssociationCommand(input<ReplaceNetworkAclAssociationCommandInput>());
+    case 'DeleteNetworkAcl':
+      return new DeleteNetworkAclCommand(input<DeleteNetworkAclCommandInput>());
+  }
+}
+
+/** Wraps an EC2 client (from clients.ts) in the adapter. */
+export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions = {}): Ec2Adapter {
+  const pageSize = options.pageSize ?? 100;
+
+  async function subnets(filters: readonly Ec2Filter[]): Promise<Subnet[]> {
+    const pages = await collect(
+      'DescribeSubnets',
+      paginateDescribeSubnets({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return pages.flatMap((p) => p.Subnets ?? []);
+  }
+  async function routeTables(filters: readonly Ec2Filter[]): Promise<RouteTable[]> {
+    const pages = await collect(
+      'DescribeRouteTables',
+      paginateDescribeRouteTables({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return liveAssociations(pages.flatMap((p) => p.RouteTables ?? []));
+  }
+  async function networkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAcl[]> {
+    const pages = await collect(
+      'DescribeNetworkAcls',
+      paginateDescribeNetworkAcls({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return pages.flatMap((p) => p.NetworkAcls ?? []);
+  }
+
+  async function send(call: RevertCall, dryRun: boolean): Promise<Record<string, unknown>> {
+    try {
+      // The SDK's command classes do not share one input type, so `send` sees a union it cannot
+      // narrow; each command above was built for exactly this action.
+      const { $metadata: _, ...output } = await client.send(
+        command(call, dryRun) as AssociateRouteTableCommand,
+      );
+      return output;
+    } catch (error) {
+      throw toEc2Error(error, call.api);
+    }
+  }
+
+  return {
+    describeSubnets: async (filters) => parse({ Subnets: await subnets(filters) }).subnets,
+    describeRouteTables: async (filters) => parse({ RouteTables: await routeTables(filters) }).routeTables,
+    describeNetworkAcls: async (filters) => parse({ NetworkAcls: await networkAcls(filters) }).networkAcls,
+    async describeNetwork(vpcId) {
+      const filters = vpcId === null ? [] : [{ name: 'vpc-id', values: [vpcId] }];
+      const [s, t, a] = await Promise.all([subnets(filters), routeTables(filters), networkAcls(filters)]);
+      return parse({ Subnets: s, RouteTables: t, NetworkAcls: a });
+    },
+    send: (call) => send(call, false),
+    async probe(call) {
+      try {
+        await send(call, true);
+      } catch (error) {
+        if (error instanceof Ec2Error && error.awsCode === DRY_RUN_OK) return;
+        throw error;
+      }
+    },
+  };
+}
+
+/** An Ec2For over SDK clients, one adapter per account and region. */
+export function ec2ForClients(
+  ec2: (account: string, region: string) => EC2Client,
+  options?: Ec2AdapterOptions,
+): Ec2For {
+  const adapters = new Map<string, Ec2Adapter>();
+  return (account, region) => {
+    const key = `${account}/${region}`;
+    let adapter = adapters.get(key);
+    if (!adapter) {
+      adapter = createEc2Adapter(ec2(account, region), options);
+      adapters.set(key, adapter);
+    }
+    return adapter;
+  };
+}

@@ -1,0 +1,68 @@
+import { planRevert } from '../domain/revert/index.js';
+import type { Logger } from '../logger.js';
+import type { ContextProvider, RevertPlanner } from '../process/processor.js';
+import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { createTopologyStore } from '../store/topology-store.js';
+import { createAwsClients } from './clients.js';
+import type { AwsConfig } from './config.js';
+import { ec2ForClients } from './ec2.js';
+import { createEnricher } from './enrich.js';
+import { createRevertExecutor, toWorkflowOutcome } from './revert-executor.js';
+import { createSnapshotService } from './snapshot.js';
+
+export interface AwsSide {
+  context: ContextProvider;
+  planner: RevertPlanner;
+  executor: WorkflowRevertExecutor;
+  stop(): void;
+}
+
+/**
+ * Everything that talks to AWS, wired: clients per account and region, the topology snapshot
+ * (refreshed on schedule under a lease, and after each change), enrichment as the processor's
+ * context, the pure planner, and the guarded executor behind the Revert button.
+ */
+export function startAws(deps: {
+  config: AwsConfig;
+  redis: RedisClient;
+  prefix: string;
+  retentionDays: number;
+  logger: Logger;
+}): AwsSide {
+  const clients = createAwsClients({ config: deps.config });
+  const ec2For = ec2ForClients((account, region) => clients.ec2(account, region));
+  const store = createTopologyStore(deps.redis, {
+    prefix: deps.prefix,
+    retentionDays: deps.retentionDays,
+    history: deps.config.snapshot.history,
+  });
+  const snapshots = createSnapshotService({ ec2For, store, config: deps.config, logger: deps.logger });
+  const enricher = createEnricher({ store, snapshots, ec2For, config: deps.config });
+  const executor = createRevertExecutor({
+    ec2For,
+    verifyAttempts: deps.config.revert.verifyAttempts,
+    verifyDelayMs: deps.config.revert.verifyDelayMs,
+  });
+  const stopSnapshots = snapshots.start();
+  return {
+    // Only the state read *before* the change is context: a state read after it already shows
+    // the change, and planning a revert from it would produce a silent no-op (see docs/aws.md).
+    context: async (change) => {
+      const enrichment = await enricher.enrich(change);
+      return { state: enrichment.before, notes: enrichment.notes };
+    },
+    planner: planRevert,
+    executor: {
+      async revert(stored) {
+        // The plan stored at processing time is the one the confirm dialog showed; it runs as shown.
+        const plan = stored.processing?.plan ?? planRevert(stored.change, stored.processing?.before ?? null);
+        return toWorkflowOutcome(await executor.execute(stored.change, plan));
+      },
+    },
+    stop() {
+      stopSnapshots();
+      clients.destroy();
+    },
+  };
+}

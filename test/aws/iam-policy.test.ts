@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DESCRIBE_ACTIONS } from '../../src/aws/ec2.js';
+import { REVERT_APIS } from '../../src/domain/revert/types.js';
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+const policy = JSON.parse(readFileSync(new URL('../../deploy/iam-policy.json', import.meta.url), 'utf8')) as {
+  Version: string;
+  Statement: Statement[];
+};
+
+const actions = policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('deploy/iam-policy.json', () => {
+  it('grants exactly the EC2 actions the adapter reads with and the revert planner can call', () => {
+    const ec2 = actions.filter((a) => a.startsWith('ec2:')).sort();
+
+    expect(ec2).toEqual([...DESCRIBE_ACTIONS, ...REVERT_APIS].map((a) => `ec2:${a}`).sort());
+  });
+
+  it('adds only CloudTrail LookupEvents and AssumeRole of the netwarden member-account role', () => {
+    expect(actions.filter((a) => !a.startsWith('ec2:')).sort()).toEqual([
+      'cloudtrail:LookupEvents',
+      'sts:AssumeRole',
+    ]);
+    expect(policy.Statement.find((s) => s.Action === 'sts:AssumeRole')?.Resource).toBe(
+      'arn:aws:iam::*:role/netwarden',
+    );
+  });
+
+  it('allows only, names every action in full and has no duplicates', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    expect(policy.Statement.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect(actions.some((a) => a.includes('*'))).toBe(false);
+    expect(new Set(actions).size).toBe(actions.length);
+  });
+});

@@ -1,0 +1,625 @@
+/**
+ * A loopback EC2 (and STS AssumeRole) endpoint for tests: it answers the EC2 Query API — form-encoded
+ * `Action=…&Version=2016-11-15&…` POSTs — with the XML shapes of the EC2 API reference
+ * (`DescribeRouteTablesResponse/routeTableSet/item`, `associationSet`, `routeSet`, `nextToken`;
+ * `networkAclSet/item/entrySet`; `subnetSet/item`; errors as `<Response><Errors><Error><Code>`),
+ * following getmoto/moto's `moto/ec2/responses/{route_tables,network_acls,subnets}.py` templates.
+ * It holds a NetworkState that the revert calls mutate, with EC2's own refusals
+ * (`RouteAlreadyExists`, `DependencyViolation`, …), answers `DryRun` with HTTP 412
+ * `DryRunOperation` or 403 `UnauthorizedOperation`, and records every request's parameters
+ * exactly as the SDK serialised them. Point the SDK at it with `AWS_ENDPOINT_URL_EC2` /
+ * `AWS_ENDPOINT_URL_STS`.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { aclEntryFrom, parseAclProtocol, parseCidr } from '../../src/domain/acl.js';
+import type { AclEntry, RouteDestination, RouteTarget } from '../../src/domain/change.js';
+import { LOCAL_TARGET, ROUTE_TARGET_KEYS, routeTargetsIn } from '../../src/domain/route.js';
+import type {
+  NetworkAclState,
+  NetworkState,
+  RouteState,
+  RouteTableState,
+  Tags,
+} from '../../src/domain/state.js';
+
+/** One request as the server received it. */
+export interface Ec2Request {
+  action: string;
+  /** Every form parameter except Action and Version, as serialised: `Filter.1.Name`, `Icmp.Type`. */
+  params: Record<string, string>;
+  dryRun: boolean;
+  /** From the SigV4 `Credential=` scope: which credentials signed it, for which region and service. */
+  accessKeyId: string | null;
+  region: string | null;
+  service: string | null;
+}
+
+export interface Ec2ErrorAnswer {
+  code: string;
+  message: string;
+  status: number;
+}
+
+export interface Ec2TestServer {
+  url: string;
+  /** The live state; tests may change it to simulate someone else's change. */
+  state: NetworkState;
+  requests: Ec2Request[];
+  /** Actions the caller may not perform: the call and its DryRun answer 403 UnauthorizedOperation. */
+  deny: Set<string>;
+  /** When true, mutating calls answer success but change nothing (a verification failure). */
+  ignoreMutations: boolean;
+  /** Items per Describe page, on top of the request's MaxResults. */
+  pageSize: number;
+  /** How long AssumeRole sessions last. */
+  sessionSeconds: number;
+  /** Answers the next `times` calls of `action` (DryRun excluded) with this error. */
+  failNext(action: string, error: Ec2ErrorAnswer, times?: number): void;
+  /** The requests of one action, in order. */
+  calls(action: string): Ec2Request[];
+  close(): Promise<void>;
+}
+
+const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const DESCRIBE = new Set(['DescribeSubnets', 'DescribeRouteTables', 'DescribeNetworkAcls']);
+
+class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function el(name: string, content: string | number | boolean | null | undefined): string {
+  if (content === null || content === undefined) return '';
+  const text = escapeXml(String(content));
+  return text === '' ? `<${name}/>` : `<${name}>${text}</${name}>`;
+}
+
+function set(name: string, items: string[]): string {
+  return items.length === 0
+    ? `<${name}/>`
+    : `<${name}>${items.map((i) => `<item>${i}</item>`).join('')}</${name}>`;
+}
+
+function tagSet(tags: Tags): string {
+  return set(
+    'tagSet',
+    Object.entries(tags).map(([key, value]) => `${el('key', key)}${el('value', value)}`),
+  );
+}
+
+function targetXml(target: RouteTarget | null): string {
+  if (target === null) return '';
+  if (target.type === 'local') return el('gatewayId', 'local');
+  const key = ROUTE_TARGET_KEYS.find((k) => k.type(target.id) === target.type);
+  return el(key?.key ?? 'gatewayId', target.id);
+}
+
+function destinationXml(d: RouteDestination): string {
+  if (d.kind === 'ipv4') return el('destinationCidrBlock', d.cidr);
+  if (d.kind === 'ipv6') return el('destinationIpv6CidrBlock', d.cidr);
+  return el('destinationPrefixListId', d.prefixListId);
+}
+
+function routeTableXml(t: RouteTableState, ownerId: string): string {
+  return [
+    el('routeTableId', t.routeTableId),
+    el('vpcId', t.vpcId),
+    el('ownerId', ownerId),
+    set(
+      'routeSet',
+      t.routes.map(
+        (r) =>
+          `${destinationXml(r.destination)}${targetXml(r.target)}${el('state', r.state)}${el('origin', r.origin)}`,
+      ),
+    ),
+    set(
+      'associationSet',
+      t.associations.map(
+        (a) =>
+          `${el('routeTableAssociationId', a.associationId)}${el('routeTableId', t.routeTableId)}${el('main', a.main)}` +
+          `${el('subnetId', a.subnetId)}${el('gatewayId', a.gatewayId)}<associationState><state>associated</state></associationState>`,
+      ),
+    ),
+    set('propagatingVgwSet', []),
+    tagSet(t.tags),
+  ].join('');
+}
+
+function entryXml(e: AclEntry): string {
+  return [
+    el('ruleNumber', e.ruleNumber),
+    el('protocol', String(e.protocol.number)),
+    el('ruleAction', e.action),
+    el('egress', e.egress),
+    e.cidr.version === 4 ? el('cidrBlock', e.cidr.cidr) : el('ipv6CidrBlock', e.cidr.cidr),
+    e.icmp ? `<icmpTypeCode>${el('code', e.icmp.code)}${el('type', e.icmp.type)}</icmpTypeCode>` : '',
+    e.ports ? `<portRange>${el('from', e.ports.from)}${el('to', e.ports.to)}</portRange>` : '',
+  ].join('');
+}
+
+function networkAclXml(a: NetworkAclState, ownerId: string): string {
+  return [
+    el('networkAclId', a.networkAclId),
+    el('vpcId', a.vpcId),
+    el('default', a.isDefault),
+    set('entrySet', a.entries.map(entryXml)),
+    set(
+      'associationSet',
+      a.associations.map(
+        (s) =>
+          `${el('networkAclAssociationId', s.associationId)}${el('networkAclId', a.networkAclId)}${el('subnetId', s.subnetId)}`,
+      ),
+    ),
+    tagSet(a.tags),
+    el('ownerId', ownerId),
+  ].join('');
+}
+
+function subnetXml(s: NetworkState['subnets'][number], ownerId: string): string {
+  return [
+    el('subnetId', s.subnetId),
+    el('state', 'available'),
+    el('vpcId', s.vpcId),
+    el('cidrBlock', s.cidr),
+    el('availabilityZone', s.availabilityZone),
+    el('ownerId', ownerId),
+    set(
+      'ipv6CidrBlockAssociationSet',
+      s.ipv6Cidrs.map(
+        (c) => `${el('ipv6CidrBlock', c)}<ipv6CidrBlockState><state>associated</state></ipv6CidrBlockState>`,
+      ),
+    ),
+    tagSet(s.tags),
+  ].join('');
+}
+
+function response(action: string, body: string, requestId: string, ns = EC2_NS): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${ns}">${el('requestId', requestId)}${body}</${action}Response>`;
+}
+
+function errorXml(code: string, message: string, requestId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>${el('Code', code)}${el('Message', message)}</Error></Errors>${el('RequestID', requestId)}</Response>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request parameters
+
+/** `Filter.N.Name` / `Filter.N.Value.M` → [{name, values}]. */
+function filtersOf(params: Record<string, string>): Array<{ name: string; values: string[] }> {
+  const filters: Array<{ name: string; values: string[] }> = [];
+  for (let n = 1; params[`Filter.${n}.Name`] !== undefined; n += 1) {
+    const values: string[] = [];
+    for (let m = 1; params[`Filter.${n}.Value.${m}`] !== undefined; m += 1)
+      values.push(params[`Filter.${n}.Value.${m}`] ?? '');
+    filters.push({ name: params[`Filter.${n}.Name`] ?? '', values });
+  }
+  return filters;
+}
+
+function required(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === '')
+    throw new ApiError('MissingParameter', `The request must contain the parameter ${name}`);
+  return value;
+}
+
+function destinationOf(params: Record<string, string>): RouteDestination {
+  if (params.DestinationCidrBlock)
+    return { kind: 'ipv4', cidr: parseCidr(params.DestinationCidrBlock, 4)?.cidr ?? '' };
+  if (params.DestinationIpv6CidrBlock) {
+    return { kind: 'ipv6', cidr: parseCidr(params.DestinationIpv6CidrBlock, 6)?.cidr ?? '' };
+  }
+  if (params.DestinationPrefixListId)
+    return { kind: 'prefix-list', prefixListId: params.DestinationPrefixListId };
+  throw new ApiError('MissingParameter', 'The request must contain a destination');
+}
+
+function targetOf(params: Record<string, string>): RouteTarget {
+  if (params.LocalTarget === 'true') return LOCAL_TARGET;
+  const targets = routeTargetsIn((key) => params[key.pascalKey]);
+  const [target] = targets;
+  if (targets.length !== 1 || !target) {
+    throw new ApiError('InvalidParameterCombination', 'Exactly one route target must be specified');
+  }
+  return target;
+}
+
+function entryOf(params: Record<string, string>): AclEntry {
+  const protocol = parseAclProtocol(required(params, 'Protocol'));
+  const cidr = params.CidrBlock ? parseCidr(params.CidrBlock, 4) : parseCidr(params.Ipv6CidrBlock ?? '', 6);
+  if (!protocol || !cidr) throw new ApiError('InvalidParameterValue', 'Invalid protocol or CIDR block');
+  const action = required(params, 'RuleAction');
+  if (action !== 'allow' && action !== 'deny')
+    throw new ApiError('InvalidParameterValue', `Invalid RuleAction ${action}`);
+  return aclEntryFrom({
+    ruleNumber: Number(required(params, 'RuleNumber')),
+    egress: required(params, 'Egress') === 'true',
+    action,
+    protocol,
+    cidr,
+    ports: params['PortRange.From']
+      ? { from: Number(params['PortRange.From']), to: Number(params['PortRange.To']) }
+      : null,
+    icmp: params['Icmp.Type']
+      ? { type: Number(params['Icmp.Type']), code: Number(params['Icmp.Code']) }
+      : null,
+  });
+}
+
+function sameDestination(a: RouteDestination, b: RouteDestination): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Starts the server on a free loopback port with a copy of `state`. */
+export async function startEc2Server(
+  options: { state: NetworkState; ownerId?: string; pageSize?: number } = {
+    state: { subnets: [], routeTables: [], networkAcls: [] },
+  },
+): Promise<Ec2TestServer> {
+  const ownerId = options.ownerId ?? '123456789012';
+  let counter = 0;
+  const nextId = (prefix: string) =>
+    `${prefix}-${(0x0f00000000000000 + ++counter).toString(16).padStart(17, '0')}`;
+  const failures = new Map<string, Array<Ec2ErrorAnswer>>();
+
+  const server: Ec2TestServer = {
+    url: '',
+    state: structuredClone(options.state),
+    requests: [],
+    deny: new Set(),
+    ignoreMutations: false,
+    pageSize: options.pageSize ?? 1000,
+    sessionSeconds: 3600,
+    failNext(action, error, times = 1) {
+      const queue = failures.get(action) ?? [];
+      for (let i = 0; i < times; i += 1) queue.push(error);
+      failures.set(action, queue);
+    },
+    calls: (action) => server.requests.filter((r) => r.action === action),
+    close: async () => {
+      http.closeAllConnections();
+      http.close();
+      await once(http, 'close');
+    },
+  };
+
+  const table = (id: string): RouteTableState => {
+    const t = server.state.routeTables.find((x) => x.routeTableId === id);
+    if (!t) throw new ApiError('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`);
+    return t;
+  };
+  const acl = (id: string): NetworkAclState => {
+    const a = server.state.networkAcls.find((x) => x.networkAclId === id);
+    if (!a) throw new ApiError('InvalidNetworkAclID.NotFound', `The networkAcl ID '${id}' does not exist`);
+    return a;
+  };
+  const route = (t: RouteTableState, d: RouteDestination): RouteState => {
+    const r = t.routes.find((x) => sameDestination(x.destination, d));
+    if (!r)
+      throw new ApiError(
+        'InvalidRoute.NotFound',
+        `no route with destination in route table ${t.routeTableId}`,
+      );
+    return r;
+  };
+  const entryIndex = (a: NetworkAclState, ruleNumber: number, egress: boolean): number =>
+    a.entries.findIndex((e) => e.ruleNumber === ruleNumber && e.egress === egress);
+
+  function page<T>(items: T[], params: Record<string, string>): { items: T[]; nextToken: string | null } {
+    const start = Number(params.NextToken ?? '0');
+    const size = Math.min(Number(params.MaxResults ?? Number.POSITIVE_INFINITY), server.pageSize);
+    const end = start + size;
+    return { items: items.slice(start, end), nextToken: end < items.length ? String(end) : null };
+  }
+
+  function matches(
+    filter: { name: string; values: string[] },
+    value: (name: string) => Array<string | null>,
+  ): boolean {
+    const found = value(filter.name);
+    return found.some((v) => v !== null && filter.values.includes(v));
+  }
+
+  function filterBy<T>(
+    items: T[],
+    params: Record<string, string>,
+    fields: Record<string, (item: T) => Array<string | null>>,
+  ): T[] {
+    const filters = filtersOf(params);
+    for (const f of filters) {
+      if (!fields[f.name]) throw new ApiError('InvalidParameterValue', `The filter '${f.name}' is invalid`);
+    }
+    return items.filter((item) => filters.every((f) => matches(f, (name) => fields[name]?.(item) ?? [])));
+  }
+
+  function describe(action: string, params: Record<string, string>): string {
+    if (action === 'DescribeRouteTables') {
+      const found = filterBy(server.state.routeTables, params, {
+        'route-table-id': (t) => [t.routeTableId],
+        'vpc-id': (t) => [t.vpcId],
+        'association.route-table-association-id': (t) => t.associations.map((a) => a.associationId),
+        'association.subnet-id': (t) => t.associations.map((a) => a.subnetId),
+        'association.gateway-id': (t) => t.associations.map((a) => a.gatewayId),
+        'association.main': (t) => t.associations.map((a) => String(a.main)),
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'routeTableSet',
+          items.map((t) => routeTableXml(t, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    if (action === 'DescribeNetworkAcls') {
+      const found = filterBy(server.state.networkAcls, params, {
+        'network-acl-id': (a) => [a.networkAclId],
+        'vpc-id': (a) => [a.vpcId],
+        default: (a) => [String(a.isDefault)],
+        'association.association-id': (a) => a.associations.map((s) => s.associationId),
+        'association.subnet-id': (a) => a.associations.map((s) => s.subnetId),
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'networkAclSet',
+          items.map((a) => networkAclXml(a, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    const found = filterBy(server.state.subnets, params, {
+      'subnet-id': (s) => [s.subnetId],
+      'vpc-id': (s) => [s.vpcId],
+    });
+    const { items, nextToken } = page(found, params);
+    return (
+      set(
+        'subnetSet',
+        items.map((s) => subnetXml(s, ownerId)),
+      ) + el('nextToken', nextToken)
+    );
+  }
+
+  /** Applies a revert call to the state (unless ignoreMutations) and returns the response body. */
+  function mutate(action: string, p: Record<string, string>): string {
+    const apply = !server.ignoreMutations;
+    switch (action) {
+      case 'AssociateRouteTable': {
+        const t = table(required(p, 'RouteTableId'));
+        const subnetId = p.SubnetId ?? null;
+        const gatewayId = p.GatewayId ?? null;
+        const taken = server.state.routeTables.some((x) =>
+          x.associations.some(
+            (a) => (subnetId && a.subnetId === subnetId) || (gatewayId && a.gatewayId === gatewayId),
+          ),
+        );
+        if (taken) {
+          throw new ApiError(
+            'Resource.AlreadyAssociated',
+            `the specified association for route table ${t.routeTableId} conflicts with an existing association`,
+          );
+        }
+        const associationId = nextId('rtbassoc');
+        if (apply) t.associations.push({ associationId, main: false, subnetId, gatewayId });
+        return `${el('associationId', associationId)}<associationState><state>associated</state></associationState>`;
+      }
+      case 'DisassociateRouteTable': {
+        const id = required(p, 'AssociationId');
+        const t = server.state.routeTables.find((x) => x.associations.some((a) => a.associationId === id));
+        const a = t?.associations.find((x) => x.associationId === id);
+        if (!t || !a)
+          throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+        if (a.main)
+          throw new ApiError('InvalidParameterValue', 'cannot disassociate the main route table association');
+        if (apply) t.associations = t.associations.filter((x) => x !== a);
+        return el('return', true);
+      }
+      case 'ReplaceRouteTableAssociation': {
+        const id = required(p, 'AssociationId');
+        const to = table(required(p, 'RouteTableId'));
+        const from = server.state.routeTables.find((x) => x.associations.some((a) => a.associationId === id));
+        const a = from?.associations.find((x) => x.associationId === id);
+        if (!from || !a)
+          throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+        const newAssociationId = nextId('rtbassoc');
+        if (apply) {
+          from.associations = from.associations.filter((x) => x !== a);
+          to.associations.push({ ...a, associationId: newAssociationId });
+        }
+        return `${el('newAssociationId', newAssociationId)}<associationState><state>associated</state></associationState>`;
+      }
+      case 'CreateRoute': {
+        const t = table(required(p, 'RouteTableId'));
+        const destination = destinationOf(p);
+        if (t.routes.some((r) => sameDestination(r.destination, destination))) {
+          throw new ApiError(
+            'RouteAlreadyExists',
+            `The route identified by ${JSON.stringify(destination)} already exists.`,
+          );
+        }
+        const target = targetOf(p);
+        if (apply) t.routes.push({ destination, target, state: 'active', origin: 'CreateRoute' });
+        return el('return', true);
+      }
+      case 'ReplaceRoute': {
+        const r = route(table(required(p, 'RouteTableId')), destinationOf(p));
+        const target = targetOf(p);
+        if (apply) r.target = target;
+        return el('return', true);
+      }
+      case 'DeleteRoute': {
+        const t = table(required(p, 'RouteTableId'));
+        const r = route(t, destinationOf(p));
+        if (apply) t.routes = t.routes.filter((x) => x !== r);
+        return el('return', true);
+      }
+      case 'DeleteRouteTable': {
+        const t = table(required(p, 'RouteTableId'));
+        if (t.associations.length > 0) {
+          throw new ApiError(
+            'DependencyViolation',
+            `The routeTable '${t.routeTableId}' has dependencies and cannot be deleted.`,
+          );
+        }
+        if (apply) server.state.routeTables = server.state.routeTables.filter((x) => x !== t);
+        return el('return', true);
+      }
+      case 'CreateNetworkAclEntry': {
+        const a = acl(required(p, 'NetworkAclId'));
+        const entry = entryOf(p);
+        if (entryIndex(a, entry.ruleNumber, entry.egress) >= 0) {
+          throw new ApiError(
+            'NetworkAclEntryAlreadyExists',
+            `The network acl entry identified by ${entry.ruleNumber} already exists.`,
+          );
+        }
+        if (apply) a.entries.push(entry);
+        return el('return', true);
+      }
+      case 'ReplaceNetworkAclEntry': {
+        const a = acl(required(p, 'NetworkAclId'));
+        const entry = entryOf(p);
+        const i = entryIndex(a, entry.ruleNumber, entry.egress);
+        if (i < 0)
+          throw new ApiError(
+            'InvalidNetworkAclEntry.NotFound',
+            `The network acl entry identified by ${entry.ruleNumber} does not exist.`,
+          );
+        if (apply) a.entries[i] = entry;
+        return el('return', true);
+      }
+      case 'DeleteNetworkAclEntry': {
+        const a = acl(required(p, 'NetworkAclId'));
+        const ruleNumber = Number(required(p, 'RuleNumber'));
+        const i = entryIndex(a, ruleNumber, required(p, 'Egress') === 'true');
+        if (i < 0)
+          throw new ApiError(
+            'InvalidNetworkAclEntry.NotFound',
+            `The network acl entry identified by ${ruleNumber} does not exist.`,
+          );
+        if (apply) a.entries.splice(i, 1);
+        return el('return', true);
+      }
+      case 'ReplaceNetworkAclAssociation': {
+        const id = required(p, 'AssociationId');
+        const to = acl(required(p, 'NetworkAclId'));
+        const from = server.state.networkAcls.find((x) => x.associations.some((s) => s.associationId === id));
+        const s = from?.associations.find((x) => x.associationId === id);
+        if (!from || !s)
+          throw new ApiError('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`);
+        const newAssociationId = nextId('aclassoc');
+        if (apply) {
+          from.associations = from.associations.filter((x) => x !== s);
+          to.associations.push({ associationId: newAssociationId, subnetId: s.subnetId });
+        }
+        return el('newAssociationId', newAssociationId);
+      }
+      case 'DeleteNetworkAcl': {
+        const a = acl(required(p, 'NetworkAclId'));
+        if (a.associations.length > 0 || a.isDefault) {
+          throw new ApiError(
+            'DependencyViolation',
+            `The networkAcl '${a.networkAclId}' has dependencies and cannot be deleted.`,
+          );
+        }
+        if (apply) server.state.networkAcls = server.state.networkAcls.filter((x) => x !== a);
+        return el('return', true);
+      }
+      default:
+        throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    }
+  }
+
+  function assumeRole(p: Record<string, string>, requestId: string): string {
+    const expiration = new Date(Date.now() + server.sessionSeconds * 1000).toISOString();
+    const roleArn = required(p, 'RoleArn');
+    const session = required(p, 'RoleSessionName');
+    const account = roleArn.split(':')[4] ?? '';
+    const result =
+      `<AssumeRoleResult><Credentials>${el('AccessKeyId', `ASIATEST${String(++counter).padStart(8, '0')}`)}` +
+      `${el('SecretAccessKey', 'test-secret')}${el('SessionToken', `session-${counter}`)}${el('Expiration', expiration)}</Credentials>` +
+      `<AssumedRoleUser>${el('Arn', `arn:aws:sts::${account}:assumed-role/${roleArn.split('/').pop()}/${session}`)}` +
+      `${el('AssumedRoleId', `AROATEST:${session}`)}</AssumedRoleUser></AssumeRoleResult>` +
+      `<ResponseMetadata>${el('RequestId', requestId)}</ResponseMetadata>`;
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<AssumeRoleResponse xmlns="${STS_NS}">${result}</AssumeRoleResponse>`;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const action = form.get('Action') ?? '';
+    const params: Record<string, string> = {};
+    for (const [key, value] of form) if (key !== 'Action' && key !== 'Version') params[key] = value;
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(req.headers.authorization ?? '');
+    const dryRun = params.DryRun === 'true';
+    server.requests.push({
+      action,
+      params,
+      dryRun,
+      accessKeyId: scope?.[1] ?? null,
+      region: scope?.[2] ?? null,
+      service: scope?.[3] ?? null,
+    });
+    const requestId = `req-${server.requests.length}`;
+    const send = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
+      res.end(body);
+    };
+    try {
+      if (action === 'AssumeRole') {
+        if (!server.deny.has('AssumeRole')) return send(200, assumeRole(params, requestId));
+        // STS (awsQuery) wraps errors in ErrorResponse, unlike EC2.
+        return send(
+          403,
+          `<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type>${el('Code', 'AccessDenied')}` +
+            `${el('Message', `User is not authorized to perform: sts:AssumeRole on resource: ${params.RoleArn ?? ''}`)}</Error>` +
+            `${el('RequestId', requestId)}</ErrorResponse>`,
+        );
+      }
+      if (server.deny.has(action)) {
+        throw new ApiError(
+          'UnauthorizedOperation',
+          `You are not authorized to perform this operation. User: arn:aws:sts::${ownerId}:assumed-role/netwarden/netwarden is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action`,
+          403,
+        );
+      }
+      if (dryRun)
+        throw new ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+      const failure = failures.get(action)?.shift();
+      if (failure) throw new ApiError(failure.code, failure.message, failure.status);
+      const body = DESCRIBE.has(action) ? describe(action, params) : mutate(action, params);
+      send(200, response(action, body, requestId));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      send(error.status, errorXml(error.code, error.message, requestId));
+    }
+  }
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/xml' });
+      res.end(errorXml('InternalError', String(error), 'req-error'));
+    });
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  server.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  return server;
+}
