@@ -98,6 +98,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger,
       context: options.context ?? aws?.context,
       planner: options.planner ?? aws?.planner,
+      own: config.aws
+        ? { principals: config.aws.ownPrincipals, sessionName: config.aws.roleSessionName }
+        : null,
+      onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
     }),
   );
   const ingestor = createIngestor({

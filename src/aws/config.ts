@@ -27,6 +27,12 @@ export interface AwsConfig {
   roleSessionName: string;
   /** Attempts per AWS call, including the first: the SDK's standard retry mode backs off on throttling. */
   maxAttempts: number;
+  /**
+   * The IAM role or user ARNs netwarden itself runs as in its own account. Its calls there (reverts,
+   * DryRun probes) come back as CloudTrail events and are linked, not alerted; in member accounts
+   * the session name `roleSessionName` identifies them.
+   */
+  ownPrincipals: string[];
   snapshot: {
     /** How often every known VPC is re-read from EC2; 0 turns the schedule off. */
     refreshIntervalSeconds: number;
@@ -68,6 +74,13 @@ const awsSchema = z.strictObject({
     .regex(/^[\w+=,.@-]{2,64}$/, 'a role session name is 2-64 letters, digits or +=,.@_-')
     .default('netwarden'),
   maxAttempts: z.number().int().min(1).max(10).default(5),
+  ownPrincipals: z
+    .array(
+      z
+        .string()
+        .regex(/^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(role|user)\/\S+$/, 'expected an IAM role or user ARN'),
+    )
+    .default([]),
   snapshot: z
     .strictObject({
       refreshIntervalSeconds: z

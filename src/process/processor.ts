@@ -1,9 +1,10 @@
 import type { NetworkChange } from '../domain/change.js';
+import { idsOfChange, isOwnChange, type OwnIdentity } from '../domain/ids.js';
 import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
 import { type NetworkState, stateAround } from '../domain/state.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
-import type { ChangeStore, StoredRevertPlan } from '../store/store.js';
+import type { ChangeStore, StoredChange, StoredRevertPlan } from '../store/store.js';
 
 /** The network state just before a change, as far as netwarden knows it, and what it could not know. */
 export interface ChangeContext {
@@ -24,6 +25,10 @@ export interface ProcessorDeps {
   logger: Logger;
   context?: ContextProvider;
   planner?: RevertPlanner;
+  /** netwarden's own identity: its calls (reverts, DryRun probes) come back as events. */
+  own?: OwnIdentity | null;
+  /** Links one of netwarden's own changes to the change it reverted, instead of alerting. */
+  onOwnChange?: (stored: StoredChange) => Promise<void>;
   now?: () => Date;
 }
 
@@ -44,6 +49,19 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       deps.logger.warn({ changeId: id }, 'queued change not found (expired?); skipped');
       return;
     }
+    if (deps.own && isOwnChange(stored.change, deps.own)) {
+      // Not a change to review: netwarden's own revert or DryRun probe, echoed back by CloudTrail.
+      // It leaves the awaiting list at once and is linked to the change it undid.
+      await deps.store.transition(id, {
+        from: ['pending'],
+        to: 'approved',
+        by: 'netwarden',
+        at: now(),
+        action: 'own-change',
+      });
+      await deps.onOwnChange?.(stored);
+      return;
+    }
     if (stored.processing === null) {
       let context: ChangeContext;
       try {
@@ -58,22 +76,10 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       }
       const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });
       const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
-      const before = context.state ? stateAround(idsOf(stored.change), context.state) : null;
+      const before = context.state ? stateAround(idsOfChange(stored.change), context.state) : null;
       await deps.store.saveProcessing(id, { assessment, plan, before, notes: context.notes }, now());
     }
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
   };
-}
-
-/** Every id a change names, in its resources and its details (association ids included). */
-function idsOf(change: NetworkChange): Set<string> {
-  const ids = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string' && /^[a-z]+-[0-9a-z]+$/.test(value)) ids.add(value);
-    else if (value && typeof value === 'object') for (const v of Object.values(value)) visit(v);
-  };
-  visit(change.resources);
-  visit(change.change);
-  return ids;
 }

@@ -1,3 +1,4 @@
+import { idsOfChange, resourceIdsIn } from '../domain/ids.js';
 import type { Logger } from '../logger.js';
 import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
 import type { SlackApi } from './api.js';
@@ -65,6 +66,8 @@ export interface Workflow {
   autoEscalate(): Promise<number>;
   /** Publishes a user's App Home with the changes awaiting a decision. */
   publishHome(userId: string): Promise<void>;
+  /** Links netwarden's own change (its revert, echoed by CloudTrail) to the change it undid. */
+  observeOwnChange(own: StoredChange): Promise<void>;
 }
 
 /** The Approve/Revert/Escalate workflow of DESIGN.md "State of a change", on the store's compare-and-set. */
@@ -235,6 +238,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const reverting = await transition(click, stored, AWAITING_STATES, 'reverting');
     if (!reverting) return;
     await afterTransition(click, reverting, { kind: 'revert_started', by: click.userId, at: now(), plan });
+    // The revert's own CloudTrail events will come back through ingest: remember what they touch.
+    await store.expectOwnRevert(
+      stored.change.account,
+      stored.change.region,
+      [...resourceIdsIn(plan.calls)],
+      stored.change.id,
+    );
     let outcome: RevertOutcome;
     try {
       outcome = await deps.executor.revert(reverting);
@@ -327,5 +337,39 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     },
 
     publishHome,
+
+    async observeOwnChange(own) {
+      // A DryRun probe is an attempt by design; only the real calls are worth a line in the thread.
+      if (own.change.attempt) return;
+      const { account, region } = own.change;
+      const originalId = await store.ownRevertOf(account, region, [...idsOfChange(own.change)]);
+      const original = originalId === null ? null : await store.getChange(originalId);
+      if (original === null) {
+        logger.info(
+          { changeId: own.change.id },
+          'a change by netwarden itself, not linked to a revert it ran',
+        );
+        return;
+      }
+      await store.audit({
+        changeId: original.change.id,
+        action: 'revert-observed',
+        outcome: 'note',
+        from: null,
+        to: null,
+        by: BOT_ACTOR,
+        at: now().toISOString(),
+        detail: { eventId: own.change.eventId, eventName: own.change.eventName },
+      });
+      if (original.message) {
+        const reply = buildThreadReply(original.change, {
+          kind: 'revert_observed',
+          at: own.change.eventTime,
+          eventName: own.change.eventName,
+          eventId: own.change.eventId,
+        });
+        await api.postMessage(original.message.channel, reply, original.message.ts);
+      }
+    },
   };
 }

@@ -20,6 +20,8 @@ export interface Keys {
   workQueue(): string;
   /** A lease one replica holds to run a periodic job (`auto-escalation`, …). */
   lease(job: string): string;
+  /** Which change a running revert of netwarden's touches, by resource: its echo in CloudTrail is linked back. */
+  ownRevert(account: string, region: string, resourceId: string): string;
 
   // --- Topology snapshot (store/topology-store.ts) ---
   /** Sorted set of one VPC's recent snapshots (JSON), scored by fetch time; tagged per account and region. */
@@ -46,6 +48,7 @@ export function createKeys(prefix: string): Keys {
     awaiting: () => `${prefix}idx:awaiting:{awaiting}`,
     workQueue: () => `${prefix}queue:{work}`,
     lease: (job) => `${prefix}lease:${tag(job)}`,
+    ownRevert: (account, region, resourceId) => `${prefix}own:${tag(`${account}/${region}/${resourceId}`)}`,
 
     // --- Topology snapshot (store/topology-store.ts) ---
     topologySnapshots: (account, region, vpcId) =>

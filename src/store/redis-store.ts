@@ -69,6 +69,8 @@ return {'ok', state}
 const RESOURCE_INDEX_CAP = 1000;
 /** Newest entries kept in the index of all changes. */
 const ALL_INDEX_CAP = 100_000;
+/** CloudTrail delivers most events within 5 minutes (EventBridge faster); an hour leaves room for delays. */
+const OWN_REVERT_TTL_S = 3600;
 /** A duplicate delivery re-queues an unprocessed change only when it was stored this long ago. */
 const REQUEUE_AFTER_MS = 5 * 60_000;
 /** Approximate length of the global audit stream (`XADD MAXLEN ~`). */
@@ -277,6 +279,23 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
       guarded('looking up changes', async () => {
         const ids = await client.zrevrange(keys.byResource(resourceId), 0, Math.max(0, limit - 1));
         return (await readMany(ids)).filter((c): c is StoredChange => c !== null);
+      }),
+
+    expectOwnRevert: (account, region, resourceIds, changeId) =>
+      guarded('remembering a revert', async () => {
+        await Promise.all(
+          resourceIds.map((id) =>
+            client.set(keys.ownRevert(account, region, id), changeId, 'EX', OWN_REVERT_TTL_S),
+          ),
+        );
+      }),
+
+    ownRevertOf: (account, region, resourceIds) =>
+      guarded('finding a revert', async () => {
+        const found = await Promise.all(
+          resourceIds.map((id) => client.get(keys.ownRevert(account, region, id))),
+        );
+        return found.find((id): id is string => id !== null) ?? null;
       }),
 
     ping: () =>

@@ -109,6 +109,15 @@ export interface ChangeStore {
   awaitingDecision(limit: number): Promise<StoredChange[]>;
   /** The most recent changes touching a subnet, route table, network ACL or VPC, newest first. */
   changesForResource(resourceId: string, limit: number): Promise<StoredChange[]>;
+  /** Remembers, for an hour, that netwarden is about to revert `changeId` by calls touching these resources. */
+  expectOwnRevert(
+    account: string,
+    region: string,
+    resourceIds: readonly string[],
+    changeId: string,
+  ): Promise<void>;
+  /** The change a revert by netwarden touching one of these resources was undoing, if one is expected. */
+  ownRevertOf(account: string, region: string, resourceIds: readonly string[]): Promise<string | null>;
   /** Resolves when the store answers; throws StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 }

@@ -16,6 +16,45 @@ const SECRET = 'e2e-signing-secret-0123456789';
 const APPROVER = 'U0APPROVER';
 const FIXTURE = 'cloudtrail/AssociateRouteTable__invictus.json';
 const ACCOUNT = '123837392027';
+const BOT_ROLE = `arn:aws:iam::${ACCOUNT}:role/netwarden-bot`;
+
+/** A record of netwarden's own call, as CloudTrail logs it: the bot's role session, in its own account. */
+function ownRecord(eventID: string, errorCode?: string): Record<string, unknown> {
+  const base = fixtureRecord('own/DisassociateRouteTable__terraform.json');
+  return {
+    ...base,
+    eventID,
+    eventTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    recipientAccountId: ACCOUNT,
+    awsRegion: 'us-east-1',
+    requestParameters: {
+      associationId: 'rtbassoc-06c42ea03f0967f18',
+      ...(errorCode ? { dryRun: true } : {}),
+    },
+    ...(errorCode
+      ? {
+          errorCode,
+          errorMessage: 'Request would have succeeded, but DryRun flag is set.',
+          responseElements: null,
+        }
+      : {}),
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: 'AROAEXAMPLE:i-0123456789abcdef0',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/netwarden-bot/i-0123456789abcdef0`,
+      accountId: ACCOUNT,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLE',
+          arn: BOT_ROLE,
+          accountId: ACCOUNT,
+          userName: 'netwarden-bot',
+        },
+      },
+    },
+  };
+}
 
 function buttons(call: SlackCall | undefined): string[] {
   const blocks = (call?.args.blocks ?? []) as Array<{
@@ -46,7 +85,7 @@ describe('alert and one-click revert, end to end', () => {
     const config = join(mkdtempSync(join(tmpdir(), 'nw-e2e-')), 'netwarden.yml');
     writeFileSync(
       config,
-      `aws:\n  regions: [us-east-1]\n  accounts:\n    "${ACCOUNT}": {}\n  snapshot:\n    refreshIntervalSeconds: 60\n  revert:\n    verifyDelayMs: 10\n`,
+      `aws:\n  ownPrincipals: ["${BOT_ROLE}"]\n  regions: [us-east-1]\n  accounts:\n    "${ACCOUNT}": {}\n  snapshot:\n    refreshIntervalSeconds: 60\n  revert:\n    verifyDelayMs: 10\n`,
     );
     t = await startTestApp({
       NETWARDEN_AWS: 'on',
@@ -125,5 +164,27 @@ describe('alert and one-click revert, end to end', () => {
         .find((c) => c.args.thread_ts === ts && JSON.stringify(c.args).includes('Reverted')),
     );
     expect(reply).toBeDefined();
+
+    // CloudTrail echoes netwarden's own DryRun probe and revert: linked to the change, not alerted.
+    const postsBefore = slack.callsTo('chat.postMessage').length;
+    const echo = await t.postJson([
+      asEventBridge(ownRecord('e2e-own-dryrun', 'Client.DryRunOperation')),
+      asEventBridge(ownRecord('e2e-own-call')),
+    ]);
+    expect(await echo.json()).toMatchObject({ accepted: 2 });
+    const observed = await waitFor(() =>
+      slack
+        .callsTo('chat.postMessage')
+        .find((c) => c.args.thread_ts === ts && JSON.stringify(c.args).includes('e2e-own-call')),
+    );
+    expect(JSON.stringify(observed.args)).toContain('CloudTrail recorded netwarden');
+    await waitFor(async () => (await t.app.store.getChange('e2e-own-dryrun'))?.state === 'approved');
+    expect((await t.app.store.getChange('e2e-own-call'))?.state).toBe('approved');
+    const newAlerts = slack
+      .callsTo('chat.postMessage')
+      .slice(postsBefore)
+      .filter((c) => c.args.thread_ts === undefined);
+    expect(newAlerts).toEqual([]);
+    expect((await t.app.store.auditOf('e2e-assoc')).map((e) => e.action)).toContain('revert-observed');
   });
 });
