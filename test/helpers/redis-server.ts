@@ -19,6 +19,26 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * A free port whose cluster-bus port (port + 10000, Redis Cluster's fixed offset) is valid and free
+ * too: the OS's own picks can be above 55535.
+ */
+export async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 25_000);
+    if ((await canListen(port)) && (await canListen(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair for a Redis Cluster node');
+}
+
+async function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 async function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' });
@@ -35,7 +55,7 @@ async function answersPing(port: number): Promise<boolean> {
  * Starts a real, throw-away redis-server on loopback with persistence off. `port` lets a test
  * restart a server on the same address to simulate an outage and recovery.
  */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
   let child: ChildProcess;
   try {
@@ -52,6 +72,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
         'no',
         '--protected-mode',
         'no',
+        ...extraArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
