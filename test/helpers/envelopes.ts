@@ -8,7 +8,7 @@ type Json = Record<string, unknown>;
 export function asEventBridge(record: Json): Json {
   return {
     version: '0',
-    id: `eb-${String(record.eventID)}`,
+    id: `eb-${typeof record.eventID === 'string' ? record.eventID : 'unknown'}`,
     'detail-type': 'AWS API Call via CloudTrail',
     source: 'aws.ec2',
     account: record.recipientAccountId,
