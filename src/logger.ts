@@ -3,35 +3,33 @@ import type { Config } from './config.js';
 
 export type Logger = pino.Logger;
 
-/**
- * Paths pino blanks out wherever they appear in a log object: tokens and secrets must never reach
- * the logs, even when an error or a request is logged whole.
- */
-const REDACT = [
+/** Field names whose values are secrets wherever they appear. */
+const SECRET_KEYS = [
   'token',
-  '*.token',
   'botToken',
-  '*.botToken',
   'appToken',
-  '*.appToken',
   'signingSecret',
-  '*.signingSecret',
   'password',
-  '*.password',
   'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'req.headers.authorization',
   'accessKeyId',
-  '*.accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
 ];
 
+/**
+ * Paths pino blanks out: each secret key at the top and up to four levels down (pino's `*`
+ * matches one level), so a token never reaches the logs even when a whole config, request or
+ * error is logged.
+ */
+const REDACT = SECRET_KEYS.flatMap((key) => ['', '*.', '*.*.', '*.*.*.', '*.*.*.*.'].map((p) => `${p}${key}`));
+
 /** The process logger: JSON lines by default, human-readable with LOG_FORMAT=pretty. */
-export function createLogger(log: Config['log']): Logger {
-  return pino({
+export function createLogger(log: Config['log'], destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: log.level,
     base: { service: 'netwarden' },
     redact: { paths: REDACT, censor: '[redacted]' },
     ...(log.format === 'pretty' ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
