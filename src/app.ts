@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AwsSide, startAws } from './aws/index.js';
+import { type BackfillSettings, DEFAULT_BACKFILL_SETTINGS, startLookups } from './backfill/index.js'; // issue 6
 import type { Config } from './config.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
@@ -12,10 +13,13 @@ import {
   type SubscriptionConfirmer,
 } from './ingest/sns.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
+import { registerCommands } from './slack/commands.js'; // issue 6
 import { type SlackSide, startSlack } from './slack/index.js';
 import type { RevertExecutor } from './slack/workflow.js';
+import { meteredStore } from './store/metered-store.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
@@ -36,6 +40,8 @@ export interface AppOptions {
   planner?: RevertPlanner;
   /** Undoes a change in AWS (the AWS issue); without it the Revert button says revert is not configured. */
   executor?: RevertExecutor;
+  /** Issue 6: the CloudTrail backfill's settings until `config.backfill` is wired (default: on). */
+  backfill?: BackfillSettings;
 }
 
 export interface RunningApp {
@@ -59,10 +65,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   if (!(await waitUntilReady(redis, REDIS_START_WAIT_MS))) {
     logger.warn('redis is not reachable yet: /aws/events answers 503 until it is');
   }
-  const store = createRedisStore(redis, {
-    prefix: config.redisKeyPrefix,
-    retentionDays: config.retentionDays,
-  });
+  const metrics = createMetrics();
+  const store = meteredStore(
+    createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
+    metrics,
+  );
   const aws: AwsSide | null =
     config.aws === null
       ? null
@@ -72,6 +79,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
           logger,
+          metrics,
         });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
   const slack =
@@ -84,12 +92,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           redisKeyPrefix: config.redisKeyPrefix,
           executor: options.executor ?? aws?.executor ?? null,
           logger,
+          metrics,
         });
   if (slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
   const notifier = options.notifier ?? slack?.notifier ?? createLogNotifier(logger);
   const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
+  metrics.watchQueue('processing', () => queue.depth());
   queue.start(
     createProcessor({
       store,
@@ -108,12 +118,36 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     store,
     queue,
     logger,
+    metrics,
     sns: {
       verify: (message) => verifier.verify(message),
       allowedTopicArns: config.ingest.snsTopicArns,
       confirmSubscription: options.sns?.confirmSubscription ?? defaultConfirmSubscription,
     },
   });
+  // --- issue 6: slash-command look-ups and the CloudTrail backfill (to be folded into startAws/startSlack) ---
+  const lookups =
+    config.aws === null
+      ? null
+      : startLookups({
+          aws: config.aws,
+          settings: options.backfill ?? DEFAULT_BACKFILL_SETTINGS,
+          redis,
+          prefix: config.redisKeyPrefix,
+          retentionDays: config.retentionDays,
+          ingestor,
+          logger,
+        });
+  if (slack) {
+    registerCommands(slack.runtime.app, {
+      store,
+      policy: config.policy,
+      aws: lookups?.aws ?? null,
+      topology: lookups?.topology ?? null,
+      logger,
+    });
+  }
+  // --- end issue 6 ---
 
   const server = createServer(
     createRequestListener({
@@ -122,6 +156,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       store,
       logger,
       slackListener: slack?.runtime.httpListener ?? null,
+      metrics: metrics.registry,
       readiness: slack
         ? [() => (slack?.runtime.connected() ? null : 'Slack Socket Mode is not connected')]
         : [],
@@ -131,6 +166,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     await once(server, 'listening');
   } catch (error) {
+    lookups?.stop(); // issue 6
     await slack?.stop();
     aws?.stop();
     await queue.stop();
@@ -153,6 +189,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      lookups?.stop(); // issue 6
       await slack?.stop();
       aws?.stop();
       await queue.stop();

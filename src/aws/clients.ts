@@ -39,6 +39,8 @@ export interface AwsClientsOptions {
   credentials?: Credentials;
   /** The clock used to decide when an assumed session is renewed. */
   now?: () => Date;
+  /** Told the latency and outcome of every AWS call (for /metrics). */
+  observe?: (command: string, outcome: string, seconds: number) => void;
 }
 
 /** SDK clients for one account and region each, built on first use and reused after. */
@@ -75,6 +77,17 @@ function sharedSession(
     );
     return pending;
   };
+}
+
+/** The part of an SDK client's middleware stack the metrics middleware uses. */
+interface MiddlewareStackLike {
+  add(
+    middleware: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; name: string },
+  ): void;
 }
 
 /** Builds clients per account and region from the `aws:` config. */
@@ -120,12 +133,36 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
     };
   }
 
+  /** Times each call, retries included, from the SDK's `initialize` step (the outermost one). */
+  function observed<C extends EC2Client | CloudTrailClient>(client: C): C {
+    const observe = options.observe;
+    if (!observe) return client;
+    // The two clients' stacks differ only in their input/output types, which this middleware ignores.
+    (client.middlewareStack as unknown as MiddlewareStackLike).add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        const command = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        try {
+          const result = await next(args);
+          observe(command, 'ok', (performance.now() - started) / 1000);
+          return result;
+        } catch (error) {
+          const name = error instanceof Error ? error.name : 'Error';
+          observe(command, name, (performance.now() - started) / 1000);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'netwardenMetrics' },
+    );
+    return client;
+  }
+
   return {
     ec2(account, region) {
       const key = `${account}/${region}`;
       let client = ec2Clients.get(key);
       if (!client) {
-        client = new EC2Client(clientConfig(account, region));
+        client = observed(new EC2Client(clientConfig(account, region)));
         ec2Clients.set(key, client);
       }
       return client;
@@ -134,7 +171,7 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
       const key = `${account}/${region}`;
       let client = trailClients.get(key);
       if (!client) {
-        client = new CloudTrailClient(clientConfig(account, region));
+        client = observed(new CloudTrailClient(clientConfig(account, region)));
         trailClients.set(key, client);
       }
       return client;

@@ -1,5 +1,6 @@
 import { planRevert } from '../domain/revert/index.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ContextProvider, RevertPlanner } from '../process/processor.js';
 import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -29,8 +30,15 @@ export function startAws(deps: {
   prefix: string;
   retentionDays: number;
   logger: Logger;
+  metrics?: Metrics;
 }): AwsSide {
-  const clients = createAwsClients({ config: deps.config });
+  const metrics = deps.metrics;
+  const clients = createAwsClients({
+    config: deps.config,
+    ...(metrics
+      ? { observe: (command, outcome, seconds) => metrics.awsCalls.observe({ command, outcome }, seconds) }
+      : {}),
+  });
   const ec2For = ec2ForClients((account, region) => clients.ec2(account, region));
   const store = createTopologyStore(deps.redis, {
     prefix: deps.prefix,

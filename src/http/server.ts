@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { NetwardenError } from '../errors.js';
 import { AUTH_CHALLENGE, checkIngestAuth } from '../ingest/auth.js';
@@ -18,6 +19,8 @@ export interface HttpDeps {
   slackListener?: RequestListener | null;
   /** Extra readiness checks (Slack connected?); each names its problem, or answers `null`. */
   readiness?: Array<() => string | null>;
+  /** Served at `GET /metrics` in Prometheus' text format. */
+  metrics?: Registry;
 }
 
 function sendJson(
@@ -102,6 +105,17 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
       },
     },
   };
+
+  const registry = deps.metrics;
+  if (registry) {
+    routes['/metrics'] = {
+      GET: async (_req, res) => {
+        const text = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      },
+    };
+  }
 
   const slackListener = deps.slackListener;
   if (slackListener) {

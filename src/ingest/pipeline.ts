@@ -2,6 +2,7 @@ import type { NetworkChange } from '../domain/change.js';
 import { normaliseRecord } from '../domain/normalise.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ChangeStore } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
@@ -21,6 +22,7 @@ export interface IngestDeps {
     confirmSubscription: SubscriptionConfirmer;
   };
   logger: Logger;
+  metrics?: Metrics;
   now?: () => Date;
 }
 
@@ -106,6 +108,17 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       await deps.queue.enqueue(saved.filter((r) => r.unprocessed).map((r) => r.id));
       const changeIds = saved.filter((r) => r.created).map((r) => r.id);
       const duplicates = saved.length - changeIds.length;
+      if (deps.metrics) {
+        for (const [i, result] of saved.entries()) {
+          const event = parsed.changes[i]?.eventName ?? 'unknown';
+          deps.metrics.events.inc({ outcome: result.created ? 'accepted' : 'duplicate', event });
+        }
+        for (const [event, count] of Object.entries(parsed.ignoredByName)) {
+          deps.metrics.events.inc({ outcome: 'ignored', event }, count);
+        }
+        const unnamed = parsed.ignored - Object.values(parsed.ignoredByName).reduce((a, b) => a + b, 0);
+        if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
+      }
       if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
       for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
       return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };

@@ -1,5 +1,6 @@
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import { scheduleWithLease } from '../store/lease.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -31,9 +32,16 @@ export function startSlack(deps: {
   redisKeyPrefix: string;
   executor: RevertExecutor | null;
   logger: Logger;
+  metrics?: Metrics;
 }): SlackSide {
-  const { slack, store, logger } = deps;
-  const runtime = createSlackRuntime(slack, logger);
+  const { slack, store, logger, metrics } = deps;
+  const runtime = createSlackRuntime(
+    slack,
+    logger,
+    metrics
+      ? (method, outcome, seconds) => metrics.slackCalls.observe({ method, outcome }, seconds)
+      : undefined,
+  );
   const api = createSlackApi(runtime.app.client);
   const identities = createIdentities(api, slack.settings.users);
   const workflow = createWorkflow({

@@ -59,18 +59,44 @@ export function withTimestampWindow(
   };
 }
 
+/** `fetch` that reports each Web API call's method, HTTP outcome and latency (for /metrics). */
+function timedFetch(observe: (method: string, outcome: string, seconds: number) => void): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = url.split('/').pop()?.split('?')[0] ?? 'unknown';
+    const started = performance.now();
+    try {
+      const response = await fetch(input, init);
+      observe(
+        method,
+        response.status === 200 ? 'ok' : `http_${response.status}`,
+        (performance.now() - started) / 1000,
+      );
+      return response;
+    } catch (error) {
+      observe(method, 'network_error', (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
+}
+
 /**
  * Builds the Bolt app. `tokenVerificationEnabled: false` keeps the constructor from calling
  * `auth.test`, which would crash the process when Slack is unreachable at start-up (Bolt 5
  * pitfall, ../shared/reference/slack-platform.md §1); Bolt then authorises lazily on the first event.
  */
-export function createSlackRuntime(slack: SlackConfig, logger: Logger): SlackRuntime {
+export function createSlackRuntime(
+  slack: SlackConfig,
+  logger: Logger,
+  observe?: (method: string, outcome: string, seconds: number) => void,
+): SlackRuntime {
   const log = boltLogger(logger);
   const clientOptions = {
     slackApiUrl: slack.apiUrl,
     // No call may hang a worker; a failed call is retried by the work queue, not for 30 minutes here.
     timeout: 10_000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+    ...(observe ? { fetch: timedFetch(observe) } : {}),
   };
 
   if (slack.appToken !== null) {

@@ -15,6 +15,8 @@ export interface WorkQueue {
   start(handle: (id: string) => Promise<void>): void;
   /** Stops reading and waits for the item in hand. */
   stop(): Promise<void>;
+  /** Entries waiting or in hand (acknowledged ones are deleted). */
+  depth(): Promise<number>;
 }
 
 export interface WorkQueueOptions {
@@ -140,6 +142,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       running = true;
       loop = run(handle);
     },
+    depth: () => guarded('reading the queue depth', () => client.xlen(key)),
     async stop() {
       running = false;
       await loop;

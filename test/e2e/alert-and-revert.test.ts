@@ -118,7 +118,11 @@ describe('alert and one-click revert, end to end', () => {
       () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args).includes('e2e-assoc')),
       10_000,
     );
-    const stored = await t.app.store.getChange('e2e-assoc');
+    // The fake has seen the post; the bot saves the message reference right after Slack answers.
+    const stored = await waitFor(async () => {
+      const found = await t.app.store.getChange('e2e-assoc');
+      return found?.message ? found : undefined;
+    });
     expect(stored?.processing?.assessment.contextUsed).toBe(true);
     expect(stored?.processing?.plan).toMatchObject({
       possible: true,
@@ -186,5 +190,18 @@ describe('alert and one-click revert, end to end', () => {
       .filter((c) => c.args.thread_ts === undefined);
     expect(newAlerts).toEqual([]);
     expect((await t.app.store.auditOf('e2e-assoc')).map((e) => e.action)).toContain('revert-observed');
+
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toContain('netwarden_revert_outcomes_total{outcome="reverted"} 1');
+    expect(metrics).toContain('netwarden_alerts_posted_total 1');
+    expect(metrics).toMatch(
+      /netwarden_aws_call_seconds_count\{command="DisassociateRouteTable",outcome="ok"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /netwarden_aws_call_seconds_count\{command="DisassociateRouteTable",outcome="DryRunOperation"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /netwarden_slack_call_seconds_count\{method="chat.postMessage",outcome="ok"\} \d+/,
+    );
   });
 });

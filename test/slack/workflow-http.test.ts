@@ -129,7 +129,10 @@ describe('the Slack workflow over HTTP mode', () => {
       ['nw_approve', 'wf-alert'],
       ['nw_escalate', 'wf-alert'],
     ]);
-    expect((await t.app.store.getChange('wf-alert'))?.message).toEqual({
+    const message = await waitFor(
+      async () => (await t.app.store.getChange('wf-alert'))?.message ?? undefined,
+    );
+    expect(message).toEqual({
       channel: 'C0ALERTS',
       ts: expect.stringMatching(/^\d+\.\d+$/),
     });
