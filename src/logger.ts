@@ -21,7 +21,9 @@ const SECRET_KEYS = [
  * matches one level), so a token never reaches the logs even when a whole config, request or
  * error is logged.
  */
-const REDACT = SECRET_KEYS.flatMap((key) => ['', '*.', '*.*.', '*.*.*.', '*.*.*.*.'].map((p) => `${p}${key}`));
+const REDACT = SECRET_KEYS.flatMap((key) =>
+  ['', '*.', '*.*.', '*.*.*.', '*.*.*.*.'].map((p) => `${p}${key}`),
+);
 
 /** The process logger: JSON lines by default, human-readable with LOG_FORMAT=pretty. */
 export function createLogger(log: Config['log'], destination?: pino.DestinationStream): Logger {
