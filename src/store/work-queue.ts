@@ -104,6 +104,8 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       try {
         if (reader === null || reader.status === 'end') {
           reader = client.duplicate();
+          // The main client already reports outages; without a listener ioredis prints raw lines to stderr.
+          reader.on('error', () => undefined);
           await waitUntilReady(reader, 2000);
         }
         await ensureGroup();

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# netwarden container image. Build: docker build -t netwarden .   Run: docker compose up (compose.yml)
+#
+# Two stages: the build stage has the dev dependencies (TypeScript) and compiles src/, bin/ and
+# commands/ to dist/ (tsconfig.build.json); the runtime stage has production dependencies and
+# dist/ only, and runs it with plain node (no tsx, no compiler).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first: this layer is reused until package*.json change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# .dockerignore lets in only what the build reads (tsconfig*.json, src/, bin/, commands/).
+COPY . .
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+# Source maps: stack traces point at the TypeScript sources (tsc emits .map files next to dist/).
+ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The files stay root's and read-only to the process; it runs as the image's unprivileged "node"
+# user (uid 1000) and writes nothing to disk (state is in Redis, logs go to stdout).
+USER node
+EXPOSE 3000
+# /healthz answers while the process runs (liveness); /readyz also checks Redis and Slack. Slim
+# images have no curl, so node asks. start-period covers the few seconds netwarden waits for
+# Redis before it listens.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: no shell in between, so SIGTERM reaches node and netwarden's graceful shutdown runs.
+CMD ["node", "dist/src/main.js"]
