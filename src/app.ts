@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AwsSide, startAws } from './aws/index.js';
-import { type BackfillSettings, DEFAULT_BACKFILL_SETTINGS, startLookups } from './backfill/index.js'; // issue 6
+import { type Backfill, type BackfillSettings, startLookups } from './backfill/index.js';
 import type { Config } from './config.js';
+import { type DoctorSide, startDoctor } from './doctor/index.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
 import {
@@ -16,7 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
-import { registerCommands } from './slack/commands.js'; // issue 6
+import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
 import type { RevertExecutor } from './slack/workflow.js';
 import { meteredStore } from './store/metered-store.js';
@@ -40,7 +41,7 @@ export interface AppOptions {
   planner?: RevertPlanner;
   /** Undoes a change in AWS (the AWS issue); without it the Revert button says revert is not configured. */
   executor?: RevertExecutor;
-  /** Issue 6: the CloudTrail backfill's settings until `config.backfill` is wired (default: on). */
+  /** Overrides `config.backfill` (tests run a round by hand with `RunningApp.backfill.runOnce`). */
   backfill?: BackfillSettings;
 }
 
@@ -50,6 +51,8 @@ export interface RunningApp {
   store: ChangeStore;
   /** The Slack side, when Slack is configured. */
   slack: SlackSide | null;
+  /** The CloudTrail backfill, when AWS is on and backfill enabled (`runOnce` for tests and operators). */
+  backfill: Backfill | null;
   server: Server;
   close(): Promise<void>;
 }
@@ -81,6 +84,19 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           logger,
           metrics,
         });
+  const doctor: DoctorSide | null =
+    aws === null || config.aws === null
+      ? null
+      : startDoctor({
+          config: config.aws,
+          backfillEnabled: (options.backfill ?? config.backfill).enabled,
+          clients: aws.clients,
+          redis,
+          prefix: config.redisKeyPrefix,
+          retentionDays: config.retentionDays,
+          logger,
+          watch: true,
+        });
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
   const slack =
     config.slack === null
@@ -107,6 +123,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       notifier,
       logger,
       context: options.context ?? aws?.context,
+      warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
       own: config.aws
         ? { principals: config.aws.ownPrincipals, sessionName: config.aws.roleSessionName }
@@ -119,24 +136,27 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     queue,
     logger,
     metrics,
+    deliveries: doctor?.deliveries,
     sns: {
       verify: (message) => verifier.verify(message),
       allowedTopicArns: config.ingest.snsTopicArns,
       confirmSubscription: options.sns?.confirmSubscription ?? defaultConfirmSubscription,
     },
   });
-  // --- issue 6: slash-command look-ups and the CloudTrail backfill (to be folded into startAws/startSlack) ---
+  // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
+  // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
   const lookups =
-    config.aws === null
+    config.aws === null || aws === null
       ? null
       : startLookups({
           aws: config.aws,
-          settings: options.backfill ?? DEFAULT_BACKFILL_SETTINGS,
+          settings: options.backfill ?? config.backfill,
           redis,
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
           ingestor,
           logger,
+          clients: aws.clients,
         });
   if (slack) {
     registerCommands(slack.runtime.app, {
@@ -144,10 +164,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       policy: config.policy,
       aws: lookups?.aws ?? null,
       topology: lookups?.topology ?? null,
+      doctor: doctor?.doctor ?? null,
       logger,
     });
+    slack.start();
   }
-  // --- end issue 6 ---
 
   const server = createServer(
     createRequestListener({
@@ -166,7 +187,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     await once(server, 'listening');
   } catch (error) {
-    lookups?.stop(); // issue 6
+    lookups?.stop();
+    doctor?.stop();
     await slack?.stop();
     aws?.stop();
     await queue.stop();
@@ -183,13 +205,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     port,
     store,
     slack,
+    backfill: lookups?.backfill ?? null,
     server,
     async close() {
       // Stop accepting, let requests in flight finish, then drop the Redis connection.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      lookups?.stop(); // issue 6
+      lookups?.stop();
+      doctor?.stop();
       await slack?.stop();
       aws?.stop();
       await queue.stop();

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { type AwsConfig, parseAwsConfig } from './aws/config.js';
+import {
+  type BackfillSettings,
+  DEFAULT_BACKFILL_SETTINGS,
+  parseBackfillSettings,
+} from './backfill/settings.js';
 import { DEFAULT_POLICY, parseRiskPolicy, type RiskPolicy } from './domain/risk/index.js';
 import { ConfigError, InputError } from './errors.js';
 import { DEFAULT_SLACK_SETTINGS, parseSlackSettings, type SlackSettings } from './slack/settings.js';
@@ -50,10 +55,12 @@ export interface Config {
    * is `off` — offline use, the demo and tests — and the risk engine judges events alone.
    */
   aws: AwsConfig | null;
+  /** The CloudTrail backfill (`backfill:`); it runs only with AWS access. */
+  backfill: BackfillSettings;
 }
 
 /** The top-level sections the NETWARDEN_CONFIG file may hold. */
-const FILE_SECTIONS = ['policy', 'slack', 'aws'] as const;
+const FILE_SECTIONS = ['policy', 'slack', 'aws', 'backfill'] as const;
 
 export interface ReadConfigOptions {
   /** Reads the NETWARDEN_CONFIG file; replaceable in tests. */
@@ -148,6 +155,9 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     problems.push(`NETWARDEN_AWS is "${awsSwitch}"; use on (default) or off.`);
   }
   const awsConfig = readSection(() => parseAwsConfig(file.aws ?? {}, 'aws'), configFile, problems);
+  const backfill =
+    readSection(() => parseBackfillSettings(file.backfill, 'backfill'), configFile, problems) ??
+    DEFAULT_BACKFILL_SETTINGS;
 
   if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
     throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
@@ -164,6 +174,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     policy,
     configFile,
     aws: awsSwitch === 'off' ? null : awsConfig,
+    backfill,
   };
 }
 

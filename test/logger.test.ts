@@ -30,7 +30,8 @@ describe('logger', () => {
     const line = lines.join('');
     const parsed = JSON.parse(line) as { msg: string; service: string };
     expect(parsed).toMatchObject({ msg: 'hello', service: 'netwarden' });
-    for (const secret of ['ingest-secret', 'xoxb-secret', 's3cret', 'AKIASECRET']) expect(line).not.toContain(secret);
+    for (const secret of ['ingest-secret', 'xoxb-secret', 's3cret', 'AKIASECRET'])
+      expect(line).not.toContain(secret);
     expect(line).toContain('[redacted]');
   });
 });

@@ -5,7 +5,7 @@ import type { ContextProvider, RevertPlanner } from '../process/processor.js';
 import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { createTopologyStore } from '../store/topology-store.js';
-import { createAwsClients } from './clients.js';
+import { type AwsClients, createAwsClients } from './clients.js';
 import type { AwsConfig } from './config.js';
 import { ec2ForClients } from './ec2.js';
 import { createEnricher } from './enrich.js';
@@ -13,6 +13,8 @@ import { createRevertExecutor, toWorkflowOutcome } from './revert-executor.js';
 import { createSnapshotService } from './snapshot.js';
 
 export interface AwsSide {
+  /** The SDK clients per account and region, shared with the look-ups and the backfill. */
+  clients: AwsClients;
   context: ContextProvider;
   planner: RevertPlanner;
   executor: WorkflowRevertExecutor;
@@ -54,6 +56,7 @@ export function startAws(deps: {
   });
   const stopSnapshots = snapshots.start();
   return {
+    clients,
     // Only the state read *before* the change is context: a state read after it already shows
     // the change, and planning a revert from it would produce a silent no-op (see docs/aws.md).
     context: async (change) => {

@@ -3,6 +3,7 @@ import { normaliseRecord } from '../domain/normalise.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { DeliveryStore } from '../store/delivery-store.js';
 import type { ChangeStore } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
@@ -24,11 +25,19 @@ export interface IngestDeps {
   logger: Logger;
   metrics?: Metrics;
   now?: () => Date;
+  // --- doctor (issue 9): when each account/region last delivered, for `/netwarden doctor` ---
+  /** Told the accounts and regions of each body received over `POST /aws/events` (not the backfill's). */
+  deliveries?: Pick<DeliveryStore, 'recordDelivery'>;
+}
+
+/** Where a body came from: `POST /aws/events` (the default), or the CloudTrail backfill. */
+export interface IngestOptions {
+  source?: 'aws-events' | 'backfill';
 }
 
 export interface Ingestor {
   /** Runs one parsed body through the pipeline; throws InputError/UnauthorizedError/StoreUnavailableError. */
-  ingest(body: unknown): Promise<IngestOutcome>;
+  ingest(body: unknown, options?: IngestOptions): Promise<IngestOutcome>;
 }
 
 /** The result of opening and normalising a body, before anything is stored: pure, shared with the replay CLI. */
@@ -46,7 +55,8 @@ export interface Parsed {
  * never half-stored.
  */
 export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
-  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: {}, notes: [] };
+  // A null-prototype map: event names come from the body, and `constructor` must not find Object's.
+  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: Object.create(null), notes: [] };
   for (const item of items) {
     if (item.kind === 'sns')
       throw new InputError('an SNS message must be opened before normalising', item.path);
@@ -93,7 +103,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   }
 
   return {
-    async ingest(body) {
+    async ingest(body, options = {}) {
       let items = unwrapEnvelope(body);
       const first = items[0];
       if (items.length === 1 && first?.kind === 'sns') {
@@ -108,6 +118,14 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       await deps.queue.enqueue(saved.filter((r) => r.unprocessed).map((r) => r.id));
       const changeIds = saved.filter((r) => r.created).map((r) => r.id);
       const duplicates = saved.length - changeIds.length;
+      // --- doctor (issue 9): one write per body, never failing a body that is already stored ---
+      if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
+        const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
+        await deps.deliveries
+          .recordDelivery(scopes, now())
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
+      }
+      // --- end doctor ---
       if (deps.metrics) {
         for (const [i, result] of saved.entries()) {
           const event = parsed.changes[i]?.eventName ?? 'unknown';

@@ -25,6 +25,8 @@ export interface ProcessorDeps {
   logger: Logger;
   context?: ContextProvider;
   planner?: RevertPlanner;
+  /** Warnings for the alert's context line (VPC flow logs off); read from Redis, never slow. */
+  warnings?: (change: NetworkChange) => Promise<string[]>;
   /** netwarden's own identity: its calls (reverts, DryRun probes) come back as events. */
   own?: OwnIdentity | null;
   /** Links one of netwarden's own changes to the change it reverted, instead of alerting. */
@@ -77,7 +79,12 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });
       const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
       const before = context.state ? stateAround(idsOfChange(stored.change), context.state) : null;
-      await deps.store.saveProcessing(id, { assessment, plan, before, notes: context.notes }, now());
+      const warnings = deps.warnings ? await deps.warnings(stored.change).catch(() => []) : [];
+      await deps.store.saveProcessing(
+        id,
+        { assessment, plan, before, notes: context.notes, warnings },
+        now(),
+      );
     }
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);

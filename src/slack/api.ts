@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
+import { isUserId } from '../outbox/calls.js';
+import type { Outbox, SlackTransport } from '../outbox/index.js';
+import type { ModalView } from './blocks/group.js';
 import type { HomeView, SlackMessage } from './blocks/index.js';
 
 /**
@@ -30,6 +34,12 @@ export interface SlackApi {
   emailOfUser(user: string): Promise<string | null>;
   /** A link to a message, or `null` when Slack does not give one. */
   permalink(channel: string, ts: string): Promise<string | null>;
+  /** Opens a modal in answer to a click (`trigger_id` is valid for 3 s, once). */
+  openModal(triggerId: string, view: ModalView): Promise<void>;
+  /** Pushes a modal onto the one the user has open. */
+  pushModal(triggerId: string, view: ModalView): Promise<void>;
+  /** Replaces an open modal. */
+  updateModal(viewId: string, view: ModalView): Promise<void>;
 }
 
 /** Slack's answer to a failed call: the `error` string of `{ok: false, error}`. */
@@ -86,6 +96,60 @@ export function createSlackApi(client: WebClient): SlackApi {
       } catch {
         return null;
       }
+    },
+    async openModal(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view });
+    },
+    async pushModal(triggerId, view) {
+      await client.views.push({ trigger_id: triggerId, view });
+    },
+    async updateModal(viewId, view) {
+      await client.views.update({ view_id: viewId, view });
+    },
+  };
+}
+
+/** The outbox's way to Slack: one Web API call through a WebClient that neither retries nor waits out a 429 itself. */
+export function createWebTransport(client: WebClient): SlackTransport {
+  return {
+    async call(method, args) {
+      const answer: unknown = await client.apiCall(method, args);
+      return answer as Record<string, unknown>;
+    },
+  };
+}
+
+/**
+ * SlackApi whose posts, updates, ephemeral messages and App Home views go through the durable
+ * outbox (paced, retried, never lost in a restart) and wait for Slack's answer there. Reads and
+ * modals stay direct: a read changes nothing, and a modal's `trigger_id` expires in 3 s, so
+ * replaying one after a restart could never succeed.
+ */
+export function createDeliveredSlackApi(direct: SlackApi, outbox: Outbox): SlackApi {
+  return {
+    ...direct,
+    async postMessage(channel, message, threadTs) {
+      const result = await outbox.sendAndWait({
+        op: 'message',
+        channel,
+        ref: `post:${randomUUID()}`,
+        mode: 'once',
+        body: { message },
+        thread: threadTs ? { ts: threadTs } : null,
+        // A DM opened by user id has no channel history to look a lost post up in.
+        dedupe: !isUserId(channel),
+      });
+      if (!result.ts) throw new Error('chat.postMessage answered without ts');
+      return { channel: result.channel ?? channel, ts: result.ts };
+    },
+    async update(channel, ts, message) {
+      await outbox.sendAndWait({ op: 'update', channel, ts, body: { message } });
+    },
+    async postEphemeral(channel, user, message) {
+      await outbox.sendAndWait({ op: 'ephemeral', channel, user, body: { message } });
+    },
+    async publishHome(user, view) {
+      await outbox.sendAndWait({ op: 'home', user, view });
     },
   };
 }

@@ -18,6 +18,31 @@ export type ActionId = (typeof ACTION_IDS)[ActionName];
 /** Every button action id, for a listener that registers them all (`app.action(/^nw_/)` is too broad). */
 export const ALL_ACTION_IDS: readonly ActionId[] = Object.values(ACTION_IDS);
 
+/** `action_id`s of the buttons of a group's message; their value is the group id and nothing else. */
+export const GROUP_ACTION_IDS = {
+  approve: 'nw_group_approve',
+  revert: 'nw_group_revert',
+  escalate: 'nw_group_escalate',
+} as const;
+
+/** `approve`, `revert` or `escalate`, for a whole group. */
+export type GroupActionName = keyof typeof GROUP_ACTION_IDS;
+
+/**
+ * `action_id`s of the review modal: open it from a group's message, page through it (the page is
+ * in the view's `private_metadata`), and open one change from it (value: the change id), whose
+ * Approve / Revert / Escalate are the alert's own buttons.
+ */
+export const REVIEW_ACTION_IDS = {
+  review: 'nw_group_review',
+  next: 'nw_group_next',
+  previous: 'nw_group_prev',
+  open: 'nw_change_open',
+} as const;
+
+/** A button of the review modal. */
+export type ReviewActionName = keyof typeof REVIEW_ACTION_IDS;
+
 /** The `block_id` prefixes; a per-change suffix keeps ids unique where one surface shows many changes. */
 export const BLOCK_IDS = {
   header: 'nw_header',
@@ -34,6 +59,18 @@ export const BLOCK_IDS = {
   escalation: 'nw_escalation',
   more: 'nw_more',
   homeItem: 'nw_home_item',
+  groupHeader: 'nw_g_header',
+  groupFacts: 'nw_g_facts',
+  groupCounts: 'nw_g_counts',
+  groupFindings: 'nw_g_findings',
+  groupResources: 'nw_g_resources',
+  groupOwn: 'nw_g_own',
+  groupNote: 'nw_g_note',
+  groupOutcome: 'nw_g_outcome',
+  groupActions: 'nw_g_actions',
+  groupDetail: 'nw_g_detail',
+  reviewItem: 'nw_review_item',
+  reviewNav: 'nw_review_nav',
 } as const;
 
 /** The name of a block id prefix. */
@@ -42,6 +79,10 @@ export type BlockName = keyof typeof BLOCK_IDS;
 /** `callback_id` of the App Home view. */
 export const CALLBACK_IDS = {
   home: 'nw_home',
+  /** The modal listing a group's changes. */
+  review: 'nw_review',
+  /** The modal showing one change of a group, with its own buttons. */
+  change: 'nw_change',
 } as const;
 
 /** The slash command as registered in `manifest.yml`. */
@@ -73,6 +114,19 @@ export function buttonValue(changeId: string): string {
 /** The change id from a clicked button's value, or `null` when the value is not one (it comes from a client). */
 export function parseButtonValue(value: unknown): string | null {
   return typeof value === 'string' && CHANGE_ID.test(value) ? value : null;
+}
+
+/* A group id: `g-` and 20 hex digits (store/group), within the change-id alphabet above. */
+const GROUP_ID = /^g-[0-9a-f]{20}$/;
+
+/** True when `id` is a group id. */
+export function isGroupId(id: string): boolean {
+  return GROUP_ID.test(id);
+}
+
+/** The group id from a clicked button's value, or `null` when the value is not one. */
+export function parseGroupButtonValue(value: unknown): string | null {
+  return typeof value === 'string' && GROUP_ID.test(value) ? value : null;
 }
 
 /** The action name for a clicked `action_id`, or `null` when it is not one of ours. */

@@ -1,16 +1,19 @@
 import type { SlackConfig } from '../config.js';
+import { createGroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
+import { createOutbox, type Outbox } from '../outbox/index.js';
 import { scheduleWithLease } from '../store/lease.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
-import { createSlackApi, type SlackApi } from './api.js';
+import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
 import { createApprovers } from './approvers.js';
+import { createGrouping } from './grouping.js';
 import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
 import { createSlackNotifier } from './notifier.js';
-import { createSlackRuntime, type SlackRuntime } from './runtime.js';
+import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
 import { createWorkflow, type RevertExecutor, type Workflow } from './workflow.js';
 
 /** How often one replica looks for critical changes left pending too long. */
@@ -21,10 +24,14 @@ export interface SlackSide {
   api: SlackApi;
   workflow: Workflow;
   notifier: ChangeNotifier;
+  /** The durable, paced queue of Slack calls (issue 7). */
+  outbox: Outbox;
+  /** Connects to Slack (Socket Mode) once every listener is registered, so no event finds none. */
+  start(): void;
   stop(): Promise<void>;
 }
 
-/** Builds and starts everything Slack: Bolt, the workflow and its listeners, the notifier, auto-escalation. */
+/** Builds everything Slack: Bolt, the workflow and its listeners, the notifier, auto-escalation; `start()` connects. */
 export function startSlack(deps: {
   slack: SlackConfig;
   store: ChangeStore;
@@ -33,6 +40,8 @@ export function startSlack(deps: {
   executor: RevertExecutor | null;
   logger: Logger;
   metrics?: Metrics;
+  /** How long message references and groups are kept (NETWARDEN_RETENTION_DAYS; default 90). */
+  retentionDays?: number;
 }): SlackSide {
   const { slack, store, logger, metrics } = deps;
   const runtime = createSlackRuntime(
@@ -42,11 +51,38 @@ export function startSlack(deps: {
       ? (method, outcome, seconds) => metrics.slackCalls.observe({ method, outcome }, seconds)
       : undefined,
   );
-  const api = createSlackApi(runtime.app.client);
+  const observe = metrics
+    ? (method: string, outcome: string, seconds: number) =>
+        metrics.slackCalls.observe({ method, outcome }, seconds)
+    : undefined;
+  const retentionDays = deps.retentionDays ?? 90;
+  // Every post, update, ephemeral answer and App Home goes through the outbox (issue 7).
+  const outbox = createOutbox({
+    redis: deps.redis,
+    prefix: deps.redisKeyPrefix,
+    retentionDays,
+    transport: createWebTransport(createOutboxClient(slack, logger, observe)),
+    logger,
+  });
+  const direct = createSlackApi(runtime.app.client);
+  const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
+  const groups = createGroupStore(deps.redis, { prefix: deps.redisKeyPrefix, retentionDays });
+  const grouping = createGrouping({
+    store,
+    groups,
+    outbox,
+    identities,
+    channel: slack.channel,
+    settings: slack.settings,
+    logger,
+    permalink: (channel, ts) => direct.permalink(channel, ts),
+  });
   const workflow = createWorkflow({
     store,
     api,
+    grouping,
+    groups,
     approvers: createApprovers(slack.approvers, api),
     identities,
     settings: slack.settings,
@@ -55,14 +91,7 @@ export function startSlack(deps: {
     logger,
   });
   registerListeners(runtime.app, workflow, logger);
-  const notifier = createSlackNotifier({
-    store,
-    api,
-    identities,
-    channel: slack.channel,
-    settings: slack.settings,
-    logger,
-  });
+  const notifier = createSlackNotifier(grouping);
   const autoEscalation = scheduleWithLease(
     deps.redis,
     {
@@ -76,15 +105,20 @@ export function startSlack(deps: {
       if (count > 0) logger.info({ count }, 'critical changes escalated automatically');
     },
   );
-  runtime.start();
   return {
     runtime,
+    start: () => {
+      outbox.start();
+      runtime.start();
+    },
     api,
     workflow,
     notifier,
+    outbox,
     async stop() {
       autoEscalation.stop();
       await runtime.stop();
+      await outbox.stop();
     },
   };
 }

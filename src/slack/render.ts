@@ -22,6 +22,7 @@ export function viewOf(stored: StoredChange, actorSlackUserId: string | null): C
     plan: stored.processing.plan,
     actorSlackUserId,
     revision: stored.version,
+    warnings: stored.processing.warnings ?? [],
   };
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, type Logger as SlackLogger, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 
@@ -20,7 +21,7 @@ export interface SlackRuntime {
 const MAX_CLOCK_SKEW_S = 300;
 
 /** Bolt's logger interface over pino, so Bolt's own messages land in the same structured log. */
-function boltLogger(logger: Logger): SlackLogger {
+export function boltLogger(logger: Logger): SlackLogger {
   const log = logger.child({ component: 'bolt' });
   const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   let level: LogLevel = LogLevel.INFO;
@@ -60,7 +61,9 @@ export function withTimestampWindow(
 }
 
 /** `fetch` that reports each Web API call's method, HTTP outcome and latency (for /metrics). */
-function timedFetch(observe: (method: string, outcome: string, seconds: number) => void): typeof fetch {
+export function timedFetch(
+  observe: (method: string, outcome: string, seconds: number) => void,
+): typeof fetch {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = url.split('/').pop()?.split('?')[0] ?? 'unknown';
@@ -81,6 +84,25 @@ function timedFetch(observe: (method: string, outcome: string, seconds: number) 
 }
 
 /**
+ * The WebClient the outbox calls Slack with: it neither retries nor waits out a 429 by itself, so
+ * the outbox decides per channel (backoff, Retry-After) and one slow channel holds back no other.
+ */
+export function createOutboxClient(
+  slack: SlackConfig,
+  logger: Logger,
+  observe?: (method: string, outcome: string, seconds: number) => void,
+): WebClient {
+  return new WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    logger: boltLogger(logger),
+    timeout: 10_000,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    ...(observe ? { fetch: timedFetch(observe) } : {}),
+  });
+}
+
+/**
  * Builds the Bolt app. `tokenVerificationEnabled: false` keeps the constructor from calling
  * `auth.test`, which would crash the process when Slack is unreachable at start-up (Bolt 5
  * pitfall, ../shared/reference/slack-platform.md §1); Bolt then authorises lazily on the first event.
@@ -96,6 +118,10 @@ export function createSlackRuntime(
     // No call may hang a worker; a failed call is retried by the work queue, not for 30 minutes here.
     timeout: 10_000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+    // By default one 429 pauses every call of the client for Retry-After (slack-platform.md §2):
+    // a rate-limited channel would stall clicks, look-ups and every other channel. Rejected at once
+    // instead; the outbox (src/outbox/) paces and retries per channel.
+    rejectRateLimitedCalls: true,
     ...(observe ? { fetch: timedFetch(observe) } : {}),
   };
 

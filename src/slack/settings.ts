@@ -10,6 +10,21 @@ export interface SlackRoute {
   minSeverity: Severity;
 }
 
+/** How bursts of changes become one message (`slack.grouping`). */
+export interface GroupingSettings {
+  /**
+   * Changes by one actor session to one VPC (or account and region when the VPC is unknown) whose
+   * event times lie within this many seconds of the group's first change form one group and one
+   * message. 0 turns grouping off: every change gets its own message.
+   */
+  windowSeconds: number;
+  /**
+   * How long a new group's first message waits for more changes before it is posted, so a burst is
+   * posted once instead of posted and then updated. A critical change never waits.
+   */
+  holdSeconds: number;
+}
+
 /** The `slack:` section of the NETWARDEN_CONFIG file. */
 export interface SlackSettings {
   /** Changes below this severity are stored and listed but not posted (default `info`: all). */
@@ -25,7 +40,12 @@ export interface SlackSettings {
    * for identities `users.lookupByEmail` cannot resolve.
    */
   users: Readonly<Record<string, string>>;
+  /** Bursts: one message per actor session, VPC and window. */
+  grouping: GroupingSettings;
 }
+
+/** A `terraform apply` makes its calls within seconds to a few minutes; a minute catches most of one. */
+export const DEFAULT_GROUPING: GroupingSettings = { windowSeconds: 60, holdSeconds: 2 };
 
 export const DEFAULT_SLACK_SETTINGS: SlackSettings = {
   minSeverity: 'info',
@@ -33,6 +53,7 @@ export const DEFAULT_SLACK_SETTINGS: SlackSettings = {
   oncallUsergroup: null,
   autoEscalateAfterMinutes: 30,
   users: {},
+  grouping: DEFAULT_GROUPING,
 };
 
 const severity = z.string().refine(isSeverity, { message: 'expected critical, high, medium, low or info' });
@@ -58,6 +79,12 @@ const schema = z.strictObject({
   users: z
     .record(z.string().min(1), z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id (U…)'))
     .optional(),
+  grouping: z
+    .strictObject({
+      windowSeconds: z.number().int().min(0).max(3600).optional(),
+      holdSeconds: z.number().min(0).max(60).optional(),
+    })
+    .optional(),
 });
 
 /** Parses the `slack:` section; InputError names the field. */
@@ -75,5 +102,9 @@ export function parseSlackSettings(value: unknown, path = 'slack'): SlackSetting
     oncallUsergroup: parsed.oncallUsergroup ?? d.oncallUsergroup,
     autoEscalateAfterMinutes: parsed.autoEscalateAfterMinutes ?? d.autoEscalateAfterMinutes,
     users: Object.fromEntries(Object.entries(parsed.users ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    grouping: {
+      windowSeconds: parsed.grouping?.windowSeconds ?? d.grouping.windowSeconds,
+      holdSeconds: parsed.grouping?.holdSeconds ?? d.grouping.holdSeconds,
+    },
   };
 }

@@ -1,8 +1,17 @@
 import { idsOfChange, resourceIdsIn } from '../domain/ids.js';
+import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
 import type { SlackApi } from './api.js';
 import type { Approvers } from './approvers.js';
+import {
+  buildChangeModal,
+  buildGroupReply,
+  buildReviewModal,
+  type GroupThreadEvent,
+  isRevertible,
+  pageOfMetadata,
+} from './blocks/group.js';
 import {
   buildAlreadyDecided,
   buildEphemeral,
@@ -13,9 +22,10 @@ import {
   type SlackMessage,
   type ThreadEvent,
 } from './blocks/index.js';
+import type { Grouping } from './grouping.js';
 import type { Identities } from './identity.js';
-import type { ActionName } from './ids.js';
-import { BOT_ACTOR, decisionsOf, messageOf, viewOf } from './render.js';
+import type { ActionName, GroupActionName, ReviewActionName } from './ids.js';
+import { BOT_ACTOR, decisionsOf, viewOf } from './render.js';
 import type { SlackSettings } from './settings.js';
 
 /** What a revert did, step by step, as the AWS revert executor reports it. */
@@ -44,11 +54,40 @@ export interface Click {
   channelId: string | null;
   /** The clicked message, when it is not the original alert (an escalation message). */
   messageTs: string | null;
+  /** The modal the click came from (a change opened from a group's review), else `null`. */
+  viewId?: string | null;
+}
+
+/** A click on a group's button: the value is the group id and nothing else. */
+export interface GroupClick {
+  action: GroupActionName;
+  groupId: string | null;
+  userId: string;
+  channelId: string | null;
+  messageTs: string | null;
+}
+
+/** A click in the review modal or on a group's Review button. */
+export interface ReviewClick {
+  action: ReviewActionName;
+  /** The group id (review, paging) or the change id (open); validated by the listener. */
+  id: string | null;
+  userId: string;
+  /** Valid for 3 s, once: modals must be opened at once. */
+  triggerId: string | null;
+  /** The open modal, when paging. */
+  viewId: string | null;
+  /** The modal's `private_metadata` (the page), untrusted. */
+  metadata: string | null;
 }
 
 export interface WorkflowDeps {
   store: ChangeStore;
+  /** Slack: posts and updates through the outbox, reads and modals direct. */
   api: SlackApi;
+  /** Where changes are shown: their own messages, their groups' messages, threads. */
+  grouping: Grouping;
+  groups: GroupStore;
   approvers: Approvers;
   identities: Identities;
   settings: SlackSettings;
@@ -62,6 +101,10 @@ export interface WorkflowDeps {
 export interface Workflow {
   /** Runs a button click to its end: authorise, transition once, update messages, reply, audit. */
   handleClick(click: Click): Promise<void>;
+  /** Runs a click on a group's button: the same for every member still waiting, each its own transition. */
+  handleGroupClick(click: GroupClick): Promise<void>;
+  /** Opens or pages the review modal of a group, or opens one change from it. */
+  handleReview(click: ReviewClick): Promise<void>;
   /** Escalates critical changes left pending longer than configured; answers how many. */
   autoEscalate(): Promise<number>;
   /** Publishes a user's App Home with the changes awaiting a decision. */
@@ -75,7 +118,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   const now = deps.now ?? (() => new Date());
   const { store, api, logger } = deps;
 
-  async function tell(click: Click, message: SlackMessage): Promise<void> {
+  async function tell(click: Pick<Click, 'channelId' | 'userId'>, message: SlackMessage): Promise<void> {
     try {
       // The App Home has no channel for an ephemeral message: answer in the user's DM with the app.
       if (click.channelId) await api.postEphemeral(click.channelId, click.userId, message);
@@ -107,27 +150,40 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     stored: StoredChange,
     event: ThreadEvent,
   ): Promise<void> {
-    const current = (await store.getChange(stored.change.id)) ?? stored;
-    const actor = await deps.identities.slackUserOf(current.change).catch(() => null);
-    const view = viewOf(current, actor);
-    if (view === null) return;
-    const message = messageOf(view, await store.auditOf(current.change.id));
-    const updates: Array<Promise<unknown>> = [];
-    if (current.message) {
-      updates.push(api.update(current.message.channel, current.message.ts, message));
-      updates.push(
-        api.postMessage(current.message.channel, buildThreadReply(current.change, event), current.message.ts),
+    const id = stored.change.id;
+    const work: Array<Promise<unknown>> = [
+      deps.grouping.refresh([id]),
+      deps.grouping.reply(id, buildThreadReply(stored.change, event)),
+    ];
+    // A click on a copy of the alert (the escalation message): that copy is brought up to date too.
+    if (click?.channelId && click.messageTs) {
+      const channelId = click.channelId;
+      const messageTs = click.messageTs;
+      work.push(
+        deps.grouping.messageOf(id).then(async (shown) => {
+          if (shown?.ts === messageTs) return;
+          await deps.grouping.updateCopy(channelId, messageTs, id);
+        }),
       );
     }
-    // A click on the escalation message: that copy is brought up to date too.
-    if (click?.channelId && click.messageTs && click.messageTs !== current.message?.ts) {
-      updates.push(api.update(click.channelId, click.messageTs, message));
-    }
-    if (click && click.channelId === null) updates.push(publishHome(click.userId));
-    for (const result of await Promise.allSettled(updates)) {
+    if (click?.viewId) work.push(updateChangeModal(click.viewId, id));
+    else if (click && click.channelId === null) work.push(publishHome(click.userId));
+    for (const result of await Promise.allSettled(work)) {
       if (result.status === 'rejected')
         logger.warn({ err: result.reason }, 'could not update Slack after a decision');
     }
+  }
+
+  async function changeModal(id: string) {
+    const current = await store.getChange(id);
+    if (current === null) return null;
+    const view = viewOf(current, await deps.identities.slackUserOf(current.change).catch(() => null));
+    return view ? buildChangeModal(view, decisionsOf(await store.auditOf(id))) : null;
+  }
+
+  async function updateChangeModal(viewId: string, id: string): Promise<void> {
+    const modal = await changeModal(id);
+    if (modal) await api.updateModal(viewId, modal);
   }
 
   async function conflict(click: Click, current: StoredChange): Promise<void> {
@@ -185,14 +241,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       return false;
     }
     const escalated = result.change;
-    const channel = deps.escalationChannel ?? escalated.message?.channel ?? null;
+    const alert = await deps.grouping.messageOf(escalated.change.id);
+    const channel = deps.escalationChannel ?? alert?.channel ?? null;
     let permalink: string | null = null;
     const actor = await deps.identities.slackUserOf(escalated.change).catch(() => null);
     const view = viewOf(escalated, actor);
     if (channel && view) {
-      const alertLink = escalated.message
-        ? await api.permalink(escalated.message.channel, escalated.message.ts)
-        : null;
+      const alertLink = alert ? await api.permalink(alert.channel, alert.ts) : null;
       try {
         const posted = await api.postMessage(
           channel,
@@ -294,7 +349,270 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     await api.publishHome(userId, buildHome(items, { now: now(), totalPending: items.length }));
   }
 
+  // -------------------------------------------------------------------------------------------
+  // A whole group: every member still waiting moves through its own compare-and-set, so a member
+  // decided one by one (or by another replica) keeps its decision and is counted as skipped.
+
+  async function transitionAll(
+    click: GroupClick,
+    groupId: string,
+    members: readonly StoredChange[],
+    from: readonly ChangeState[],
+    to: ChangeState,
+  ): Promise<StoredChange[]> {
+    const moved: StoredChange[] = [];
+    for (const member of members) {
+      if (!from.includes(member.state)) continue;
+      const result = await store.transition(member.change.id, {
+        from,
+        to,
+        by: click.userId,
+        at: now(),
+        action: click.action,
+        detail: { group: groupId },
+      });
+      if (result.ok) moved.push(result.change);
+    }
+    return moved;
+  }
+
+  async function refuseGroup(
+    click: GroupClick,
+    members: readonly StoredChange[],
+    reason: string,
+  ): Promise<void> {
+    for (const member of members.filter((m) => AWAITING_STATES.includes(m.state))) {
+      await store.audit({
+        changeId: member.change.id,
+        action: click.action,
+        outcome: 'refused',
+        from: member.state,
+        to: null,
+        by: click.userId,
+        at: now().toISOString(),
+        detail: { reason, group: click.groupId },
+      });
+    }
+    await tell(click, buildEphemeral(`Nothing done: ${reason}.`));
+  }
+
+  async function afterGroupDecision(
+    groupId: string,
+    moved: readonly StoredChange[],
+    event: GroupThreadEvent,
+  ) {
+    const work = [
+      deps.grouping.refresh(moved.map((m) => m.change.id)),
+      deps.grouping.replyToGroup(groupId, buildGroupReply(groupId, event)),
+    ];
+    for (const result of await Promise.allSettled(work)) {
+      if (result.status === 'rejected')
+        logger.warn({ err: result.reason, groupId }, 'could not update Slack after a group decision');
+    }
+  }
+
+  async function approveGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
+    const first = members[0];
+    if (first && (await deps.identities.isActor(click.userId, first.change))) {
+      await refuseGroup(click, members, 'you made these changes, so someone else must approve them');
+      return;
+    }
+    const waiting = members.filter((m) => AWAITING_STATES.includes(m.state)).length;
+    const moved = await transitionAll(click, groupId, members, AWAITING_STATES, 'approved');
+    if (moved.length === 0) {
+      await tell(click, buildEphemeral('Nothing done: every change of this group was already decided.'));
+      return;
+    }
+    const at = now();
+    await deps.groups.audit(groupId, {
+      action: 'approve',
+      by: click.userId,
+      at: at.toISOString(),
+      count: moved.length,
+      failed: 0,
+    });
+    await afterGroupDecision(groupId, moved, {
+      kind: 'approved',
+      by: click.userId,
+      at,
+      count: moved.length,
+      skipped: members.length - waiting + (waiting - moved.length),
+    });
+  }
+
+  async function escalateGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
+    const moved = await transitionAll(click, groupId, members, ['pending'], 'escalated');
+    if (moved.length === 0) {
+      await tell(click, buildEphemeral('Nothing done: no change of this group is pending any more.'));
+      return;
+    }
+    const at = now();
+    await deps.groups.audit(groupId, {
+      action: 'escalate',
+      by: click.userId,
+      at: at.toISOString(),
+      count: moved.length,
+      failed: 0,
+    });
+    const meta = await deps.groups.meta(groupId);
+    const channel = deps.escalationChannel ?? meta?.channel ?? null;
+    if (channel) await deps.grouping.escalate(groupId, channel);
+    await afterGroupDecision(groupId, moved, {
+      kind: 'escalated',
+      by: click.userId,
+      at,
+      count: moved.length,
+      channelId: channel,
+    });
+  }
+
+  async function revertGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
+    const executor = deps.executor;
+    if (executor === null) {
+      await refuseGroup(click, members, 'revert is not configured on this netwarden (it has no AWS access)');
+      return;
+    }
+    const loaded = await deps.grouping.load(groupId);
+    const revertible = new Set(
+      (loaded?.view.members ?? []).filter(isRevertible).map((m) => m.view.change.id),
+    );
+    // Newest first: a later change to the same resource is undone before the one it built on.
+    const candidates = members
+      .filter((m) => revertible.has(m.change.id))
+      .sort((a, b) => Date.parse(b.change.eventTime) - Date.parse(a.change.eventTime));
+    if (candidates.length === 0) {
+      await refuseGroup(click, members, 'none of these changes can be reverted exactly');
+      return;
+    }
+    const waiting = members.filter((m) => AWAITING_STATES.includes(m.state)).length;
+    await deps.grouping.replyToGroup(
+      groupId,
+      buildGroupReply(groupId, {
+        kind: 'revert_started',
+        by: click.userId,
+        at: now(),
+        count: candidates.length,
+        notRevertible: waiting - candidates.length,
+      }),
+    );
+    const results: Array<{ change: StoredChange['change']; ok: boolean; message: string }> = [];
+    const touched: StoredChange[] = [];
+    for (const candidate of candidates) {
+      const started = await store.transition(candidate.change.id, {
+        from: AWAITING_STATES,
+        to: 'reverting',
+        by: click.userId,
+        at: now(),
+        action: 'revert',
+        detail: { group: groupId },
+      });
+      if (!started.ok) continue;
+      const plan = started.change.processing?.plan;
+      if (plan) {
+        await store.expectOwnRevert(
+          candidate.change.account,
+          candidate.change.region,
+          [...resourceIdsIn(plan.calls)],
+          candidate.change.id,
+        );
+      }
+      let outcome: RevertOutcome;
+      try {
+        outcome = await executor.revert(started.change);
+      } catch (error) {
+        logger.error({ err: error, changeId: candidate.change.id }, 'revert failed unexpectedly');
+        outcome = {
+          ok: false,
+          message: `netwarden could not complete the revert: ${(error as Error).message}`,
+        };
+      }
+      const finished = await store.transition(candidate.change.id, {
+        from: ['reverting'],
+        to: outcome.ok ? 'reverted' : 'revert_failed',
+        by: click.userId,
+        at: now(),
+        action: 'revert',
+        detail: outcome.ok
+          ? { result: outcome.result ?? null, group: groupId }
+          : { error: outcome.message, code: outcome.code ?? null, group: groupId },
+      });
+      touched.push(finished.ok ? finished.change : started.change);
+      results.push({ change: candidate.change, ok: outcome.ok, message: outcome.message });
+    }
+    const failed = results.filter((r) => !r.ok).length;
+    const at = now();
+    await deps.groups.audit(groupId, {
+      action: 'revert',
+      by: click.userId,
+      at: at.toISOString(),
+      count: results.length,
+      failed,
+    });
+    await afterGroupDecision(groupId, touched, { kind: 'reverted', by: click.userId, at, results });
+  }
+
+  async function handleGroupClick(click: GroupClick): Promise<void> {
+    if (click.groupId === null) {
+      await tell(click, buildEphemeral('Nothing done: that button does not name a netwarden group.'));
+      return;
+    }
+    const groupId = click.groupId;
+    const ids = await deps.groups.memberIds(groupId);
+    const members = (await Promise.all(ids.map((id) => store.getChange(id)))).filter(
+      (m): m is StoredChange => m !== null,
+    );
+    if (members.length === 0) {
+      await tell(click, buildEphemeral('Nothing done: this group no longer exists (it expired).'));
+      return;
+    }
+    const refusal = await deps.approvers.refusal(click.userId);
+    if (refusal) {
+      await refuseGroup(click, members, refusal);
+      return;
+    }
+    switch (click.action) {
+      case 'approve':
+        return approveGroup(click, groupId, members);
+      case 'escalate':
+        return escalateGroup(click, groupId, members);
+      case 'revert':
+        return revertGroup(click, groupId, members);
+    }
+  }
+
+  async function handleReview(click: ReviewClick): Promise<void> {
+    if (click.id === null) return;
+    if (click.action === 'open') {
+      const modal = await changeModal(click.id);
+      if (modal && click.triggerId) await api.pushModal(click.triggerId, modal);
+      return;
+    }
+    const loaded = await deps.grouping.load(click.id);
+    if (loaded === null) {
+      await tell(
+        { channelId: null, userId: click.userId },
+        buildEphemeral('This group no longer exists (it expired).'),
+      );
+      return;
+    }
+    const page = pageOfMetadata(click.metadata);
+    switch (click.action) {
+      case 'review':
+        if (click.triggerId) await api.openModal(click.triggerId, buildReviewModal(loaded.view, 0));
+        return;
+      case 'next':
+      case 'previous':
+        if (click.viewId) {
+          const to = click.action === 'next' ? page + 1 : Math.max(0, page - 1);
+          await api.updateModal(click.viewId, buildReviewModal(loaded.view, to));
+        }
+        return;
+    }
+  }
+
   return {
+    handleGroupClick,
+    handleReview,
     async handleClick(click) {
       if (click.changeId === null) {
         await tell(click, buildEphemeral('Nothing done: that button does not name a netwarden change.'));
@@ -361,15 +679,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
         at: now().toISOString(),
         detail: { eventId: own.change.eventId, eventName: own.change.eventName },
       });
-      if (original.message) {
-        const reply = buildThreadReply(original.change, {
-          kind: 'revert_observed',
-          at: own.change.eventTime,
-          eventName: own.change.eventName,
-          eventId: own.change.eventId,
-        });
-        await api.postMessage(original.message.channel, reply, original.message.ts);
-      }
+      const reply = buildThreadReply(original.change, {
+        kind: 'revert_observed',
+        at: own.change.eventTime,
+        eventName: own.change.eventName,
+        eventId: own.change.eventId,
+      });
+      await deps.grouping.reply(original.change.id, reply);
     },
   };
 }

@@ -30,6 +30,41 @@ export interface Keys {
   topologyIndex(account: string, region: string): string;
   /** Set of every VPC with a snapshot, as `account/region/vpcId`. */
   topologyVpcs(): string;
+
+  // --- CloudTrail backfill (backfill/) ---
+  /** The time (epoch ms) up to which LookupEvents was read and stored for one account and region. */
+  backfillCheckpoint(account: string, region: string): string;
+
+  // --- Slack outbox (outbox/) and grouping (group/) ---
+  /**
+   * One key of a Slack outbox lane (a channel, or a user for DMs and the App Home): `q` and `r`
+   * sorted sets of call ids by due time (new alerts, and the rest: replies, refreshes), `e` hash of calls, `c` hash coalescing key → call id, `lock` the lane's
+   * call in flight, `pace` when the lane may call Slack next, `seq` the id counter. One hash tag per
+   * lane, so each outbox script touches one slot.
+   */
+  outbox(lane: string, part: 'q' | 'r' | 'e' | 'c' | 'lock' | 'pace' | 'seq'): string;
+  /** `ts|sentAtMs|digest` of a message netwarden posted, under its reference (`grp:…`, `chg:…`); same tag as its lane. */
+  outboxRef(lane: string, ref: string): string;
+  /** What Slack answered to one outbox call, kept briefly for the replica waiting on it; same tag as its lane. */
+  outboxResult(lane: string, id: string): string;
+  /** Set of lanes that hold calls. */
+  outboxLanes(): string;
+  /** Stream of calls given up on (permanent Slack errors, too many attempts), for operators. */
+  outboxDead(): string;
+  /** The open group of one actor session, VPC and channel: `groupId startMs`. */
+  groupOpen(groupKey: string): string;
+  /** A group's `meta` hash, `members` sorted set (change id → join order) and `audit` stream; one tag per group. */
+  group(groupId: string, part: 'meta' | 'members' | 'audit'): string;
+  /** The group a change joined; same tag as the change. */
+  groupOf(changeId: string): string;
+
+  // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
+  /** Hash `account/region` → epoch ms of the last body received over `POST /aws/events` with a change there. */
+  deliveryLast(): string;
+  /** Sorted set of the backfill's recoveries in one account and region: `epochMs:count`, scored by time. */
+  backfillRecoveries(account: string, region: string): string;
+  /** Hash VPC id → JSON flow-log state (on/off, destinations, when checked) for one account and region. */
+  flowLogs(account: string, region: string): string;
 }
 
 /** Ids come from untrusted records: braces would move the hash tag, so they are percent-encoded. */
@@ -55,5 +90,23 @@ export function createKeys(prefix: string): Keys {
       `${prefix}topo:snap:${tag(`${account}/${region}`)}:${vpcId}`,
     topologyIndex: (account, region) => `${prefix}topo:idx:${tag(`${account}/${region}`)}`,
     topologyVpcs: () => `${prefix}topo:vpcs:{topo}`,
+
+    // --- CloudTrail backfill (backfill/) ---
+    backfillCheckpoint: (account, region) => `${prefix}backfill:ckpt:${tag(`${account}/${region}`)}`,
+
+    // --- Slack outbox (outbox/) and grouping (group/) ---
+    outbox: (lane, part) => `${prefix}ob:${part}:${tag(`ob/${lane}`)}`,
+    outboxRef: (lane, ref) => `${prefix}ob:ref:${tag(`ob/${lane}`)}:${ref}`,
+    outboxResult: (lane, id) => `${prefix}ob:res:${tag(`ob/${lane}`)}:${id}`,
+    outboxLanes: () => `${prefix}ob:lanes:{ob}`,
+    outboxDead: () => `${prefix}ob:dead:{ob}`,
+    groupOpen: (groupKey) => `${prefix}grp:open:${tag(groupKey)}`,
+    group: (groupId, part) => `${prefix}grp:${part}:${tag(`grp/${groupId}`)}`,
+    groupOf: (changeId) => `${prefix}grp:of:${tag(changeId)}`,
+
+    // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
+    deliveryLast: () => `${prefix}delivery:last:{delivery}`,
+    backfillRecoveries: (account, region) => `${prefix}delivery:recovered:${tag(`${account}/${region}`)}`,
+    flowLogs: (account, region) => `${prefix}flowlogs:${tag(`${account}/${region}`)}`,
   };
 }

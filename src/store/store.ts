@@ -29,6 +29,8 @@ export interface Processing {
   before: NetworkState | null;
   /** Notes for people about what processing could not know (e.g. "no snapshot of vpc-…"). */
   notes: string[];
+  /** Short warnings for the alert's context line (VPC flow logs off); absent in records from before them. */
+  warnings?: string[];
 }
 
 export interface StoredChange {

@@ -14,12 +14,21 @@ function failure(value: unknown): InputError {
 }
 
 describe('the aws: section of the config file', () => {
+  it('takes the ARNs netwarden runs as, and refuses anything else', () => {
+    const arn = 'arn:aws:iam::123456789012:role/netwarden';
+    expect(parseAwsConfig({ ownPrincipals: [arn] }, 'aws').ownPrincipals).toEqual([arn]);
+    expect(() => parseAwsConfig({ ownPrincipals: ['netwarden'] }, 'aws')).toThrow(
+      /^aws\.ownPrincipals\[0\]: expected an IAM role or user ARN/,
+    );
+  });
+
   it('has safe defaults when the section is absent', () => {
     expect(parseAwsConfig(undefined, 'aws')).toEqual({
       regions: [],
       accounts: {},
       roleSessionName: 'netwarden',
       maxAttempts: 5,
+      ownPrincipals: [],
       snapshot: { refreshIntervalSeconds: 900, maxAgeSeconds: 300, history: 5 },
       revert: { verifyAttempts: 5, verifyDelayMs: 2000 },
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DESCRIBE_ACTIONS } from '../../src/aws/ec2.js';
+import { DOCTOR_IAM_ACTIONS } from '../../src/doctor/index.js';
 import { REVERT_APIS } from '../../src/domain/revert/types.js';
 
 interface Statement {
@@ -18,17 +19,23 @@ const policy = JSON.parse(readFileSync(new URL('../../deploy/iam-policy.json', i
 const actions = policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('deploy/iam-policy.json', () => {
-  it('grants exactly the EC2 actions the adapter reads with and the revert planner can call', () => {
+  it('grants exactly the EC2 actions the adapter reads with, the revert planner can call and the doctor reads', () => {
     const ec2 = actions.filter((a) => a.startsWith('ec2:')).sort();
+    const doctorEc2 = DOCTOR_IAM_ACTIONS.filter((a) => a.startsWith('ec2:'));
 
-    expect(ec2).toEqual([...DESCRIBE_ACTIONS, ...REVERT_APIS].map((a) => `ec2:${a}`).sort());
+    expect(ec2).toEqual(
+      [...[...DESCRIBE_ACTIONS, ...REVERT_APIS].map((a) => `ec2:${a}`), ...doctorEc2].sort(),
+    );
   });
 
-  it('adds only CloudTrail LookupEvents and AssumeRole of the netwarden member-account role', () => {
-    expect(actions.filter((a) => !a.startsWith('ec2:')).sort()).toEqual([
-      'cloudtrail:LookupEvents',
-      'sts:AssumeRole',
-    ]);
+  it('adds only CloudTrail look-ups, the doctor’s trail reads and AssumeRole of the member-account role', () => {
+    expect(actions.filter((a) => !a.startsWith('ec2:')).sort()).toEqual(
+      [
+        'cloudtrail:LookupEvents',
+        'sts:AssumeRole',
+        ...DOCTOR_IAM_ACTIONS.filter((a) => !a.startsWith('ec2:')),
+      ].sort(),
+    );
     expect(policy.Statement.find((s) => s.Action === 'sts:AssumeRole')?.Resource).toBe(
       'arn:aws:iam::*:role/netwarden',
     );

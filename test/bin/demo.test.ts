@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { blockKitBuilderUrl, renderForTerminal } from '../../src/demo/terminal.js';
+import type { SlackMessage } from '../../src/slack/blocks/index.js';
 import { redisUrl } from '../helpers/redis.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +31,7 @@ describe('npm run demo', () => {
 });
 
 describe('terminal rendering', () => {
-  const message = {
+  const message: SlackMessage = {
     text: 'fallback',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Title' } },

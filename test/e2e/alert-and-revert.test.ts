@@ -85,7 +85,7 @@ describe('alert and one-click revert, end to end', () => {
     const config = join(mkdtempSync(join(tmpdir(), 'nw-e2e-')), 'netwarden.yml');
     writeFileSync(
       config,
-      `aws:\n  ownPrincipals: ["${BOT_ROLE}"]\n  regions: [us-east-1]\n  accounts:\n    "${ACCOUNT}": {}\n  snapshot:\n    refreshIntervalSeconds: 60\n  revert:\n    verifyDelayMs: 10\n`,
+      `aws:\n  ownPrincipals: ["${BOT_ROLE}"]\n  regions: [us-east-1]\n  accounts:\n    "${ACCOUNT}": {}\n  snapshot:\n    refreshIntervalSeconds: 60\n  revert:\n    verifyDelayMs: 10\nbackfill:\n  enabled: false\n`,
     );
     t = await startTestApp({
       NETWARDEN_AWS: 'on',

@@ -9,6 +9,11 @@
  * `DryRunOperation` or 403 `UnauthorizedOperation`, and records every request's parameters
  * exactly as the SDK serialised them. Point the SDK at it with `AWS_ENDPOINT_URL_EC2` /
  * `AWS_ENDPOINT_URL_STS`.
+ *
+ * It also answers `DescribeFlowLogs` from `flowLogs` (filters `resource-id`, `flow-log-id`,
+ * `log-destination-type`, `deliver-log-status`, `traffic-type`; `flowLogSet/item` with the fields
+ * of the EC2 API reference's FlowLog, in moto's `moto/ec2/responses/flow_logs.py` template order),
+ * and STS `GetCallerIdentity` with `ownerId` as the account.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -36,6 +41,19 @@ export interface Ec2Request {
   service: string | null;
 }
 
+/** One flow log, with the fields of the EC2 API reference's FlowLog. */
+export interface FlowLogRecord {
+  flowLogId: string;
+  resourceId: string;
+  trafficType: 'ACCEPT' | 'REJECT' | 'ALL';
+  logDestinationType: 'cloud-watch-logs' | 's3' | 'kinesis-data-firehose';
+  logDestination: string | null;
+  logGroupName?: string | null;
+  deliverLogsStatus: 'SUCCESS' | 'FAILED';
+  deliverLogsErrorMessage?: string | null;
+  flowLogStatus?: string;
+}
+
 export interface Ec2ErrorAnswer {
   code: string;
   message: string;
@@ -46,6 +64,8 @@ export interface Ec2TestServer {
   url: string;
   /** The live state; tests may change it to simulate someone else's change. */
   state: NetworkState;
+  /** The flow logs DescribeFlowLogs answers with. */
+  flowLogs: FlowLogRecord[];
   requests: Ec2Request[];
   /** Actions the caller may not perform: the call and its DryRun answer 403 UnauthorizedOperation. */
   deny: Set<string>;
@@ -64,7 +84,12 @@ export interface Ec2TestServer {
 
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-const DESCRIBE = new Set(['DescribeSubnets', 'DescribeRouteTables', 'DescribeNetworkAcls']);
+const DESCRIBE = new Set([
+  'DescribeSubnets',
+  'DescribeRouteTables',
+  'DescribeNetworkAcls',
+  'DescribeFlowLogs',
+]);
 
 class ApiError extends Error {
   constructor(
@@ -188,6 +213,22 @@ function subnetXml(s: NetworkState['subnets'][number], ownerId: string): string 
   ].join('');
 }
 
+function flowLogXml(f: FlowLogRecord): string {
+  return [
+    el('logDestination', f.logDestination),
+    el('resourceId', f.resourceId),
+    el('logDestinationType', f.logDestinationType),
+    el('creationTime', '2024-01-01T00:00:00.000Z'),
+    el('trafficType', f.trafficType),
+    el('deliverLogsStatus', f.deliverLogsStatus),
+    el('deliverLogsErrorMessage', f.deliverLogsErrorMessage ?? null),
+    el('flowLogStatus', f.flowLogStatus ?? 'ACTIVE'),
+    el('flowLogId', f.flowLogId),
+    el('maxAggregationInterval', 600),
+    el('logGroupName', f.logGroupName ?? null),
+  ].join('');
+}
+
 function response(action: string, body: string, requestId: string, ns = EC2_NS): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${ns}">${el('requestId', requestId)}${body}</${action}Response>`;
 }
@@ -282,6 +323,7 @@ export async function startEc2Server(
   const server: Ec2TestServer = {
     url: '',
     state: structuredClone(options.state),
+    flowLogs: [],
     requests: [],
     deny: new Set(),
     ignoreMutations: false,
@@ -350,6 +392,17 @@ export async function startEc2Server(
   }
 
   function describe(action: string, params: Record<string, string>): string {
+    if (action === 'DescribeFlowLogs') {
+      const found = filterBy(server.flowLogs, params, {
+        'resource-id': (f) => [f.resourceId],
+        'flow-log-id': (f) => [f.flowLogId],
+        'log-destination-type': (f) => [f.logDestinationType],
+        'deliver-log-status': (f) => [f.deliverLogsStatus],
+        'traffic-type': (f) => [f.trafficType],
+      });
+      const { items, nextToken } = page(found, params);
+      return set('flowLogSet', items.map(flowLogXml)) + el('nextToken', nextToken);
+    }
     if (action === 'DescribeRouteTables') {
       const found = filterBy(server.state.routeTables, params, {
         'route-table-id': (t) => [t.routeTableId],
@@ -583,6 +636,16 @@ export async function startEc2Server(
       res.end(body);
     };
     try {
+      if (action === 'GetCallerIdentity') {
+        const result =
+          `<GetCallerIdentityResult>${el('Arn', `arn:aws:sts::${ownerId}:assumed-role/netwarden/netwarden`)}` +
+          `${el('UserId', 'AROATEST:netwarden')}${el('Account', ownerId)}</GetCallerIdentityResult>` +
+          `<ResponseMetadata>${el('RequestId', requestId)}</ResponseMetadata>`;
+        return send(
+          200,
+          `<?xml version="1.0" encoding="UTF-8"?>\n<GetCallerIdentityResponse xmlns="${STS_NS}">${result}</GetCallerIdentityResponse>`,
+        );
+      }
       if (action === 'AssumeRole') {
         if (!server.deny.has('AssumeRole')) return send(200, assumeRole(params, requestId));
         // STS (awsQuery) wraps errors in ErrorResponse, unlike EC2.

@@ -6,6 +6,22 @@ import type { AddressInfo } from 'node:net';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** When it arrived (ms since epoch). */
+  at: number;
+  /** What the fake answered: 200, 429, 500, or 0 when it dropped the connection without answering. */
+  status: number;
+}
+
+/** A message as it stands in the fake's channels after every post and update. */
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  threadTs: string | null;
+  text: string;
+  blocks: unknown;
+  metadata: unknown;
+  /** How many times it was updated. */
+  updates: number;
 }
 
 export interface FakeSlackOptions {
@@ -15,6 +31,12 @@ export interface FakeSlackOptions {
   emailsByUser?: Record<string, string>;
   /** user group id → member ids for usergroups.users.list. */
   groups?: Record<string, string[]>;
+  /**
+   * Answer like Slack under load: a second `chat.postMessage` to one channel within a second gets
+   * 429 with `Retry-After: 1` (doc "chat.postMessage": one message per second per channel), and
+   * `chat.update` beyond 50 in a minute gets 429 (Tier 3).
+   */
+  enforcePace?: boolean;
 }
 
 export interface FakeSlack {
@@ -22,6 +44,16 @@ export interface FakeSlack {
   url: string;
   calls: SlackCall[];
   callsTo(method: string): SlackCall[];
+  /** Messages as they stand, in the order they were posted. */
+  messages: FakeMessage[];
+  /** The next `times` calls touching `channel` get 429 with `Retry-After: seconds`. */
+  rateLimit(channel: string, seconds: number, times?: number): void;
+  /** The next `times` calls of `method` are carried out, but the connection is dropped before the answer. */
+  loseAnswers(method: string, times?: number): void;
+  /** The next `times` calls of `method` are carried out and their answer never comes (a hung request). */
+  hangAnswers(method: string, times?: number): void;
+  /** The next `times` calls of `method` get this HTTP status (e.g. 503) and change nothing. */
+  failWith(method: string, status: number, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -34,19 +66,71 @@ async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> 
     ? (JSON.parse(text || '{}') as Record<string, unknown>)
     : Object.fromEntries(new URLSearchParams(text));
   // WebClient sends nested arguments as JSON strings inside the form (slack-platform.md gotcha 6).
-  for (const key of ['blocks', 'view', 'attachments']) {
+  for (const key of ['blocks', 'view', 'attachments', 'metadata']) {
     if (typeof args[key] === 'string') args[key] = JSON.parse(args[key] as string);
   }
   return args;
 }
 
+function channelOf(args: Record<string, unknown>): string | null {
+  return typeof args.channel === 'string' ? args.channel : null;
+}
+
 /**
  * A loopback stand-in for the Slack Web API that answers like Slack (response shapes from the
- * method docs, see ../shared/reference/slack-platform.md §2) and records every call.
+ * method docs, see ../shared/reference/slack-platform.md §2), records every call and keeps the
+ * messages it was asked to post and update, so a test can read what people would see.
  */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
-  let ts = 1_700_000_000;
+  const messages: FakeMessage[] = [];
+  const lastPost = new Map<string, number>();
+  const updates: number[] = [];
+  const limited = new Map<string, { seconds: number; times: number }>();
+  const lost = new Map<string, number>();
+  const hung = new Map<string, number>();
+  const failing = new Map<string, { status: number; times: number }>();
+  let serial = 0;
+  // Slack's `ts` is the epoch second with a unique 6-digit suffix; history is read by it (`oldest`).
+  const nextTs = () => {
+    serial += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(serial % 1_000_000).padStart(6, '0')}`;
+  };
+
+  const take = <T extends { times: number }>(map: Map<string, T>, key: string): T | null => {
+    const entry = map.get(key);
+    if (!entry || entry.times <= 0) return null;
+    entry.times -= 1;
+    return entry;
+  };
+  const takeCount = (map: Map<string, number>, key: string): boolean => {
+    const n = map.get(key) ?? 0;
+    if (n <= 0) return false;
+    map.set(key, n - 1);
+    return true;
+  };
+
+  /** 429 Retry-After seconds, or null when the call may go ahead. */
+  const paced = (method: string, args: Record<string, unknown>, now: number): number | null => {
+    const channel = channelOf(args);
+    if (channel) {
+      const forced = take(limited, channel);
+      if (forced) return forced.seconds;
+    }
+    if (!options.enforcePace) return null;
+    if (method === 'chat.postMessage' && channel) {
+      const last = lastPost.get(channel);
+      if (last !== undefined && now - last < 1000) return 1;
+      lastPost.set(channel, now);
+    }
+    if (method === 'chat.update') {
+      while (updates.length > 0 && (updates[0] ?? 0) < now - 60_000) updates.shift();
+      if (updates.length >= 50) return Math.ceil(((updates[0] ?? now) + 60_000 - now) / 1000);
+      updates.push(now);
+    }
+    return null;
+  };
+
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     switch (method) {
       case 'auth.test':
@@ -59,18 +143,56 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           user_id: 'UBOT',
           bot_id: 'BBOT',
         };
-      case 'chat.postMessage':
-        ts += 1;
+      case 'chat.postMessage': {
+        const posted = nextTs();
+        messages.push({
+          channel: String(args.channel),
+          ts: posted,
+          threadTs: typeof args.thread_ts === 'string' ? args.thread_ts : null,
+          text: String(args.text ?? ''),
+          blocks: args.blocks,
+          metadata: args.metadata,
+          updates: 0,
+        });
         return {
           ok: true,
           channel: args.channel,
-          ts: `${ts}.000100`,
-          message: { text: args.text, type: 'message', ts: `${ts}.000100` },
+          ts: posted,
+          message: { text: args.text, type: 'message', ts: posted },
         };
-      case 'chat.update':
+      }
+      case 'chat.update': {
+        const message = messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+        if (!message) return { ok: false, error: 'message_not_found' };
+        message.text = String(args.text ?? '');
+        message.blocks = args.blocks;
+        message.updates += 1;
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const oldest = Number(args.oldest ?? 0);
+        const found = messages.filter(
+          (m) =>
+            m.channel === args.channel &&
+            Number(m.ts) >= oldest &&
+            (method === 'conversations.history' ? m.threadTs === null : m.threadTs === args.ts),
+        );
+        return {
+          ok: true,
+          messages: found.map((m) => ({
+            type: 'message',
+            ts: m.ts,
+            text: m.text,
+            ...(args.include_all_metadata === 'true' || args.include_all_metadata === true
+              ? { metadata: m.metadata }
+              : {}),
+          })),
+          has_more: false,
+        };
+      }
       case 'chat.postEphemeral':
-        return { ok: true, message_ts: `${ts}.000200` };
+        return { ok: true, message_ts: nextTs() };
       case 'chat.getPermalink':
         return {
           ok: true,
@@ -79,6 +201,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         };
       case 'views.publish':
         return { ok: true, view: { id: 'V1', type: 'home' } };
+      case 'views.open':
+      case 'views.push':
+      case 'views.update':
+        return { ok: true, view: { id: `V${calls.length}`, type: 'modal' } };
       case 'users.lookupByEmail': {
         const id = options.usersByEmail?.[String(args.email)];
         return id ? { ok: true, user: { id } } : { ok: false, error: 'users_not_found' };
@@ -97,9 +223,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     void (async () => {
       const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
       const args = await readArgs(req);
-      calls.push({ method, args });
+      const at = Date.now();
+      const call: SlackCall = { method, args, at, status: 200 };
+      calls.push(call);
+      const failure = take(failing, method);
+      if (failure) {
+        call.status = failure.status;
+        res.writeHead(failure.status, { 'content-type': 'text/plain' });
+        res.end('upstream unavailable');
+        return;
+      }
+      const retryAfter = paced(method, args, at);
+      if (retryAfter !== null) {
+        call.status = 429;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      const body = JSON.stringify(answer(method, args));
+      if (takeCount(lost, method)) {
+        call.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      if (takeCount(hung, method)) {
+        call.status = 0;
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer(method, args)));
+      res.end(body);
     })();
   });
   server.listen(0, '127.0.0.1');
@@ -109,6 +261,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     url: `http://127.0.0.1:${port}/api/`,
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
+    messages,
+    rateLimit(channel, seconds, times = 1) {
+      limited.set(channel, { seconds, times });
+    },
+    loseAnswers(method, times = 1) {
+      lost.set(method, times);
+    },
+    hangAnswers(method, times = 1) {
+      hung.set(method, times);
+    },
+    failWith(method, status, times = 1) {
+      failing.set(method, { status, times });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -72,7 +72,10 @@ describe('the Slack workflow over HTTP mode', () => {
       NETWARDEN_CHANNEL: 'C0ALERTS',
       NETWARDEN_ESCALATION_CHANNEL: 'C0ESCAL',
       NETWARDEN_APPROVERS: `${APPROVER},S0NETOPS`,
-      NETWARDEN_CONFIG: configFile('slack:\n  oncallUsergroup: S0ONCALL\n  autoEscalateAfterMinutes: 30\n'),
+      // One message per change: these tests are about the per-change workflow (grouping has its own).
+      NETWARDEN_CONFIG: configFile(
+        'slack:\n  oncallUsergroup: S0ONCALL\n  autoEscalateAfterMinutes: 30\n  grouping:\n    windowSeconds: 0\n',
+      ),
     };
     t = await startTestApp(env, { executor });
     // A second replica on the same Redis and key prefix: the clicks race across processes' state.
@@ -96,7 +99,13 @@ describe('the Slack workflow over HTTP mode', () => {
     return waitFor(() => slack.callsTo('chat.postMessage').find((c) => textOf(c).includes(eventID)));
   }
 
-  async function click(app: TestApp, action: string, changeId: string, user: string, alert?: SlackCall) {
+  async function click(
+    app: TestApp,
+    action: string,
+    changeId: string,
+    user: string,
+    alert?: { args: Record<string, unknown> },
+  ) {
     const payload = {
       ...fixtureRecord('slack/block_actions.json'),
       user: { id: user, username: user.toLowerCase(), team_id: 'T9TK3CUKW' },
@@ -143,8 +152,8 @@ describe('the Slack workflow over HTTP mode', () => {
     const alert = await waitFor(async () => (await t.app.store.getChange('wf-race'))?.message ?? undefined);
 
     const [a, b] = await Promise.all([
-      click(t, 'nw_approve', 'wf-race', APPROVER, { method: '', args: { ts: alert.ts } }),
-      click(replica, 'nw_approve', 'wf-race', GROUP_MEMBER, { method: '', args: { ts: alert.ts } }),
+      click(t, 'nw_approve', 'wf-race', APPROVER, { args: { ts: alert.ts } }),
+      click(replica, 'nw_approve', 'wf-race', GROUP_MEMBER, { args: { ts: alert.ts } }),
     ]);
 
     expect([a.status, b.status]).toEqual([200, 200]);
@@ -185,9 +194,13 @@ describe('the Slack workflow over HTTP mode', () => {
     expect(audit[0]?.detail.reason).toBe('you made this change, so someone else must approve it');
     expect(audit[1]?.detail.reason).toBe('you are not one of the approvers (NETWARDEN_APPROVERS)');
     expect(await stateOf('wf-self')).toBe('pending');
-    const told = slack
-      .callsTo('chat.postEphemeral')
-      .filter((c) => c.args.user === JANE || c.args.user === OUTSIDER);
+    // Answers go through the outbox after the audit: wait for them.
+    const told = await waitFor(() => {
+      const calls = slack
+        .callsTo('chat.postEphemeral')
+        .filter((c) => c.args.user === JANE || c.args.user === OUTSIDER);
+      return calls.length === 2 ? calls : undefined;
+    });
     expect(told.map(textOf).join(' ')).toContain('someone else must approve it');
   });
 

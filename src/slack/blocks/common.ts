@@ -62,6 +62,11 @@ export interface ChangeView {
    * iteration of a message (doc "Actions block"), so it becomes part of the block ids.
    */
   revision?: number;
+  /**
+   * Short warnings for the context line, from state netwarden already holds, e.g. "VPC flow logs
+   * are off: …" (doctor/flow-log-warning.ts). Shown escaped, at most three.
+   */
+  warnings?: readonly string[];
 }
 
 /** A state transition as the store records it: to what, by whom, when. */
@@ -319,6 +324,7 @@ export function sourceContext(view: ChangeView): ContextBlock {
   if (change.requestId) ids.push(md`request ${code(cap(change.requestId, 200))}`);
   const elements = [joinMd(ids, ' · ')];
   if (change.source.userAgent) elements.push(md`User agent: ${code(cap(change.source.userAgent, 500))}`);
+  for (const warning of (view.warnings ?? []).slice(0, 3)) elements.push(md`⚠️ ${cap(warning, 300)}`);
   return context(elements, idFor(view, 'source'));
 }
 

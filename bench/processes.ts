@@ -1,0 +1,92 @@
+/** The processes the benchmark runs: the bot (`src/main.ts`, as `npm start` runs it) and the baseline. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** A child process serving HTTP on a port. */
+export interface Served {
+  url: string;
+  pid: number;
+  /** The last lines it wrote to stderr, for when it fails. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function untilAnswers(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      await response.body?.cancel();
+      if (response.status < 500) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `node <args>` in its own process, and waits until `probe` answers. */
+export async function serve(
+  args: readonly string[],
+  env: Record<string, string>,
+  port: number,
+  probe: string,
+): Promise<Served> {
+  const entry = args.at(-1) ?? '';
+  const child = spawn(process.execPath, [...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    lines.push(chunk.toString('utf8'));
+    if (lines.length > 50) lines.shift();
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await untilAnswers(url + probe, child, 20_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${entry} did not start: ${(error as Error).message}\n${lines.join('')}`);
+  }
+  return {
+    url,
+    pid: child.pid ?? 0,
+    stderr: () => lines.join(''),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 12_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * Compiles the bot as the container image does (`npm run build`: tsconfig.build.json → dist/) and
+ * answers the node arguments that run it, as the image's CMD does; falls back to tsx (as
+ * `npm start` runs it) when nothing was emitted.
+ */
+export function buildBot(): { args: string[]; how: string } {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    encoding: 'utf8',
+  });
+  if (existsSync('dist/src/main.js')) {
+    const how =
+      tsc.status === 0
+        ? 'node dist/src/main.js (npm run build)'
+        : 'node dist/src/main.js (built with type errors)';
+    return { args: ['--enable-source-maps', 'dist/src/main.js'], how };
+  }
+  return { args: ['--import', 'tsx', 'src/main.ts'], how: 'tsx src/main.ts (the build emitted nothing)' };
+}
+
+/** Resident memory of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? '0');
+  return kb / 1024;
+}

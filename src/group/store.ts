@@ -1,0 +1,220 @@
+/**
+ * Groups in Redis: which group is open for a scope, who joined a group and in which order, and the
+ * decisions taken on a whole group. A change joins once: processing it again finds its group.
+ */
+import { randomBytes } from 'node:crypto';
+import { createKeys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { runScript, script } from '../store/scripts.js';
+import { type GroupScope, groupKeyOf } from './key.js';
+
+/**
+ * Joins the scope's open group when the change's event time lies within the window of the group's
+ * first change, else opens a new one (ARGV[3]). An older event outside the window gets a group of
+ * its own and leaves the open one open: a late delivery must not cut a running burst in two. A full
+ * group (ARGV[5]) is replaced by a new one.
+ * KEYS: open. ARGV: eventMs, windowMs, newGroupId, ttlS, fullGroupId or ''. Answers {groupId, opened (1/0)}.
+ */
+const JOIN_OPEN = script(`
+local t = tonumber(ARGV[1])
+local w = tonumber(ARGV[2])
+local v = redis.call('GET', KEYS[1])
+if v then
+  local gid, start = string.match(v, '^(%S+) (%-?%d+)$')
+  start = tonumber(start)
+  if gid and start and gid ~= ARGV[5] then
+    if t >= start - w and t <= start + w then return {gid, 0} end
+    if t < start then return {ARGV[3], 1} end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[3] .. ' ' .. ARGV[1], 'EX', ARGV[4])
+return {ARGV[3], 1}
+`);
+
+/**
+ * Adds a member once, numbering members in the order they joined; creates the group's record with
+ * its first member. A group at ARGV[8] members takes no more: it answers index 0.
+ * KEYS: meta, members. ARGV: changeId, channel, account, region, vpc, createdAtMs, ttlS, maxSize.
+ * Answers {index, size, createdAtMs}.
+ */
+const ADD_MEMBER = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'channel', ARGV[2], 'account', ARGV[3], 'region', ARGV[4], 'vpc', ARGV[5],
+    'createdAt', ARGV[6], 'size', '0')
+end
+local index = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not index then
+  if tonumber(redis.call('HGET', KEYS[1], 'size')) >= tonumber(ARGV[8]) then
+    return {0, tonumber(redis.call('HGET', KEYS[1], 'size')), '0'}
+  end
+  index = redis.call('HINCRBY', KEYS[1], 'size', 1)
+  redis.call('ZADD', KEYS[2], index, ARGV[1])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[7])
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+return {tonumber(index), tonumber(redis.call('HGET', KEYS[1], 'size')), redis.call('HGET', KEYS[1], 'createdAt')}
+`);
+
+/** A group's record. */
+export interface GroupMeta {
+  id: string;
+  channel: string;
+  account: string;
+  region: string;
+  vpcId: string | null;
+  /** When the group was opened (epoch ms, wall clock): the hold of its first message counts from here. */
+  createdAt: number;
+  size: number;
+  /** Members posted on their own (critical changes), which the group's message points to. */
+  ownMessages: string[];
+  /** Where the group was escalated to, once it was. */
+  escalationChannel: string | null;
+}
+
+/** Where a change stands in its group after joining. */
+export interface Membership {
+  groupId: string;
+  /** 1-based join order. */
+  index: number;
+  size: number;
+  createdAt: number;
+}
+
+/** A decision taken on a whole group, as its audit records it. */
+export interface GroupAuditEntry {
+  action: 'approve' | 'revert' | 'escalate';
+  by: string;
+  at: string;
+  /** How many members it moved, and how many of those failed (reverts). */
+  count: number;
+  failed: number;
+}
+
+/** Groups in Redis, as grouping and the workflow use them. */
+export interface GroupStore {
+  /** Puts a change in its scope's group (the open one, or a new one); idempotent per change. */
+  join(
+    changeId: string,
+    scope: GroupScope,
+    options: { eventMs: number; windowMs: number; now: number },
+  ): Promise<Membership>;
+  /** The group a change joined, or `null`. */
+  groupOf(changeId: string): Promise<string | null>;
+  meta(groupId: string): Promise<GroupMeta | null>;
+  /** Member change ids in join order. */
+  memberIds(groupId: string): Promise<string[]>;
+  /** Records that a member has a message of its own. */
+  markOwnMessage(groupId: string, changeId: string): Promise<void>;
+  /** Records where the group's escalation was posted. */
+  markEscalated(groupId: string, channel: string): Promise<void>;
+  audit(groupId: string, entry: GroupAuditEntry): Promise<void>;
+  auditOf(groupId: string): Promise<GroupAuditEntry[]>;
+}
+
+/**
+ * The most changes one group (and message) holds. A message names at most a few hundred resources
+ * and its thread lists 150 changes a reply; the next change after this opens a new group.
+ */
+export const MAX_GROUP_SIZE = 1000;
+
+/** A new group id: it travels in button values, so it uses the change-id alphabet (`ids.ts`). */
+export function newGroupId(): string {
+  return `g-${randomBytes(10).toString('hex')}`;
+}
+
+/** The Redis implementation of GroupStore. */
+export function createGroupStore(
+  client: RedisClient,
+  options: { prefix: string; retentionDays: number },
+): GroupStore {
+  const keys = createKeys(options.prefix);
+  const ttl = String(options.retentionDays * 86_400);
+
+  return {
+    async join(changeId, scope, { eventMs, windowMs, now }) {
+      const open = async (full: string): Promise<string> => {
+        if (windowMs <= 0) return newGroupId();
+        // Open long enough for late CloudTrail deliveries (most arrive within 15 minutes).
+        const openTtl = String(Math.ceil(windowMs / 1000) * 2 + 900);
+        const answer = (await runScript(
+          client,
+          JOIN_OPEN,
+          [keys.groupOpen(groupKeyOf(scope))],
+          [String(eventMs), String(windowMs), newGroupId(), openTtl, full],
+        )) as [string, number];
+        return answer[0];
+      };
+      let groupId = await client.get(keys.groupOf(changeId));
+      if (groupId === null) {
+        groupId = await open('');
+        // Two workers processing one change at once: the first pointer wins, the other follows it.
+        const set = await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl), 'NX');
+        if (set !== 'OK') groupId = (await client.get(keys.groupOf(changeId))) ?? groupId;
+      }
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 5) throw new Error(`could not find a group with room for change ${changeId}`);
+        const [index, size, createdAt] = (await runScript(
+          client,
+          ADD_MEMBER,
+          [keys.group(groupId, 'meta'), keys.group(groupId, 'members')],
+          [
+            changeId,
+            scope.channel,
+            scope.account,
+            scope.region,
+            scope.vpcId ?? '',
+            String(now),
+            ttl,
+            String(MAX_GROUP_SIZE),
+          ],
+        )) as [number, number, string];
+        if (index > 0) return { groupId, index, size, createdAt: Number(createdAt) };
+        // Full: the scope moves on to a new group, and so does this change.
+        groupId = await open(groupId);
+        await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl));
+      }
+    },
+
+    groupOf: (changeId) => client.get(keys.groupOf(changeId)),
+
+    async meta(groupId) {
+      const fields = await client.hgetall(keys.group(groupId, 'meta'));
+      if (fields.channel === undefined) return null;
+      return {
+        id: groupId,
+        channel: fields.channel,
+        account: fields.account ?? '',
+        region: fields.region ?? '',
+        vpcId: fields.vpc ? fields.vpc : null,
+        createdAt: Number(fields.createdAt ?? 0),
+        size: Number(fields.size ?? 0),
+        ownMessages: Object.keys(fields)
+          .filter((f) => f.startsWith('own:'))
+          .map((f) => f.slice(4)),
+        escalationChannel: fields.escalatedTo ? fields.escalatedTo : null,
+      };
+    },
+
+    memberIds: (groupId) => client.zrange(keys.group(groupId, 'members'), 0, -1),
+
+    async markOwnMessage(groupId, changeId) {
+      await client.hset(keys.group(groupId, 'meta'), `own:${changeId}`, '1');
+    },
+
+    async markEscalated(groupId, channel) {
+      await client.hset(keys.group(groupId, 'meta'), 'escalatedTo', channel);
+    },
+
+    async audit(groupId, entry) {
+      const key = keys.group(groupId, 'audit');
+      await client.xadd(key, '*', 'entry', JSON.stringify(entry));
+      await client.expire(key, Number(ttl));
+    },
+
+    async auditOf(groupId) {
+      const entries = await client.xrange(keys.group(groupId, 'audit'), '-', '+');
+      // Written by `audit` above from a typed entry.
+      return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as GroupAuditEntry);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The durable Slack outbox: every call netwarden makes to post, update or publish is written to
+ * Redis before it is attempted and removed only once Slack answered, so a crash or a restart
+ * resumes it. Calls are paced per channel below Slack's limits, a 429 pauses only its lane for
+ * Retry-After, and 5xx and network errors are retried with backoff. Posts are idempotent: the
+ * message's `ts` is remembered under its reference, and a post whose answer was lost is looked up
+ * before it is made again.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../store/redis-client.js';
+import type { OutboxCall, OutboxResult, RenderRef } from './calls.js';
+import { REFRESH_MS } from './policy.js';
+import { createOutboxStore, type OutboxStore, type PostedRef } from './redis-outbox.js';
+import { createSender, type Renderer, type SendOutcome, type SlackTransport } from './sender.js';
+import { createOutboxWorker } from './worker.js';
+
+/** The call types, for callers that build calls. */
+export type { OutboxBody, OutboxCall, OutboxResult, RenderRef, ThreadTarget } from './calls.js';
+/** How the outbox reaches Slack. */
+export type { SlackTransport } from './sender.js';
+
+/** How a call is queued. */
+export interface SendOptions {
+  delayMs?: number;
+  urgent?: boolean;
+}
+
+/** Called after a message was posted (or found posted) under a reference. */
+export type PostedListener = (call: Extract<OutboxCall, { op: 'message' }>, result: OutboxResult) => void;
+
+/** The outbox as the Slack side uses it. */
+export interface Outbox {
+  /**
+   * Queues a call. `delayMs` holds it (a burst's first message waits for the rest); a waiting call
+   * for the same message is replaced by this one, keeping the earlier due time. `urgent` calls (new
+   * alerts) go before the lane's replies and refreshes.
+   */
+  send(call: OutboxCall, options?: SendOptions): Promise<{ id: string; lane: string }>;
+  /** Queues a call and waits until Slack answered it (for callers that need the message's `ts`). */
+  sendAndWait(call: OutboxCall, timeoutMs?: number): Promise<OutboxResult>;
+  /** The message posted under `ref` in a channel, or `null`. */
+  posted(channel: string, ref: string): Promise<PostedRef | null>;
+  /** Registers the renderer of one kind of `RenderRef`. */
+  register(kind: string, renderer: Renderer): void;
+  /** Listens for posts, e.g. to remember where a change's alert went. */
+  onPosted(listener: PostedListener): void;
+  /** Calls waiting or in flight. */
+  size(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** What the outbox is built from. */
+export interface OutboxDeps {
+  redis: RedisClient;
+  prefix: string;
+  retentionDays: number;
+  transport: SlackTransport;
+  logger: Logger;
+  /** How often lanes queued by other replicas are looked at (ms). */
+  pollMs?: number;
+  /** How long a call may stay in flight before another replica takes it over (ms; tests shorten it). */
+  leaseMs?: number;
+}
+
+/** Slack refused a call for good; `data.error` holds its error code, as `@slack/web-api` errors do. */
+export class OutboxRefusedError extends Error {
+  override name = 'OutboxRefusedError';
+  readonly data: { error: string };
+  constructor(reason: string) {
+    super(`Slack refused the call: ${reason}`);
+    this.data = { error: reason };
+  }
+}
+
+/** Where a caller waiting on a call gives up (the call itself stays queued and is still made). */
+const DEFAULT_WAIT_MS = 30_000;
+
+/** Builds the outbox on Redis; `start` runs its worker. */
+export function createOutbox(deps: OutboxDeps): Outbox {
+  const store: OutboxStore = createOutboxStore(deps.redis, {
+    prefix: deps.prefix,
+    retentionDays: deps.retentionDays,
+  });
+  const renderers = new Map<string, Renderer>();
+  const listeners: PostedListener[] = [];
+  const log = deps.logger.child({ component: 'outbox' });
+  const render: Renderer = async (ref: RenderRef) => {
+    const renderer = renderers.get(ref.kind);
+    if (!renderer) throw new Error(`no renderer for ${ref.kind}`);
+    return renderer(ref);
+  };
+  const worker = createOutboxWorker({
+    store,
+    sender: createSender({ store, transport: deps.transport, render, logger: log }),
+    logger: log,
+    owner: `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+    pollMs: deps.pollMs,
+    leaseMs: deps.leaseMs,
+    onDone(entry, outcome: Extract<SendOutcome, { kind: 'done' }>) {
+      // Posts only: an update also records its send, but the message was known before.
+      const posted =
+        outcome.method === 'chat.postMessage' || (outcome.method === null && outcome.posted !== null);
+      if (entry.call.op !== 'message' || !posted || !outcome.result.ts) return;
+      for (const listener of listeners) {
+        try {
+          listener(entry.call, outcome.result);
+        } catch (error) {
+          log.warn({ err: error }, 'a listener of posted messages failed');
+        }
+      }
+    },
+  });
+
+  async function send(call: OutboxCall, options: SendOptions = {}) {
+    const dueAt = Date.now() + Math.max(0, options.delayMs ?? 0);
+    const queued = await store.enqueue(call, {
+      dueAt,
+      refreshMs: REFRESH_MS,
+      urgent: options.urgent ?? false,
+    });
+    worker.wake(queued.lane, dueAt);
+    return queued;
+  }
+
+  return {
+    send,
+    async sendAndWait(call, timeoutMs = DEFAULT_WAIT_MS) {
+      const { id, lane } = await send(call);
+      const outcome = await worker.waitFor(lane, id, timeoutMs);
+      if (!outcome.ok) throw new OutboxRefusedError(outcome.error);
+      return outcome.result;
+    },
+    // A message's lane is its channel (`laneOf`).
+    posted: (channel, ref) => store.posted(channel, ref),
+    register(kind, renderer) {
+      renderers.set(kind, renderer);
+    },
+    onPosted(listener) {
+      listeners.push(listener);
+    },
+    size: () => store.size(),
+    start: () => worker.start(),
+    stop: () => worker.stop(),
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * Bursts become one message. A processed change joins the group of its actor session and VPC (or
+ * account and region) in its channel; the group has one message, rendered when the outbox sends it,
+ * so a burst that grows while the message waits for Slack's pace is sent once with all of it. A new
+ * group's first message is held briefly to gather the burst; a critical change is never held: it is
+ * posted on its own at once and joins the group after. Every message lives in the outbox under a
+ * reference (`grp:<group>`, `grp:<group>:d<chunk>`, `chg:<change>`, `esc:<group>`), which is how a
+ * later decision finds and updates it.
+ */
+import { randomUUID } from 'node:crypto';
+import { type GroupScope, sessionOf } from '../group/key.js';
+import type { GroupMeta, GroupStore } from '../group/store.js';
+import type { Logger } from '../logger.js';
+import type { ChangeNotifier } from '../notify/notifier.js';
+import type { Outbox, ThreadTarget } from '../outbox/index.js';
+import type { ChangeStore, StoredChange } from '../store/store.js';
+import {
+  buildGroupDetail,
+  buildGroupEscalation,
+  buildGroupSummary,
+  DETAIL_CHUNK,
+  type GroupMember,
+  type GroupView,
+} from './blocks/group.js';
+import type { SlackMessage } from './blocks/kit.js';
+import { changeScope } from './describe.js';
+import type { Identities } from './identity.js';
+import { channelFor, messageOf, viewOf } from './render.js';
+import type { SlackSettings } from './settings.js';
+
+/** References of the messages netwarden keeps in the outbox. */
+export const REFS = {
+  group: (groupId: string) => `grp:${groupId}`,
+  detail: (groupId: string, chunk: number) => `grp:${groupId}:d${chunk}`,
+  change: (changeId: string) => `chg:${changeId}`,
+  escalation: (groupId: string) => `esc:${groupId}`,
+} as const;
+
+/** A loaded group: its record and its members, ready for the builders. */
+export interface LoadedGroup {
+  meta: GroupMeta;
+  view: GroupView;
+  stored: StoredChange[];
+}
+
+/** What grouping is built from. */
+export interface GroupingDeps {
+  store: ChangeStore;
+  groups: GroupStore;
+  outbox: Outbox;
+  identities: Identities;
+  /** NETWARDEN_CHANNEL, for changes no route claims. */
+  channel: string;
+  settings: SlackSettings;
+  logger: Logger;
+  /** The group's message in the escalation channel links to the original. */
+  permalink?: (channel: string, ts: string) => Promise<string | null>;
+  now?: () => number;
+}
+
+/** Where changes are shown, and how they get there. */
+export interface Grouping extends ChangeNotifier {
+  /** Re-renders every message showing these changes: their own, their groups', their groups' escalations. */
+  refresh(changeIds: readonly string[]): Promise<void>;
+  /** A thread reply under the message showing a change: its own, else its group's. */
+  reply(changeId: string, message: SlackMessage): Promise<void>;
+  /** A thread reply under a group's message. */
+  replyToGroup(groupId: string, message: SlackMessage): Promise<void>;
+  /** Where the message showing a change is, once posted: its own, else its group's. */
+  messageOf(changeId: string): Promise<{ channel: string; ts: string } | null>;
+  /** The group's message, once posted. */
+  groupMessage(groupId: string): Promise<{ channel: string; ts: string } | null>;
+  /** A group with its members, or `null` when it expired. */
+  load(groupId: string): Promise<LoadedGroup | null>;
+  /** Posts (or refreshes) a group's copy in the escalation channel. */
+  escalate(groupId: string, channel: string): Promise<void>;
+  /** Brings a copy of a change's alert posted elsewhere (its escalation) up to date. */
+  updateCopy(channel: string, ts: string, changeId: string): Promise<void>;
+  /** The group a change belongs to. */
+  groupOf(changeId: string): Promise<string | null>;
+}
+
+/** Wires grouping into the outbox: the notifier, the renderers, and the references of posted alerts. */
+export function createGrouping(deps: GroupingDeps): Grouping {
+  const { store, groups, outbox, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const grouping = deps.settings.grouping;
+  const windowMs = grouping.windowSeconds * 1000;
+  const holdMs = grouping.windowSeconds > 0 ? grouping.holdSeconds * 1000 : 0;
+
+  async function actorOf(stored: StoredChange): Promise<string | null> {
+    return deps.identities.slackUserOf(stored.change).catch((error: unknown) => {
+      // A mention is a nicety; the alert must not wait for it.
+      logger.warn({ err: error }, 'could not look up the actor in Slack');
+      return null;
+    });
+  }
+
+  async function load(groupId: string, range?: { from: number; count: number }): Promise<LoadedGroup | null> {
+    const meta = await groups.meta(groupId);
+    if (meta === null) return null;
+    const all = await groups.memberIds(groupId);
+    const ids = range ? all.slice(range.from, range.from + range.count) : all;
+    const stored = (await Promise.all(ids.map((id) => store.getChange(id)))).filter(
+      (c): c is StoredChange => c !== null && c.processing !== null,
+    );
+    const first = stored[0];
+    const actor = first ? await actorOf(first) : null;
+    const own = new Set(meta.ownMessages);
+    const members: GroupMember[] = [];
+    let revision = stored.length;
+    for (const s of stored) {
+      const view = viewOf(s, actor);
+      if (view === null) continue;
+      members.push({ view, status: s.state, ownMessage: own.has(s.change.id) });
+      revision += s.version;
+    }
+    const decisions = await groups.auditOf(groupId);
+    return { meta, stored, view: { groupId, members, decisions, revision: revision + decisions.length } };
+  }
+
+  async function renderChange(changeId: string): Promise<SlackMessage | null> {
+    const stored = await store.getChange(changeId);
+    if (stored === null) return null;
+    const view = viewOf(stored, await actorOf(stored));
+    return view === null ? null : messageOf(view, await store.auditOf(changeId));
+  }
+
+  outbox.register('change', ({ id }) => renderChange(id));
+  outbox.register('group', async ({ id }) => {
+    const loaded = await load(id);
+    const only = loaded?.view.members[0];
+    if (!loaded || only === undefined) return null;
+    if (loaded.view.members.length === 1) {
+      // One change is shown as its own alert; a critical one already has its own message.
+      return only.ownMessage ? null : renderChange(only.view.change.id);
+    }
+    return buildGroupSummary(loaded.view);
+  });
+  outbox.register('detail', async ({ id, part }) => {
+    const from = (part ?? 0) * DETAIL_CHUNK;
+    // Only the chunk's changes are read: a full group is a thousand of them.
+    const loaded = await load(id, { from, count: DETAIL_CHUNK });
+    if (!loaded || loaded.meta.size < 2 || loaded.view.members.length === 0) return null;
+    return buildGroupDetail({ groupId: id, members: loaded.view.members, from, total: loaded.meta.size });
+  });
+  outbox.register('escalation', async ({ id }) => {
+    const loaded = await load(id);
+    if (!loaded) return null;
+    const last = loaded.view.decisions.filter((d) => d.action === 'escalate').at(-1);
+    const alert = await groupMessage(id);
+    const link = alert && deps.permalink ? await deps.permalink(alert.channel, alert.ts) : null;
+    return buildGroupEscalation(loaded.view, {
+      escalatedBy: last?.by ?? null,
+      at: last?.at ?? new Date(now()),
+      oncallUsergroupId: deps.settings.oncallUsergroup,
+      alertPermalink: link,
+    });
+  });
+
+  // Remember where a change's alert is, as before grouping: its own message, or its group's while
+  // that message shows the change alone.
+  outbox.onPosted((call, result) => {
+    if (!result.ts) return;
+    const posted = { channel: result.channel ?? call.channel, ts: result.ts };
+    const save = async () => {
+      if (call.ref.startsWith('chg:')) {
+        await store.saveMessage(call.ref.slice(4), posted);
+      } else if (/^grp:[^:]+$/.test(call.ref)) {
+        const ids = await groups.memberIds(call.ref.slice(4));
+        const [only] = ids;
+        if (ids.length === 1 && only !== undefined) await store.saveMessage(only, posted);
+      }
+    };
+    save().catch((error: unknown) =>
+      logger.warn({ err: error, ref: call.ref }, 'could not remember where an alert was posted'),
+    );
+  });
+
+  function holdOf(meta: { createdAt: number }): number {
+    return Math.max(0, meta.createdAt + holdMs - now());
+  }
+
+  /** Queues a group's message and the detail chunk a member landed in: new alerts, ahead of replies. */
+  async function sendGroup(groupId: string, channel: string, delayMs: number, size: number, index: number) {
+    const summary = outbox.send(
+      {
+        op: 'message',
+        channel,
+        ref: REFS.group(groupId),
+        mode: 'upsert',
+        body: { render: { kind: 'group', id: groupId } },
+      },
+      { delayMs, urgent: true },
+    );
+    if (size < 2) {
+      await summary;
+      return;
+    }
+    // Queued in one round trip; the summary still goes first (same due time, lower id).
+    const chunk = Math.floor((index - 1) / DETAIL_CHUNK);
+    const detail = outbox.send(
+      {
+        op: 'message',
+        channel,
+        ref: REFS.detail(groupId, chunk),
+        mode: 'upsert',
+        body: { render: { kind: 'detail', id: groupId, part: chunk } },
+        thread: { ref: REFS.group(groupId) },
+      },
+      { delayMs, urgent: true },
+    );
+    await Promise.all([summary, detail]);
+  }
+
+  async function groupMessage(groupId: string) {
+    const meta = await groups.meta(groupId);
+    if (meta === null) return null;
+    const posted = await outbox.posted(meta.channel, REFS.group(groupId));
+    return posted ? { channel: meta.channel, ts: posted.ts } : null;
+  }
+
+  /** Where replies about a change go, and whether it has a message at all. */
+  async function threadOf(changeId: string): Promise<{ channel: string; thread: ThreadTarget } | null> {
+    const groupId = await groups.groupOf(changeId);
+    const meta = groupId ? await groups.meta(groupId) : null;
+    if (groupId && meta) {
+      if (meta.ownMessages.includes(changeId))
+        return { channel: meta.channel, thread: { ref: REFS.change(changeId) } };
+      return { channel: meta.channel, thread: { ref: REFS.group(groupId) } };
+    }
+    // A change alerted before grouping existed: its message is known by channel and ts only.
+    const stored = await store.getChange(changeId);
+    return stored?.message ? { channel: stored.message.channel, thread: { ts: stored.message.ts } } : null;
+  }
+
+  return {
+    async notify(stored) {
+      const channel = channelFor(stored, deps.channel, deps.settings);
+      if (channel === null) {
+        logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
+        return;
+      }
+      const { change } = stored;
+      const scope: GroupScope = {
+        channel,
+        account: change.account,
+        region: change.region,
+        vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
+        session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
+      };
+      const eventMs = Date.parse(change.eventTime);
+      const joined = await groups.join(change.id, scope, {
+        eventMs: Number.isNaN(eventMs) ? now() : eventMs,
+        windowMs,
+        now: now(),
+      });
+      if (stored.processing?.assessment.severity === 'critical') {
+        // Never held behind a window: posted on its own now; the group's message points to it.
+        await groups.markOwnMessage(joined.groupId, change.id);
+        await outbox.send(
+          {
+            op: 'message',
+            channel,
+            ref: REFS.change(change.id),
+            mode: 'upsert',
+            body: { render: { kind: 'change', id: change.id } },
+          },
+          { urgent: true },
+        );
+        if (joined.size < 2) return;
+      }
+      await sendGroup(joined.groupId, channel, holdOf(joined), joined.size, joined.index);
+    },
+
+    async refresh(changeIds) {
+      const byGroup = new Map<string, string[]>();
+      for (const id of changeIds) {
+        const groupId = await groups.groupOf(id);
+        if (groupId === null) {
+          const stored = await store.getChange(id);
+          if (stored?.message) {
+            await outbox.send({
+              op: 'update',
+              channel: stored.message.channel,
+              ts: stored.message.ts,
+              body: { render: { kind: 'change', id } },
+            });
+          }
+          continue;
+        }
+        byGroup.set(groupId, [...(byGroup.get(groupId) ?? []), id]);
+      }
+      for (const [groupId, ids] of byGroup) {
+        const meta = await groups.meta(groupId);
+        if (meta === null) continue;
+        for (const id of ids) {
+          if (!meta.ownMessages.includes(id)) continue;
+          await outbox.send({
+            op: 'message',
+            channel: meta.channel,
+            ref: REFS.change(id),
+            mode: 'upsert',
+            body: { render: { kind: 'change', id } },
+          });
+        }
+        if (meta.size >= 2 || meta.ownMessages.length < meta.size) {
+          await outbox.send(
+            {
+              op: 'message',
+              channel: meta.channel,
+              ref: REFS.group(groupId),
+              mode: 'upsert',
+              body: { render: { kind: 'group', id: groupId } },
+            },
+            { delayMs: holdOf(meta) },
+          );
+        }
+        if (meta.escalationChannel) {
+          await outbox.send({
+            op: 'message',
+            channel: meta.escalationChannel,
+            ref: REFS.escalation(groupId),
+            mode: 'upsert',
+            body: { render: { kind: 'escalation', id: groupId } },
+          });
+        }
+      }
+    },
+
+    async reply(changeId, message) {
+      const target = await threadOf(changeId);
+      if (target === null) return;
+      await outbox.send({
+        op: 'message',
+        channel: target.channel,
+        ref: `reply:${randomUUID()}`,
+        mode: 'once',
+        body: { message },
+        thread: target.thread,
+      });
+    },
+
+    async replyToGroup(groupId, message) {
+      const meta = await groups.meta(groupId);
+      if (meta === null) return;
+      await outbox.send({
+        op: 'message',
+        channel: meta.channel,
+        ref: `reply:${randomUUID()}`,
+        mode: 'once',
+        body: { message },
+        thread: { ref: REFS.group(groupId) },
+      });
+    },
+
+    async messageOf(changeId) {
+      const target = await threadOf(changeId);
+      if (target === null) return null;
+      if ('ts' in target.thread) return { channel: target.channel, ts: target.thread.ts };
+      const posted = await outbox.posted(target.channel, target.thread.ref);
+      return posted ? { channel: target.channel, ts: posted.ts } : null;
+    },
+
+    groupMessage,
+    load,
+
+    async escalate(groupId, channel) {
+      await groups.markEscalated(groupId, channel);
+      await outbox.send({
+        op: 'message',
+        channel,
+        ref: REFS.escalation(groupId),
+        mode: 'upsert',
+        body: { render: { kind: 'escalation', id: groupId } },
+      });
+    },
+
+    async updateCopy(channel, ts, changeId) {
+      await outbox.send({ op: 'update', channel, ts, body: { render: { kind: 'change', id: changeId } } });
+    },
+
+    groupOf: (changeId) => groups.groupOf(changeId),
+  };
+}
