@@ -251,6 +251,9 @@ async function measure(w: World, benchStarted: number): Promise<Results> {
   log(
     `${RATE} events/s for ${RATE_SECONDS} s, with ${CLICKS_PER_S} clicks/s and ${SLASH_PER_S} slash commands/s`,
   );
+  // One second at the rate first, not measured: the client opens its connections, the bot settles.
+  await openLoop(w.botHttp, RATE, 1, single('rw'));
+  events += RATE;
   const [rate, clicks, slash] = await Promise.all([
     openLoop(w.botHttp, RATE, RATE_SECONDS, single('r')),
     openLoop(w.slackHttp, CLICKS_PER_S, RATE_SECONDS, (i) =>

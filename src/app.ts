@@ -109,6 +109,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           executor: options.executor ?? aws?.executor ?? null,
           logger,
           metrics,
+          retentionDays: config.retentionDays,
         });
   if (slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');

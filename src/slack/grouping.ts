@@ -275,8 +275,10 @@ export function createGrouping(deps: GroupingDeps): Grouping {
 
     async refresh(changeIds) {
       const byGroup = new Map<string, string[]>();
-      for (const id of changeIds) {
-        const groupId = await groups.groupOf(id);
+      // Looked up together: a group's decision refreshes up to a thousand changes.
+      const groupIds = await Promise.all(changeIds.map((id) => groups.groupOf(id)));
+      for (const [i, id] of changeIds.entries()) {
+        const groupId = groupIds[i] ?? null;
         if (groupId === null) {
           const stored = await store.getChange(id);
           if (stored?.message) {

@@ -113,6 +113,9 @@ export interface Workflow {
   observeOwnChange(own: StoredChange): Promise<void>;
 }
 
+/** How many members of a group move at once when the whole group is approved or escalated. */
+const TRANSITION_BATCH = 25;
+
 /** The Approve/Revert/Escalate workflow of DESIGN.md "State of a change", on the store's compare-and-set. */
 export function createWorkflow(deps: WorkflowDeps): Workflow {
   const now = deps.now ?? (() => new Date());
@@ -361,17 +364,22 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     to: ChangeState,
   ): Promise<StoredChange[]> {
     const moved: StoredChange[] = [];
-    for (const member of members) {
-      if (!from.includes(member.state)) continue;
-      const result = await store.transition(member.change.id, {
-        from,
-        to,
-        by: click.userId,
-        at: now(),
-        action: click.action,
-        detail: { group: groupId },
-      });
-      if (result.ok) moved.push(result.change);
+    const waiting = members.filter((m) => from.includes(m.state));
+    // Each is its own compare-and-set; a few at a time, so a thousand changes take a few round trips.
+    for (let i = 0; i < waiting.length; i += TRANSITION_BATCH) {
+      const results = await Promise.all(
+        waiting.slice(i, i + TRANSITION_BATCH).map((member) =>
+          store.transition(member.change.id, {
+            from,
+            to,
+            by: click.userId,
+            at: now(),
+            action: click.action,
+            detail: { group: groupId },
+          }),
+        ),
+      );
+      for (const result of results) if (result.ok) moved.push(result.change);
     }
     return moved;
   }
