@@ -120,15 +120,17 @@ function planAssociateRouteTable(
   );
 }
 
+/** Both Replace…Association reverts must name the association the change created. */
+const NO_NEW_ASSOCIATION =
+  'The record holds no newAssociationId (its responseElements are missing), and the revert must name it.';
+
 function planReplaceRouteTableAssociation(
   change: NetworkChangeOf<'ReplaceRouteTableAssociation'>,
   before: NetworkState | null,
 ): RevertPlan {
   const { associationId, routeTableId, newAssociationId } = change.change;
   if (newAssociationId === null) {
-    return noRevert(
-      'The record holds no newAssociationId (its responseElements are missing), and the revert must name it.',
-    );
+    return noRevert(NO_NEW_ASSOCIATION);
   }
   const found = findRouteTableAssociation(before, associationId);
   if (!found) {
@@ -455,9 +457,7 @@ function planReplaceNetworkAclAssociation(
 ): RevertPlan {
   const { associationId, networkAclId, newAssociationId } = change.change;
   if (newAssociationId === null) {
-    return noRevert(
-      'The record holds no newAssociationId (its responseElements are missing), and the revert must name it.',
-    );
+    return noRevert(NO_NEW_ASSOCIATION);
   }
   const found = findAclAssociation(before, associationId);
   if (!found) {
