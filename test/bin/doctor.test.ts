@@ -117,10 +117,13 @@ describe('npm run --silent doctor', () => {
     expect(run.stdout).toMatch(/1 problem in 17 checks \(\d+\.\d s\)\n$/);
   });
 
-  it('exits 2 when it cannot run: AWS off, an unknown word, Redis away', async () => {
-    const off = await doctor(['--json'], { NETWARDEN_AWS: 'off' });
-    const word = await doctor(['everything']);
-    const redis = await doctor(['--json'], { REDIS_URL: 'redis://127.0.0.1:1' });
+  // Three processes, each starting tsx: side by side, and with room for a loaded machine.
+  it('exits 2 when it cannot run: AWS off, an unknown word, Redis away', { timeout: 60_000 }, async () => {
+    const [off, word, redis] = await Promise.all([
+      doctor(['--json'], { NETWARDEN_AWS: 'off' }),
+      doctor(['everything']),
+      doctor(['--json'], { REDIS_URL: 'redis://127.0.0.1:1' }),
+    ]);
 
     expect(off).toMatchObject({ code: 2, stdout: '' });
     expect(off.stderr).toContain('AWS access is off');
