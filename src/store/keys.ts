@@ -37,12 +37,13 @@ export interface Keys {
 
   // --- Slack outbox (outbox/) and grouping (group/) ---
   /**
-   * One key of a Slack outbox lane (a channel, or a user for DMs and the App Home): `q` and `r`
-   * sorted sets of call ids by due time (new alerts, and the rest: replies, refreshes), `e` hash of calls, `c` hash coalescing key → call id, `lock` the lane's
+   * One key of a Slack outbox lane (a channel, or a user for DMs and the App Home): `p1`, `q`, `r`
+   * and `p4` sorted sets of call ids by due time, one per priority (decisions, new messages, summary
+   * updates, thread replies), `e` hash of calls, `c` hash coalescing key → call id, `lock` the lane's
    * call in flight, `pace` when the lane may call Slack next, `seq` the id counter. One hash tag per
    * lane, so each outbox script touches one slot.
    */
-  outbox(lane: string, part: 'q' | 'r' | 'e' | 'c' | 'lock' | 'pace' | 'seq'): string;
+  outbox(lane: string, part: 'p1' | 'q' | 'r' | 'p4' | 'e' | 'c' | 'lock' | 'pace' | 'seq'): string;
   /** `ts|sentAtMs|digest` of a message netwarden posted, under its reference (`grp:…`, `chg:…`); same tag as its lane. */
   outboxRef(lane: string, ref: string): string;
   /** What Slack answered to one outbox call, kept briefly for the replica waiting on it; same tag as its lane. */
