@@ -58,6 +58,8 @@ export interface Keys {
   group(groupId: string, part: 'meta' | 'members' | 'audit'): string;
   /** The group a change joined; same tag as the change. */
   groupOf(changeId: string): string;
+  /** Set when a person was told their click on a message came too late; same tag as the message's subject. */
+  answered(subject: string, user: string): string;
 
   // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
   /** Hash `account/region` → epoch ms of the last body received over `POST /aws/events` with a change there. */
@@ -104,6 +106,7 @@ export function createKeys(prefix: string): Keys {
     groupOpen: (groupKey) => `${prefix}grp:open:${tag(groupKey)}`,
     group: (groupId, part) => `${prefix}grp:${part}:${tag(`grp/${groupId}`)}`,
     groupOf: (changeId) => `${prefix}grp:of:${tag(changeId)}`,
+    answered: (subject, user) => `${prefix}answered:${tag(subject)}:${user}`,
 
     // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
     deliveryLast: () => `${prefix}delivery:last:{delivery}`,
