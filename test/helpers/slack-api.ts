@@ -38,6 +38,8 @@ export interface FakeSlackOptions {
    * with the seconds until the minute's oldest call leaves the window.
    */
   enforcePace?: boolean;
+  /** The Socket Mode URL `apps.connections.open` answers with (see socket-mode.ts). */
+  socketModeUrl?: () => string;
 }
 
 export interface FakeSlack {
@@ -162,6 +164,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           user_id: 'UBOT',
           bot_id: 'BBOT',
         };
+      case 'apps.connections.open': {
+        const url = options.socketModeUrl?.();
+        return url ? { ok: true, url } : { ok: false, error: 'invalid_auth' };
+      }
       case 'chat.postMessage': {
         const posted = nextTs();
         messages.push({
