@@ -33,6 +33,21 @@ export interface Results {
     calls: Array<{ method: string; status: number }>;
     messages: number;
   };
+  criticalBurst: {
+    changes: number;
+    /** Top-level messages the burst made in its channel. */
+    posts: number;
+    /** Slack calls for the burst's message and thread until every change was named there. */
+    callsUntilVisible: number | null;
+    /** Every Slack call for the burst's message and thread, up to 4 s after. */
+    calls: Array<{ method: string; status: number }>;
+    visibleS: number | null;
+    unrelatedS: number | null;
+    clickToUpdateP99S: number | null;
+    clicks: number;
+    /** Ephemeral answers to the clicks that came too late. */
+    answers: number;
+  };
   memory: {
     events: number;
     stored: number;
@@ -113,6 +128,31 @@ export function tables(r: Results): string {
       ['top-level messages', String(r.burst.messages)],
     ],
   );
+  const c = r.criticalBurst;
+  const criticalCalls = new Map<string, number>();
+  for (const call of c.calls)
+    criticalCalls.set(
+      `${call.method} ${call.status}`,
+      (criticalCalls.get(`${call.method} ${call.status}`) ?? 0) + 1,
+    );
+  const critical = table(
+    [`burst of ${c.changes} critical changes by one actor session`, 'value'],
+    [
+      ['top-level messages', String(c.posts)],
+      [
+        'Slack calls until every change is named in the message or its thread',
+        c.callsUntilVisible === null ? 'not within 60 s' : String(c.callsUntilVisible),
+      ],
+      [
+        'Slack calls for its message and thread, up to 4 s after',
+        `${c.calls.length} (${[...criticalCalls].map(([k, n]) => `${n} × ${k}`).join(', ')})`,
+      ],
+      ['every change named, after (s)', time(c.visibleS)],
+      ["another person's change, sent 2 s in, posted after (s)", time(c.unrelatedS)],
+      [`${c.clicks} Approve clicks on it at once → its update, p99 (s)`, time(c.clickToUpdateP99S)],
+      ['"decided first" answers to the other clicks', String(c.answers)],
+    ],
+  );
   const m = r.memory;
   const memory = table(
     ['memory', 'value'],
@@ -132,7 +172,7 @@ export function tables(r: Results): string {
       ['bench wall time (s)', fmt(r.wallS)],
     ],
   );
-  return [load, '', burst, '', memory].join('\n');
+  return [load, '', burst, '', critical, '', memory].join('\n');
 }
 
 /** The JSON line (DESIGN.md "Contracts": at least the ten keys the targets are about). */
@@ -153,6 +193,13 @@ export function jsonLine(r: Results): string {
     burst_messages: r.burst.messages,
     burst_summary_s: r.burst.summaryS === null ? null : round(r.burst.summaryS, 2),
     burst_visible_s: r.burst.visibleS === null ? null : round(r.burst.visibleS, 2),
+    critical_burst_posts: r.criticalBurst.posts,
+    critical_burst_calls: r.criticalBurst.callsUntilVisible,
+    critical_burst_visible_s: r.criticalBurst.visibleS === null ? null : round(r.criticalBurst.visibleS, 2),
+    unrelated_alert_during_burst_s:
+      r.criticalBurst.unrelatedS === null ? null : round(r.criticalBurst.unrelatedS, 2),
+    click_to_update_p99_s:
+      r.criticalBurst.clickToUpdateP99S === null ? null : round(r.criticalBurst.clickToUpdateP99S, 2),
     click_ack_p50_ms: round(r.clicks.p50, 2),
     click_ack_p99_ms: round(r.clicks.p99, 2),
     slash_ack_p50_ms: round(r.slash.p50, 2),

@@ -28,6 +28,13 @@ const INGEST_ACCOUNT = '111111111111';
 const BURST_ACCOUNT = '222222222222';
 const INGEST_CHANNEL = 'C0INGEST';
 const BURST_CHANNEL = 'C0BURST';
+/** The critical burst, the unrelated change sent during it and the clicks on that one share a channel. */
+const CRITICAL_ACCOUNT = '333333333333';
+const CRITICAL_CHANNEL = 'C0CRITICAL';
+/** The unrelated change goes out this long after the critical burst's first POST. */
+const UNRELATED_AFTER_MS = 2000;
+/** People clicking Approve on the unrelated alert at once. */
+const CLICKERS = Array.from({ length: 20 }, (_, i) => `U0CLICK${String(i).padStart(2, '0')}`);
 
 const SINGLE_POSTS = 4000;
 const SINGLE_CONCURRENCY = 32;
@@ -82,7 +89,7 @@ async function setUp(stops: Array<() => Promise<unknown> | unknown>) {
   const configPath = join(mkdtempSync(join(tmpdir(), 'nw-bench-')), 'netwarden.yml');
   writeFileSync(
     configPath,
-    `slack:\n  routes:\n    - channel: ${BURST_CHANNEL}\n      accounts: ["${BURST_ACCOUNT}"]\n`,
+    `slack:\n  routes:\n    - channel: ${BURST_CHANNEL}\n      accounts: ["${BURST_ACCOUNT}"]\n    - channel: ${CRITICAL_CHANNEL}\n      accounts: ["${CRITICAL_ACCOUNT}"]\n`,
   );
   log('building the bot as the container image runs it');
   const build = buildBot();
@@ -104,7 +111,7 @@ async function setUp(stops: Array<() => Promise<unknown> | unknown>) {
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
       NETWARDEN_CHANNEL: INGEST_CHANNEL,
-      NETWARDEN_APPROVERS: APPROVER,
+      NETWARDEN_APPROVERS: [APPROVER, ...CLICKERS].join(','),
       NETWARDEN_CONFIG: configPath,
     },
     botPort,
@@ -211,6 +218,142 @@ async function burst(w: World, slack: FakeSlack): Promise<Results['burst']> {
   };
 }
 
+/**
+ * A burst of critical changes (SSH opened to the internet by one session), a change by someone
+ * else sent 2 s into it, and 20 people clicking Approve on that one at once: what Slack shows, when.
+ */
+async function criticalBurst(w: World, slack: FakeSlack): Promise<Results['criticalBurst']> {
+  const wall = Date.now();
+  const started = performance.now();
+  const bodies = Array.from({ length: BURST }, (_, i) =>
+    JSON.stringify(
+      asEventBridge(
+        aclRecord({
+          id: `crit-${i}`,
+          account: CRITICAL_ACCOUNT,
+          session: 'apply-critical',
+          acl: `acl-0c${String(i % 6).padStart(15, '0')}`,
+          rule: 100 + i,
+          cidr: '0.0.0.0/0',
+          port: 22,
+        }),
+      ),
+    ),
+  );
+  const unrelatedId = 'crit-unrelated';
+  const unrelated = (async () => {
+    await sleep(UNRELATED_AFTER_MS);
+    const sentAt = Date.now();
+    const body = JSON.stringify(
+      asEventBridge(
+        aclRecord({
+          id: unrelatedId,
+          account: CRITICAL_ACCOUNT,
+          session: 'console-someone-else',
+          acl: 'acl-0d000000000000001',
+          rule: 900,
+          cidr: '10.0.0.0/8',
+          port: 443,
+        }),
+      ),
+    );
+    await w.botHttp.post('/aws/events', body, headers);
+    return sentAt;
+  })();
+  await closedLoop(w.botHttp, BURST, 16, (i) => ({ path: '/aws/events', body: bodies[i] ?? '', headers }));
+  const top = () => slack.messages.filter((m) => m.channel === CRITICAL_CHANNEL && m.threadTs === null);
+  // Known by its button until found, then by its ts (a decision replaces the button).
+  let unrelatedTs: string | null = null;
+  const isUnrelated = (m: { ts: string; blocks: unknown }) =>
+    m.ts === unrelatedTs || JSON.stringify(m.blocks).includes(`"${unrelatedId}"`);
+  const lines = (blocks: unknown) => new Set(JSON.stringify(blocks).match(/ingress rule \d+ allow/g) ?? []);
+
+  // Every change named in the burst's message or its thread.
+  const visible = until(() => {
+    const message = top().find((m) => !isUnrelated(m));
+    if (!message) return undefined;
+    const named = new Set<string>();
+    for (const m of [message, ...slack.messages.filter((x) => x.threadTs === message.ts)]) {
+      for (const line of lines(m.blocks)) named.add(line);
+    }
+    return named.size >= BURST
+      ? { at: Date.now(), s: (performance.now() - started) / 1000, ts: message.ts }
+      : undefined;
+  }, 60_000);
+
+  // The unrelated alert, then 20 Approve clicks on it at once.
+  const sentAt = await unrelated;
+  const alert = await until(() => top().find(isUnrelated), 60_000);
+  unrelatedTs = alert ? alert.ts : null;
+  const unrelatedS = alert
+    ? (slack.calls.find(
+        (c) =>
+          c.method === 'chat.postMessage' &&
+          c.args.channel === CRITICAL_CHANNEL &&
+          JSON.stringify(c.args.blocks).includes(`"${unrelatedId}"`),
+      )?.at ?? Date.now()) - sentAt
+    : null;
+  let clickToUpdate: number[] = [];
+  if (alert) {
+    const clicked = await Promise.all(
+      CLICKERS.map(async (user) => {
+        const r = clickRequest(SECRET, 'nw_approve', unrelatedId, user, CRITICAL_CHANNEL, alert.ts);
+        const at = Date.now();
+        await w.slackHttp.post(r.path, r.body, r.headers);
+        return at;
+      }),
+    );
+    const updated = await until(
+      () =>
+        slack.calls.find(
+          (c) =>
+            c.method === 'chat.update' &&
+            c.status === 200 &&
+            c.args.ts === alert.ts &&
+            !JSON.stringify(c.args.blocks).includes('nw_approve'),
+        ),
+      30_000,
+    );
+    clickToUpdate = updated ? clicked.map((at) => (updated.at - at) / 1000) : [];
+  }
+  const shown = await visible;
+  const answers = () =>
+    slack.calls.filter(
+      (c) => c.at >= wall && c.method === 'chat.postEphemeral' && c.args.channel === CRITICAL_CHANNEL,
+    ).length;
+  // The 19 later clicks are answered at the ephemeral pace; one answer each is the figure.
+  await until(() => answers() >= CLICKERS.length - 1, 20_000);
+  // Whatever the burst still causes (a late update) is counted in the calls too, not in `callsUntilVisible`.
+  await sleep(4000);
+  const burstTs = shown?.ts ?? top().find((m) => !isUnrelated(m))?.ts ?? null;
+  const burstMessages = new Set(
+    slack.messages
+      .filter((m) => m.ts === burstTs || (burstTs !== null && m.threadTs === burstTs))
+      .map((m) => m.ts),
+  );
+  const burstCalls = slack.calls.filter(
+    (c) =>
+      c.at >= wall &&
+      c.args.channel === CRITICAL_CHANNEL &&
+      ((c.method === 'chat.postMessage' &&
+        (c.args.thread_ts === undefined
+          ? !JSON.stringify(c.args.blocks).includes(`"${unrelatedId}"`)
+          : c.args.thread_ts === burstTs)) ||
+        (c.method === 'chat.update' && burstMessages.has(String(c.args.ts)))),
+  );
+  return {
+    changes: BURST,
+    posts: top().filter((m) => !isUnrelated(m)).length,
+    callsUntilVisible: shown ? burstCalls.filter((c) => c.at <= shown.at).length : null,
+    calls: burstCalls.map((c) => ({ method: c.method, status: c.status })),
+    visibleS: shown?.s ?? null,
+    unrelatedS: unrelatedS === null ? null : unrelatedS / 1000,
+    clickToUpdateP99S: clickToUpdate.length > 0 ? percentile(clickToUpdate, 99) : null,
+    clicks: CLICKERS.length,
+    answers: answers(),
+  };
+}
+
 async function measure(w: World, benchStarted: number): Promise<Results> {
   let events = 0;
   await sleep(1000);
@@ -273,6 +416,13 @@ async function measure(w: World, benchStarted: number): Promise<Results> {
   const burstResult = await burst(w, w.slack);
   events += BURST;
 
+  log(
+    `critical burst: ${BURST} critical changes by one session, another person's change 2 s in, 20 clicks on it`,
+  );
+  await drained(w, 60_000);
+  const criticalResult = await criticalBurst(w, w.slack);
+  events += BURST + 1;
+
   const topUp = Math.ceil(Math.max(0, RSS_EVENTS - events) / BATCH_SIZE);
   log(`topping up to ${RSS_EVENTS} events: ${topUp} more batched POSTs`);
   await closedLoop(w.botHttp, topUp, BATCH_CONCURRENCY, batch('m'));
@@ -298,6 +448,7 @@ async function measure(w: World, benchStarted: number): Promise<Results> {
     slash: loadOf(slash),
     slashText: SLASH_TEXT,
     burst: burstResult,
+    criticalBurst: criticalResult,
     memory: {
       events,
       stored: await w.inspect.zcard(`${PREFIX}idx:all:{all}`),

@@ -1,13 +1,14 @@
 /** Signed Slack requests as Slack sends them in HTTP mode: a button click and a slash command. */
 import { interactionBody, signedHeaders } from '../test/helpers/slack-sign.js';
 
-/** A signed `block_actions` click on a change's button in an alert. */
+/** A signed `block_actions` click on a change's button in an alert (the message at `messageTs`). */
 export function clickRequest(
   secret: string,
   actionId: string,
   changeId: string,
   user: string,
   channel: string,
+  messageTs = '1.000001',
 ) {
   const body = interactionBody({
     type: 'block_actions',
@@ -15,7 +16,7 @@ export function clickRequest(
     user: { id: user, username: 'bench', team_id: 'T0BENCH' },
     api_app_id: 'A0BENCH',
     token: 'legacy',
-    container: { type: 'message', message_ts: '1.000001', channel_id: channel, is_ephemeral: false },
+    container: { type: 'message', message_ts: messageTs, channel_id: channel, is_ephemeral: false },
     trigger_id: '1.2.bench',
     channel: { id: channel, name: 'bench' },
     response_url: 'http://127.0.0.1:9/unused',

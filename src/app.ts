@@ -180,7 +180,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       slackListener: slack?.runtime.httpListener ?? null,
       metrics: metrics.registry,
       readiness: slack
-        ? [() => (slack?.runtime.connected() ? null : 'Slack Socket Mode is not connected')]
+        ? [
+            () =>
+              slack?.runtime.connected()
+                ? null
+                : `Slack Socket Mode is not connected (${slack?.runtime.state() ?? 'not started'})`,
+          ]
         : [],
     }),
   );

@@ -33,9 +33,10 @@ return {ARGV[3], 1}
 
 /**
  * Adds a member once, numbering members in the order they joined; creates the group's record with
- * its first member. A group at ARGV[8] members takes no more: it answers index 0.
- * KEYS: meta, members. ARGV: changeId, channel, account, region, vpc, createdAtMs, ttlS, maxSize.
- * Answers {index, size, createdAtMs}.
+ * its first member, and marks the group critical when a critical member joins (ARGV[9] = '1'). A
+ * group at ARGV[8] members takes no more: it answers index 0.
+ * KEYS: meta, members. ARGV: changeId, channel, account, region, vpc, createdAtMs, ttlS, maxSize,
+ * critical. Answers {index, size, createdAtMs, critical (1/0)}.
  */
 const ADD_MEMBER = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -45,14 +46,18 @@ end
 local index = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if not index then
   if tonumber(redis.call('HGET', KEYS[1], 'size')) >= tonumber(ARGV[8]) then
-    return {0, tonumber(redis.call('HGET', KEYS[1], 'size')), '0'}
+    return {0, tonumber(redis.call('HGET', KEYS[1], 'size')), '0', 0}
   end
   index = redis.call('HINCRBY', KEYS[1], 'size', 1)
   redis.call('ZADD', KEYS[2], index, ARGV[1])
+  if ARGV[9] == '1' then redis.call('HSET', KEYS[1], 'critical', '1') end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[7])
 redis.call('EXPIRE', KEYS[2], ARGV[7])
-return {tonumber(index), tonumber(redis.call('HGET', KEYS[1], 'size')), redis.call('HGET', KEYS[1], 'createdAt')}
+local critical = 0
+if redis.call('HGET', KEYS[1], 'critical') == '1' then critical = 1 end
+return {tonumber(index), tonumber(redis.call('HGET', KEYS[1], 'size')), redis.call('HGET', KEYS[1], 'createdAt'),
+  critical}
 `);
 
 /** A group's record. */
@@ -65,7 +70,12 @@ export interface GroupMeta {
   /** When the group was opened (epoch ms, wall clock): the hold of its first message counts from here. */
   createdAt: number;
   size: number;
-  /** Members posted on their own (critical changes), which the group's message points to. */
+  /** Whether a critical change joined: the group's message is then never held. */
+  critical: boolean;
+  /**
+   * Members posted on their own, which the group's message points to. Only groups from before a
+   * critical change joined its group's message have them; kept so their messages still update.
+   */
   ownMessages: string[];
   /** Where the group was escalated to, once it was. */
   escalationChannel: string | null;
@@ -78,6 +88,8 @@ export interface Membership {
   index: number;
   size: number;
   createdAt: number;
+  /** Whether the group holds a critical change (this one or an earlier one). */
+  critical: boolean;
 }
 
 /** A decision taken on a whole group, as its audit records it. */
@@ -96,7 +108,7 @@ export interface GroupStore {
   join(
     changeId: string,
     scope: GroupScope,
-    options: { eventMs: number; windowMs: number; now: number },
+    options: { eventMs: number; windowMs: number; now: number; critical?: boolean },
   ): Promise<Membership>;
   /** The group a change joined, or `null`. */
   groupOf(changeId: string): Promise<string | null>;
@@ -131,7 +143,7 @@ export function createGroupStore(
   const ttl = String(options.retentionDays * 86_400);
 
   return {
-    async join(changeId, scope, { eventMs, windowMs, now }) {
+    async join(changeId, scope, { eventMs, windowMs, now, critical }) {
       const open = async (full: string): Promise<string> => {
         if (windowMs <= 0) return newGroupId();
         // Open long enough for late CloudTrail deliveries (most arrive within 15 minutes).
@@ -153,7 +165,7 @@ export function createGroupStore(
       }
       for (let attempt = 0; ; attempt++) {
         if (attempt > 5) throw new Error(`could not find a group with room for change ${changeId}`);
-        const [index, size, createdAt] = (await runScript(
+        const [index, size, createdAt, isCritical] = (await runScript(
           client,
           ADD_MEMBER,
           [keys.group(groupId, 'meta'), keys.group(groupId, 'members')],
@@ -166,9 +178,12 @@ export function createGroupStore(
             String(now),
             ttl,
             String(MAX_GROUP_SIZE),
+            critical ? '1' : '0',
           ],
-        )) as [number, number, string];
-        if (index > 0) return { groupId, index, size, createdAt: Number(createdAt) };
+        )) as [number, number, string, number];
+        if (index > 0) {
+          return { groupId, index, size, createdAt: Number(createdAt), critical: isCritical === 1 };
+        }
         // Full: the scope moves on to a new group, and so does this change.
         groupId = await open(groupId);
         await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl));
@@ -188,6 +203,7 @@ export function createGroupStore(
         vpcId: fields.vpc ? fields.vpc : null,
         createdAt: Number(fields.createdAt ?? 0),
         size: Number(fields.size ?? 0),
+        critical: fields.critical === '1',
         ownMessages: Object.keys(fields)
           .filter((f) => f.startsWith('own:'))
           .map((f) => f.slice(4)),

@@ -59,6 +59,55 @@ export interface OutboxResult {
 export type OutboxMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'views.publish';
 
 /**
+ * Which calls of a lane go first. In each lane, in this order: `decision`, the update of a message a
+ * person just decided on (and the answers to the person who clicked); `new`, the first post of a new
+ * alert or group; `summary`, updates of a message that grew (a group's summary); `thread`, thread
+ * listings and audit replies. A call waits only behind calls of its own priority or higher, and
+ * only when they are allowed to go (each method has its own pace).
+ */
+export type Priority = 'decision' | 'new' | 'summary' | 'thread';
+
+/** The priorities, first first. */
+export const PRIORITIES: readonly Priority[] = ['decision', 'new', 'summary', 'thread'];
+
+/**
+ * The priority of a call queued without one, from what kind of call it is: an ephemeral answer
+ * goes to the person who clicked; a thread reply is a listing or an audit note; a top-level post
+ * marked `urgent` (or made once) is a new message; any other message or update is a refresh.
+ */
+export function defaultPriority(call: OutboxCall, urgent = false): Priority {
+  switch (call.op) {
+    case 'ephemeral':
+      return 'decision';
+    case 'home':
+      return 'summary';
+    case 'update':
+      return 'summary';
+    case 'message':
+      if (call.thread) return 'thread';
+      return urgent || call.mode === 'once' ? 'new' : 'summary';
+  }
+}
+
+/**
+ * The method a call will most likely use, known when it is queued: a message whose reference was
+ * posted is updated, else posted. It decides which method's pace the call waits for; the sender
+ * checks again when the call is made.
+ */
+export function methodGuess(call: OutboxCall, refPosted: boolean): OutboxMethod {
+  switch (call.op) {
+    case 'message':
+      return refPosted ? 'chat.update' : 'chat.postMessage';
+    case 'update':
+      return 'chat.update';
+    case 'ephemeral':
+      return 'chat.postEphemeral';
+    case 'home':
+      return 'views.publish';
+  }
+}
+
+/**
  * The lane a call waits in. Slack paces `chat.postMessage` per channel (doc "chat.postMessage":
  * about one message per second per channel), so a channel is a lane and one busy channel never
  * holds back another. Ephemeral answers and App Home views have their own lanes: they are limited

@@ -1,29 +1,39 @@
 /**
  * The durable Slack outbox: every call netwarden makes to post, update or publish is written to
  * Redis before it is attempted and removed only once Slack answered, so a crash or a restart
- * resumes it. Calls are paced per channel below Slack's limits, a 429 pauses only its lane for
- * Retry-After, and 5xx and network errors are retried with backoff. Posts are idempotent: the
+ * resumes it. Each channel is a lane whose calls go by priority (decisions, new messages, summary
+ * updates, thread replies); each Web API method is paced by its own limit in the lane, a 429 pauses
+ * only that method in that lane for Retry-After, and 5xx and network errors are retried with backoff. Posts are idempotent: the
  * message's `ts` is remembered under its reference, and a post whose answer was lost is looked up
  * before it is made again.
  */
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../store/redis-client.js';
-import type { OutboxCall, OutboxResult, RenderRef } from './calls.js';
+import {
+  defaultPriority,
+  type OutboxCall,
+  type OutboxResult,
+  type Priority,
+  type RenderRef,
+} from './calls.js';
 import { REFRESH_MS } from './policy.js';
 import { createOutboxStore, type OutboxStore, type PostedRef } from './redis-outbox.js';
 import { createSender, type Renderer, type SendOutcome, type SlackTransport } from './sender.js';
 import { createOutboxWorker } from './worker.js';
 
 /** The call types, for callers that build calls. */
-export type { OutboxBody, OutboxCall, OutboxResult, RenderRef, ThreadTarget } from './calls.js';
+export type { OutboxBody, OutboxCall, OutboxResult, Priority, RenderRef, ThreadTarget } from './calls.js';
 /** How the outbox reaches Slack. */
 export type { SlackTransport } from './sender.js';
 
 /** How a call is queued. */
 export interface SendOptions {
   delayMs?: number;
+  /** A new alert or group: the `new` priority, unless `priority` says otherwise. */
   urgent?: boolean;
+  /** Which calls of the lane it goes before; derived from the kind of call when absent (`defaultPriority`). */
+  priority?: Priority;
 }
 
 /** Called after a message was posted (or found posted) under a reference. */
@@ -33,12 +43,13 @@ export type PostedListener = (call: Extract<OutboxCall, { op: 'message' }>, resu
 export interface Outbox {
   /**
    * Queues a call. `delayMs` holds it (a burst's first message waits for the rest); a waiting call
-   * for the same message is replaced by this one, keeping the earlier due time. `urgent` calls (new
-   * alerts) go before the lane's replies and refreshes.
+   * for the same message is replaced by this one, keeping the earlier due time and the higher
+   * priority. A `decision` goes first in its lane and skips the wait between two refreshes of one
+   * message; then `new` messages, `summary` updates, `thread` replies.
    */
   send(call: OutboxCall, options?: SendOptions): Promise<{ id: string; lane: string }>;
   /** Queues a call and waits until Slack answered it (for callers that need the message's `ts`). */
-  sendAndWait(call: OutboxCall, timeoutMs?: number): Promise<OutboxResult>;
+  sendAndWait(call: OutboxCall, timeoutMs?: number, options?: SendOptions): Promise<OutboxResult>;
   /** The message posted under `ref` in a channel, or `null`. */
   posted(channel: string, ref: string): Promise<PostedRef | null>;
   /** Registers the renderer of one kind of `RenderRef`. */
@@ -115,10 +126,12 @@ export function createOutbox(deps: OutboxDeps): Outbox {
 
   async function send(call: OutboxCall, options: SendOptions = {}) {
     const dueAt = Date.now() + Math.max(0, options.delayMs ?? 0);
+    const priority = options.priority ?? defaultPriority(call, options.urgent ?? false);
     const queued = await store.enqueue(call, {
       dueAt,
-      refreshMs: REFRESH_MS,
-      urgent: options.urgent ?? false,
+      // A person waits for the answer to their click: no refresh spacing for it.
+      refreshMs: priority === 'decision' ? 0 : REFRESH_MS,
+      priority,
     });
     worker.wake(queued.lane, dueAt);
     return queued;
@@ -126,8 +139,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
 
   return {
     send,
-    async sendAndWait(call, timeoutMs = DEFAULT_WAIT_MS) {
-      const { id, lane } = await send(call);
+    async sendAndWait(call, timeoutMs = DEFAULT_WAIT_MS, options = {}) {
+      const { id, lane } = await send(call, options);
       const outcome = await worker.waitFor(lane, id, timeoutMs);
       if (!outcome.ok) throw new OutboxRefusedError(outcome.error);
       return outcome.result;

@@ -1,23 +1,52 @@
 /**
  * How fast the outbox may call Slack and what it does when a call fails. Pure: the numbers and the
- * decisions, tested without Slack. Limits are from Slack's docs (shared/reference/slack-platform.md §3).
+ * decisions, tested without Slack. Limits are from Slack's pages, cited below.
  */
 import type { OutboxMethod } from './calls.js';
 
+/** How one method is paced in a lane: on average one call per `intervalMs`, up to `burst` at once after a quiet spell. */
+export interface MethodPace {
+  intervalMs: number;
+  burst: number;
+}
+
 /**
- * The least time between two calls in one lane, per method just made.
+ * Each Web API method's own pace in a lane (a channel), so a `chat.update` never waits for the
+ * post rate, nor a post for an update. Slack's limits, from its pages:
  * - `chat.postMessage`: "generally allow an app to post 1 message per second to a specific channel"
- *   (doc "chat.postMessage" → Rate limiting); 1.1 s keeps below it even when two requests arrive
- *   closer together than they left.
- * - `chat.update`: Tier 3, 50+ per minute (doc "chat.update"), so 1.2 s.
- * - `chat.postEphemeral`, `views.publish`: Tier 4, 100+ per minute, so 0.6 s.
+ *   (https://api.slack.com/methods/chat.postMessage, Rate limiting); 1.1 s and no burst keep below
+ *   it even when two requests arrive closer together than they left.
+ * - `chat.update`: Tier 3 (https://api.slack.com/methods/chat.update, Facts → Rate limits), "50+ per
+ *   minute … sporadic bursts are welcome" (https://api.slack.com/docs/rate-limits): one per 1.25 s
+ *   with a burst of 3, at most 50 in any minute.
+ * - `chat.postEphemeral`: Tier 4 (https://api.slack.com/methods/chat.postEphemeral), "100+ per
+ *   minute": one per 0.65 s with a burst of 5, at most 96 in any minute. `views.publish` is Tier 4 too.
+ * Tiers count per method per workspace (rate-limits page); netwarden paces per channel, so several
+ * busy channels at once can still meet a 429, which then pauses only that method in that channel.
  */
-export const PACE_MS: Readonly<Record<OutboxMethod, number>> = {
-  'chat.postMessage': 1100,
-  'chat.update': 1200,
-  'chat.postEphemeral': 600,
-  'views.publish': 600,
+export const PACE: Readonly<Record<OutboxMethod, MethodPace>> = {
+  'chat.postMessage': { intervalMs: 1100, burst: 1 },
+  'chat.update': { intervalMs: 1250, burst: 3 },
+  'chat.postEphemeral': { intervalMs: 650, burst: 5 },
+  'views.publish': { intervalMs: 650, burst: 5 },
 };
+
+/** The least average time between two calls of a method in one lane. */
+export const PACE_MS: Readonly<Record<OutboxMethod, number>> = {
+  'chat.postMessage': PACE['chat.postMessage'].intervalMs,
+  'chat.update': PACE['chat.update'].intervalMs,
+  'chat.postEphemeral': PACE['chat.postEphemeral'].intervalMs,
+  'views.publish': PACE['views.publish'].intervalMs,
+};
+
+/**
+ * When a method may next be called after a call at `at`, as a generic cell rate algorithm: `tat`
+ * is the theoretical arrival time the lane keeps per method. Pure; the Redis script applies the same.
+ */
+export function nextPace(pace: MethodPace, tat: number, at: number): { tat: number; next: number } {
+  const newTat = Math.max(tat, at) + pace.intervalMs;
+  return { tat: newTat, next: newTat - pace.intervalMs * (pace.burst - 1) };
+}
 
 /**
  * The least time between two updates of one message. Tier 3 allows 50 updates a minute for the

@@ -1,10 +1,10 @@
 /**
- * The outbox's state in Redis. Each lane (a channel, or a user) keeps its calls in a sorted set by
- * due time and a hash, under one hash tag, so every script below touches one slot and the outbox
- * runs on Redis Cluster. A lane has at most one call in flight (a lock with a lease) and a pace hash
- * saying when it may call Slack next, per method (`next` holds the whole lane after a 429 or a
- * failure): every replica honours both, so replicas together stay below Slack's per-channel pace,
- * and a call whose replica died is taken over when its lease ends.
+ * The outbox's state in Redis. Each lane (a channel, or a user) keeps its calls in four sorted sets
+ * by due time, one per priority, and a hash, under one hash tag, so every script below touches one
+ * slot and the outbox runs on Redis Cluster. A lane has at most one call in flight (a lock with a
+ * lease) and a pace hash saying when it may next call each method (a 429 or a failure holds only
+ * its method): every replica honours both, so replicas together stay below Slack's per-channel
+ * pace, and a call whose replica died is taken over when its lease ends.
  */
 import { createKeys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -12,11 +12,15 @@ import { runScript, script } from '../store/scripts.js';
 import {
   coalesceKeyOf,
   laneOf,
+  methodGuess,
   type OutboxCall,
   type OutboxMethod,
   type OutboxResult,
+  PRIORITIES,
+  type Priority,
   refOf,
 } from './calls.js';
+import { PACE } from './policy.js';
 
 /** A call as the outbox holds it. */
 export interface QueuedCall {
@@ -49,149 +53,192 @@ export type Claim =
 export type CallOutcome = { ok: true; result: OutboxResult } | { ok: false; error: string };
 
 /**
- * Queues a call: in `q` (new alerts, which no reply or refresh should hold back) or `r` (the rest).
- * A waiting call with the same coalescing key is replaced instead (its place and the earlier of both
- * due times kept, moved to `q` when the new one is urgent), so a message changing fast is sent once
- * with its latest content. An update of a message sent less than ARGV[4] ms ago waits until then.
- * KEYS: q, r, e, c, seq, ref. ARGV: json, coalesceKey, dueMs, refreshMs, 'q' or 'r'. Answers {id, created}.
+ * Queues a call in the sorted set of its priority (ARGV[5]: 1 decision, 2 new, 3 summary, 4 thread;
+ * `q` and `r` are 2 and 3, as before priorities existed). A top-level message already posted is an
+ * update, so a `new` one (ARGV[8] = '1') is queued as a summary update. A waiting call with the same
+ * coalescing key is replaced instead (the earlier of both due times and the higher priority kept),
+ * so a message changing fast is sent once with its latest content. An update of a message sent less
+ * than ARGV[4] ms ago waits until then. The method the call will use (ARGV[6] when its reference is
+ * posted, else ARGV[7]) is kept as `:m`: the claim waits for that method's pace only.
+ * KEYS: p1, q, r, p4, e, c, seq, ref. ARGV: json, coalesceKey, dueMs, refreshMs, priority,
+ * methodIfPosted, methodElse, newMessage. Answers {id, created}.
  */
 const ENQUEUE = script(`
 local due = tonumber(ARGV[3])
 local refresh = tonumber(ARGV[4])
-if refresh > 0 then
-  local ref = redis.call('GET', KEYS[6])
-  if ref then
+local pr = tonumber(ARGV[5])
+local ref = redis.call('GET', KEYS[8])
+local method = ARGV[7]
+if ref then
+  method = ARGV[6]
+  if pr == 2 and ARGV[8] == '1' then pr = 3 end
+  if refresh > 0 then
     local sent = tonumber(string.match(ref, '^[^|]*|(%d+)') or '')
     if sent and sent + refresh > due then due = sent + refresh end
   end
 end
-local target = KEYS[2]
-if ARGV[5] == 'q' then target = KEYS[1] end
 if ARGV[2] ~= '' then
-  local existing = redis.call('HGET', KEYS[4], ARGV[2])
-  if existing and redis.call('HEXISTS', KEYS[3], existing) == 1 then
-    redis.call('HSET', KEYS[3], existing, ARGV[1])
-    local inQ = redis.call('ZSCORE', KEYS[1], existing)
-    local inR = redis.call('ZSCORE', KEYS[2], existing)
-    local current = tonumber(inQ or inR or '')
-    if current and current < due then due = current end
-    if inR and ARGV[5] == 'q' then
-      redis.call('ZREM', KEYS[2], existing)
-      redis.call('ZADD', KEYS[1], due, existing)
-    elseif inQ then
-      redis.call('ZADD', KEYS[1], due, existing)
-    elseif inR then
-      redis.call('ZADD', KEYS[2], due, existing)
-    else
-      redis.call('ZADD', target, due, existing)
+  local existing = redis.call('HGET', KEYS[6], ARGV[2])
+  if existing and redis.call('HEXISTS', KEYS[5], existing) == 1 then
+    redis.call('HSET', KEYS[5], existing, ARGV[1], existing .. ':m', method)
+    local at = nil
+    for i = 1, 4 do
+      local score = redis.call('ZSCORE', KEYS[i], existing)
+      if score then
+        at = i
+        if tonumber(score) < due then due = tonumber(score) end
+      end
     end
+    local best = pr
+    if at and at < best then best = at end
+    if at and at ~= best then redis.call('ZREM', KEYS[at], existing) end
+    redis.call('ZADD', KEYS[best], due, existing)
     return {existing, 0}
   end
 end
-local id = string.format('%012d', redis.call('INCR', KEYS[5]))
-redis.call('HSET', KEYS[3], id, ARGV[1])
+local id = string.format('%012d', redis.call('INCR', KEYS[7]))
+redis.call('HSET', KEYS[5], id, ARGV[1], id .. ':m', method)
 if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[3], id .. ':k', ARGV[2])
-  redis.call('HSET', KEYS[4], ARGV[2], id)
+  redis.call('HSET', KEYS[5], id .. ':k', ARGV[2])
+  redis.call('HSET', KEYS[6], ARGV[2], id)
 end
-redis.call('ZADD', target, due, id)
+redis.call('ZADD', KEYS[pr], due, id)
 return {id, 1}
 `);
 
 /**
- * Takes the lane's next due call, new alerts (`q`) first, if the lane is free and not held
- * (`next`), and marks it in flight: the lock (with a lease) and the attempt's start (`:t`). A start
- * left by an earlier attempt means that attempt never reported back (its replica died): it becomes
- * `:u`, the earliest attempt whose outcome is unknown. From then on a new call with its coalescing
- * key is queued separately (this one may already be on its way). The per-method pace comes back
- * with the call: only the caller knows which method it will use (a post, or an update of a
- * message already posted).
- * KEYS: q, r, e, c, lock, pace. ARGV: nowMs, owner, leaseMs.
+ * Takes the lane's next call, if the lane is free and not held (`next`, left by an older version):
+ * the first due call, highest priority first, whose method may be called now (its `:m` against the
+ * lane's pace hash), and marks it in flight: the lock (with a lease) and the attempt's start (`:t`).
+ * A call waiting for its method's pace holds back no call of another method. A start left by an
+ * earlier attempt means that attempt never reported back (its replica died): it becomes `:u`, the
+ * earliest attempt whose outcome is unknown. From then on a new call with its coalescing key is
+ * queued separately (this one may already be on its way).
+ * KEYS: p1, q, r, p4, e, c, lock, pace. ARGV: nowMs, owner, leaseMs, scan.
  */
 const CLAIM = script(`
 local now = tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[5]) == 1 then return {'busy', tostring(redis.call('PTTL', KEYS[5]))} end
-local hold = tonumber(redis.call('HGET', KEYS[6], 'next') or '0')
+if redis.call('EXISTS', KEYS[7]) == 1 then return {'busy', tostring(redis.call('PTTL', KEYS[7]))} end
+local hold = tonumber(redis.call('HGET', KEYS[8], 'next') or '0')
 if hold > now then return {'wait', tostring(hold - now)} end
-local q = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local r = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if #q == 0 and #r == 0 then return {'empty'} end
+local soonest = nil
+local queued = false
 local id = nil
 local from = nil
-if #q > 0 and tonumber(q[2]) <= now then
-  id = q[1]
-  from = KEYS[1]
-elseif #r > 0 and tonumber(r[2]) <= now then
-  id = r[1]
-  from = KEYS[2]
-else
-  local soonest = nil
-  if #q > 0 then soonest = tonumber(q[2]) end
-  if #r > 0 and (soonest == nil or tonumber(r[2]) < soonest) then soonest = tonumber(r[2]) end
-  return {'wait', tostring(soonest - now)}
+for i = 1, 4 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+  for _, candidate in ipairs(due) do
+    queued = true
+    local m = redis.call('HGET', KEYS[5], candidate .. ':m')
+    local free = 0
+    if m then free = tonumber(redis.call('HGET', KEYS[8], m) or '0') end
+    if free <= now then
+      id = candidate
+      from = KEYS[i]
+      break
+    end
+    if soonest == nil or free < soonest then soonest = free end
+  end
+  if id then break end
+  local later = redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if #later > 0 then
+    queued = true
+    local t = tonumber(later[2])
+    if soonest == nil or t < soonest then soonest = t end
+  end
 end
-local json = redis.call('HGET', KEYS[3], id)
+if not id then
+  if not queued then return {'empty'} end
+  return {'wait', tostring(math.max(1, (soonest or (now + 50)) - now))}
+end
+local json = redis.call('HGET', KEYS[5], id)
 if not json then
   redis.call('ZREM', from, id)
   return {'wait', '0'}
 end
-local ckey = redis.call('HGET', KEYS[3], id .. ':k')
-if ckey and redis.call('HGET', KEYS[4], ckey) == id then redis.call('HDEL', KEYS[4], ckey) end
-local previous = redis.call('HGET', KEYS[3], id .. ':t')
-if previous then redis.call('HSETNX', KEYS[3], id .. ':u', previous) end
-local attempts = redis.call('HINCRBY', KEYS[3], id .. ':n', 1)
-redis.call('HSET', KEYS[3], id .. ':t', ARGV[1])
-redis.call('SET', KEYS[5], ARGV[2] .. ' ' .. id, 'PX', ARGV[3])
-return {'go', id, json, tostring(attempts), redis.call('HGET', KEYS[3], id .. ':u') or '',
-  cjson.encode(redis.call('HGETALL', KEYS[6]))}
+local ckey = redis.call('HGET', KEYS[5], id .. ':k')
+if ckey and redis.call('HGET', KEYS[6], ckey) == id then redis.call('HDEL', KEYS[6], ckey) end
+local previous = redis.call('HGET', KEYS[5], id .. ':t')
+if previous then redis.call('HSETNX', KEYS[5], id .. ':u', previous) end
+local attempts = redis.call('HINCRBY', KEYS[5], id .. ':n', 1)
+redis.call('HSET', KEYS[5], id .. ':t', ARGV[1])
+redis.call('SET', KEYS[7], ARGV[2] .. ' ' .. id, 'PX', ARGV[3])
+return {'go', id, json, tostring(attempts), redis.call('HGET', KEYS[5], id .. ':u') or '',
+  cjson.encode(redis.call('HGETALL', KEYS[8]))}
 `);
 
 /**
  * Finishes a call: removes it, remembers the message's `ts|sentAt|digest` under its reference,
- * keeps the outcome briefly for a waiting caller, records when the lane may call that method
- * again, and releases the lane.
- * KEYS: q, r, e, lock, ref, res, pace. ARGV: id, owner, refValue, refTtlS, outcomeJson, outcomeTtlS,
- * method or '', nextCallMs.
+ * keeps the outcome briefly for a waiting caller, records when the lane may call that method again
+ * (a generic cell rate algorithm: `tat:<method>` is its theoretical arrival time, `<method>` the
+ * earliest next call), and releases the lane. A call for the same message queued while this post
+ * was in flight is an update from now on (ARGV[9], its coalescing key).
+ * KEYS: p1, q, r, p4, e, lock, ref, res, pace, c. ARGV: id, owner, refValue, refTtlS, outcomeJson,
+ * outcomeTtlS, method or '', startedMs, coalesceKey or '', intervalMs, burst.
  */
 const COMPLETE = script(`
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1], ARGV[1] .. ':n', ARGV[1] .. ':t', ARGV[1] .. ':u', ARGV[1] .. ':k')
-if ARGV[3] ~= '' then redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4]) end
-redis.call('SET', KEYS[6], ARGV[5], 'EX', ARGV[6])
+for i = 1, 4 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('HDEL', KEYS[5], ARGV[1], ARGV[1] .. ':n', ARGV[1] .. ':t', ARGV[1] .. ':u', ARGV[1] .. ':k',
+  ARGV[1] .. ':m')
+if ARGV[3] ~= '' then redis.call('SET', KEYS[7], ARGV[3], 'EX', ARGV[4]) end
+redis.call('SET', KEYS[8], ARGV[5], 'EX', ARGV[6])
 if ARGV[7] ~= '' then
-  redis.call('HSET', KEYS[7], ARGV[7], ARGV[8])
-  redis.call('PEXPIRE', KEYS[7], 120000)
+  local interval = tonumber(ARGV[10])
+  local tat = tonumber(redis.call('HGET', KEYS[9], 'tat:' .. ARGV[7]) or '0')
+  local at = tonumber(ARGV[8])
+  if tat < at then tat = at end
+  tat = tat + interval
+  local nextCall = tat - interval * (tonumber(ARGV[11]) - 1)
+  redis.call('HSET', KEYS[9], 'tat:' .. ARGV[7], tostring(tat), ARGV[7], tostring(nextCall))
+  redis.call('PEXPIRE', KEYS[9], 120000)
 end
-if redis.call('GET', KEYS[4]) == ARGV[2] .. ' ' .. ARGV[1] then redis.call('DEL', KEYS[4]) end
+if ARGV[3] ~= '' and ARGV[9] ~= '' then
+  local waiting = redis.call('HGET', KEYS[10], ARGV[9])
+  if waiting and redis.call('HEXISTS', KEYS[5], waiting) == 1 then
+    redis.call('HSET', KEYS[5], waiting .. ':m', 'chat.update')
+    local score = redis.call('ZSCORE', KEYS[2], waiting)
+    if score then
+      redis.call('ZREM', KEYS[2], waiting)
+      redis.call('ZADD', KEYS[3], score, waiting)
+    end
+  end
+end
+if redis.call('GET', KEYS[6]) == ARGV[2] .. ' ' .. ARGV[1] then redis.call('DEL', KEYS[6]) end
 return 1
 `);
 
 /**
- * Keeps a call for another attempt: the lane is held until ARGV[3] (Retry-After or a backoff), so
- * the call stays first in its lane and a post is never overtaken by the update of the same message.
- * An attempt whose outcome is unknown records its start as `:u` (the earliest one is kept). With
- * ARGV[5], the call moves back in its queue instead (a thread reply waiting for its parent). With
- * ARGV[7] = '1' the attempt is not counted (it was only too early for its method's pace).
- * KEYS: q, r, e, lock, pace. ARGV: id, owner, holdUntilMs, uncertain (1/0), dueMs or '', nowMs, uncount.
+ * Keeps a call for another attempt. With ARGV[8] (a method), only that method is held in the lane
+ * until ARGV[3] (a 429's Retry-After, a backoff, or the method's pace): calls of other methods go
+ * on, and this call stays first among its method's. Without, the whole lane is held. ARGV[9]
+ * corrects the method the call will use. An attempt whose outcome is unknown records its start as
+ * `:u` (the earliest one is kept). With ARGV[5], the call moves back in its queue instead (a thread
+ * reply waiting for its parent). With ARGV[7] = '1' the attempt is not counted (it was only too
+ * early for its method's pace).
+ * KEYS: p1, q, r, p4, e, lock, pace. ARGV: id, owner, holdUntilMs, uncertain (1/0), dueMs or '',
+ * nowMs, uncount, holdMethod or '', method or ''.
  */
 const RETRY = script(`
-local started = redis.call('HGET', KEYS[3], ARGV[1] .. ':t')
-if ARGV[4] == '1' and started then redis.call('HSETNX', KEYS[3], ARGV[1] .. ':u', started) end
-redis.call('HDEL', KEYS[3], ARGV[1] .. ':t')
+local started = redis.call('HGET', KEYS[5], ARGV[1] .. ':t')
+if ARGV[4] == '1' and started then redis.call('HSETNX', KEYS[5], ARGV[1] .. ':u', started) end
+redis.call('HDEL', KEYS[5], ARGV[1] .. ':t')
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[5], ARGV[1] .. ':m', ARGV[9]) end
 if ARGV[5] ~= '' then
-  if redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('ZADD', KEYS[1], ARGV[5], ARGV[1]) end
-  if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) end
+  for i = 1, 4 do
+    if redis.call('ZSCORE', KEYS[i], ARGV[1]) then redis.call('ZADD', KEYS[i], ARGV[5], ARGV[1]) end
+  end
 end
-if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[3], ARGV[1] .. ':n', -1) end
+if ARGV[7] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[1] .. ':n', -1) end
 local hold = tonumber(ARGV[3])
 local now = tonumber(ARGV[6])
-local current = tonumber(redis.call('HGET', KEYS[5], 'next') or '0')
+local field = 'next'
+if ARGV[8] ~= '' then field = ARGV[8] end
+local current = tonumber(redis.call('HGET', KEYS[7], field) or '0')
 if hold > now and hold > current then
-  redis.call('HSET', KEYS[5], 'next', ARGV[3])
-  redis.call('PEXPIRE', KEYS[5], math.max(120000, hold - now))
+  redis.call('HSET', KEYS[7], field, ARGV[3])
+  redis.call('PEXPIRE', KEYS[7], math.max(120000, hold - now))
 end
-if redis.call('GET', KEYS[4]) == ARGV[2] .. ' ' .. ARGV[1] then redis.call('DEL', KEYS[4]) end
+if redis.call('GET', KEYS[6]) == ARGV[2] .. ' ' .. ARGV[1] then redis.call('DEL', KEYS[6]) end
 return 1
 `);
 
@@ -203,15 +250,20 @@ export interface OutboxStoreOptions {
 
 /** How long a waiting caller can still read a call's outcome. */
 const OUTCOME_TTL_S = 600;
+/** Due calls of one priority a claim looks at for one whose method may go now. */
+const CLAIM_SCAN = 64;
 /** Entries kept in the stream of calls given up on. */
 const DEAD_CAP = 10_000;
 
 /** The outbox's Redis operations; the worker and the senders build on them. */
 export interface OutboxStore {
-  /** Queues (or coalesces) a call due at `dueAt`; an update waits `refreshMs` after the message's last send. */
+  /**
+   * Queues (or coalesces) a call due at `dueAt` with its priority; an update waits `refreshMs`
+   * after the message's last send.
+   */
   enqueue(
     call: OutboxCall,
-    options: { dueAt: number; refreshMs: number; urgent?: boolean },
+    options: { dueAt: number; refreshMs: number; priority: Priority },
   ): Promise<{ id: string; lane: string }>;
   claim(lane: string, owner: string, now: number, leaseMs: number): Promise<Claim>;
   /** Removes a call Slack answered (or one with nothing left to do), remembering the message it made. */
@@ -219,16 +271,25 @@ export interface OutboxStore {
     entry: QueuedCall,
     owner: string,
     outcome: CallOutcome,
-    options: { ref?: PostedRef | null; method: OutboxMethod | null; nextCallAt: number },
+    options: { ref?: PostedRef | null; method: OutboxMethod | null; startedAt: number },
   ): Promise<void>;
   /**
-   * Keeps a call for another attempt: the lane is held until `holdUntil` (or the call moves to
-   * `dueAt`); `uncounted` when it was only too early for its method's pace.
+   * Keeps a call for another attempt: `holdMethod` in this lane (or the whole lane, without it) is
+   * held until `holdUntil` (or the call moves to `dueAt`); `uncounted` when it was only too early
+   * for its method's pace; `method` corrects the method the call will use.
    */
   retry(
     entry: QueuedCall,
     owner: string,
-    options: { holdUntil: number; uncertain: boolean; dueAt?: number; now: number; uncounted?: boolean },
+    options: {
+      holdUntil: number;
+      uncertain: boolean;
+      dueAt?: number;
+      now: number;
+      uncounted?: boolean;
+      holdMethod?: OutboxMethod;
+      method?: OutboxMethod;
+    },
   ): Promise<void>;
   /** The message posted under `ref` in this lane, or `null` when none was. */
   posted(lane: string, ref: string): Promise<PostedRef | null>;
@@ -283,11 +344,20 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
   const lanesKey = keys.outboxLanes();
   // A reference key in the lane's slot even when the call has no reference, so KEYS never mixes slots.
   const refKey = (lane: string, ref: string | null) => keys.outboxRef(lane, ref ?? '-');
-  const laneSize = async (lane: string) =>
-    (await client.zcard(keys.outbox(lane, 'q'))) + (await client.zcard(keys.outbox(lane, 'r')));
+  const queueKeys = (lane: string) =>
+    [
+      keys.outbox(lane, 'p1'),
+      keys.outbox(lane, 'q'),
+      keys.outbox(lane, 'r'),
+      keys.outbox(lane, 'p4'),
+    ] as const;
+  const laneSize = async (lane: string) => {
+    const sizes = await Promise.all(queueKeys(lane).map((key) => client.zcard(key)));
+    return sizes.reduce((a, b) => a + b, 0);
+  };
 
   return {
-    async enqueue(call, { dueAt, refreshMs, urgent }) {
+    async enqueue(call, { dueAt, refreshMs, priority }) {
       const lane = laneOf(call);
       const ref = refOf(call);
       const json = JSON.stringify({ call, at: Date.now() });
@@ -298,8 +368,7 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
           client,
           ENQUEUE,
           [
-            keys.outbox(lane, 'q'),
-            keys.outbox(lane, 'r'),
+            ...queueKeys(lane),
             keys.outbox(lane, 'e'),
             keys.outbox(lane, 'c'),
             keys.outbox(lane, 'seq'),
@@ -310,7 +379,10 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
             coalesceKeyOf(call) ?? '',
             String(Math.round(dueAt)),
             String(ref ? refreshMs : 0),
-            urgent ? 'q' : 'r',
+            String(PRIORITIES.indexOf(priority) + 1),
+            methodGuess(call, true),
+            methodGuess(call, false),
+            call.op === 'message' && !call.thread ? '1' : '0',
           ],
         ),
         client.sadd(lanesKey, lane),
@@ -323,14 +395,13 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
         client,
         CLAIM,
         [
-          keys.outbox(lane, 'q'),
-          keys.outbox(lane, 'r'),
+          ...queueKeys(lane),
           keys.outbox(lane, 'e'),
           keys.outbox(lane, 'c'),
           keys.outbox(lane, 'lock'),
           keys.outbox(lane, 'pace'),
         ],
-        [String(now), owner, String(leaseMs)],
+        [String(now), owner, String(leaseMs), String(CLAIM_SCAN)],
       )) as string[];
       switch (answer[0]) {
         case 'busy':
@@ -359,20 +430,21 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
       }
     },
 
-    async complete(entry, owner, outcome, { ref, method, nextCallAt }) {
+    async complete(entry, owner, outcome, { ref, method, startedAt }) {
       const lane = entry.lane;
       const refName = refOf(entry.call);
+      const pace = method ? PACE[method] : null;
       await runScript(
         client,
         COMPLETE,
         [
-          keys.outbox(lane, 'q'),
-          keys.outbox(lane, 'r'),
+          ...queueKeys(lane),
           keys.outbox(lane, 'e'),
           keys.outbox(lane, 'lock'),
           refKey(lane, refName),
           keys.outboxResult(lane, entry.id),
           keys.outbox(lane, 'pace'),
+          keys.outbox(lane, 'c'),
         ],
         [
           entry.id,
@@ -382,23 +454,20 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
           JSON.stringify(outcome),
           String(OUTCOME_TTL_S),
           method ?? '',
-          String(Math.round(nextCallAt)),
+          String(Math.round(startedAt)),
+          refName ? (coalesceKeyOf(entry.call) ?? '') : '',
+          String(pace?.intervalMs ?? 0),
+          String(pace?.burst ?? 1),
         ],
       );
     },
 
-    async retry(entry, owner, { holdUntil, uncertain, dueAt, now, uncounted }) {
+    async retry(entry, owner, { holdUntil, uncertain, dueAt, now, uncounted, holdMethod, method }) {
       const lane = entry.lane;
       await runScript(
         client,
         RETRY,
-        [
-          keys.outbox(lane, 'q'),
-          keys.outbox(lane, 'r'),
-          keys.outbox(lane, 'e'),
-          keys.outbox(lane, 'lock'),
-          keys.outbox(lane, 'pace'),
-        ],
+        [...queueKeys(lane), keys.outbox(lane, 'e'), keys.outbox(lane, 'lock'), keys.outbox(lane, 'pace')],
         [
           entry.id,
           owner,
@@ -407,6 +476,8 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
           dueAt === undefined ? '' : String(Math.round(dueAt)),
           String(now),
           uncounted ? '1' : '0',
+          holdMethod ?? '',
+          method ?? '',
         ],
       );
     },

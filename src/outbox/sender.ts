@@ -33,11 +33,25 @@ export type SendOutcome =
   /** Not yet: a thread reply whose parent message is not posted yet. */
   | { kind: 'defer'; ms: number };
 
-/** Too early for this method in this lane: the call waits, first in its lane, until `until`. */
+/** Too early for this method in this lane: the call waits, first among this method's, until `until`. */
 export class TooEarlyError extends Error {
   override name = 'TooEarlyError';
-  constructor(readonly until: number) {
-    super("too early for the lane's pace");
+  constructor(
+    readonly until: number,
+    readonly method: OutboxMethod,
+  ) {
+    super("too early for the method's pace in this lane");
+  }
+}
+
+/** A Web API call failed; `failure` is what `@slack/web-api` threw, `method` which call it was. */
+export class MethodCallError extends Error {
+  override name = 'MethodCallError';
+  constructor(
+    readonly method: OutboxMethod,
+    readonly failure: unknown,
+  ) {
+    super(`${method} failed: ${failure instanceof Error ? failure.message : String(failure)}`);
   }
 }
 
@@ -92,10 +106,19 @@ export function createSender(deps: SenderDeps): {
 } {
   const { transport, logger } = deps;
 
-  /** Slack's per-method pace in this lane (doc "chat.postMessage": one post per second per channel). */
+  /** Slack's per-method pace in this lane (`PACE` in policy.ts). */
   function paced(entry: QueuedCall, method: OutboxMethod, now: number): void {
     const next = entry.pace[method] ?? 0;
-    if (next > now) throw new TooEarlyError(next);
+    if (next > now) throw new TooEarlyError(next, method);
+  }
+
+  /** One Web API call; a failure says which method failed, so only that method is held. */
+  async function invoke(method: OutboxMethod, args: Record<string, unknown>) {
+    try {
+      return await transport.call(method, args);
+    } catch (error) {
+      throw new MethodCallError(method, error);
+    }
   }
 
   async function content(body: OutboxBody): Promise<SlackMessage | null> {
@@ -187,7 +210,7 @@ export function createSender(deps: SenderDeps): {
             const result = { channel: call.channel, ts: known.ts };
             if (digest === known.digest) return { kind: 'done', method: null, result, posted: null };
             paced(entry, 'chat.update', now);
-            await transport.call('chat.update', {
+            await invoke('chat.update', {
               channel: call.channel,
               ts: known.ts,
               text: message.text,
@@ -201,7 +224,7 @@ export function createSender(deps: SenderDeps): {
             };
           }
           paced(entry, 'chat.postMessage', now);
-          const answer = await transport.call('chat.postMessage', {
+          const answer = await invoke('chat.postMessage', {
             channel: call.channel,
             text: message.text,
             blocks: message.blocks,
@@ -223,7 +246,7 @@ export function createSender(deps: SenderDeps): {
           const message = await content(call.body);
           if (message === null) return { kind: 'done', method: null, result: {}, posted: null };
           paced(entry, 'chat.update', now);
-          await transport.call('chat.update', {
+          await invoke('chat.update', {
             channel: call.channel,
             ts: call.ts,
             text: message.text,
@@ -240,7 +263,7 @@ export function createSender(deps: SenderDeps): {
           const message = await content(call.body);
           if (message === null) return { kind: 'done', method: null, result: {}, posted: null };
           paced(entry, 'chat.postEphemeral', now);
-          await transport.call('chat.postEphemeral', {
+          await invoke('chat.postEphemeral', {
             channel: call.channel,
             user: call.user,
             text: message.text,
@@ -250,7 +273,7 @@ export function createSender(deps: SenderDeps): {
         }
         case 'home':
           paced(entry, 'views.publish', now);
-          await transport.call('views.publish', { user_id: call.user, view: call.view });
+          await invoke('views.publish', { user_id: call.user, view: call.view });
           return { kind: 'done', method: 'views.publish', result: {}, posted: null };
       }
     },

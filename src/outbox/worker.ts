@@ -1,13 +1,14 @@
 /**
  * Works through the outbox: every replica runs one worker over every lane. A lane makes one call
- * at a time, no faster than its pace; lanes run side by side, so a channel waiting out a 429 holds
- * back no other channel (unlike `@slack/web-api`'s own handling, which pauses every call of the
- * client — shared/reference/slack-platform.md §2).
+ * at a time, highest priority first, each method no faster than its own pace; lanes run side by
+ * side, so a channel waiting out a 429 holds back no other channel, and a 429 for one method holds
+ * back no other method in the channel (unlike `@slack/web-api`'s own handling, which pauses every
+ * call of the client).
  */
 import type { Logger } from '../logger.js';
-import { backoffMs, classifyFailure, LEASE_MS, MAX_ATTEMPTS, PACE_MS } from './policy.js';
+import { backoffMs, classifyFailure, LEASE_MS, MAX_ATTEMPTS } from './policy.js';
 import type { CallOutcome, OutboxStore, QueuedCall } from './redis-outbox.js';
-import { type SendOutcome, TooEarlyError } from './sender.js';
+import { MethodCallError, type SendOutcome, TooEarlyError } from './sender.js';
 
 /** What the worker is built from. */
 export interface OutboxWorkerDeps {
@@ -93,14 +94,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       entry,
       deps.owner,
       { ok: true, result: outcome.result },
-      {
-        ref: outcome.posted,
-        method: outcome.method,
-        nextCallAt: outcome.method === null ? 0 : started + PACE_MS[outcome.method],
-      },
+      { ref: outcome.posted, method: outcome.method, startedAt: started },
     );
-    if (rateLimitedLanes.delete(entry.lane))
-      logger.info({ lane: entry.lane }, 'Slack accepts calls in this lane again');
+    if (outcome.method && rateLimitedLanes.delete(`${entry.lane} ${outcome.method}`))
+      logger.info(
+        { lane: entry.lane, method: outcome.method },
+        'Slack accepts this method in this lane again',
+      );
     settle(entry.lane, entry.id, { ok: true, result: outcome.result });
     deps.onDone?.(entry, outcome);
   }
@@ -108,30 +108,36 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   async function fail(entry: QueuedCall, error: unknown): Promise<void> {
     const t = now();
     if (error instanceof TooEarlyError) {
-      // Not an attempt: the lane waits for its method's pace, the call keeps its place.
+      // Not an attempt: this method waits for its pace, the call keeps its place among its method's.
       await store.retry(entry, deps.owner, {
         holdUntil: error.until,
         uncertain: false,
         now: t,
         uncounted: true,
+        holdMethod: error.method,
+        method: error.method,
       });
       return;
     }
-    const failure = classifyFailure(error);
+    const method = error instanceof MethodCallError ? error.method : undefined;
+    const failure = classifyFailure(error instanceof MethodCallError ? error.failure : error);
+    const where = method ? `${entry.lane} ${method}` : entry.lane;
     if (failure.kind === 'rate_limited') {
-      // Slack's Retry-After, in this lane only; the call keeps its place.
-      if (!rateLimitedLanes.has(entry.lane)) {
+      // Slack's Retry-After, for this method in this lane only; the call keeps its place.
+      if (!rateLimitedLanes.has(where)) {
         logger.warn(
-          { lane: entry.lane, retryAfterMs: failure.retryAfterMs },
-          'Slack rate-limited a lane; waiting',
+          { lane: entry.lane, method, retryAfterMs: failure.retryAfterMs },
+          'Slack rate-limited a method in a lane; waiting',
         );
       }
-      rateLimitedLanes.add(entry.lane);
+      rateLimitedLanes.add(where);
       if (entry.attempts < MAX_ATTEMPTS * 2) {
         await store.retry(entry, deps.owner, {
           holdUntil: t + failure.retryAfterMs,
           uncertain: false,
           now: t,
+          holdMethod: method,
+          method,
         });
         return;
       }
@@ -145,12 +151,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
         holdUntil: t + delay,
         uncertain: failure.uncertain,
         now: t,
+        holdMethod: method,
+        method,
       });
       return;
     }
     const reason = failure.kind === 'permanent' ? failure.reason : `gave up after ${entry.attempts} attempts`;
     logger.error({ lane: entry.lane, id: entry.id, op: entry.call.op, reason }, 'a Slack call was given up');
-    await store.complete(entry, deps.owner, { ok: false, error: reason }, { method: null, nextCallAt: 0 });
+    await store.complete(entry, deps.owner, { ok: false, error: reason }, { method: null, startedAt: t });
     await store.bury(entry, reason).catch(() => undefined);
     settle(entry.lane, entry.id, { ok: false, error: reason });
   }

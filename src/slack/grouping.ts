@@ -1,11 +1,12 @@
 /**
- * Bursts become one message. A processed change joins the group of its actor session and VPC (or
- * account and region) in its channel; the group has one message, rendered when the outbox sends it,
- * so a burst that grows while the message waits for Slack's pace is sent once with all of it. A new
- * group's first message is held briefly to gather the burst; a critical change is never held: it is
- * posted on its own at once and joins the group after. Every message lives in the outbox under a
- * reference (`grp:<group>`, `grp:<group>:d<chunk>`, `chg:<change>`, `esc:<group>`), which is how a
- * later decision finds and updates it.
+ * Bursts become one message, whatever their severity. A processed change joins the group of its
+ * actor session and VPC (or account and region) in its channel; the group has one message, rendered
+ * when the outbox sends it, so a burst that grows while the message waits for Slack's pace is sent
+ * once with all of it. A new group's first message is held briefly to gather the burst, unless the
+ * group holds a critical change: then it is posted at once (a lone critical change shows as its own
+ * full alert) and the rest of the burst updates it and is listed in its thread. Every message lives
+ * in the outbox under a reference (`grp:<group>`, `grp:<group>:d<chunk>`, `chg:<change>`,
+ * `esc:<group>`), which is how a later decision finds and updates it.
  */
 import { randomUUID } from 'node:crypto';
 import { type GroupScope, sessionOf } from '../group/key.js';
@@ -60,8 +61,11 @@ export interface GroupingDeps {
 
 /** Where changes are shown, and how they get there. */
 export interface Grouping extends ChangeNotifier {
-  /** Re-renders every message showing these changes: their own, their groups', their groups' escalations. */
-  refresh(changeIds: readonly string[]): Promise<void>;
+  /**
+   * Re-renders every message showing these changes: their own, their groups', their groups'
+   * escalations. `decided` when a person just decided on them: the updates go first in their lanes.
+   */
+  refresh(changeIds: readonly string[], options?: { decided?: boolean }): Promise<void>;
   /** A thread reply under the message showing a change: its own, else its group's. */
   reply(changeId: string, message: SlackMessage): Promise<void>;
   /** A thread reply under a group's message. */
@@ -74,7 +78,7 @@ export interface Grouping extends ChangeNotifier {
   load(groupId: string): Promise<LoadedGroup | null>;
   /** Posts (or refreshes) a group's copy in the escalation channel. */
   escalate(groupId: string, channel: string): Promise<void>;
-  /** Brings a copy of a change's alert posted elsewhere (its escalation) up to date. */
+  /** Brings a copy of a change's alert posted elsewhere (its escalation) up to date after a decision. */
   updateCopy(channel: string, ts: string, changeId: string): Promise<void>;
   /** The group a change belongs to. */
   groupOf(changeId: string): Promise<string | null>;
@@ -132,7 +136,8 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     const only = loaded?.view.members[0];
     if (!loaded || only === undefined) return null;
     if (loaded.view.members.length === 1) {
-      // One change is shown as its own alert; a critical one already has its own message.
+      // One change is shown as its own alert (in groups from before criticals joined the group's
+      // message, a critical one already has its own).
       return only.ownMessage ? null : renderChange(only.view.change.id);
     }
     return buildGroupSummary(loaded.view);
@@ -181,7 +186,11 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     return Math.max(0, meta.createdAt + holdMs - now());
   }
 
-  /** Queues a group's message and the detail chunk a member landed in: new alerts, ahead of replies. */
+  /**
+   * Queues a group's message and the detail chunk a member landed in. The first post of the group's
+   * message is a new alert; once posted, the outbox queues it as a summary update, behind new alerts
+   * and decisions. The thread listing goes last.
+   */
   async function sendGroup(groupId: string, channel: string, delayMs: number, size: number, index: number) {
     const summary = outbox.send(
       {
@@ -191,13 +200,12 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         mode: 'upsert',
         body: { render: { kind: 'group', id: groupId } },
       },
-      { delayMs, urgent: true },
+      { delayMs, priority: 'new' },
     );
     if (size < 2) {
       await summary;
       return;
     }
-    // Queued in one round trip; the summary still goes first (same due time, lower id).
     const chunk = Math.floor((index - 1) / DETAIL_CHUNK);
     const detail = outbox.send(
       {
@@ -208,7 +216,7 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         body: { render: { kind: 'detail', id: groupId, part: chunk } },
         thread: { ref: REFS.group(groupId) },
       },
-      { delayMs, urgent: true },
+      { delayMs, priority: 'thread' },
     );
     await Promise.all([summary, detail]);
   }
@@ -254,26 +262,15 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         eventMs: Number.isNaN(eventMs) ? now() : eventMs,
         windowMs,
         now: now(),
+        critical: stored.processing?.assessment.severity === 'critical',
       });
-      if (stored.processing?.assessment.severity === 'critical') {
-        // Never held behind a window: posted on its own now; the group's message points to it.
-        await groups.markOwnMessage(joined.groupId, change.id);
-        await outbox.send(
-          {
-            op: 'message',
-            channel,
-            ref: REFS.change(change.id),
-            mode: 'upsert',
-            body: { render: { kind: 'change', id: change.id } },
-          },
-          { urgent: true },
-        );
-        if (joined.size < 2) return;
-      }
-      await sendGroup(joined.groupId, channel, holdOf(joined), joined.size, joined.index);
+      // A group holding a critical change is never held: its message goes out now and grows.
+      const delayMs = joined.critical ? 0 : holdOf(joined);
+      await sendGroup(joined.groupId, channel, delayMs, joined.size, joined.index);
     },
 
-    async refresh(changeIds) {
+    async refresh(changeIds, options = {}) {
+      const priority = options.decided ? ('decision' as const) : undefined;
       const byGroup = new Map<string, string[]>();
       // Looked up together: a group's decision refreshes up to a thousand changes.
       const groupIds = await Promise.all(changeIds.map((id) => groups.groupOf(id)));
@@ -282,12 +279,15 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         if (groupId === null) {
           const stored = await store.getChange(id);
           if (stored?.message) {
-            await outbox.send({
-              op: 'update',
-              channel: stored.message.channel,
-              ts: stored.message.ts,
-              body: { render: { kind: 'change', id } },
-            });
+            await outbox.send(
+              {
+                op: 'update',
+                channel: stored.message.channel,
+                ts: stored.message.ts,
+                body: { render: { kind: 'change', id } },
+              },
+              { priority },
+            );
           }
           continue;
         }
@@ -298,13 +298,16 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         if (meta === null) continue;
         for (const id of ids) {
           if (!meta.ownMessages.includes(id)) continue;
-          await outbox.send({
-            op: 'message',
-            channel: meta.channel,
-            ref: REFS.change(id),
-            mode: 'upsert',
-            body: { render: { kind: 'change', id } },
-          });
+          await outbox.send(
+            {
+              op: 'message',
+              channel: meta.channel,
+              ref: REFS.change(id),
+              mode: 'upsert',
+              body: { render: { kind: 'change', id } },
+            },
+            { priority },
+          );
         }
         if (meta.size >= 2 || meta.ownMessages.length < meta.size) {
           await outbox.send(
@@ -315,17 +318,21 @@ export function createGrouping(deps: GroupingDeps): Grouping {
               mode: 'upsert',
               body: { render: { kind: 'group', id: groupId } },
             },
-            { delayMs: holdOf(meta) },
+            // A person waiting for their decision to show does not wait for the burst's hold.
+            { delayMs: priority || meta.critical ? 0 : holdOf(meta), priority },
           );
         }
         if (meta.escalationChannel) {
-          await outbox.send({
-            op: 'message',
-            channel: meta.escalationChannel,
-            ref: REFS.escalation(groupId),
-            mode: 'upsert',
-            body: { render: { kind: 'escalation', id: groupId } },
-          });
+          await outbox.send(
+            {
+              op: 'message',
+              channel: meta.escalationChannel,
+              ref: REFS.escalation(groupId),
+              mode: 'upsert',
+              body: { render: { kind: 'escalation', id: groupId } },
+            },
+            { priority },
+          );
         }
       }
     },
@@ -379,7 +386,10 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     },
 
     async updateCopy(channel, ts, changeId) {
-      await outbox.send({ op: 'update', channel, ts, body: { render: { kind: 'change', id: changeId } } });
+      await outbox.send(
+        { op: 'update', channel, ts, body: { render: { kind: 'change', id: changeId } } },
+        { priority: 'decision' },
+      );
     },
 
     groupOf: (changeId) => groups.groupOf(changeId),

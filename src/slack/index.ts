@@ -7,6 +7,7 @@ import { createOutbox, type Outbox } from '../outbox/index.js';
 import { scheduleWithLease } from '../store/lease.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
+import { createAnswers } from './answers.js';
 import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
 import { createApprovers } from './approvers.js';
 import { createGrouping } from './grouping.js';
@@ -84,6 +85,7 @@ export function startSlack(deps: {
     grouping,
     groups,
     approvers: createApprovers(slack.approvers, api),
+    answers: createAnswers(deps.redis, { prefix: deps.redisKeyPrefix }),
     identities,
     settings: slack.settings,
     escalationChannel: slack.escalationChannel,

@@ -10,8 +10,14 @@ export interface SlackRuntime {
   mode: 'socket' | 'http';
   /** HTTP mode: the listener for `POST /slack/events`; `null` in Socket Mode. */
   httpListener: RequestListener | null;
-  /** Socket Mode: whether the WebSocket is connected; always true in HTTP mode. */
+  /**
+   * Socket Mode: whether the WebSocket is connected and Slack said `hello` on it; always true in
+   * HTTP mode. False while the client connects, reconnects (after Slack's `disconnect` or a dropped
+   * socket) or is disconnected.
+   */
   connected(): boolean;
+  /** The Socket Mode client's state (`connecting`, `connected`, `reconnecting`, …); `http` in HTTP mode. */
+  state(): string;
   /** Connects (Socket Mode), retrying in the background while Slack is unreachable: never throws. */
   start(): void;
   stop(): Promise<void>;
@@ -131,12 +137,19 @@ export function createSlackRuntime(
       logger: log,
       installerOptions: { clientOptions },
     });
-    let connected = false;
-    receiver.client.on('connected', () => {
-      connected = true;
-    });
-    receiver.client.on('disconnected', () => {
-      connected = false;
+    // The states `@slack/socket-mode` emits (SocketModeClient's `State`: connecting, connected,
+    // reconnecting, disconnecting, disconnected; https://github.com/slackapi/node-slack-sdk,
+    // packages/socket-mode/src/SocketModeClient.ts). When the socket drops or Slack sends
+    // `disconnect`, the client only emits `close`, then `reconnecting` after a delay: the socket is
+    // down from `close` on, not only once `disconnected` is emitted.
+    let state = 'disconnected';
+    for (const name of ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected']) {
+      receiver.client.on(name, () => {
+        state = name;
+      });
+    }
+    receiver.client.on('close', () => {
+      if (state === 'connected') state = 'reconnecting';
     });
     const app = new App({
       token: slack.botToken,
@@ -165,7 +178,8 @@ export function createSlackRuntime(
       app,
       mode: 'socket',
       httpListener: null,
-      connected: () => connected,
+      connected: () => state === 'connected',
+      state: () => state,
       start: () => void connect(0),
       async stop() {
         stopped = true;
@@ -193,6 +207,7 @@ export function createSlackRuntime(
     mode: 'http',
     httpListener: withTimestampWindow(receiver.requestListener),
     connected: () => true,
+    state: () => 'http',
     start: () => undefined,
     stop: async () => undefined,
   };

@@ -20,7 +20,7 @@ export interface GroupingSettings {
   windowSeconds: number;
   /**
    * How long a new group's first message waits for more changes before it is posted, so a burst is
-   * posted once instead of posted and then updated. A critical change never waits.
+   * posted once instead of posted and then updated. A group holding a critical change never waits.
    */
   holdSeconds: number;
 }

@@ -2,6 +2,7 @@ import { idsOfChange, resourceIdsIn } from '../domain/ids.js';
 import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
+import type { Answers } from './answers.js';
 import type { SlackApi } from './api.js';
 import type { Approvers } from './approvers.js';
 import {
@@ -89,6 +90,8 @@ export interface WorkflowDeps {
   grouping: Grouping;
   groups: GroupStore;
   approvers: Approvers;
+  /** One "someone decided first" answer per person per message; every click gets one when absent. */
+  answers?: Answers;
   identities: Identities;
   settings: SlackSettings;
   /** Where Escalate posts; the alert's own channel when not configured. */
@@ -155,7 +158,8 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   ): Promise<void> {
     const id = stored.change.id;
     const work: Array<Promise<unknown>> = [
-      deps.grouping.refresh([id]),
+      // The person who clicked waits for it: first in the channel's lane.
+      deps.grouping.refresh([id], { decided: click !== null }),
       deps.grouping.reply(id, buildThreadReply(stored.change, event)),
     ];
     // A click on a copy of the alert (the escalation message): that copy is brought up to date too.
@@ -189,7 +193,17 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     if (modal) await api.updateModal(viewId, modal);
   }
 
+  /** Whether to tell `user` that `subject` was decided before their click: once per person per message. */
+  async function firstAnswer(subject: string, user: string): Promise<boolean> {
+    if (!deps.answers) return true;
+    return deps.answers.first(subject, user).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not check whether a click was already answered');
+      return true;
+    });
+  }
+
   async function conflict(click: Click, current: StoredChange): Promise<void> {
+    if (!(await firstAnswer(current.change.id, click.userId))) return;
     const last = decisionsOf(await store.auditOf(current.change.id)).at(-1);
     if (last) await tell(click, buildAlreadyDecided(last, { attempt: current.change.attempt !== null }));
     else await tell(click, buildEphemeral(`Nothing done: the change is ${current.state.replace('_', ' ')}.`));
@@ -410,7 +424,10 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     event: GroupThreadEvent,
   ) {
     const work = [
-      deps.grouping.refresh(moved.map((m) => m.change.id)),
+      deps.grouping.refresh(
+        moved.map((m) => m.change.id),
+        { decided: true },
+      ),
       deps.grouping.replyToGroup(groupId, buildGroupReply(groupId, event)),
     ];
     for (const result of await Promise.allSettled(work)) {
@@ -428,7 +445,8 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const waiting = members.filter((m) => AWAITING_STATES.includes(m.state)).length;
     const moved = await transitionAll(click, groupId, members, AWAITING_STATES, 'approved');
     if (moved.length === 0) {
-      await tell(click, buildEphemeral('Nothing done: every change of this group was already decided.'));
+      if (await firstAnswer(groupId, click.userId))
+        await tell(click, buildEphemeral('Nothing done: every change of this group was already decided.'));
       return;
     }
     const at = now();
@@ -451,7 +469,8 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   async function escalateGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
     const moved = await transitionAll(click, groupId, members, ['pending'], 'escalated');
     if (moved.length === 0) {
-      await tell(click, buildEphemeral('Nothing done: no change of this group is pending any more.'));
+      if (await firstAnswer(groupId, click.userId))
+        await tell(click, buildEphemeral('Nothing done: no change of this group is pending any more.'));
       return;
     }
     const at = now();
@@ -472,6 +491,42 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       count: moved.length,
       channelId: channel,
     });
+  }
+
+  /** Escalates the pending changes of a group on netwarden's own account: one message to on-call. */
+  async function autoEscalateGroup(groupId: string): Promise<number> {
+    const ids = await deps.groups.memberIds(groupId);
+    const members = (await Promise.all(ids.map((id) => store.getChange(id)))).filter(
+      (m): m is StoredChange => m !== null,
+    );
+    const click: GroupClick = {
+      action: 'escalate',
+      groupId,
+      userId: BOT_ACTOR,
+      channelId: null,
+      messageTs: null,
+    };
+    const moved = await transitionAll(click, groupId, members, ['pending'], 'escalated');
+    if (moved.length === 0) return 0;
+    const at = now();
+    await deps.groups.audit(groupId, {
+      action: 'escalate',
+      by: BOT_ACTOR,
+      at: at.toISOString(),
+      count: moved.length,
+      failed: 0,
+    });
+    const meta = await deps.groups.meta(groupId);
+    const channel = deps.escalationChannel ?? meta?.channel ?? null;
+    if (channel) await deps.grouping.escalate(groupId, channel);
+    await afterGroupDecision(groupId, moved, {
+      kind: 'escalated',
+      by: BOT_ACTOR,
+      at,
+      count: moved.length,
+      channelId: channel,
+    });
+    return moved.length;
   }
 
   async function revertGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
@@ -652,11 +707,21 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       if (minutes === 0) return 0;
       const cutoff = now().getTime() - minutes * 60_000;
       let escalated = 0;
+      // A burst of critical changes is one group: on-call is called once for it, not once per change.
+      const groupsDone = new Set<string>();
       for (const stored of await store.awaitingDecision(200)) {
         if (stored.state !== 'pending' || stored.processing?.assessment.severity !== 'critical') continue;
         const since = Date.parse(stored.receivedAt);
         if (Number.isNaN(since) || since > cutoff) continue;
         const pendingMinutes = Math.floor((now().getTime() - since) / 60_000);
+        const groupId = await deps.groups.groupOf(stored.change.id);
+        const meta = groupId === null ? null : await deps.groups.meta(groupId);
+        if (groupId !== null && meta !== null && meta.size >= 2) {
+          if (groupsDone.has(groupId)) continue;
+          groupsDone.add(groupId);
+          escalated += await autoEscalateGroup(groupId);
+          continue;
+        }
         if (await escalate(null, stored, pendingMinutes)) escalated += 1;
       }
       return escalated;

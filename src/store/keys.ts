@@ -37,12 +37,13 @@ export interface Keys {
 
   // --- Slack outbox (outbox/) and grouping (group/) ---
   /**
-   * One key of a Slack outbox lane (a channel, or a user for DMs and the App Home): `q` and `r`
-   * sorted sets of call ids by due time (new alerts, and the rest: replies, refreshes), `e` hash of calls, `c` hash coalescing key → call id, `lock` the lane's
+   * One key of a Slack outbox lane (a channel, or a user for DMs and the App Home): `p1`, `q`, `r`
+   * and `p4` sorted sets of call ids by due time, one per priority (decisions, new messages, summary
+   * updates, thread replies), `e` hash of calls, `c` hash coalescing key → call id, `lock` the lane's
    * call in flight, `pace` when the lane may call Slack next, `seq` the id counter. One hash tag per
    * lane, so each outbox script touches one slot.
    */
-  outbox(lane: string, part: 'q' | 'r' | 'e' | 'c' | 'lock' | 'pace' | 'seq'): string;
+  outbox(lane: string, part: 'p1' | 'q' | 'r' | 'p4' | 'e' | 'c' | 'lock' | 'pace' | 'seq'): string;
   /** `ts|sentAtMs|digest` of a message netwarden posted, under its reference (`grp:…`, `chg:…`); same tag as its lane. */
   outboxRef(lane: string, ref: string): string;
   /** What Slack answered to one outbox call, kept briefly for the replica waiting on it; same tag as its lane. */
@@ -57,6 +58,8 @@ export interface Keys {
   group(groupId: string, part: 'meta' | 'members' | 'audit'): string;
   /** The group a change joined; same tag as the change. */
   groupOf(changeId: string): string;
+  /** Set when a person was told their click on a message came too late; same tag as the message's subject. */
+  answered(subject: string, user: string): string;
 
   // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
   /** Hash `account/region` → epoch ms of the last body received over `POST /aws/events` with a change there. */
@@ -103,6 +106,7 @@ export function createKeys(prefix: string): Keys {
     groupOpen: (groupKey) => `${prefix}grp:open:${tag(groupKey)}`,
     group: (groupId, part) => `${prefix}grp:${part}:${tag(`grp/${groupId}`)}`,
     groupOf: (changeId) => `${prefix}grp:of:${tag(changeId)}`,
+    answered: (subject, user) => `${prefix}answered:${tag(subject)}:${user}`,
 
     // --- Doctor (store/delivery-store.ts, doctor/flow-log-store.ts) ---
     deliveryLast: () => `${prefix}delivery:last:{delivery}`,

@@ -32,11 +32,14 @@ export interface FakeSlackOptions {
   /** user group id → member ids for usergroups.users.list. */
   groups?: Record<string, string[]>;
   /**
-   * Answer like Slack under load: a second `chat.postMessage` to one channel within a second gets
-   * 429 with `Retry-After: 1` (doc "chat.postMessage": one message per second per channel), and
-   * `chat.update` beyond 50 in a minute gets 429 (Tier 3).
+   * Answer like Slack under load, each method by its own limit (`METHOD_LIMITS`): a second
+   * `chat.postMessage` to one channel within a second gets 429 with `Retry-After: 1`; `chat.update`
+   * beyond 50 in a minute (Tier 3) and `chat.postEphemeral` beyond 100 in a minute (Tier 4) get 429
+   * with the seconds until the minute's oldest call leaves the window.
    */
   enforcePace?: boolean;
+  /** The Socket Mode URL `apps.connections.open` answers with (see socket-mode.ts). */
+  socketModeUrl?: () => string;
 }
 
 export interface FakeSlack {
@@ -46,8 +49,8 @@ export interface FakeSlack {
   callsTo(method: string): SlackCall[];
   /** Messages as they stand, in the order they were posted. */
   messages: FakeMessage[];
-  /** The next `times` calls touching `channel` get 429 with `Retry-After: seconds`. */
-  rateLimit(channel: string, seconds: number, times?: number): void;
+  /** The next `times` calls touching `channel` (of `method` only, when given) get 429 with `Retry-After: seconds`. */
+  rateLimit(channel: string, seconds: number, times?: number, method?: string): void;
   /** The next `times` calls of `method` are carried out, but the connection is dropped before the answer. */
   loseAnswers(method: string, times?: number): void;
   /** The next `times` calls of `method` are carried out and their answer never comes (a hung request). */
@@ -72,6 +75,22 @@ async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> 
   return args;
 }
 
+/**
+ * The limits the fake enforces with `enforcePace`, per method and per channel, as netwarden paces
+ * them (src/outbox/policy.ts): `chat.postMessage` one per second per channel
+ * (https://api.slack.com/methods/chat.postMessage, Rate limiting); `chat.update` Tier 3, 50 a
+ * minute (https://api.slack.com/methods/chat.update); `chat.postEphemeral` and `views.publish`
+ * Tier 4, 100 a minute (https://api.slack.com/methods/chat.postEphemeral,
+ * https://api.slack.com/docs/rate-limits). Slack counts tiers per workspace; the fake counts them
+ * per channel, the unit netwarden paces by.
+ */
+export const METHOD_LIMITS: Readonly<Record<string, { calls: number; windowMs: number }>> = {
+  'chat.postMessage': { calls: 1, windowMs: 1000 },
+  'chat.update': { calls: 50, windowMs: 60_000 },
+  'chat.postEphemeral': { calls: 100, windowMs: 60_000 },
+  'views.publish': { calls: 100, windowMs: 60_000 },
+};
+
 function channelOf(args: Record<string, unknown>): string | null {
   return typeof args.channel === 'string' ? args.channel : null;
 }
@@ -84,9 +103,9 @@ function channelOf(args: Record<string, unknown>): string | null {
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const messages: FakeMessage[] = [];
-  const lastPost = new Map<string, number>();
-  const updates: number[] = [];
-  const limited = new Map<string, { seconds: number; times: number }>();
+  /** Calls accepted per `method channel` within its window, oldest first. */
+  const recent = new Map<string, number[]>();
+  const limited = new Map<string, { seconds: number; times: number; method: string | null }>();
   const lost = new Map<string, number>();
   const hung = new Map<string, number>();
   const failing = new Map<string, { status: number; times: number }>();
@@ -114,20 +133,22 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const paced = (method: string, args: Record<string, unknown>, now: number): number | null => {
     const channel = channelOf(args);
     if (channel) {
-      const forced = take(limited, channel);
-      if (forced) return forced.seconds;
+      const forced = limited.get(channel);
+      if (forced && forced.times > 0 && (forced.method === null || forced.method === method)) {
+        forced.times -= 1;
+        return forced.seconds;
+      }
     }
-    if (!options.enforcePace) return null;
-    if (method === 'chat.postMessage' && channel) {
-      const last = lastPost.get(channel);
-      if (last !== undefined && now - last < 1000) return 1;
-      lastPost.set(channel, now);
+    const limit = METHOD_LIMITS[method];
+    if (!options.enforcePace || !limit) return null;
+    const key = `${method} ${channel ?? String(args.user_id ?? '')}`;
+    const calls = recent.get(key) ?? [];
+    while (calls.length > 0 && (calls[0] ?? 0) <= now - limit.windowMs) calls.shift();
+    if (calls.length >= limit.calls) {
+      return Math.max(1, Math.ceil(((calls[0] ?? now) + limit.windowMs - now) / 1000));
     }
-    if (method === 'chat.update') {
-      while (updates.length > 0 && (updates[0] ?? 0) < now - 60_000) updates.shift();
-      if (updates.length >= 50) return Math.ceil(((updates[0] ?? now) + 60_000 - now) / 1000);
-      updates.push(now);
-    }
+    calls.push(now);
+    recent.set(key, calls);
     return null;
   };
 
@@ -143,6 +164,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
           user_id: 'UBOT',
           bot_id: 'BBOT',
         };
+      case 'apps.connections.open': {
+        const url = options.socketModeUrl?.();
+        return url ? { ok: true, url } : { ok: false, error: 'invalid_auth' };
+      }
       case 'chat.postMessage': {
         const posted = nextTs();
         messages.push({
@@ -262,8 +287,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages,
-    rateLimit(channel, seconds, times = 1) {
-      limited.set(channel, { seconds, times });
+    rateLimit(channel, seconds, times = 1, method) {
+      limited.set(channel, { seconds, times, method: method ?? null });
     },
     loseAnswers(method, times = 1) {
       lost.set(method, times);

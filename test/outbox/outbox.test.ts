@@ -164,6 +164,157 @@ describe('the durable Slack outbox', () => {
     expect(slack.messages.filter((m) => m.channel === 'C0SLOW')).toHaveLength(1);
   });
 
+  it('sends a decision first, then new messages, then summary updates, then thread replies', async () => {
+    const prefix = uniquePrefix();
+    const first = outbox({ prefix });
+    first.start();
+    const alert = await first.sendAndWait({
+      op: 'message',
+      channel: 'C0PRIO',
+      ref: 'chg:decided',
+      mode: 'upsert',
+      body: { message: text('alert') },
+    });
+    const group = await first.sendAndWait({
+      op: 'message',
+      channel: 'C0PRIO',
+      ref: 'grp:growing',
+      mode: 'once',
+      body: { message: text('group v1') },
+    });
+    await first.stop();
+    // Queued while no worker runs, lowest priority first, so only the priorities order them.
+    const o = outbox({ prefix });
+    for (const n of [1, 2, 3]) {
+      await o.send({
+        op: 'message',
+        channel: 'C0PRIO',
+        ref: `reply:${n}`,
+        mode: 'once',
+        body: { message: text(`reply ${n}`) },
+        thread: { ref: 'chg:decided' },
+      });
+    }
+    await o.send({
+      op: 'update',
+      channel: 'C0PRIO',
+      ts: group.ts ?? '',
+      body: { message: text('group v2') },
+    });
+    await o.send(
+      {
+        op: 'message',
+        channel: 'C0PRIO',
+        ref: 'chg:new',
+        mode: 'upsert',
+        body: { message: text('new alert') },
+      },
+      { urgent: true },
+    );
+    await o.send(
+      {
+        op: 'message',
+        channel: 'C0PRIO',
+        ref: 'chg:decided',
+        mode: 'upsert',
+        body: { message: text('approved') },
+      },
+      { priority: 'decision' },
+    );
+    const since = Date.now();
+    o.start();
+    await waitFor(() => postsTo('C0PRIO').filter((c) => c.args.thread_ts !== undefined).length === 3, 8000);
+
+    const made = slack.calls.filter((c) => c.args.channel === 'C0PRIO' && c.at >= since && c.status === 200);
+    const textsOf = (method: string) =>
+      made.filter((c) => c.method === method).map((c) => String(c.args.text));
+    // Each method has its own pace, so posts and updates interleave; within each, priorities decide.
+    expect(made[0]?.args.text).toContain('approved');
+    expect(textsOf('chat.update')).toEqual([
+      expect.stringContaining('approved'),
+      expect.stringContaining('group v2'),
+    ]);
+    expect(textsOf('chat.postMessage')).toEqual([
+      expect.stringContaining('new alert'),
+      expect.stringContaining('reply 1'),
+      expect.stringContaining('reply 2'),
+      expect.stringContaining('reply 3'),
+    ]);
+    expect(slack.messages.find((m) => m.ts === alert.ts)?.text).toContain('approved');
+  });
+
+  it('paces each method on its own: an update does not wait for the pace of posts', async () => {
+    const prefix = uniquePrefix();
+    const first = outbox({ prefix });
+    first.start();
+    const alert = await first.sendAndWait({
+      op: 'message',
+      channel: 'C0METH',
+      ref: 'post:a',
+      mode: 'once',
+      body: { message: text('a') },
+    });
+    await first.stop();
+    const o = outbox({ prefix });
+    for (const name of ['x', 'y']) {
+      await o.send(
+        {
+          op: 'message',
+          channel: 'C0METH',
+          ref: `post:${name}`,
+          mode: 'once',
+          body: { message: text(name) },
+        },
+        { urgent: true },
+      );
+    }
+    await o.send({ op: 'update', channel: 'C0METH', ts: alert.ts ?? '', body: { message: text('a v2') } });
+    const since = Date.now();
+    o.start();
+    await waitFor(() => postsTo('C0METH').length === 3, 8000);
+
+    const order = slack.calls
+      .filter((c) => c.args.channel === 'C0METH' && c.at >= since)
+      .map((c) => [c.method, String(c.args.text), c.status]);
+    // Strictly by priority the update would go last; it goes while the posts wait for their pace.
+    expect(order).toHaveLength(3);
+    expect(order.every(([, , status]) => status === 200)).toBe(true);
+    expect(order.at(-1)).toEqual(['chat.postMessage', 'y', 200]);
+    expect(order.filter(([method]) => method === 'chat.postMessage').map(([, t]) => t)).toEqual(['x', 'y']);
+  });
+
+  it('waits out a 429 for that method in that channel only', async () => {
+    const prefix = uniquePrefix();
+    const first = outbox({ prefix });
+    first.start();
+    const alert = await first.sendAndWait({
+      op: 'message',
+      channel: 'C0RL',
+      ref: 'post:a',
+      mode: 'once',
+      body: { message: text('a') },
+    });
+    await first.stop();
+    slack.rateLimit('C0RL', 2, 1, 'chat.postMessage');
+    const o = outbox({ prefix });
+    await o.send(
+      { op: 'message', channel: 'C0RL', ref: 'post:b', mode: 'once', body: { message: text('b') } },
+      { urgent: true, delayMs: 0 },
+    );
+    o.start();
+    const limited = await waitFor(
+      () => slack.callsTo('chat.postMessage').find((c) => c.args.channel === 'C0RL' && c.status === 429),
+      5000,
+    );
+    await o.send({ op: 'update', channel: 'C0RL', ts: alert.ts ?? '', body: { message: text('a v2') } });
+    const posted = await waitFor(() => postsTo('C0RL').find((c) => String(c.args.text).includes('b')), 6000);
+
+    const update = slack.callsTo('chat.update').find((c) => c.args.channel === 'C0RL' && c.status === 200);
+    expect(update?.at).toBeLessThan(posted.at);
+    expect(posted.at - limited.at).toBeGreaterThanOrEqual(2000);
+    expect(slack.messages.filter((m) => m.channel === 'C0RL' && m.text.includes('b'))).toHaveLength(1);
+  });
+
   it('retries 5xx with backoff and posts once', async () => {
     const o = outbox();
     o.start();

@@ -1,7 +1,7 @@
 import { WebAPIRateLimitedError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
-import { coalesceKeyOf, laneOf, type OutboxCall } from '../../src/outbox/calls.js';
-import { backoffMs, classifyFailure, PACE_MS } from '../../src/outbox/policy.js';
+import { coalesceKeyOf, defaultPriority, laneOf, type OutboxCall } from '../../src/outbox/calls.js';
+import { backoffMs, classifyFailure, nextPace, PACE, PACE_MS } from '../../src/outbox/policy.js';
 import { PermanentCallError } from '../../src/outbox/sender.js';
 
 const message = { text: 'x', blocks: [] };
@@ -29,6 +29,38 @@ describe('outbox policy', () => {
   it('paces posts below one per second per channel and updates below Tier 3', () => {
     expect(PACE_MS['chat.postMessage']).toBeGreaterThanOrEqual(1000);
     expect(PACE_MS['chat.update']).toBeGreaterThanOrEqual(60_000 / 50);
+  });
+
+  it('never lets a method exceed its limit in any minute, bursts included', () => {
+    const limits = { 'chat.postMessage': 60, 'chat.update': 50, 'chat.postEphemeral': 100 } as const;
+    for (const [method, perMinute] of Object.entries(limits)) {
+      const pace = PACE[method as keyof typeof limits];
+      // Calls made as soon as the pace allows, from idle: count those within the first minute.
+      let state = { tat: 0, next: 0 };
+      const times: number[] = [];
+      for (let t = 0; t < 60_000; ) {
+        times.push(t);
+        state = nextPace(pace, state.tat, t);
+        t = Math.max(t, state.next);
+      }
+      expect(times.length).toBeLessThanOrEqual(perMinute);
+    }
+    // A burst after a quiet spell: the first calls of chat.update go at once.
+    expect(nextPace(PACE['chat.update'], 0, 10_000).next).toBeLessThanOrEqual(10_000);
+    expect(nextPace(PACE['chat.postMessage'], 0, 10_000).next).toBe(11_100);
+  });
+
+  it('derives a priority from the kind of call when none is given', () => {
+    const body = { message };
+    expect(defaultPriority({ op: 'ephemeral', channel: 'C1', user: 'U1', body })).toBe('decision');
+    expect(defaultPriority({ op: 'message', channel: 'C1', ref: 'g', mode: 'upsert', body }, true)).toBe(
+      'new',
+    );
+    expect(defaultPriority({ op: 'message', channel: 'C1', ref: 'g', mode: 'upsert', body })).toBe('summary');
+    expect(defaultPriority({ op: 'update', channel: 'C1', ts: '1.2', body })).toBe('summary');
+    expect(
+      defaultPriority({ op: 'message', channel: 'C1', ref: 'r', mode: 'once', body, thread: { ref: 'g' } }),
+    ).toBe('thread');
   });
 
   it('waits out a 429 for its Retry-After', () => {

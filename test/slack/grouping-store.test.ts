@@ -122,6 +122,17 @@ describe('the group store', () => {
     expect(a.groupId).not.toBe(b.groupId);
   });
 
+  it('marks a group critical once a critical change joins, for the members after it too', async () => {
+    const s = scope({ session: 'crit' });
+    const first = await groups.join('k1', s, { ...window, eventMs: t0 });
+    const critical = await groups.join('k2', s, { ...window, eventMs: t0 + 1000, critical: true });
+    const after = await groups.join('k3', s, { ...window, eventMs: t0 + 2000 });
+
+    expect([first.critical, critical.critical, after.critical]).toEqual([false, true, true]);
+    expect(new Set([first.groupId, critical.groupId, after.groupId]).size).toBe(1);
+    expect((await groups.meta(first.groupId))?.critical).toBe(true);
+  });
+
   it('remembers members with a message of their own, the escalation channel and group decisions', async () => {
     const { groupId } = await groups.join('m1', scope({ session: 'meta' }), { ...window, eventMs: t0 });
     await groups.markOwnMessage(groupId, 'm1');

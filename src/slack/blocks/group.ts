@@ -63,7 +63,10 @@ export const REVIEW_PAGE = 30;
 export interface GroupMember {
   view: ChangeView;
   status: ChangeState;
-  /** Posted on its own (a critical change); the group's message points to it. */
+  /**
+   * Posted on its own (a critical change, in groups from before critical changes joined their
+   * group's message); the group's message points to it.
+   */
   ownMessage: boolean;
 }
 
