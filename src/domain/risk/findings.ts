@@ -45,6 +45,11 @@ export const RULES = {
   'acl.rule-shadowed': { severity: 'info', reference: NACL_ORDER },
   'acl.traffic-blocked': { severity: 'low' },
   'acl.effective-exposure': { severity: 'info', reference: NACL_ORDER },
+  'acl.no-subnet': {
+    severity: 'low',
+    reference:
+      'EC2 API ReplaceNetworkAclAssociation: changes which network ACL a subnet is associated with (a new subnet starts on the default ACL) — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html',
+  },
   'route.private-subnet-internet': { severity: 'high', reference: INTERNET_GATEWAY },
   'route.internet-gateway': { severity: 'medium', reference: INTERNET_GATEWAY },
   'route.egress-only-internet': {
