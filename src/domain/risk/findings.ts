@@ -93,6 +93,11 @@ export const RULES = {
       'CIS AWS Foundations Benchmark v3.0.0 1.10 (MFA for all IAM users that have a console password)',
   },
   'attempt.denied': { severity: 'medium' },
+  'attempt.repeated-denied': {
+    severity: 'high',
+    reference:
+      'CIS AWS Foundations Benchmark v1.5.0 4.1 (alarm on unauthorized API calls); AWS Security Hub CloudWatch.2 — https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2',
+  },
   'attempt.failed': { severity: 'info' },
   'change.unassessed': { severity: 'low' },
   'context.missing': { severity: 'info' },

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseWith } from '../../validation.js';
 import { parseCidr } from '../acl.js';
 import type { CidrBlock } from '../change.js';
+import type { ProbingRule } from './denied-calls.js';
 import { isRuleId, type RuleId } from './findings.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -54,7 +55,7 @@ export interface RiskPolicy {
   /** Tag keys (case-insensitive) whose differing values mean two networks are separate segments. */
   segmentTagKeys: readonly string[];
   /** Denied calls by one identity that read as probing: `deniedCalls` within `windowMinutes`. */
-  probing: { deniedCalls: number; windowMinutes: number };
+  probing: ProbingRule;
   /** A different severity for a finding id, or `off` to drop it. */
   severityOverrides: Readonly<Partial<Record<RuleId, Severity | 'off'>>>;
 }
