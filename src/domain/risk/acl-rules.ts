@@ -177,6 +177,7 @@ function ingressGrantFindings(
   rule: AclEntry,
   part: GrantPart,
   policy: RiskPolicy,
+  groupPorts: number,
 ): Finding[] {
   const { verdicts } = part;
   const admin = openServices(verdicts, policy.adminPorts);
@@ -193,7 +194,9 @@ function ingressGrantFindings(
   const say = (what: string) => grantSentence(situation, rule, what, part);
 
   if (part.extent.breadth === 'narrow') {
-    if (!(allProtocols || wideRange || named.length > 0)) return [];
+    // Ports of the entry that reach the internet are judged there; the range is still as wide.
+    const narrowRange = hasPorts(rule) && groupPorts > policy.maxPortRangeWidth;
+    if (!(allProtocols || narrowRange || named.length > 0)) return [];
     const what = allProtocols
       ? 'all traffic'
       : ranged || named.length === 0
@@ -323,7 +326,7 @@ function exposureFindings(
       findings.push(
         ...(egress
           ? egressGrantFindings(situation, rule, part, policy)
-          : ingressGrantFindings(situation, rule, part, policy)),
+          : ingressGrantFindings(situation, rule, part, policy, openedPorts(group))),
       );
     }
   }
