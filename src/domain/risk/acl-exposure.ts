@@ -229,11 +229,6 @@ export function untrustedExposure(
   return exposed;
 }
 
-/** The number of ports a TCP/UDP entry covers (65536 for a missing range). */
-export function portWidth(entry: AclEntry): number {
-  return entry.ports === null ? 65536 : entry.ports.to - entry.ports.from + 1;
-}
-
 /** True for TCP and UDP entries (the only ones with ports). */
 export function hasPorts(entry: AclEntry): boolean {
   return entry.protocol.number === TCP || entry.protocol.number === UDP;
