@@ -119,11 +119,7 @@ export class Reach {
    * half of a split is judged by both halves); when it was already wide, only what this change
    * added counts, so a /32 added next to an old wide rule is judged as a /32.
    */
-  private extentOf(key: string, group: readonly Verdict[]): Extent {
-    const added: Count = [0n, 0n];
-    for (const v of group) {
-      if (trafficKey(v.probe.packet) === key) added[slot(v.probe.packet.version)] += this.publicOf(v);
-    }
+  private extentOf(key: string, added: Count): Extent {
     const before = this.classify(this.before.get(key) ?? [0n, 0n], false);
     if (before.breadth !== 'narrow') return this.classify(added, false);
     const after = this.after.get(key) ?? added;
@@ -133,11 +129,10 @@ export class Reach {
 
   /** `group` (verdicts one entry newly allows) split by breadth: the part reaching the internet, and the rest. */
   split(group: readonly Verdict[]): { wide: GrantPart | null; narrow: GrantPart | null } {
+    const added = new Map<string, Count>();
+    for (const v of group) this.add(added, trafficKey(v.probe.packet), v);
     const extents = new Map<string, Extent>();
-    for (const v of group) {
-      const key = trafficKey(v.probe.packet);
-      if (!extents.has(key)) extents.set(key, this.extentOf(key, group));
-    }
+    for (const [key, count] of added) extents.set(key, this.extentOf(key, count));
     const wide: Verdict[] = [];
     const narrow: Verdict[] = [];
     let widest: Extent | null = null;
