@@ -20,6 +20,7 @@ import { type ContextProvider, createProcessor, type RevertPlanner } from './pro
 import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
 import type { RevertExecutor } from './slack/workflow.js';
+import { createDeniedCallCounter } from './store/denied-calls.js';
 import { meteredStore } from './store/metered-store.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
@@ -124,6 +125,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       notifier,
       logger,
       context: options.context ?? aws?.context,
+      deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
       warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
       own: config.aws

@@ -3,9 +3,15 @@ import { planRevert, type RevertCall } from './domain/revert/index.js';
 import {
   type Assessment,
   assessChange,
+  callerIdentity,
   DEFAULT_POLICY,
+  type DeniedCallFacts,
+  type DeniedCallHistory,
   type Finding,
+  isDeniedAttempt,
+  NO_DENIED_CALLS,
   type RiskPolicy,
+  recordDeniedCall,
   type Severity,
 } from './domain/risk/index.js';
 import type { NetworkState } from './domain/state.js';
@@ -57,9 +63,26 @@ export function replay(
     return item.message.Type === 'Notification' ? openSnsMessage(item.message, item.path) : [];
   });
   const parsed = normaliseItems(items);
-  const lines = parsed.changes.map((change) =>
-    toReplayLine(change, assessChange(change, { state: context, policy }), planRevert(change, context)),
-  );
+  // Denied calls are counted within the file, in its order, as the bot counts them in Redis.
+  const denied = new Map<string, DeniedCallHistory>();
+  const lines = parsed.changes.map((change) => {
+    let deniedCalls: DeniedCallFacts | null = null;
+    if (isDeniedAttempt(change)) {
+      const who = callerIdentity(change);
+      const counted = recordDeniedCall(
+        denied.get(who) ?? NO_DENIED_CALLS,
+        { id: change.id, atMs: Date.parse(change.eventTime) },
+        policy.probing,
+      );
+      denied.set(who, counted.history);
+      deniedCalls = counted.facts;
+    }
+    return toReplayLine(
+      change,
+      assessChange(change, { state: context, policy, deniedCalls }),
+      planRevert(change, context),
+    );
+  });
   return { lines, ignored: parsed.ignored, snsUnverified };
 }
 

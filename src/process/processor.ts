@@ -4,6 +4,7 @@ import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
 import { type NetworkState, stateAround } from '../domain/state.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
+import type { DeniedCallCounter } from '../store/denied-calls.js';
 import type { ChangeStore, StoredChange, StoredRevertPlan } from '../store/store.js';
 
 /** The network state just before a change, as far as netwarden knows it, and what it could not know. */
@@ -27,6 +28,8 @@ export interface ProcessorDeps {
   planner?: RevertPlanner;
   /** Warnings for the alert's context line (VPC flow logs off); read from Redis, never slow. */
   warnings?: (change: NetworkChange) => Promise<string[]>;
+  /** Counts denied attempts per identity across changes (Redis); without it each is judged alone. */
+  deniedCalls?: DeniedCallCounter;
   /** netwarden's own identity: its calls (reverts, DryRun probes) come back as events. */
   own?: OwnIdentity | null;
   /** Links one of netwarden's own changes to the change it reverted, instead of alerting. */
@@ -76,7 +79,20 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         );
         context = { state: null, notes: [`network state unavailable: ${(error as Error).message}`] };
       }
-      const assessment = assessChange(stored.change, { state: context.state, policy: deps.policy });
+      const deniedCalls = deps.deniedCalls
+        ? await deps.deniedCalls.record(stored.change, deps.policy.probing).catch((error: unknown) => {
+            deps.logger.warn(
+              { err: error, changeId: id },
+              'could not count denied calls; judging this one alone',
+            );
+            return null;
+          })
+        : null;
+      const assessment = assessChange(stored.change, {
+        state: context.state,
+        policy: deps.policy,
+        deniedCalls,
+      });
       const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
       const before = context.state ? stateAround(idsOfChange(stored.change), context.state) : null;
       const warnings = deps.warnings ? await deps.warnings(stored.change).catch(() => []) : [];

@@ -68,6 +68,14 @@ export interface Keys {
   backfillRecoveries(account: string, region: string): string;
   /** Hash VPC id → JSON flow-log state (on/off, destinations, when checked) for one account and region. */
   flowLogs(account: string, region: string): string;
+
+  // --- Denied calls (store/denied-calls.ts) ---
+  /**
+   * One identity's denied calls: `calls` sorted set of change ids scored by event time (ms), and
+   * `raised` (`ms id`) the call that last raised the probing finding. One hash tag per identity,
+   * so the counting script touches one slot.
+   */
+  deniedCalls(identity: string, part: 'calls' | 'raised'): string;
 }
 
 /** Ids come from untrusted records: braces would move the hash tag, so they are percent-encoded. */
@@ -112,5 +120,8 @@ export function createKeys(prefix: string): Keys {
     deliveryLast: () => `${prefix}delivery:last:{delivery}`,
     backfillRecoveries: (account, region) => `${prefix}delivery:recovered:${tag(`${account}/${region}`)}`,
     flowLogs: (account, region) => `${prefix}flowlogs:${tag(`${account}/${region}`)}`,
+
+    // --- Denied calls (store/denied-calls.ts) ---
+    deniedCalls: (identity, part) => `${prefix}denied:${part}:${tag(`denied/${identity}`)}`,
   };
 }

@@ -151,6 +151,28 @@ describe('replay CLI', () => {
     });
   });
 
+  it('shows the hard cases at their severities, counting denied calls within the file', async () => {
+    const run = await replay(
+      fixturePath('replay/hard-cases__ours.json'),
+      '--context',
+      fixturePath('context/describe__invictus-vpc-new-acl-ours.json'),
+    );
+    expect(run.code).toBe(0);
+    const seen = run.lines.map((l) => [l.eventId, l.severity, (l.findings as Array<{ id: string }>)[0]?.id]);
+    expect(seen).toEqual([
+      ['hard-case-01', 'critical', 'acl.ingress-admin-port'], // tcp 3000-3400 holds RDP
+      ['hard-case-02', 'high', 'acl.ingress-sensitive-port'], // tcp 0-1024: SSH stays denied, Telnet/SMB open
+      ['hard-case-03', 'critical', 'acl.ingress-admin-port'], // RDP from 3.0.0.0/9
+      ['hard-case-04', 'medium', 'acl.ingress-untrusted-source'], // RDP from 3.0.0.0/11
+      ['hard-case-05', 'low', 'acl.no-subnet'], // allow all on an ACL no subnet uses
+      ['hard-case-06', 'critical', 'acl.ingress-all-traffic'], // its first association
+      ['hard-case-07', 'medium', 'attempt.denied'],
+      ['hard-case-08', 'medium', 'attempt.denied'],
+      ['hard-case-09', 'high', 'attempt.repeated-denied'], // third denied call in 10 minutes
+      ['hard-case-10', 'medium', 'attempt.denied'], // raised once per window
+    ]);
+  });
+
   it('takes the risk policy from --config', async () => {
     const config = tempFile(
       'nw.yml',

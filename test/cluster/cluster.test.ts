@@ -78,4 +78,26 @@ describe('on Redis Cluster with two replicas', () => {
     expect((await a.app.store.recentAudit(10)).some((e) => e.changeId === 'cl-1')).toBe(true);
     expect((await a.app.store.awaitingDecision(50)).map((c) => c.change.id)).not.toContain('cl-1');
   });
+
+  it('counts denied calls across replicas and raises probing once', async () => {
+    const denied = [0, 1, 2, 3].map((i) =>
+      asEventBridge({
+        ...fixtureRecord('own/AssociateRouteTable__denied.json'),
+        eventID: `cl-denied-${i}`,
+        eventTime: `2025-02-25T11:4${i}:00Z`,
+      }),
+    );
+    // Each replica receives two of the four: both count into the same Redis Cluster keys.
+    await Promise.all([a.postJson(denied.slice(0, 2)), b.postJson(denied.slice(2))]);
+    const ids = denied.map((_, i) => `cl-denied-${i}`);
+    const processed = await waitFor(async () => {
+      const all = await Promise.all(ids.map((id) => a.app.store.getChange(id)));
+      return all.every((c) => c?.processing) ? all : undefined;
+    }, 10_000);
+    const raised = processed.filter((c) =>
+      c?.processing?.assessment.findings.some((f) => f.id === 'attempt.repeated-denied'),
+    );
+    expect(raised).toHaveLength(1);
+    expect(raised[0]?.processing?.assessment.severity).toBe('high');
+  });
 });

@@ -98,7 +98,7 @@ describe('subnet', () => {
     // `*` is sent as its look-alike `∗` (mrkdwn.ts: no style character survives, even in code).
     const order = [...inbound.matchAll(/`(\d+|\u2217)` /g)].map((m) => m[1]);
     expect(order).toEqual(['100', '101', '110', '120', '\u2217', '\u2217']);
-    expect(text).toContain('RDP (tcp/3389) open to 0.0.0.0/0');
+    expect(text).toContain('tcp 1024-65535 open to 0.0.0.0/0, including RDP (tcp/3389) _(critical)_');
     expect(text).toContain('Route to an internet gateway');
     expect(text).toContain('security groups may still block');
     expect(text).toContain('Recent changes netwarden recorded');
@@ -216,7 +216,7 @@ describe('subnet', () => {
     const text = flat(message);
     expect(text).toContain("from netwarden's snapshot of 2025-06-01 11:55:00 UTC, not live");
     expect(text).toContain('Not live: EC2 could not be read');
-    expect(text).toContain('RDP (tcp/3389) open to 0.0.0.0/0');
+    expect(text).toContain('tcp 1024-65535 open to 0.0.0.0/0, including RDP (tcp/3389) _(critical)_');
   });
 
   it('says that live look-ups need AWS access, and still shows what netwarden recorded', async () => {

@@ -165,7 +165,7 @@ describe('/netwarden over signed HTTP requests', () => {
       const text = shown(answer);
       expect(text).toContain('web-public-a');
       expect(text).toContain('rtb-0a000000000000002');
-      expect(text).toContain('RDP (tcp/3389) open to 0.0.0.0/0');
+      expect(text).toContain('tcp 1024-65535 open to 0.0.0.0/0, including RDP (tcp/3389)');
       // The recorded change names the subnet's ACL: it is listed under the subnet too.
       expect(text).toContain('Network ACL acl-0a000000000000001');
       expect(ec2.calls('DescribeSubnets').some((r) => r.params['Filter.1.Value.1'] === PUBLIC_SUBNET)).toBe(

@@ -28,6 +28,10 @@ export interface Packet {
 /** One cell of traffic, represented by one packet. */
 export interface Probe {
   packet: Packet;
+  /** The cell's last address: every address from `packet.address` to here is judged alike. */
+  lastAddress: bigint;
+  /** The cell's last port (or ICMP type); `null` when the packet has none. */
+  lastPort: number | null;
   /** The address lies in a trusted range: it is not "the internet". */
   trusted: boolean;
   /** A protocol no rule names: only an "all protocols" (-1) entry can decide it. */
@@ -157,30 +161,40 @@ export function probesFor(entrySets: readonly (readonly AclEntry[])[], options: 
   const trusted = options.trusted.map(addressRange);
   const blocks = [...entries.map((entry) => rangeOf(entry.cidr)), ...trusted];
   const any = unnamedProtocol(entries);
-  const traffic: { protocol: number; port: number | null }[] = [];
-  for (const port of numberPoints(entries, [TCP, UDP], options.ports)) {
-    traffic.push({ protocol: TCP, port }, { protocol: UDP, port });
-  }
+  const traffic: { protocol: number; port: number | null; lastPort: number | null }[] = [];
+  const ports = numberPoints(entries, [TCP, UDP], options.ports);
+  ports.forEach((port, i) => {
+    const lastPort = (ports[i + 1] ?? 65536) - 1;
+    traffic.push({ protocol: TCP, port, lastPort }, { protocol: UDP, port, lastPort });
+  });
   for (const protocol of [ICMP, ICMPV6]) {
-    for (const type of numberPoints(entries, [protocol], [])) traffic.push({ protocol, port: type });
+    const types = numberPoints(entries, [protocol], []);
+    types.forEach((type, i) => {
+      traffic.push({ protocol, port: type, lastPort: (types[i + 1] ?? 256) - 1 });
+    });
   }
   const others = new Set(entries.map((entry) => entry.protocol.number));
   for (const protocol of [TCP, UDP, ICMP, ICMPV6, -1]) others.delete(protocol);
-  for (const protocol of [...others, any]) traffic.push({ protocol, port: null });
+  for (const protocol of [...others, any]) traffic.push({ protocol, port: null, lastPort: null });
 
   const probes: Probe[] = [];
   for (const version of [4, 6] as const) {
     if (!entries.some((entry) => entry.cidr.version === version)) continue;
-    for (const address of addressPoints(version, blocks)) {
+    const addresses = addressPoints(version, blocks);
+    addresses.forEach((address, i) => {
+      const next = addresses[i + 1];
+      const lastAddress = next === undefined ? maxAddress(version) : next - 1n;
       const isTrusted = trusted.some((range) => inRange(range, version, address));
-      for (const { protocol, port } of traffic) {
+      for (const { protocol, port, lastPort } of traffic) {
         probes.push({
           packet: { version, address, protocol, port },
+          lastAddress,
+          lastPort,
           trusted: isTrusted,
           anyProtocol: protocol === any,
         });
       }
-    }
+    });
   }
   return probes;
 }
@@ -213,21 +227,6 @@ export function untrustedExposure(
     if (!probe.trusted && isAllow(firstMatch(ordered, probe.packet))) exposed.add(index);
   });
   return exposed;
-}
-
-/** How far a source (or destination) reaches: the whole internet, a very wide range, or a narrower one. */
-export type Breadth = 'anywhere' | 'wide' | 'narrow';
-
-/** The breadth of a CIDR block under the policy's "very wide" prefix lengths. */
-export function breadthOf(block: CidrBlock, wide: { ipv4: number; ipv6: number }): Breadth {
-  const prefix = addressRange(block).prefix;
-  if (prefix === 0) return 'anywhere';
-  return prefix <= (block.version === 4 ? wide.ipv4 : wide.ipv6) ? 'wide' : 'narrow';
-}
-
-/** The number of ports a TCP/UDP entry covers (65536 for a missing range). */
-export function portWidth(entry: AclEntry): number {
-  return entry.ports === null ? 65536 : entry.ports.to - entry.ports.from + 1;
 }
 
 /** True for TCP and UDP entries (the only ones with ports). */

@@ -8,21 +8,20 @@
 import type { AclEntry, NetworkChangeOf } from '../change.js';
 import type { SubnetState } from '../state.js';
 import {
-  type Breadth,
-  breadthOf,
   compareDirection,
   FIRST_RESERVED_RULE,
   hasPorts,
   isAllow,
   isIcmp,
   matches,
-  portWidth,
   transportOf,
   type Verdict,
 } from './acl-exposure.js';
+import { type GrantPart, Reach } from './acl-reach.js';
 import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
 import { type Finding, finding } from './findings.js';
 import type { NamedPort, PortProtocol, RiskPolicy } from './policy.js';
+import { compareSeverity } from './severity.js';
 import {
   capitalise,
   describeEntry,
@@ -58,18 +57,14 @@ export interface AclSituation {
   directions: readonly boolean[];
   /** The subnets filtered by the ACL; `null` when unknown. */
   subnets: readonly SubnetState[] | null;
+  /** True when the change gives the ACL its first subnet: its rules start to apply now. */
+  firstSubnet?: boolean;
 }
 
 interface OpenService {
   port: NamedPort;
   protocols: PortProtocol[];
 }
-
-const BREADTH_TEXT: Readonly<Record<Breadth, string>> = {
-  anywhere: 'anywhere',
-  wide: 'a very wide range of addresses',
-  narrow: 'addresses outside the trusted ranges',
-};
 
 function groupBy<K, V>(items: readonly V[], key: (item: V) => K): Map<K, V[]> {
   const groups = new Map<K, V[]>();
@@ -112,6 +107,9 @@ function privateSubnets(situation: AclSituation, policy: RiskPolicy): SubnetStat
 function filtersSentence(situation: AclSituation): string {
   if (situation.subnets === null) return '';
   if (situation.subnets.length === 0) return ` No subnet uses ${situation.aclId}.`;
+  if (situation.firstSubnet) {
+    return ` It filters ${subnetsText(situation.subnets)}, the first subnet to use ${situation.aclId}: its rules apply from now on.`;
+  }
   return ` It filters ${subnetsText(situation.subnets)}.`;
 }
 
@@ -124,15 +122,8 @@ function ruleOf(rule: AclEntry, aclId: string): string {
  * One sentence: which rule now lets `what` (the newly allowed part of its traffic) through, and
  * what stopped it before — or, without the other rules, that a lower deny could still stop it.
  */
-function grantSentence(
-  situation: AclSituation,
-  rule: AclEntry,
-  what: string,
-  verdicts: readonly Verdict[],
-  policy: RiskPolicy,
-): string {
-  const breadth = BREADTH_TEXT[breadthOf(rule.cidr, policy.wideSourcePrefix)];
-  const lets = `lets ${what} ${rule.egress ? 'out to' : 'in from'} ${breadth}`;
+function grantSentence(situation: AclSituation, rule: AclEntry, what: string, part: GrantPart): string {
+  const lets = `lets ${what} ${rule.egress ? 'out to' : 'in from'} ${part.extent.text}`;
   const filters = filtersSentence(situation);
   if (situation.before === null && situation.afterComplete) {
     return `${ruleOf(rule, situation.aclId)} ${lets}; what was allowed before the change is unknown.${filters}`;
@@ -143,39 +134,80 @@ function grantSentence(
       "The ACL's other rules are unknown, so a lower-numbered deny could still stop this traffic."
     );
   }
-  const before = distinct(verdicts.map((v) => v.before));
+  const before = distinct(part.verdicts.map((v) => v.before));
   const beforeAcl = situation.beforeAclId ? ` of ${situation.beforeAclId}` : '';
   return `${ruleOf(rule, situation.aclId)} now ${lets}; before the change ${listOf(before.map(decider))}${beforeAcl} denied it.${filters}`;
 }
 
-/** Findings for untrusted traffic one allow entry newly lets in. */
+/** True for a TCP/UDP entry covering more than one port. */
+function isRange(entry: AclEntry): boolean {
+  return hasPorts(entry) && (entry.ports === null || entry.ports.from !== entry.ports.to);
+}
+
+/** The most TCP or UDP ports `verdicts` newly open (cells are port intervals; each counted once). */
+function openedPorts(verdicts: readonly Verdict[]): number {
+  const seen = new Set<string>();
+  const counts = { tcp: 0, udp: 0 };
+  for (const v of verdicts) {
+    const transport = transportOf(v.probe.packet);
+    const { port } = v.probe.packet;
+    if (transport === null || port === null || v.probe.lastPort === null) continue;
+    const key = `${transport}:${port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    counts[transport] += v.probe.lastPort - port + 1;
+  }
+  return Math.max(counts.tcp, counts.udp);
+}
+
+/** ` tcp 0-1024 includes 22 (SSH), 23 (Telnet) and 445 (SMB).` — the named ports a range opens, admin first. */
+function holdsSentence(rule: AclEntry, services: readonly OpenService[]): string {
+  if (!isRange(rule) || services.length === 0) return '';
+  const named = services.map((s) => `${s.port.port} (${s.port.name})`);
+  return ` ${entryTraffic(rule)} includes ${listOf(named, 12)}.`;
+}
+
+const RETURN_TRAFFIC =
+  ' If it is for return traffic of outbound connections, deny the admin ports with lower-numbered rules or narrow the source' +
+  ' (AWS Config nacl-no-unrestricted-ssh-rdp flags any inbound entry whose range holds 22 or 3389).';
+
+/** Findings for untrusted traffic one allow entry newly lets in, one part at one breadth. */
 function ingressGrantFindings(
   situation: AclSituation,
   rule: AclEntry,
-  verdicts: readonly Verdict[],
+  part: GrantPart,
   policy: RiskPolicy,
+  groupPorts: number,
 ): Finding[] {
-  const breadth = breadthOf(rule.cidr, policy.wideSourcePrefix);
+  const { verdicts } = part;
   const admin = openServices(verdicts, policy.adminPorts);
-  const sensitive = openServices(verdicts, policy.sensitivePorts);
+  const sensitive = openServices(verdicts, policy.sensitivePorts).sort((a, b) => a.port.port - b.port.port);
   const allProtocols = verdicts.some((v) => v.probe.anyProtocol);
-  // A wide range someone just wrote is judged as a wide range (often ephemeral return ports);
-  // admin ports opened by any other change (a deny deleted, an ACL swapped) are judged as such.
-  const wideRange =
-    rule === situation.changed && hasPorts(rule) && portWidth(rule) > policy.maxPortRangeWidth;
+  const ports = openedPorts(verdicts);
+  const wideRange = hasPorts(rule) && ports > policy.maxPortRangeWidth;
+  // Said as a range only when it opens a range: a deleted deny that frees one port is that port.
+  const ranged = isRange(rule) && ports > 1;
   const named = [...admin, ...sensitive].map(serviceLabel);
   const including = named.length > 0 ? ` It includes ${listOf(named, 6)}.` : '';
+  const holds = ranged ? holdsSentence(rule, [...admin, ...sensitive]) : '';
   const from = rule.cidr.cidr;
-  const say = (what: string) => grantSentence(situation, rule, what, verdicts, policy);
+  const say = (what: string) => grantSentence(situation, rule, what, part);
 
-  if (breadth === 'narrow') {
-    if (!(allProtocols || wideRange || named.length > 0)) return [];
-    const what = allProtocols ? 'all traffic' : wideRange ? entryTraffic(rule) : listOf(named);
+  if (part.extent.breadth === 'narrow') {
+    // Ports of the entry that reach the internet are judged there; the range is still as wide.
+    const narrowRange = hasPorts(rule) && groupPorts > policy.maxPortRangeWidth;
+    if (!(allProtocols || narrowRange || named.length > 0)) return [];
+    const what = allProtocols
+      ? 'all traffic'
+      : ranged || named.length === 0
+        ? entryTraffic(rule)
+        : listOf(named);
+    const detail = allProtocols ? including : ranged ? holds : '';
     return [
       finding(
         'acl.ingress-untrusted-source',
         `${capitalise(what)} allowed in from ${from}, outside the trusted ranges`,
-        say(what) + (what === listOf(named) ? '' : including),
+        say(what) + detail,
       ),
     ];
   }
@@ -188,10 +220,37 @@ function ingressGrantFindings(
       ),
     ];
   }
+  // A range is judged by the most sensitive port it opens: 0-1024 holds SSH, so it is SSH open.
+  if (admin.length > 0) {
+    const services = listOf(admin.map(serviceLabel));
+    const extra =
+      !ranged && sensitive.length > 0 ? ` It also opens ${listOf(sensitive.map(serviceLabel))}.` : '';
+    return [
+      finding(
+        'acl.ingress-admin-port',
+        ranged
+          ? `${entryTraffic(rule)} open to ${from}, including ${services}`
+          : `${services} open to ${from}`,
+        say(ranged ? entryTraffic(rule) : services) + extra + holds + (ranged ? RETURN_TRAFFIC : ''),
+      ),
+    ];
+  }
+  if (sensitive.length > 0) {
+    const services = listOf(sensitive.map(serviceLabel));
+    return [
+      finding(
+        'acl.ingress-sensitive-port',
+        ranged
+          ? `${entryTraffic(rule)} open to ${from}, including ${services}`
+          : `${services} open to ${from}`,
+        say(ranged ? entryTraffic(rule) : services) + holds,
+      ),
+    ];
+  }
   if (wideRange) {
-    const allPorts = portWidth(rule) >= 65536;
+    const allPorts = ports >= 65536;
     const why =
-      ` That is ${portWidth(rule)} ports, more than the ${policy.maxPortRangeWidth} the policy allows in one rule.` +
+      ` That opens ${ports} ports, more than the ${policy.maxPortRangeWidth} the policy allows in one rule.` +
       (allPorts
         ? ''
         : ' If it is for return traffic of outbound connections, narrow the source or rely on security groups.');
@@ -199,19 +258,10 @@ function ingressGrantFindings(
       finding(
         'acl.ingress-wide-port-range',
         `${entryTraffic(rule)} open to ${from}`,
-        say(entryTraffic(rule)) + why + including,
+        say(entryTraffic(rule)) + why,
         allPorts ? 'high' : 'medium',
       ),
     ];
-  }
-  if (admin.length > 0) {
-    const extra = sensitive.length > 0 ? ` It also opens ${listOf(sensitive.map(serviceLabel))}.` : '';
-    const what = listOf(admin.map(serviceLabel));
-    return [finding('acl.ingress-admin-port', `${what} open to ${from}`, say(what) + extra)];
-  }
-  if (sensitive.length > 0) {
-    const what = listOf(sensitive.map(serviceLabel));
-    return [finding('acl.ingress-sensitive-port', `${what} open to ${from}`, say(what))];
   }
   if (isIcmp(rule)) {
     return [
@@ -237,11 +287,11 @@ function ingressGrantFindings(
 function egressGrantFindings(
   situation: AclSituation,
   rule: AclEntry,
-  verdicts: readonly Verdict[],
+  part: GrantPart,
   policy: RiskPolicy,
 ): Finding[] {
-  if (breadthOf(rule.cidr, policy.wideSourcePrefix) === 'narrow') return [];
-  if (!verdicts.some((v) => v.probe.anyProtocol)) return [];
+  if (part.extent.breadth === 'narrow') return [];
+  if (!part.verdicts.some((v) => v.probe.anyProtocol)) return [];
   const privates = privateSubnets(situation, policy);
   const why =
     privates.length > 0
@@ -251,13 +301,13 @@ function egressGrantFindings(
     finding(
       'acl.egress-all-traffic',
       `All traffic allowed out to ${rule.cidr.cidr}`,
-      grantSentence(situation, rule, 'all traffic', verdicts, policy) + why,
+      grantSentence(situation, rule, 'all traffic', part) + why,
       privates.length > 0 ? 'medium' : 'low',
     ),
   ];
 }
 
-/** Newly allowed traffic from (to) untrusted addresses, one group per allowing entry. */
+/** Newly allowed traffic from (to) untrusted addresses, one group per allowing entry and breadth. */
 function exposureFindings(
   situation: AclSituation,
   verdicts: readonly Verdict[],
@@ -265,14 +315,20 @@ function exposureFindings(
   policy: RiskPolicy,
 ): Finding[] {
   const opened = verdicts.filter((v) => !v.probe.trusted && !isAllow(v.before) && isAllow(v.after));
+  if (opened.length === 0) return [];
+  const reach = new Reach(verdicts, policy);
   const findings: Finding[] = [];
   for (const [rule, group] of groupBy(opened, (v) => v.after)) {
     if (rule === null) continue;
-    findings.push(
-      ...(egress
-        ? egressGrantFindings(situation, rule, group, policy)
-        : ingressGrantFindings(situation, rule, group, policy)),
-    );
+    const { wide, narrow } = reach.split(group);
+    for (const part of [wide, narrow]) {
+      if (part === null) continue;
+      findings.push(
+        ...(egress
+          ? egressGrantFindings(situation, rule, part, policy)
+          : ingressGrantFindings(situation, rule, part, policy, openedPorts(group))),
+      );
+    }
   }
   return findings;
 }
@@ -419,6 +475,31 @@ function sameEntry(a: AclEntry, b: AclEntry): boolean {
 
 const ACL_UNKNOWN = 'other rules and the subnets it filters';
 
+/**
+ * An ACL no subnet uses filters nothing: what its rules would allow is summed up in one low
+ * finding, and judged in full when a subnet moves onto it (ReplaceNetworkAclAssociation). Only a
+ * state that holds the ACL with no association says "unused"; an unknown ACL is judged as used.
+ */
+function unusedAclFindings(aclId: string, findings: readonly Finding[]): Finding[] {
+  const worst = [...findings].sort((a, b) => compareSeverity(a.severity, b.severity));
+  const weighty = worst.filter((f) => f.severity !== 'info').slice(0, 3);
+  const would =
+    weighty.length > 0
+      ? ` Were a subnet using it: ${listOf(
+          weighty.map((f) => `${f.title} (${f.severity})`),
+          3,
+        )}.`
+      : '';
+  return [
+    finding(
+      'acl.no-subnet',
+      `No subnet uses ${aclId} yet: nothing is exposed by this change`,
+      `The network state shows no subnet associated with ${aclId}, so its rules filter no traffic yet. ` +
+        `A subnet moved onto it (ReplaceNetworkAclAssociation) is judged then, by what it is exposed to before and after.${would}`,
+    ),
+  ];
+}
+
 /** CreateNetworkAclEntry / ReplaceNetworkAclEntry: the new entry among the ACL's others. */
 export function assessEntryWrite(
   change: NetworkChangeOf<'CreateNetworkAclEntry'> | NetworkChangeOf<'ReplaceNetworkAclEntry'>,
@@ -461,6 +542,12 @@ export function assessEntryWrite(
     directions: [entry.egress],
     subnets: subnetsUsingAcl(context.state, acl),
   };
+  if (acl.associations.length === 0) {
+    return {
+      findings: unusedAclFindings(networkAclId, aclSituationFindings(situation, context.policy)),
+      contextUsed: true,
+    };
+  }
   const findings = aclSituationFindings(situation, context.policy);
   if (change.eventName === 'ReplaceNetworkAclEntry' && !previousKnown) {
     findings.push(
@@ -511,7 +598,10 @@ export function assessEntryDelete(
     directions: [egress],
     subnets: subnetsUsingAcl(context.state, acl),
   };
-  return { findings: aclSituationFindings(situation, context.policy), contextUsed: true };
+  const findings = aclSituationFindings(situation, context.policy);
+  if (acl.associations.length === 0)
+    return { findings: unusedAclFindings(networkAclId, findings), contextUsed: true };
+  return { findings, contextUsed: true };
 }
 
 /** ReplaceNetworkAclAssociation: the subnet moves from one ACL to another; both directions change. */
@@ -548,6 +638,12 @@ export function assessAclAssociation(
     changed: null,
     directions: [false, true],
     subnets,
+    // A state read after the move already shows the new association on the ACL.
+    firstSubnet:
+      subnets !== null &&
+      next.associations.every(
+        (a) => a.associationId === newAssociationId || subnets.some((s) => s.subnetId === a.subnetId),
+      ),
   };
   const findings = aclSituationFindings(situation, context.policy);
   if (previous === undefined) {

@@ -6,8 +6,9 @@
 import type { NetworkChange } from '../change.js';
 import type { NetworkState } from '../state.js';
 import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from './acl-rules.js';
-import { actorFindings, attemptFinding } from './actor-rules.js';
+import { actorFindings, attemptFinding, repeatedDeniedFinding } from './actor-rules.js';
 import { NOTHING, type RiskContext, type RuleOutcome } from './context.js';
+import type { DeniedCallFacts } from './denied-calls.js';
 import type { Finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
 import {
@@ -71,7 +72,12 @@ function applyOverrides(findings: readonly Finding[], policy: RiskPolicy): Findi
 /** Judges one change: its severity, the findings that explain it, and whether context was used. */
 export function assessChange(
   change: NetworkChange,
-  context: { state: NetworkState | null; policy: RiskPolicy },
+  context: {
+    state: NetworkState | null;
+    policy: RiskPolicy;
+    /** For a denied attempt: what the edge counted of the caller's recent denied calls. */
+    deniedCalls?: DeniedCallFacts | null;
+  },
 ): Assessment {
   const outcome = changeOutcome(change, context);
   let findings: Finding[];
@@ -80,7 +86,12 @@ export function assessChange(
     const attempted = applyOverrides(outcome.findings, context.policy)
       .filter((f) => f.id !== 'context.missing')
       .sort((a, b) => compareSeverity(a.severity, b.severity))[0];
-    findings = [attemptFinding(change, change.attempt, attempted ?? null), ...actorFindings(change)];
+    const probing = repeatedDeniedFinding(change, context.deniedCalls ?? null, context.policy.probing);
+    findings = [
+      ...(probing ? [probing] : []),
+      attemptFinding(change, change.attempt, attempted ?? null),
+      ...actorFindings(change),
+    ];
   } else {
     findings = [...outcome.findings, ...actorFindings(change)];
   }

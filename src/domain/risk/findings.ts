@@ -45,6 +45,11 @@ export const RULES = {
   'acl.rule-shadowed': { severity: 'info', reference: NACL_ORDER },
   'acl.traffic-blocked': { severity: 'low' },
   'acl.effective-exposure': { severity: 'info', reference: NACL_ORDER },
+  'acl.no-subnet': {
+    severity: 'low',
+    reference:
+      'EC2 API ReplaceNetworkAclAssociation: changes which network ACL a subnet is associated with (a new subnet starts on the default ACL) — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html',
+  },
   'route.private-subnet-internet': { severity: 'high', reference: INTERNET_GATEWAY },
   'route.internet-gateway': { severity: 'medium', reference: INTERNET_GATEWAY },
   'route.egress-only-internet': {
@@ -88,6 +93,11 @@ export const RULES = {
       'CIS AWS Foundations Benchmark v3.0.0 1.10 (MFA for all IAM users that have a console password)',
   },
   'attempt.denied': { severity: 'medium' },
+  'attempt.repeated-denied': {
+    severity: 'high',
+    reference:
+      'CIS AWS Foundations Benchmark v1.5.0 4.1 (alarm on unauthorized API calls); AWS Security Hub CloudWatch.2 — https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-2',
+  },
   'attempt.failed': { severity: 'info' },
   'change.unassessed': { severity: 'low' },
   'context.missing': { severity: 'info' },

@@ -1,6 +1,15 @@
 /** The risk engine's public surface: assess a change, parse the policy, order severities. */
 export { type Assessment, assessChange } from './assess.js';
 export type { RiskContext } from './context.js';
+export {
+  callerIdentity,
+  type DeniedCallFacts,
+  type DeniedCallHistory,
+  isDeniedAttempt,
+  NO_DENIED_CALLS,
+  type ProbingRule,
+  recordDeniedCall,
+} from './denied-calls.js';
 export { type Finding, isRuleId, RULE_IDS, RULES, type RuleId } from './findings.js';
 export {
   DEFAULT_POLICY,

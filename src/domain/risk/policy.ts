@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseWith } from '../../validation.js';
 import { parseCidr } from '../acl.js';
 import type { CidrBlock } from '../change.js';
+import type { ProbingRule } from './denied-calls.js';
 import { isRuleId, type RuleId } from './findings.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -45,11 +46,16 @@ export interface RiskPolicy {
   sensitivePorts: readonly NamedPort[];
   /** A TCP/UDP rule covering more ports than this is a wide port range. */
   maxPortRangeWidth: number;
-  /** A source whose prefix is this short or shorter counts as "anywhere". */
-  wideSourcePrefix: { ipv4: number; ipv6: number };
+  /**
+   * A source (ingress) or destination (egress) reaching more than this share of the public address
+   * space of its family counts as "the internet" (0 < share ≤ 1; default 1/1024).
+   */
+  internetShare: number;
   privateSubnets: PrivateSubnetRules;
   /** Tag keys (case-insensitive) whose differing values mean two networks are separate segments. */
   segmentTagKeys: readonly string[];
+  /** Denied calls by one identity that read as probing: `deniedCalls` within `windowMinutes`. */
+  probing: ProbingRule;
   /** A different severity for a finding id, or `off` to drop it. */
   severityOverrides: Readonly<Partial<Record<RuleId, Severity | 'off'>>>;
 }
@@ -104,7 +110,9 @@ export const DEFAULT_POLICY: RiskPolicy = {
     { port: 27017, name: 'MongoDB', protocols: TCP },
   ],
   maxPortRangeWidth: 1024,
-  wideSourcePrefix: { ipv4: 8, ipv6: 32 },
+  // A /10 of IPv4 (4 million addresses) is more than 1/1024 of the ~3.7 billion public ones; a
+  // /11 is not. For IPv6 the same share is about a /13 of the 2000::/3 global unicast space.
+  internetShare: 1 / 1024,
   privateSubnets: {
     tags: [
       { key: 'Tier', value: 'private' },
@@ -114,6 +122,7 @@ export const DEFAULT_POLICY: RiskPolicy = {
     subnetIds: [],
   },
   segmentTagKeys: ['Environment', 'Env', 'Stage'],
+  probing: { deniedCalls: 3, windowMinutes: 10 },
   severityOverrides: {},
 };
 
@@ -165,6 +174,30 @@ const namePattern = z
     { message: 'is not a valid regular expression' },
   );
 
+/** `1/1024`, `0.001` or `1`: a share of the address space, above 0 and at most 1. */
+const share = z.union([z.number(), z.string()]).transform((value, ctx): number => {
+  let result = typeof value === 'number' ? value : Number.NaN;
+  if (typeof value === 'string') {
+    const fraction = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(value);
+    if (fraction === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a fraction such as "1/1024" or a number such as 0.001',
+      });
+      return z.NEVER;
+    }
+    result = Number(fraction[1]) / Number(fraction[2]);
+  }
+  if (!(Number.isFinite(result) && result > 0 && result <= 1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be above 0 and at most 1 (a share of the public address space, e.g. "1/1024")',
+    });
+    return z.NEVER;
+  }
+  return result;
+});
+
 const severityOrOff = z.enum([...SEVERITIES, 'off']);
 
 const overrides = z
@@ -191,10 +224,19 @@ const policySchema = z.strictObject({
   adminPorts: z.array(namedPort).optional(),
   sensitivePorts: z.array(namedPort).optional(),
   maxPortRangeWidth: z.number().int().min(1).max(65536).optional(),
+  internetShare: share.optional(),
+  // Replaced by internetShare: refused with a message that says so, not as an unknown key.
   wideSourcePrefix: z
+    .unknown()
+    .refine(() => false, {
+      message:
+        'was replaced by internetShare (the share of public address space that counts as the internet, default "1/1024"); see docs/risk-rules.md',
+    })
+    .optional(),
+  probing: z
     .strictObject({
-      ipv4: z.number().int().min(0).max(32).optional(),
-      ipv6: z.number().int().min(0).max(128).optional(),
+      deniedCalls: z.number().int().min(1).max(1000).optional(),
+      windowMinutes: z.number().int().min(1).max(1440).optional(),
     })
     .optional(),
   privateSubnets: z
@@ -229,10 +271,7 @@ export function parseRiskPolicy(value: unknown, path = 'policy'): RiskPolicy {
     adminPorts: parsed.adminPorts ? withProtocols(parsed.adminPorts) : d.adminPorts,
     sensitivePorts: parsed.sensitivePorts ? withProtocols(parsed.sensitivePorts) : d.sensitivePorts,
     maxPortRangeWidth: parsed.maxPortRangeWidth ?? d.maxPortRangeWidth,
-    wideSourcePrefix: {
-      ipv4: parsed.wideSourcePrefix?.ipv4 ?? d.wideSourcePrefix.ipv4,
-      ipv6: parsed.wideSourcePrefix?.ipv6 ?? d.wideSourcePrefix.ipv6,
-    },
+    internetShare: parsed.internetShare ?? d.internetShare,
     privateSubnets: {
       tags: privateSubnets.tags ?? d.privateSubnets.tags,
       namePattern:
@@ -240,6 +279,10 @@ export function parseRiskPolicy(value: unknown, path = 'policy'): RiskPolicy {
       subnetIds: privateSubnets.subnetIds ?? d.privateSubnets.subnetIds,
     },
     segmentTagKeys: parsed.segmentTagKeys ?? d.segmentTagKeys,
+    probing: {
+      deniedCalls: parsed.probing?.deniedCalls ?? d.probing.deniedCalls,
+      windowMinutes: parsed.probing?.windowMinutes ?? d.probing.windowMinutes,
+    },
     severityOverrides: parsed.severityOverrides ?? {},
   };
 }

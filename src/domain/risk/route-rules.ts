@@ -8,10 +8,11 @@
 import { parseCidr } from '../acl.js';
 import type { NetworkChangeOf, RouteDestination, RouteTarget } from '../change.js';
 import type { NetworkState, RouteState, SubnetState, Tags } from '../state.js';
-import { addressRange } from './addresses.js';
+import { addressRange, maxAddress } from './addresses.js';
 import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
 import { type Finding, finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
+import { ratio } from './public-space.js';
 import { describeDestination, describeRoute, describeSubnet, listOf, subnetsText } from './text.js';
 import {
   findRouteTable,
@@ -216,8 +217,10 @@ function isWide(destination: RouteDestination, policy: RiskPolicy): boolean {
   if (destination.kind === 'prefix-list') return false;
   const block = parseCidr(destination.cidr);
   if (block === null) return false;
-  const limit = block.version === 4 ? policy.wideSourcePrefix.ipv4 : policy.wideSourcePrefix.ipv6;
-  return addressRange(block).prefix <= limit;
+  // Peering destinations are mostly private ranges, so "wide" is a share of the whole family's
+  // space here (10.0.0.0/8 is 1/256 of IPv4), not of its public part.
+  const range = addressRange(block);
+  return ratio(range.last - range.first + 1n, maxAddress(block.version) + 1n) > policy.internetShare;
 }
 
 /** A new route to a peering connection or transit gateway: does it join different segments? */

@@ -68,11 +68,11 @@ const cases: Case[] = [
     says: ['::/0'],
   },
   {
-    name: 'a very wide prefix counts as anywhere',
+    name: 'a wide slice of the internet counts as the internet',
     change: create(privateAcl, 'in 50 allow tcp 22 11.0.0.0/8'),
     severity: 'critical',
     expect: ['acl.ingress-admin-port', 'critical'],
-    says: ['a very wide range'],
+    says: ['in from 0.45% of public IPv4 space'],
   },
   {
     name: 'protocol -1 with no port range opens everything',
@@ -180,19 +180,19 @@ const cases: Case[] = [
     says: ['it is gone'],
   },
   {
-    name: 'a new all-ports range from anywhere is high',
+    name: 'a new all-ports range from anywhere holds SSH, so it is critical',
     change: create(privateAcl, 'in 50 allow tcp 0-65535 0.0.0.0/0'),
-    severity: 'high',
-    expect: ['acl.ingress-wide-port-range', 'high'],
-    says: ['65536 ports', 'It includes SSH (tcp/22)'],
+    severity: 'critical',
+    expect: ['acl.ingress-admin-port', 'critical'],
+    says: ['tcp 0-65535 (all ports) open to 0.0.0.0/0, including SSH (tcp/22)', 'includes 22 (SSH)'],
   },
   {
-    name: 'a new ephemeral-port range from anywhere is medium, and names the admin ports it covers',
+    name: 'a new ephemeral-port range from anywhere holds RDP, so it is critical, with the way out',
     state: null,
     change: create(privateAcl, 'in 140 allow udp 1024-65535 0.0.0.0/0'),
-    severity: 'medium',
-    expect: ['acl.ingress-wide-port-range', 'medium'],
-    says: ['RDP (udp/3389)', 'return traffic'],
+    severity: 'critical',
+    expect: ['acl.ingress-admin-port', 'critical'],
+    says: ['RDP (udp/3389)', 'return traffic', 'deny the admin ports with lower-numbered rules'],
   },
   {
     name: 'egress of all traffic to anywhere from a private subnet is medium',
@@ -329,12 +329,22 @@ describe('the policy', () => {
       policy,
     );
     expect(only(port, 'acl.ingress-sensitive-port').title).toBe('admin console (tcp/8080) open to 0.0.0.0/0');
-    const range = assess(
+    // A range holding the configured port is judged by it; one that does not is a wide range.
+    const holding = assess(
       aclEntryChange('CreateNetworkAclEntry', privateAcl, 'in 50 allow tcp 8000-8100 0.0.0.0/0'),
       null,
       policy,
     );
+    expect(only(holding, 'acl.ingress-sensitive-port').detail).toContain(
+      'tcp 8000-8100 includes 8080 (admin console)',
+    );
+    const range = assess(
+      aclEntryChange('CreateNetworkAclEntry', privateAcl, 'in 50 allow tcp 8100-8200 0.0.0.0/0'),
+      null,
+      policy,
+    );
     expect(only(range, 'acl.ingress-wide-port-range').severity).toBe('medium');
+    expect(only(range, 'acl.ingress-wide-port-range').detail).toContain('opens 101 ports');
   });
 
   it('uses the default policy when none is given', () => {

@@ -63,7 +63,7 @@ describe('attempts', () => {
     responseElements: null,
   };
 
-  it('shows a denied attempt at a critical change as a high attempt, not as an exposure', () => {
+  it('shows a single denied attempt at a critical change as medium: nothing changed', () => {
     const change = aclEntryChange(
       'CreateNetworkAclEntry',
       TWO_VPCS.privateAcl,
@@ -71,11 +71,11 @@ describe('attempts', () => {
       denied,
     );
     const assessment = assess(change, state);
-    expect(assessment.severity).toBe('high');
+    expect(assessment.severity).toBe('medium');
     expect(ids(assessment)).toEqual(['attempt.denied']);
     const attempt = only(assessment, 'attempt.denied');
     expect(attempt.detail).toContain('Client.UnauthorizedOperation');
-    expect(attempt.detail).toContain('Had it succeeded: SSH (tcp/22) open to 0.0.0.0/0.');
+    expect(attempt.detail).toContain('Had it succeeded: SSH (tcp/22) open to 0.0.0.0/0 (critical).');
   });
 
   it('gives a denied attempt at a harmless change its own medium severity', () => {

@@ -7,7 +7,7 @@ import { aclEntryFrom, parseAclProtocol, parseCidr } from '../../../src/domain/a
 import type { AclEntry, NetworkChange } from '../../../src/domain/change.js';
 import { type Assessment, assessChange } from '../../../src/domain/risk/assess.js';
 import { DEFAULT_POLICY, type RiskPolicy } from '../../../src/domain/risk/policy.js';
-import type { NetworkState } from '../../../src/domain/state.js';
+import type { NetworkAclState, NetworkState } from '../../../src/domain/state.js';
 import { parseDescribeOutput } from '../../../src/ingest/describe.js';
 import { changeFromFixture } from '../../helpers/changes.js';
 import { fixtureJson } from '../../helpers/fixtures.js';
@@ -220,4 +220,36 @@ export function only(assessment: Assessment, id: string): Assessment['findings']
   const [first] = found;
   if (first === undefined) throw new Error('unreachable');
   return first;
+}
+
+/** The state with one ACL's own rules replaced (AWS's `*` rules stay). */
+export function withRules(base: NetworkState, aclId: string, rules: readonly string[]): NetworkState {
+  return {
+    ...base,
+    networkAcls: base.networkAcls.map((acl) =>
+      acl.networkAclId === aclId
+        ? { ...acl, entries: [...acl.entries.filter((e) => e.ruleNumber >= 32767), ...rules.map(entry)] }
+        : acl,
+    ),
+  };
+}
+
+export const UNUSED_ACL = 'acl-0a00000000000000f';
+
+/** The state plus an ACL in the prod VPC that no subnet uses, holding `rules`. */
+export function withUnusedAcl(base: NetworkState, rules: readonly string[]): NetworkState {
+  const unused: NetworkAclState = {
+    networkAclId: UNUSED_ACL,
+    vpcId: 'vpc-0a1a1a1a1a1a1a1a1',
+    isDefault: false,
+    entries: [
+      ...rules.map(entry),
+      entry('in 32767 deny all 0.0.0.0/0'),
+      entry('out 32767 deny all 0.0.0.0/0'),
+    ],
+    associations: [],
+    name: 'new-acl',
+    tags: { Name: 'new-acl' },
+  };
+  return { ...base, networkAcls: [...base.networkAcls, unused] };
 }

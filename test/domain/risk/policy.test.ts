@@ -35,7 +35,8 @@ describe('parseRiskPolicy', () => {
       adminPorts: [{ port: 22, name: 'SSH', protocols: ['tcp'] }],
       sensitivePorts: [{ port: 6379, name: 'Redis' }],
       maxPortRangeWidth: 100,
-      wideSourcePrefix: { ipv4: 12 },
+      internetShare: '1/512',
+      probing: { deniedCalls: 5 },
       privateSubnets: {
         tags: ['Tier=private', { key: 'zone', value: 'restricted' }],
         namePattern: null,
@@ -49,7 +50,9 @@ describe('parseRiskPolicy', () => {
       { version: 6, cidr: '2001:db8::/32' },
     ]);
     expect(policy.sensitivePorts).toEqual([{ port: 6379, name: 'Redis', protocols: ['tcp', 'udp'] }]);
-    expect(policy.wideSourcePrefix).toEqual({ ipv4: 12, ipv6: 32 });
+    expect(policy.internetShare).toBe(1 / 512);
+    expect(policy.probing).toEqual({ deniedCalls: 5, windowMinutes: 10 });
+    expect(parseRiskPolicy({ internetShare: 0.01 }).internetShare).toBe(0.01);
     expect(policy.privateSubnets).toEqual({
       tags: [
         { key: 'Tier', value: 'private' },
@@ -84,6 +87,11 @@ describe('parseRiskPolicy', () => {
     [{ severityOverrides: { 'actor.root': 'urgent' } }, 'policy.severityOverrides.actor.root'],
     [{ trustedCidr: ['10.0.0.0/8'] }, 'policy: Unrecognized key: "trustedCidr"'],
     [{ maxPortRangeWidth: 0 }, 'policy.maxPortRangeWidth'],
+    [{ internetShare: 0 }, 'policy.internetShare: must be above 0 and at most 1'],
+    [{ internetShare: '2/1' }, 'policy.internetShare: must be above 0 and at most 1'],
+    [{ internetShare: 'a tenth' }, 'policy.internetShare: expected a fraction such as "1/1024"'],
+    [{ wideSourcePrefix: { ipv4: 8 } }, 'policy.wideSourcePrefix: was replaced by internetShare'],
+    [{ probing: { deniedCalls: 0 } }, 'policy.probing.deniedCalls'],
   ])('names the bad field in %j', (value, message) => {
     expect(problem(value)).toContain(message);
   });

@@ -1,0 +1,153 @@
+/**
+ * How much of the internet newly allowed traffic comes from (or goes to): the public addresses of
+ * the untrusted cells that allow it, as a share of the family's public address space
+ * (public-space.ts). Measured on the effective cells, not on one rule's prefix, so two rules for
+ * 0.0.0.0/1 and 128.0.0.0/1 add up to the whole internet, and a rule that completes a wide
+ * exposure is judged by the whole of it.
+ */
+import type { Packet, Verdict } from './acl-exposure.js';
+import { isAllow } from './acl-exposure.js';
+import { addressRange } from './addresses.js';
+import type { RiskPolicy } from './policy.js';
+import {
+  formatShare,
+  publicAddressCount,
+  publicAddressesIn,
+  publicAddressesOf,
+  ratio,
+} from './public-space.js';
+
+/** The whole internet, more than `internetShare` of it, or less. */
+export type Breadth = 'anywhere' | 'wide' | 'narrow';
+
+/** How far some traffic reaches, and the words for it (`anywhere`, `0.23% of public IPv4 space`). */
+export interface Extent {
+  breadth: Breadth;
+  /** The share of public address space (the larger family's); 1 for anywhere. */
+  share: number;
+  text: string;
+}
+
+/** Public addresses per family: index 0 IPv4, 1 IPv6. */
+type Count = [bigint, bigint];
+
+/** A part of a grant judged at one breadth. */
+export interface GrantPart {
+  verdicts: Verdict[];
+  extent: Extent;
+}
+
+const NARROW: Extent = { breadth: 'narrow', share: 0, text: 'addresses outside the trusted ranges' };
+
+function trafficKey(packet: Packet): string {
+  return `${packet.protocol}:${packet.port ?? '-'}`;
+}
+
+function slot(version: 4 | 6): 0 | 1 {
+  return version === 4 ? 0 : 1;
+}
+
+/** Measures the verdicts of one direction; `split` then judges any group of them. */
+export class Reach {
+  private readonly before = new Map<string, Count>();
+  private readonly after = new Map<string, Count>();
+  private readonly cells = new Map<string, bigint>();
+  /** Untrusted public addresses per family: "the internet" as the policy sees it. */
+  private readonly internet: Count;
+
+  constructor(
+    verdicts: readonly Verdict[],
+    private readonly policy: RiskPolicy,
+  ) {
+    const trusted = policy.trustedCidrs.map(addressRange);
+    this.internet = [
+      publicAddressCount(4) - publicAddressesOf(4, trusted),
+      publicAddressCount(6) - publicAddressesOf(6, trusted),
+    ];
+    for (const v of verdicts) {
+      if (v.probe.trusted) continue;
+      const key = trafficKey(v.probe.packet);
+      if (isAllow(v.before)) this.add(this.before, key, v);
+      if (isAllow(v.after)) this.add(this.after, key, v);
+    }
+  }
+
+  private publicOf(v: Verdict): bigint {
+    const { version, address } = v.probe.packet;
+    const id = `${version}:${address}`;
+    let count = this.cells.get(id);
+    if (count === undefined) {
+      count = publicAddressesIn(version, address, v.probe.lastAddress);
+      this.cells.set(id, count);
+    }
+    return count;
+  }
+
+  private add(map: Map<string, Count>, key: string, v: Verdict): void {
+    const count = map.get(key) ?? [0n, 0n];
+    count[slot(v.probe.packet.version)] += this.publicOf(v);
+    map.set(key, count);
+  }
+
+  /** The breadth of a count of public addresses, and its words. */
+  private classify(count: Count, together: boolean): Extent {
+    for (const version of [4, 6] as const) {
+      const i = slot(version);
+      if (count[i] > 0n && count[i] >= (this.internet[i] ?? 0n)) {
+        return { breadth: 'anywhere', share: 1, text: 'anywhere' };
+      }
+    }
+    const shares = ([4, 6] as const).map((version) => ({
+      version,
+      share: ratio(count[slot(version)], publicAddressCount(version)),
+    }));
+    const widest = shares.reduce((a, b) => (b.share > a.share ? b : a));
+    if (widest.share > this.policy.internetShare) {
+      const text = `${formatShare(widest.share)} of public IPv${widest.version} space`;
+      return {
+        breadth: 'wide',
+        share: widest.share,
+        text: together ? `${text} (with the rules that already allowed it)` : text,
+      };
+    }
+    return { ...NARROW, share: widest.share };
+  }
+
+  /**
+   * How far the traffic of one key (protocol and port) that `group` newly allows reaches. While
+   * the rest of the ACL kept it narrow, the whole exposure after the change counts (the second
+   * half of a split is judged by both halves); when it was already wide, only what this change
+   * added counts, so a /32 added next to an old wide rule is judged as a /32.
+   */
+  private extentOf(key: string, added: Count): Extent {
+    const before = this.classify(this.before.get(key) ?? [0n, 0n], false);
+    if (before.breadth !== 'narrow') return this.classify(added, false);
+    const after = this.after.get(key) ?? added;
+    const together = after[0] > added[0] || after[1] > added[1];
+    return this.classify(after, together);
+  }
+
+  /** `group` (verdicts one entry newly allows) split by breadth: the part reaching the internet, and the rest. */
+  split(group: readonly Verdict[]): { wide: GrantPart | null; narrow: GrantPart | null } {
+    const added = new Map<string, Count>();
+    for (const v of group) this.add(added, trafficKey(v.probe.packet), v);
+    const extents = new Map<string, Extent>();
+    for (const [key, count] of added) extents.set(key, this.extentOf(key, count));
+    const wide: Verdict[] = [];
+    const narrow: Verdict[] = [];
+    let widest: Extent | null = null;
+    for (const v of group) {
+      const extent = extents.get(trafficKey(v.probe.packet));
+      if (extent === undefined || extent.breadth === 'narrow') {
+        narrow.push(v);
+        continue;
+      }
+      wide.push(v);
+      if (widest === null || extent.share > widest.share) widest = extent;
+    }
+    return {
+      wide: widest === null ? null : { verdicts: wide, extent: widest },
+      narrow: narrow.length === 0 ? null : { verdicts: narrow, extent: NARROW },
+    };
+  }
+}
