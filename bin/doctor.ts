@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isKnownRegion, REGION_SHAPE } from '../commands/regions.js';
 import { createAwsClients } from '../src/aws/clients.js';
+import { resolveAwsConfig } from '../src/aws/defaults.js';
 import { readConfig } from '../src/config.js';
 import { problemCount, reportJson, reportTable, startDoctor } from '../src/doctor/index.js';
 import { NetwardenError } from '../src/errors.js';
@@ -68,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (config.aws === null) return fail('AWS access is off (NETWARDEN_AWS=off): there is nothing to check.');
-  if (filter.region !== null && !isKnownRegion(filter.region, config.aws.regions)) {
+  // Like the bot: where `aws:` names none, the SDK's default region and the caller's own account.
+  const aws = (await resolveAwsConfig(config.aws)).config;
+  if (filter.region !== null && !isKnownRegion(filter.region, aws.regions)) {
     return fail(`"${filter.region}" is not an AWS region.`);
   }
 
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     pino.destination(2),
   );
   const redis = createRedisClient(config.redis, logger);
-  const clients = createAwsClients({ config: config.aws });
+  const clients = createAwsClients({ config: aws });
   try {
     if (!(await waitUntilReady(redis, REDIS_WAIT_MS))) {
       return fail(
@@ -86,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     const side = startDoctor({
-      config: config.aws,
+      config: aws,
       backfillEnabled: config.backfill.enabled,
       clients,
       redis,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolveAwsConfig } from './aws/defaults.js';
 import { type AwsSide, startAws } from './aws/index.js';
 import { type Backfill, type BackfillSettings, startLookups } from './backfill/index.js';
 import type { Config } from './config.js';
@@ -73,11 +74,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
     metrics,
   );
+  // Where `aws:` names no region or account: the SDK's default region and the bot's own account.
+  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws);
+  if (awsConfig !== null) {
+    const { defaults } = awsConfig;
+    if (config.aws?.regions.length === 0) {
+      if (defaults.region === null) {
+        logger.warn(
+          'no AWS region: aws.regions is empty and neither AWS_REGION nor the profile names one; look-ups need a region in the command',
+        );
+      } else logger.info({ region: defaults.region }, "aws.regions is empty: using the SDK's default region");
+    }
+    if (defaults.account !== null)
+      logger.info({ account: defaults.account }, "aws.accounts is empty: using the bot's own account");
+  }
   const aws: AwsSide | null =
-    config.aws === null
+    awsConfig === null
       ? null
       : startAws({
-          config: config.aws,
+          config: awsConfig.config,
           redis,
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
@@ -85,10 +100,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           metrics,
         });
   const doctor: DoctorSide | null =
-    aws === null || config.aws === null
+    aws === null || awsConfig === null
       ? null
       : startDoctor({
-          config: config.aws,
+          config: awsConfig.config,
           backfillEnabled: (options.backfill ?? config.backfill).enabled,
           clients: aws.clients,
           redis,
@@ -126,8 +141,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       context: options.context ?? aws?.context,
       warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
-      own: config.aws
-        ? { principals: config.aws.ownPrincipals, sessionName: config.aws.roleSessionName }
+      own: awsConfig
+        ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
         : null,
       onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
     }),
@@ -147,10 +162,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
   // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
   const lookups =
-    config.aws === null || aws === null
+    awsConfig === null || aws === null
       ? null
       : startLookups({
-          aws: config.aws,
+          aws: awsConfig.config,
           settings: options.backfill ?? config.backfill,
           redis,
           prefix: config.redisKeyPrefix,
