@@ -81,7 +81,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (config.aws?.regions.length === 0) {
       if (defaults.region === null) {
         logger.warn(
-          'no AWS region: aws.regions is empty and neither AWS_REGION nor the profile names one; look-ups need a region in the command',
+          'no AWS region: aws.regions is empty and neither AWS_REGION, AWS_DEFAULT_REGION nor the profile names one; look-ups need a region in the command',
         );
       } else logger.info({ region: defaults.region }, "aws.regions is empty: using the SDK's default region");
     }

@@ -7,7 +7,10 @@
  *   shared config/credentials files for `AWS_PROFILE` (aws-sdk-js-v3,
  *   https://github.com/aws/aws-sdk-js-v3/blob/main/packages/region-config-resolver/src/regionConfig/config.ts;
  *   the order: https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). Asking the
- *   client keeps netwarden in step with the SDK it calls AWS with.
+ *   client keeps netwarden in step with the SDK it calls AWS with. The AWS CLI also reads
+ *   `AWS_DEFAULT_REGION`, below `AWS_REGION` and above the profile
+ *   (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html); the SDK does
+ *   not, so it is read here in that place, and a user of the CLI gets the region they expect.
  * - The account is the bot's own, from STS `GetCallerIdentity` (identity.ts; asked once, with a
  *   time budget: start-up never waits long on it). It is added to `aws.accounts` with netwarden's
  *   own credentials, so the look-ups, the backfill, the scheduled snapshot and the doctor name it
@@ -30,8 +33,10 @@ export interface AwsDefaults {
 /** How long start-up waits for STS before going on without the account id. */
 export const ACCOUNT_BUDGET_MS = 3000;
 
-/** The region the SDK resolves for a client built without one; `null` when it finds none. */
-export async function sdkDefaultRegion(): Promise<string | null> {
+/** The region the SDK resolves for a client built without one (or the CLI's `AWS_DEFAULT_REGION`); `null` when none is named. */
+export async function sdkDefaultRegion(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  const cliOnly = env.AWS_DEFAULT_REGION;
+  if (!env.AWS_REGION && cliOnly && REGION_SHAPE.test(cliOnly)) return cliOnly;
   const client = new STSClient({});
   try {
     const region = await client.config.region();

@@ -39,6 +39,15 @@ describe('the AWS defaults', () => {
     expect(await sdkDefaultRegion()).toBe('ca-central-1');
   });
 
+  it('take AWS_DEFAULT_REGION, as the AWS CLI does, below AWS_REGION and above the profile', async () => {
+    writeFileSync(join(dir, 'config'), '[default]\nregion = eu-north-1\n');
+    process.env.AWS_DEFAULT_REGION = 'sa-east-1';
+    expect(await sdkDefaultRegion()).toBe('sa-east-1');
+
+    process.env.AWS_REGION = 'ap-southeast-2';
+    expect(await sdkDefaultRegion()).toBe('ap-southeast-2');
+  });
+
   it('find no region when neither names one', async () => {
     expect(await sdkDefaultRegion()).toBeNull();
   });

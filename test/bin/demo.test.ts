@@ -38,7 +38,8 @@ describe('npm run demo', () => {
     const prompts = stdout.indexOf('(not a terminal: skipping the approve / revert / escalate prompts)');
     expect(prompts).toBeGreaterThan(stdout.indexOf(`↳ reply in the thread of ${ts}`));
     expect(stdout).toContain('4 change(s) still waiting for a decision');
-  });
+    // npm, tsx start-up, a Redis, the app and a 2-second hold: far more than a unit test's 15 s under load.
+  }, 120_000);
 });
 
 describe('terminal rendering', () => {

@@ -37,7 +37,10 @@ function ago(ms: number): string {
  * --json`) and by `/netwarden doctor` over a signed request: the same checks, from the same code,
  * against the loopback CloudTrail answering GetTrailStatus, and the delivery freshness from Redis.
  */
-describe('the doctor judges whether the trail still delivers, in the CLI and in Slack alike', () => {
+// Each test starts the CLI (tsx start-up included): longer than a unit test under load.
+describe('the doctor judges whether the trail still delivers, in the CLI and in Slack alike', {
+  timeout: 60_000,
+}, () => {
   let world: DoctorWorld;
   let slack: FakeSlack;
   let server: Server;
