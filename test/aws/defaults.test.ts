@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAwsConfig } from '../../src/aws/config.js';
 import { findAwsDefaults, sdkDefaultRegion, withAwsDefaults } from '../../src/aws/defaults.js';
+import { configuredScopes } from '../../src/backfill/scopes.js';
 
 describe('the AWS defaults', () => {
   const saved = { ...process.env };
@@ -69,5 +70,8 @@ describe('the AWS defaults', () => {
 
     expect(filled.regions).toEqual(['eu-west-1']);
     expect(filled.accounts).toEqual({ '111122223333': { roleArn: null, externalId: null, regions: null } });
+    // What the backfill reads and the look-ups search, and what the snapshot refreshes on schedule.
+    expect(configuredScopes(filled)).toEqual([{ account: '111122223333', region: 'eu-west-1' }]);
+    expect(configuredScopes(config)).toEqual([]);
   });
 });

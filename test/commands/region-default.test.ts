@@ -133,6 +133,13 @@ describe('look-ups with only AWS_REGION set', () => {
     expect(trail.served().map((r) => r.region)).toEqual([REGION]);
   });
 
+  it('doctor checks the default region in the bot own account', async () => {
+    const doctor = await slash('doctor', true);
+
+    expect(doctor.shown).not.toContain('no Region to check');
+    expect(doctor.shown).toContain(`*${ACCOUNT} · ${REGION}*`);
+  });
+
   it('an explicit region in the command still wins', async () => {
     ec2.requests.length = 0;
 
