@@ -11,11 +11,12 @@ import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js'
 
 const USAGE = `usage: npm run --silent doctor -- [--json] [account] [region]
 
-Checks, per configured account and region (and every region where netwarden has seen a VPC):
-CloudTrail (a trail that is logging, multi-region, recording write management events), event
-delivery (the last change received over /aws/events, backfill recoveries), VPC flow logs of every
-VPC netwarden has seen, and netwarden's own permissions (DryRun probes). Each problem comes with
-the AWS CLI command that fixes it. Reads the same environment (and .env) as npm start; needs Redis
+Checks, per configured account and region (where aws: names none: AWS_REGION, AWS_DEFAULT_REGION or
+the profile's region, in the caller's own account; and every region where netwarden has seen a VPC):
+CloudTrail (a trail that is logging, multi-region, recording write management events, and still
+delivering to S3), event delivery (the last change received over /aws/events, backfill
+recoveries), VPC flow logs of every VPC netwarden has seen, and netwarden's own permissions
+(DryRun probes). Each problem comes with the AWS CLI command that fixes it. Reads the same environment (and .env) as npm start; needs Redis
 and AWS access.
 
 --json   print {"checks": [{"area", "account", "region", "resource", "status", "detail", "fix"}]}
