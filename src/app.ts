@@ -74,20 +74,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
     metrics,
   );
-  // Where `aws:` names no region or account: the SDK's default region and the bot's own account.
-  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws);
-  if (awsConfig !== null) {
-    const { defaults } = awsConfig;
-    if (config.aws?.regions.length === 0) {
-      if (defaults.region === null) {
-        logger.warn(
-          'no AWS region: aws.regions is empty and neither AWS_REGION, AWS_DEFAULT_REGION nor the profile names one; look-ups need a region in the command',
-        );
-      } else logger.info({ region: defaults.region }, "aws.regions is empty: using the SDK's default region");
-    }
-    if (defaults.account !== null)
-      logger.info({ account: defaults.account }, "aws.accounts is empty: using the bot's own account");
-  }
+  // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
+  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws, { logger });
   const aws: AwsSide | null =
     awsConfig === null
       ? null

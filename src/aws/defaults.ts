@@ -20,6 +20,7 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import { REGION_SHAPE } from '../../commands/regions.js';
 import { ownAccountFromSts } from '../doctor/identity.js';
+import type { Logger } from '../logger.js';
 import type { AwsConfig } from './config.js';
 
 /** What was found, and how. */
@@ -90,11 +91,22 @@ export function withAwsDefaults(config: AwsConfig, defaults: AwsDefaults): AwsCo
   return { ...config, regions, accounts };
 }
 
-/** Finds and applies the defaults; what it found, for the start-up log. */
+/** Finds and applies the defaults, and says in the log what it found. */
 export async function resolveAwsConfig(
   config: AwsConfig,
-  options: { budgetMs?: number } = {},
+  options: { budgetMs?: number; logger?: Logger } = {},
 ): Promise<{ config: AwsConfig; defaults: AwsDefaults }> {
   const defaults = await findAwsDefaults(config, options);
+  const log = options.logger;
+  if (config.regions.length === 0 && defaults.region === null) {
+    log?.warn(
+      'no AWS region: aws.regions is empty and neither AWS_REGION, AWS_DEFAULT_REGION nor the profile names one; look-ups need a region in the command',
+    );
+  } else if (defaults.region !== null) {
+    log?.info({ region: defaults.region }, 'aws.regions is empty: using the default region');
+  }
+  if (defaults.account !== null) {
+    log?.info({ account: defaults.account }, "aws.accounts is empty: using the bot's own account");
+  }
   return { config: withAwsDefaults(config, defaults), defaults };
 }
