@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isKnownRegion, REGION_SHAPE } from '../commands/regions.js';
 import { createAwsClients } from '../src/aws/clients.js';
+import { resolveAwsConfig } from '../src/aws/defaults.js';
 import { readConfig } from '../src/config.js';
 import { problemCount, reportJson, reportTable, startDoctor } from '../src/doctor/index.js';
 import { NetwardenError } from '../src/errors.js';
@@ -10,11 +11,12 @@ import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js'
 
 const USAGE = `usage: npm run --silent doctor -- [--json] [account] [region]
 
-Checks, per configured account and region (and every region where netwarden has seen a VPC):
-CloudTrail (a trail that is logging, multi-region, recording write management events), event
-delivery (the last change received over /aws/events, backfill recoveries), VPC flow logs of every
-VPC netwarden has seen, and netwarden's own permissions (DryRun probes). Each problem comes with
-the AWS CLI command that fixes it. Reads the same environment (and .env) as npm start; needs Redis
+Checks, per configured account and region (where aws: names none: AWS_REGION, AWS_DEFAULT_REGION or
+the profile's region, in the caller's own account; and every region where netwarden has seen a VPC):
+CloudTrail (a trail that is logging, multi-region, recording write management events, and still
+delivering to S3), event delivery (the last change received over /aws/events, backfill
+recoveries), VPC flow logs of every VPC netwarden has seen, and netwarden's own permissions
+(DryRun probes). Each problem comes with the AWS CLI command that fixes it. Reads the same environment (and .env) as npm start; needs Redis
 and AWS access.
 
 --json   print {"checks": [{"area", "account", "region", "resource", "status", "detail", "fix"}]}
@@ -68,7 +70,9 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (config.aws === null) return fail('AWS access is off (NETWARDEN_AWS=off): there is nothing to check.');
-  if (filter.region !== null && !isKnownRegion(filter.region, config.aws.regions)) {
+  // Like the bot: where `aws:` names none, the SDK's default region and the caller's own account.
+  const aws = (await resolveAwsConfig(config.aws)).config;
+  if (filter.region !== null && !isKnownRegion(filter.region, aws.regions)) {
     return fail(`"${filter.region}" is not an AWS region.`);
   }
 
@@ -78,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     pino.destination(2),
   );
   const redis = createRedisClient(config.redis, logger);
-  const clients = createAwsClients({ config: config.aws });
+  const clients = createAwsClients({ config: aws });
   try {
     if (!(await waitUntilReady(redis, REDIS_WAIT_MS))) {
       return fail(
@@ -86,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     const side = startDoctor({
-      config: config.aws,
+      config: aws,
       backfillEnabled: config.backfill.enabled,
       clients,
       redis,

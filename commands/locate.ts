@@ -208,7 +208,7 @@ export async function locateNetwork(
     return {
       ok: false,
       reason:
-        'netwarden does not know which region to search: give the region, e.g. eu-west-1, or configure aws.regions.',
+        'netwarden does not know which region to search: give the region, e.g. eu-west-1, or set AWS_REGION (or aws.regions) for the bot.',
       notes,
     };
   }

@@ -92,7 +92,9 @@ export async function run(args: WhoArgs, deps: LookupDeps) {
   const asked = scopes.slice(0, MAX_SCOPES);
   const problems: string[] = [];
   if (scopes.length === 0) {
-    problems.push('netwarden does not know which region to search: add the region, e.g. eu-west-1.');
+    problems.push(
+      'netwarden does not know which region to search: add the region, e.g. eu-west-1, or set AWS_REGION (or aws.regions) for the bot.',
+    );
   } else if (scopes.length > asked.length) {
     problems.push(
       `Only the first ${asked.length} of ${scopes.length} account/region pairs were searched; add the region.`,

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolveAwsConfig } from './aws/defaults.js';
 import { type AwsSide, startAws } from './aws/index.js';
 import { type Backfill, type BackfillSettings, startLookups } from './backfill/index.js';
 import type { Config } from './config.js';
@@ -74,11 +75,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
     metrics,
   );
+  // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
+  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws, { logger });
   const aws: AwsSide | null =
-    config.aws === null
+    awsConfig === null
       ? null
       : startAws({
-          config: config.aws,
+          config: awsConfig.config,
           redis,
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
@@ -86,10 +89,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           metrics,
         });
   const doctor: DoctorSide | null =
-    aws === null || config.aws === null
+    aws === null || awsConfig === null
       ? null
       : startDoctor({
-          config: config.aws,
+          config: awsConfig.config,
           backfillEnabled: (options.backfill ?? config.backfill).enabled,
           clients: aws.clients,
           redis,
@@ -128,8 +131,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
       warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
-      own: config.aws
-        ? { principals: config.aws.ownPrincipals, sessionName: config.aws.roleSessionName }
+      own: awsConfig
+        ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
         : null,
       onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
     }),
@@ -149,10 +152,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
   // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
   const lookups =
-    config.aws === null || aws === null
+    awsConfig === null || aws === null
       ? null
       : startLookups({
-          aws: config.aws,
+          aws: awsConfig.config,
           settings: options.backfill ?? config.backfill,
           redis,
           prefix: config.redisKeyPrefix,

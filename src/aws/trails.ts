@@ -29,6 +29,10 @@ export interface TrailInfo {
   multiRegion: boolean;
   organization: boolean;
   s3Bucket: string | null;
+  /** The key prefix log files are written under in the bucket (`S3KeyPrefix`), or `null`. */
+  s3KeyPrefix?: string | null;
+  /** The SNS topic told of each delivered log file (`SnsTopicARN`), or `null`. */
+  snsTopicArn?: string | null;
 }
 
 /** What GetTrailStatus says about one trail. */
@@ -40,6 +44,12 @@ export interface TrailStatusInfo {
   latestDeliveryError: string | null;
   /** When logging was last stopped (ISO-8601), or `null`. */
   stopLoggingTime: string | null;
+  /** When logging was last started (ISO-8601), or `null`. */
+  startLoggingTime?: string | null;
+  /** The SNS error of the last notification of a delivered log file, or `null`. */
+  latestNotificationError?: string | null;
+  /** The S3 error of the last digest-file delivery (log file integrity validation), or `null`. */
+  latestDigestDeliveryError?: string | null;
 }
 
 /** A basic event selector (GetEventSelectors `EventSelectors`). */
@@ -181,6 +191,8 @@ export function createTrailsAdapter(client: CloudTrailClient): TrailsAdapter {
             multiRegion: t.IsMultiRegionTrail === true,
             organization: t.IsOrganizationTrail === true,
             s3Bucket: t.S3BucketName ?? null,
+            s3KeyPrefix: t.S3KeyPrefix || null,
+            snsTopicArn: t.SnsTopicARN || null,
           },
         ];
       });
@@ -195,6 +207,9 @@ export function createTrailsAdapter(client: CloudTrailClient): TrailsAdapter {
         latestDeliveryTime: iso(output.LatestDeliveryTime),
         latestDeliveryError: output.LatestDeliveryError || null,
         stopLoggingTime: iso(output.StopLoggingTime),
+        startLoggingTime: iso(output.StartLoggingTime),
+        latestNotificationError: output.LatestNotificationError || null,
+        latestDigestDeliveryError: output.LatestDigestDeliveryError || null,
       };
     },
 

@@ -1,6 +1,7 @@
 /**
  * The CloudTrail check of one account and Region: is there a trail that is logging, multi-Region,
- * and records the write management events netwarden lives on, and when did it last deliver. Pure:
+ * and records the write management events netwarden lives on, and is it still delivering
+ * (trail-delivery.ts: S3 and SNS errors, a last delivery too long ago). Pure:
  * the facts are read elsewhere (facts.ts). EventBridge receives "AWS API Call via CloudTrail"
  * events only while a trail with logging on exists (deploy/README.md §3, CloudTrail User Guide,
  * "Creating a trail"), so without one netwarden hears nothing — whatever else is configured.
@@ -15,6 +16,7 @@ import {
   startLoggingCommand,
 } from './fixes.js';
 import { recordsNetworkWrites } from './selectors.js';
+import { trailDeliveryChecks } from './trail-delivery.js';
 import { type Check, ok, problem } from './types.js';
 
 /** An AWS call that failed: its error code and message, and whether IAM denied it. */
@@ -219,6 +221,9 @@ export function cloudTrailChecks(input: CloudTrailInput): Check[] {
         ),
       );
     }
+  }
+  if (!isFailure(status) && status.isLogging) {
+    checks.push(...trailDeliveryChecks({ account, region, trail, status, now }));
   }
   if (checks.length > 0) return checks;
   const delivery = isFailure(status) ? '' : `; it ${lastDelivery(status, now)}`;

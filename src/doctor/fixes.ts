@@ -174,3 +174,99 @@ export function redeployCommand(region: string): string {
 export function readByHandCommand(service: 'cloudtrail' | 'ec2', operation: string, region: string): string {
   return `aws ${service} ${operation} --region ${region}`;
 }
+
+/** `aws` from `arn:aws:cloudtrail:…`, `aws-cn`, `aws-us-gov`: the bucket's ARN is in the same partition. */
+function partitionOf(arn: string): string {
+  return arn.split(':')[1] || 'aws';
+}
+
+/**
+ * The two statements CloudTrail needs on its bucket, as the CloudTrail User Guide gives them
+ * ("Amazon S3 bucket policy for CloudTrail",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html):
+ * `AWSCloudTrailAclCheck20150319` (`s3:GetBucketAcl` on the bucket) and
+ * `AWSCloudTrailWrite20150319` (`s3:PutObject` on `<bucket>/[prefix/]AWSLogs/<account>/*` with
+ * `s3:x-amz-acl` = `bucket-owner-full-control`), each with the `aws:SourceArn` condition the guide
+ * recommends, naming the trail. Digest files are written under the same `AWSLogs/<account>/` path,
+ * so the same statements let them through.
+ */
+export function cloudTrailBucketStatements(trail: {
+  arn: string;
+  s3Bucket: string;
+  s3KeyPrefix?: string | null;
+}): unknown[] {
+  const partition = partitionOf(trail.arn);
+  const account = trail.arn.split(':')[4] ?? '';
+  const bucket = `arn:${partition}:s3:::${trail.s3Bucket}`;
+  const prefix = trail.s3KeyPrefix ? `${trail.s3KeyPrefix.replace(/^\/+|\/+$/g, '')}/` : '';
+  const source = { 'aws:SourceArn': trail.arn };
+  return [
+    {
+      Sid: 'AWSCloudTrailAclCheck20150319',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:GetBucketAcl',
+      Resource: bucket,
+      Condition: { StringEquals: source },
+    },
+    {
+      Sid: 'AWSCloudTrailWrite20150319',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `${bucket}/${prefix}AWSLogs/${account}/*`,
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...source } },
+    },
+  ];
+}
+
+/**
+ * CloudTrail may not write to its bucket: put the policy with the statements above (S3 CLI
+ * reference, `aws s3api put-bucket-policy --bucket … --policy …`). PutBucketPolicy replaces the
+ * bucket's whole policy, which the check's detail says, with the command that shows the current one.
+ */
+export function bucketPolicyCommand(trail: {
+  arn: string;
+  s3Bucket: string;
+  s3KeyPrefix?: string | null;
+}): string {
+  const policy = { Version: '2012-10-17', Statement: cloudTrailBucketStatements(trail) };
+  return `aws s3api put-bucket-policy --bucket ${shellQuote(trail.s3Bucket)} --policy ${shellQuote(JSON.stringify(policy))}`;
+}
+
+/** Shows a bucket's current policy, to merge a statement into it by hand. */
+export function getBucketPolicyCommand(bucket: string): string {
+  return `aws s3api get-bucket-policy --bucket ${shellQuote(bucket)} --query Policy --output text`;
+}
+
+/**
+ * CloudTrail may not publish to its SNS topic: the statement of the CloudTrail User Guide
+ * ("Amazon SNS topic policy for CloudTrail",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-permissions-for-sns-notifications.html:
+ * `AWSCloudTrailSNSPolicy20131101`, `SNS:Publish` for `cloudtrail.amazonaws.com`, conditioned on the
+ * trail's ARN), set as the topic's `Policy` attribute (SNS CLI reference, `aws sns
+ * set-topic-attributes --topic-arn … --attribute-name Policy --attribute-value …`), which also
+ * replaces the whole policy.
+ */
+export function topicPolicyCommand(trail: { arn: string }, topicArn: string): string {
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AWSCloudTrailSNSPolicy20131101',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'SNS:Publish',
+        Resource: topicArn,
+        Condition: { StringEquals: { 'AWS:SourceArn': trail.arn } },
+      },
+    ],
+  };
+  const region = topicArn.split(':')[3] ?? '';
+  return `aws sns set-topic-attributes --topic-arn ${shellQuote(topicArn)} --attribute-name Policy --attribute-value ${shellQuote(JSON.stringify(policy))} --region ${region}`;
+}
+
+/** Shows what CloudTrail says of a trail's deliveries, to look at by hand. */
+export function trailStatusCommand(trail: { arn: string }, region: string): string {
+  return `aws cloudtrail get-trail-status --name ${shellQuote(trail.arn)} --region ${region}`;
+}

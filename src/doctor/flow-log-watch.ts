@@ -37,7 +37,7 @@ export interface FlowLogRound {
 }
 
 /** The client account a VPC is read with: its configured account, else netwarden's own credentials. */
-function clientAccount(config: AwsConfig, vpc: VpcRef): string | null {
+export function clientAccount(config: AwsConfig, vpc: Pick<VpcRef, 'account'>): string | null {
   if (config.accounts[vpc.account] !== undefined) return vpc.account;
   return Object.keys(config.accounts).length === 0 ? OWN_ACCOUNT : null;
 }

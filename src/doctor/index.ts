@@ -13,6 +13,7 @@ import { createDeliveryStore, type DeliveryStore } from '../store/delivery-store
 import type { RedisClient } from '../store/redis-client.js';
 import { createTopologyStore } from '../store/topology-store.js';
 import { createDoctor } from './doctor.js';
+import { createFlowLogOnDemand, flowLogTtlMs } from './flow-log-on-demand.js';
 import { createFlowLogStore, type FlowLogStore } from './flow-log-store.js';
 import { flowLogWarningsFor } from './flow-log-warning.js';
 import { createFlowLogWatch } from './flow-log-watch.js';
@@ -21,8 +22,15 @@ import type { Doctor } from './types.js';
 
 // The doctor's parts, for the composition root, the CLI and the tests.
 export { createDoctor, type DoctorDeps } from './doctor.js';
+export { createFlowLogOnDemand, FLOW_LOG_READ_BUDGET_MS, flowLogTtlMs } from './flow-log-on-demand.js';
 export { createFlowLogStore, type FlowLogStore, type VpcFlowLogState } from './flow-log-store.js';
-export { FLOW_LOGS_OFF, flowLogWarning, flowLogWarningsFor } from './flow-log-warning.js';
+export {
+  FLOW_LOGS_OFF,
+  FLOW_LOGS_UNKNOWN,
+  flowLogUnknownWarning,
+  flowLogWarning,
+  flowLogWarningsFor,
+} from './flow-log-warning.js';
 export { createFlowLogWatch } from './flow-log-watch.js';
 export { problemCount, reportJson, reportTable, summaryLine } from './report.js';
 export type { Area, Check, Doctor, DoctorFilter, DoctorReport } from './types.js';
@@ -44,7 +52,10 @@ export interface DoctorSide {
   /** For the ingest pipeline (`deliveries`): when each account and Region last delivered. */
   deliveries: DeliveryStore;
   flowLogs: FlowLogStore;
-  /** The alert's flow-log warning for a change (`[]` or one sentence); never throws. */
+  /**
+   * The alert's flow-log warning for a change (`[]` or one sentence); reads the VPC's flow logs
+   * from EC2 (within a short budget) when they are not known yet; never throws.
+   */
   flowLogWarnings(change: NetworkChange): Promise<string[]>;
   /** Stops the flow-log watch (when started). */
   stop(): void;
@@ -85,6 +96,8 @@ export function startDoctor(deps: {
     ownAccount: ownAccountFromSts(stsRegion ?? 'us-east-1'),
     logger,
   });
+  // The first alert in a VPC the watch has not read yet reads its flow logs at once.
+  const readNow = createFlowLogOnDemand({ config, flowLogs, ec2Client, logger });
   const running = deps.watch
     ? createFlowLogWatch({ redis, prefix, config, topology, flowLogs, ec2Client, logger }).start()
     : null;
@@ -92,7 +105,8 @@ export function startDoctor(deps: {
     doctor,
     deliveries,
     flowLogs,
-    flowLogWarnings: (change) => flowLogWarningsFor(change, { topology, flowLogs }),
+    flowLogWarnings: (change) =>
+      flowLogWarningsFor(change, { topology, flowLogs, readNow, ttlMs: flowLogTtlMs(config) }),
     stop: () => running?.stop(),
   };
 }

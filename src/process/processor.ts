@@ -26,7 +26,7 @@ export interface ProcessorDeps {
   logger: Logger;
   context?: ContextProvider;
   planner?: RevertPlanner;
-  /** Warnings for the alert's context line (VPC flow logs off); read from Redis, never slow. */
+  /** Warnings for the alert's context line (VPC flow logs off, or unknown): from Redis, or one EC2 read of at most a few seconds for a VPC not read yet. */
   warnings?: (change: NetworkChange) => Promise<string[]>;
   /** Counts denied attempts per identity across changes (Redis); without it each is judged alone. */
   deniedCalls?: DeniedCallCounter;

@@ -131,5 +131,6 @@ describe('npm run --silent doctor', () => {
     expect(word.stderr).toContain('neither an account id');
     expect(redis).toMatchObject({ code: 2, stdout: '' });
     expect(redis.stderr).toContain('Redis is not reachable');
-  });
+    // Three CLI processes, one of them waiting 5 s for Redis: more than 15 s on a loaded machine.
+  }, 60_000);
 });

@@ -15,8 +15,9 @@
  * For the doctor it also answers `DescribeTrails` (`trailNameList`, `includeShadowTrails`;
  * `{"trailList": [Trail]}`: trails of the signed-for region, and multi-region trails of other
  * regions as shadow trails unless `includeShadowTrails` is false), `GetTrailStatus` (`Name`: a
- * trail ARN, or a name of the region's own trail; `IsLogging`, `LatestDeliveryTime`, … as epoch
- * seconds) and `GetEventSelectors` (`TrailName`; `{"TrailARN", "EventSelectors"}` or
+ * trail ARN, or a name of the region's own trail; `IsLogging`, `LatestDeliveryTime`,
+ * `LatestDeliveryError`, `LatestNotificationError`, `LatestDigestDeliveryError`, … timestamps as
+ * epoch seconds) and `GetEventSelectors` (`TrailName`; `{"TrailARN", "EventSelectors"}` or
  * `{"TrailARN", "AdvancedEventSelectors"}`), with the fields of the CloudTrail API Reference;
  * an unknown trail answers `TrailNotFoundException`, an operation in `deny` answers
  * `AccessDeniedException`.
@@ -47,6 +48,8 @@ export interface TrailDefinition {
   IsMultiRegionTrail: boolean;
   IsOrganizationTrail?: boolean;
   S3BucketName: string;
+  S3KeyPrefix?: string;
+  SnsTopicARN?: string;
   /** The account in its ARN. */
   account: string;
   status: {
@@ -54,6 +57,9 @@ export interface TrailDefinition {
     LatestDeliveryTime?: string;
     LatestDeliveryError?: string;
     StopLoggingTime?: string;
+    StartLoggingTime?: string;
+    LatestNotificationError?: string;
+    LatestDigestDeliveryError?: string;
   };
   /** Basic or advanced selectors as GetEventSelectors returns them; default: all management events. */
   selectors?: { EventSelectors?: unknown[]; AdvancedEventSelectors?: unknown[] };
@@ -318,6 +324,8 @@ export async function startCloudTrailServer(
           .map((t) => ({
             Name: t.Name,
             S3BucketName: t.S3BucketName,
+            S3KeyPrefix: t.S3KeyPrefix,
+            SnsTopicARN: t.SnsTopicARN,
             IncludeGlobalServiceEvents: t.IsMultiRegionTrail,
             IsMultiRegionTrail: t.IsMultiRegionTrail,
             HomeRegion: t.HomeRegion,
@@ -336,6 +344,9 @@ export async function startCloudTrailServer(
         LatestDeliveryTime: epoch(t.status.LatestDeliveryTime),
         LatestDeliveryError: t.status.LatestDeliveryError,
         StopLoggingTime: epoch(t.status.StopLoggingTime),
+        StartLoggingTime: epoch(t.status.StartLoggingTime),
+        LatestNotificationError: t.status.LatestNotificationError,
+        LatestDigestDeliveryError: t.status.LatestDigestDeliveryError,
       };
     }
     const t = findTrail(body.TrailName, region);
