@@ -78,6 +78,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ? null
       : startAws({
           config: config.aws,
+          changes: store,
           redis,
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
@@ -130,6 +131,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         ? { principals: config.aws.ownPrincipals, sessionName: config.aws.roleSessionName }
         : null,
       onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
+      onHistoryCorrected: slack
+        ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
+        : undefined,
     }),
   );
   const ingestor = createIngestor({

@@ -1,9 +1,14 @@
+import { isOwnChange } from '../domain/ids.js';
+import { footprint, overlaps } from '../domain/revert/footprint.js';
 import { planRevert } from '../domain/revert/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ContextProvider, RevertPlanner } from '../process/processor.js';
+import { createTimeline } from '../process/timeline.js';
 import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
 import type { RedisClient } from '../store/redis-client.js';
+import type { ChangeStore, StoredChange } from '../store/store.js';
+import { createTimelineStore } from '../store/timeline-store.js';
 import { createTopologyStore } from '../store/topology-store.js';
 import { type AwsClients, createAwsClients } from './clients.js';
 import type { AwsConfig } from './config.js';
@@ -33,6 +38,8 @@ export function startAws(deps: {
   retentionDays: number;
   logger: Logger;
   metrics?: Metrics;
+  /** The stored changes, for the VPC timeline; without them the before of a change is its snapshot alone. */
+  changes?: Pick<ChangeStore, 'getChange'>;
 }): AwsSide {
   const metrics = deps.metrics;
   const clients = createAwsClients({
@@ -48,7 +55,20 @@ export function startAws(deps: {
     history: deps.config.snapshot.history,
   });
   const snapshots = createSnapshotService({ ec2For, store, config: deps.config, logger: deps.logger });
-  const enricher = createEnricher({ store, snapshots, ec2For, config: deps.config });
+  const timeline = deps.changes
+    ? createTimeline({
+        index: createTimelineStore(deps.redis, { prefix: deps.prefix, retentionDays: deps.retentionDays }),
+        changes: deps.changes,
+      })
+    : null;
+  const own = { principals: deps.config.ownPrincipals, sessionName: deps.config.roleSessionName };
+  const enricher = createEnricher({
+    store,
+    snapshots,
+    ec2For,
+    config: deps.config,
+    ...(timeline ? { timeline } : {}),
+  });
   const executor = createRevertExecutor({
     ec2For,
     verifyAttempts: deps.config.revert.verifyAttempts,
@@ -61,7 +81,13 @@ export function startAws(deps: {
     // the change, and planning a revert from it would produce a silent no-op (see docs/aws.md).
     context: async (change) => {
       const enrichment = await enricher.enrich(change);
-      return { state: enrichment.before, notes: enrichment.notes };
+      return {
+        state: enrichment.before,
+        notes: enrichment.notes,
+        vpcId: enrichment.vpcId,
+        basedOn: enrichment.basedOn,
+        later: enrichment.later,
+      };
     },
     planner: planRevert,
     executor: {
@@ -69,6 +95,21 @@ export function startAws(deps: {
         // The plan stored at processing time is the one the confirm dialog showed; it runs as shown.
         const plan = stored.processing?.plan ?? planRevert(stored.change, stored.processing?.before ?? null);
         return toWorkflowOutcome(await executor.execute(stored.change, plan));
+      },
+      async newerChanges(stored) {
+        const vpcId = stored.processing?.vpcId;
+        if (!timeline || !vpcId) return [];
+        const vpc = { account: stored.change.account, region: stored.change.region, vpcId };
+        const mine = footprint(stored.change, stored.processing?.before ?? null);
+        const later = await timeline.later(vpc, stored.change);
+        // netwarden's own calls (reverts) are not changes to undo first; a reverted change is undone.
+        return later.filter(
+          (l: StoredChange) =>
+            l.change.attempt === null &&
+            l.state !== 'reverted' &&
+            !isOwnChange(l.change, own) &&
+            overlaps(mine, footprint(l.change, l.processing?.before ?? null)),
+        );
       },
     },
     stop() {

@@ -1,0 +1,51 @@
+/**
+ * The per-VPC timeline index in Redis: every processed change's id on its VPC, scored by event
+ * time, so the state before a change can be rebuilt from the snapshot before it and the changes
+ * since, and a change arriving late finds the later changes it affects.
+ */
+import type { NetworkChange } from '../domain/change.js';
+import { createKeys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+import { guarded } from './redis-store.js';
+import type { VpcRef } from './topology-store.js';
+
+/** Changes kept per VPC: far more than a burst, and bounded however busy the VPC is. */
+const TIMELINE_CAP = 10_000;
+
+/** The VPC timeline index. */
+export interface TimelineStore {
+  /** Puts the change on its VPC's timeline (idempotent). */
+  add(vpc: VpcRef, change: NetworkChange): Promise<void>;
+  /** Ids of the changes stamped after `afterMs` (exclusive; `null`: from the start) up to `untilMs` (inclusive; `null`: to the end). */
+  idsBetween(vpc: VpcRef, afterMs: number | null, untilMs: number | null): Promise<string[]>;
+}
+
+export function createTimelineStore(
+  client: RedisClient,
+  options: { prefix: string; retentionDays: number },
+): TimelineStore {
+  const keys = createKeys(options.prefix);
+  const retentionSeconds = options.retentionDays * 86_400;
+  const key = (vpc: VpcRef) => keys.vpcTimeline(vpc.account, vpc.region, vpc.vpcId);
+  return {
+    add: (vpc, change) =>
+      guarded('indexing a change on its VPC', async () => {
+        const results = await client
+          .multi()
+          .zadd(key(vpc), Date.parse(change.eventTime), change.id)
+          .zremrangebyrank(key(vpc), 0, -(TIMELINE_CAP + 1))
+          .expire(key(vpc), retentionSeconds)
+          .exec();
+        const failed = results?.find(([error]) => error !== null)?.[0];
+        if (failed) throw failed;
+      }),
+    idsBetween: (vpc, afterMs, untilMs) =>
+      guarded('reading a VPC timeline', () =>
+        client.zrangebyscore(
+          key(vpc),
+          afterMs === null ? '-inf' : `(${afterMs}`,
+          untilMs === null ? '+inf' : String(untilMs),
+        ),
+      ),
+  };
+}
