@@ -111,7 +111,7 @@ describe('replay CLI', () => {
     // --no-evolve: file order, as before.
     const plain = await replay(file, '--no-evolve');
     expect(plain.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
-  });
+  }, 60_000);
 
   it('judges each of 50 changes to one ACL in a log file against the state its predecessor left', async () => {
     // One apply rewriting ingress rule 110 fifty times, several per second, written out of order
@@ -174,7 +174,7 @@ describe('replay CLI', () => {
       ),
     );
     expect([...cidrs]).toEqual([contextRule?.CidrBlock]);
-  });
+  }, 60_000);
 
   it('reads a gzip log file and an SNS notification, and says signatures were not checked', async () => {
     const gz = tempFile('log.json.gz', gzipSync(fixtureText('envelopes/cloudtrail-log-file__invictus.json')));
