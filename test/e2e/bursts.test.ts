@@ -143,6 +143,30 @@ describe('bursts, end to end', () => {
     expect((await t.post('/slack/events', body, signedHeaders(SECRET, body))).status).toBe(200);
   }
 
+  async function clickApprove(stored: StoredChange): Promise<void> {
+    const payload = {
+      ...fixtureRecord('slack/block_actions.json'),
+      user: { id: APPROVER, username: 'approver', team_id: 'T1' },
+      container: {
+        type: 'message',
+        message_ts: stored.message?.ts,
+        channel_id: CHANNEL,
+        is_ephemeral: false,
+      },
+      actions: [
+        {
+          action_id: 'nw_approve',
+          block_id: 'nw_actions',
+          type: 'button',
+          value: stored.change.id,
+          action_ts: '1.3',
+        },
+      ],
+    };
+    const body = interactionBody(payload);
+    expect((await t.post('/slack/events', body, signedHeaders(SECRET, body))).status).toBe(200);
+  }
+
   async function revertAndWait(stored: StoredChange): Promise<void> {
     await clickRevert(stored);
     await waitFor(async () => (await t.app.store.getChange(stored.change.id))?.state === 'reverted', 10_000);
@@ -304,5 +328,64 @@ describe('bursts, end to end', () => {
     expect(tableOfSubnet()).toBeNull();
     const disassociated = ec2.calls('DisassociateRouteTable').filter((c) => !c.dryRun);
     expect(disassociated.map((c) => c.params.AssociationId)).not.toContain('rtbassoc-06c42ea03f0967f18');
+  });
+
+  it('a change delivered after a later one re-judges the later undecided alert once, and only notes it on a decided one', async () => {
+    const [timeA, timeB] = await burstTimes();
+    const rule = (networkAclId: string, ruleNumber: number, extra: Json) => ({
+      requestParameters: { networkAclId, ruleNumber, egress: false, ruleAction: 'allow', ...extra },
+    });
+    const udp53 = { portRange: { from: 53, to: 53 }, aclProtocol: '17', cidrBlock: '203.0.113.0/24' };
+    const ssh = { portRange: { from: 22, to: 22 }, aclProtocol: '6', cidrBlock: '0.0.0.0/0' };
+    // Undecided: rule 100 of one ACL. Decided: rule 100 of another.
+    const a1 = burstRecord(ACL_FIXTURE, 'late-a1', iso(timeA), rule('acl-0f1e2d3c4b5a69788', 100, udp53));
+    const b1 = burstRecord(ACL_FIXTURE, 'late-b1', iso(timeB), rule('acl-0f1e2d3c4b5a69788', 100, ssh));
+    const a2 = burstRecord(ACL_FIXTURE, 'late-a2', iso(timeA), rule('acl-0c2d3e4f5a6b7c8d9', 100, udp53));
+    const b2 = burstRecord(ACL_FIXTURE, 'late-b2', iso(timeB), rule('acl-0c2d3e4f5a6b7c8d9', 100, ssh));
+    for (const r of [a1, b1, a2, b2]) happen(r);
+
+    // The later changes arrive first and are judged on the snapshot alone.
+    await deliver(b1, b2);
+    const early1 = await alerted('late-b1');
+    const early2 = await alerted('late-b2');
+    expect(alertText(early1)).toContain('allow tcp/22 from 10.0.0.0/16 → allow tcp/22 from 0.0.0.0/0');
+    await clickApprove(early2);
+    await waitFor(async () => (await t.app.store.getChange('late-b2'))?.state === 'approved', 10_000);
+    const decided = await t.app.store.getChange('late-b2');
+
+    // Then the earlier ones, late.
+    await deliver(a1, a2);
+    const rejudged = await waitFor(async () => {
+      const found = await t.app.store.getChange('late-b1');
+      return found?.processing?.basedOn?.includes('late-a1') ? found : undefined;
+    }, 10_000);
+    expect(rejudged.processing?.plan?.calls[0]?.params).toMatchObject({
+      Protocol: '17',
+      CidrBlock: '203.0.113.0/24',
+    });
+    const note = (ts: string | undefined, words: string) =>
+      slack.messages.find((m) => m.threadTs === ts && JSON.stringify(m.blocks).includes(words));
+    await waitFor(() => note(early1.message?.ts, 'History corrected'), 10_000);
+    const updated = await waitFor(() => {
+      const m = slack.messages.find((x) => x.ts === early1.message?.ts && x.threadTs === null);
+      return m && m.updates > 0 ? m : undefined;
+    }, 10_000);
+    expect(JSON.stringify(updated.blocks)).toContain(
+      'allow udp/53 from 203.0.113.0/24 → allow tcp/22 from 0.0.0.0/0',
+    );
+    expect(JSON.stringify(note(early1.message?.ts, 'History corrected')?.blocks)).toContain('late-a1');
+
+    // The decided one keeps its decision and its judgement; its thread says why the history changed.
+    const decidedNote = await waitFor(() => note(early2.message?.ts, 'keeps its decision'), 10_000);
+    expect(JSON.stringify(decidedNote.blocks)).toContain('late-a2');
+    const after = await t.app.store.getChange('late-b2');
+    expect(after?.state).toBe('approved');
+    expect(after?.processing).toEqual(decided?.processing);
+    expect((await t.app.store.auditOf('late-b2')).map((e) => e.action)).toContain('history-corrected');
+
+    // One update for the re-judged alert, and none for the late changes' own alerts beyond their post.
+    await alerted('late-a1');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.messages.find((x) => x.ts === early1.message?.ts && x.threadTs === null)?.updates).toBe(1);
   });
 });
