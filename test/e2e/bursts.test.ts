@@ -70,7 +70,7 @@ describe('bursts, end to end', () => {
       NETWARDEN_CHANNEL: CHANNEL,
       NETWARDEN_APPROVERS: APPROVER,
     });
-    await waitFor(() => ec2.calls('DescribeNetworkAcls').length > 0, 10_000);
+    await waitFor(() => ec2.calls('DescribeNetworkAcls').length > 0, 30_000);
   });
   afterAll(async () => {
     await t.close();
@@ -110,7 +110,7 @@ describe('bursts, end to end', () => {
     return waitFor(async () => {
       const found = await t.app.store.getChange(id);
       return found?.message ? found : undefined;
-    }, 10_000);
+    }, 30_000);
   }
 
   /** The alert as it stands in the channel now (after any update). */
@@ -169,7 +169,7 @@ describe('bursts, end to end', () => {
 
   async function revertAndWait(stored: StoredChange): Promise<void> {
     await clickRevert(stored);
-    await waitFor(async () => (await t.app.store.getChange(stored.change.id))?.state === 'reverted', 10_000);
+    await waitFor(async () => (await t.app.store.getChange(stored.change.id))?.state === 'reverted', 30_000);
   }
 
   /** Clicks Revert on `earlier` while `later` is in effect: refused, naming `later`, nothing called. */
@@ -177,7 +177,7 @@ describe('bursts, end to end', () => {
     const ephemerals = slack.callsTo('chat.postEphemeral').length;
     const requests = ec2.requests.length;
     await clickRevert(earlier);
-    const answer = await waitFor(() => slack.callsTo('chat.postEphemeral')[ephemerals], 10_000);
+    const answer = await waitFor(() => slack.callsTo('chat.postEphemeral')[ephemerals], 30_000);
     const text = JSON.stringify(answer.args);
     expect(text).toContain(later.change.id);
     expect(text).toContain('Revert newest first');
@@ -241,7 +241,7 @@ describe('bursts, end to end', () => {
       icmp: { type: 8, code: -1 },
     });
     expect(ec2.state.networkAcls).toEqual(worldBefore().networkAcls);
-  });
+  }, 120_000);
 
   it('ReplaceRoute twice on one destination: the same, for a route', async () => {
     const [timeA, timeB] = await burstTimes();
@@ -282,7 +282,7 @@ describe('bursts, end to end', () => {
     expect(target()).toBe('nat-0a9b8c7d6e5f40312');
     await revertAndWait(storedA);
     expect(target()).toBe('igw-0085514f9c3e68f60');
-  });
+  }, 120_000);
 
   it('AssociateRouteTable then ReplaceRouteTableAssociation of the same subnet: the same, for an association', async () => {
     const [timeA, timeB] = await burstTimes();
@@ -328,7 +328,7 @@ describe('bursts, end to end', () => {
     expect(tableOfSubnet()).toBeNull();
     const disassociated = ec2.calls('DisassociateRouteTable').filter((c) => !c.dryRun);
     expect(disassociated.map((c) => c.params.AssociationId)).not.toContain('rtbassoc-06c42ea03f0967f18');
-  });
+  }, 120_000);
 
   it('a change delivered after a later one re-judges the later undecided alert once, and only notes it on a decided one', async () => {
     const [timeA, timeB] = await burstTimes();
@@ -350,7 +350,7 @@ describe('bursts, end to end', () => {
     const early2 = await alerted('late-b2');
     expect(alertText(early1)).toContain('allow tcp/22 from 10.0.0.0/16 → allow tcp/22 from 0.0.0.0/0');
     await clickApprove(early2);
-    await waitFor(async () => (await t.app.store.getChange('late-b2'))?.state === 'approved', 10_000);
+    await waitFor(async () => (await t.app.store.getChange('late-b2'))?.state === 'approved', 30_000);
     const decided = await t.app.store.getChange('late-b2');
 
     // Then the earlier ones, late.
@@ -358,25 +358,25 @@ describe('bursts, end to end', () => {
     const rejudged = await waitFor(async () => {
       const found = await t.app.store.getChange('late-b1');
       return found?.processing?.basedOn?.includes('late-a1') ? found : undefined;
-    }, 10_000);
+    }, 30_000);
     expect(rejudged.processing?.plan?.calls[0]?.params).toMatchObject({
       Protocol: '17',
       CidrBlock: '203.0.113.0/24',
     });
     const note = (ts: string | undefined, words: string) =>
       slack.messages.find((m) => m.threadTs === ts && JSON.stringify(m.blocks).includes(words));
-    await waitFor(() => note(early1.message?.ts, 'History corrected'), 10_000);
+    await waitFor(() => note(early1.message?.ts, 'History corrected'), 30_000);
     const updated = await waitFor(() => {
       const m = slack.messages.find((x) => x.ts === early1.message?.ts && x.threadTs === null);
       return m && m.updates > 0 ? m : undefined;
-    }, 10_000);
+    }, 30_000);
     expect(JSON.stringify(updated.blocks)).toContain(
       'allow udp/53 from 203.0.113.0/24 → allow tcp/22 from 0.0.0.0/0',
     );
     expect(JSON.stringify(note(early1.message?.ts, 'History corrected')?.blocks)).toContain('late-a1');
 
     // The decided one keeps its decision and its judgement; its thread says why the history changed.
-    const decidedNote = await waitFor(() => note(early2.message?.ts, 'keeps its decision'), 10_000);
+    const decidedNote = await waitFor(() => note(early2.message?.ts, 'keeps its decision'), 30_000);
     expect(JSON.stringify(decidedNote.blocks)).toContain('late-a2');
     const after = await t.app.store.getChange('late-b2');
     expect(after?.state).toBe('approved');
@@ -387,5 +387,5 @@ describe('bursts, end to end', () => {
     await alerted('late-a1');
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.messages.find((x) => x.ts === early1.message?.ts && x.threadTs === null)?.updates).toBe(1);
-  });
+  }, 120_000);
 });
