@@ -125,6 +125,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       notifier,
       logger,
       context: options.context ?? aws?.context,
+      missedEarlier: options.context ? undefined : aws?.missedEarlier,
       warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
       own: config.aws

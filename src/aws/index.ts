@@ -3,7 +3,7 @@ import { footprint, overlaps } from '../domain/revert/footprint.js';
 import { planRevert } from '../domain/revert/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { ContextProvider, RevertPlanner } from '../process/processor.js';
+import type { ContextProvider, ProcessorDeps, RevertPlanner } from '../process/processor.js';
 import { createTimeline } from '../process/timeline.js';
 import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -21,6 +21,8 @@ export interface AwsSide {
   /** The SDK clients per account and region, shared with the look-ups and the backfill. */
   clients: AwsClients;
   context: ContextProvider;
+  /** See `ProcessorDeps.missedEarlier`. */
+  missedEarlier: NonNullable<ProcessorDeps['missedEarlier']>;
   planner: RevertPlanner;
   executor: WorkflowRevertExecutor;
   stop(): void;
@@ -87,7 +89,13 @@ export function startAws(deps: {
         vpcId: enrichment.vpcId,
         basedOn: enrichment.basedOn,
         later: enrichment.later,
+        snapshotAt: enrichment.beforeFetchedAt,
       };
+    },
+    async missedEarlier(change, processing) {
+      if (!timeline || !processing.vpcId || !processing.snapshotAt) return false;
+      const vpc = { account: change.account, region: change.region, vpcId: processing.vpcId };
+      return timeline.missed(vpc, change, processing.snapshotAt, processing.basedOn ?? []);
     },
     planner: planRevert,
     executor: {

@@ -22,6 +22,8 @@ export interface ChangeContext {
   basedOn?: string[];
   /** Ids of processed changes after this one on its VPC's timeline: it arrived late. */
   later?: string[];
+  /** When the snapshot under `state` was read. */
+  snapshotAt?: string | null;
 }
 
 /** Finds the state before a change (the topology snapshot, from the AWS issue). */
@@ -39,6 +41,11 @@ export interface ProcessorDeps {
   planner?: RevertPlanner;
   /** Warnings for the alert's context line (VPC flow logs off); read from Redis, never slow. */
   warnings?: (change: NetworkChange) => Promise<string[]>;
+  /**
+   * True when a change that belongs before this one reached the timeline while it was judged (two
+   * replicas processing one burst at once): it is then judged once more.
+   */
+  missedEarlier?: (change: NetworkChange, processing: Processing) => Promise<boolean>;
   /** netwarden's own identity: its calls (reverts, DryRun probes) come back as events. */
   own?: OwnIdentity | null;
   /** Links one of netwarden's own changes to the change it reverted, instead of alerting. */
@@ -95,7 +102,17 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
     if (stored.processing === null) {
       const context = await contextFor(stored.change);
       later = context.later ?? [];
-      await deps.store.saveProcessing(id, await judge(stored.change, context), now());
+      const processing = await judge(stored.change, context);
+      await deps.store.saveProcessing(id, processing, now());
+      // Saved first, then checked: an earlier change indexed after this check sees this one as
+      // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
+      if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
+        await deps.store.saveProcessing(
+          id,
+          await judge(stored.change, await contextFor(stored.change)),
+          now(),
+        );
+      }
     }
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
@@ -128,6 +145,7 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       warnings,
       vpcId: context.vpcId ?? null,
       basedOn: context.basedOn ?? [],
+      snapshotAt: context.snapshotAt ?? null,
     };
   }
 

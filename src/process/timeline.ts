@@ -5,6 +5,7 @@
 import type { NetworkChange } from '../domain/change.js';
 import type { NetworkState } from '../domain/state.js';
 import {
+  compareTimeline,
   EVENT_TIME_MARGIN_MS,
   laterThan,
   stateBefore,
@@ -26,6 +27,17 @@ export interface Timeline {
   ): Promise<{ state: NetworkState; applied: StoredChange[] }>;
   /** The stored changes after `change` on its VPC's timeline, oldest first. */
   later(vpc: VpcRef, change: NetworkChange): Promise<StoredChange[]>;
+  /**
+   * True when a change that belongs before `change` on top of the snapshot read at `snapshotAt` is
+   * not among `basedOn`: it was put on the timeline while `change` was being judged (two replicas
+   * processing a burst at once), so the judgement missed it.
+   */
+  missed(
+    vpc: VpcRef,
+    change: NetworkChange,
+    snapshotAt: string,
+    basedOn: readonly string[],
+  ): Promise<boolean>;
 }
 
 function entryOf(stored: StoredChange): TimelineEntry & { stored: StoredChange } {
@@ -58,6 +70,19 @@ export function createTimeline(deps: {
       const { state, applied } = stateBefore(base, entries, await self(change));
       const byId = new Map(entries.map((e) => [e.change.id, e.stored]));
       return { state, applied: applied.flatMap((e) => byId.get(e.change.id) ?? []) };
+    },
+
+    async missed(vpc, change, snapshotAt, basedOn) {
+      const known = new Set([...basedOn, change.id]);
+      const ids = await index.idsBetween(
+        vpc,
+        Date.parse(snapshotAt) - EVENT_TIME_MARGIN_MS,
+        Date.parse(change.eventTime),
+      );
+      const unknown = ids.filter((id) => !known.has(id));
+      if (unknown.length === 0) return false;
+      const target = await self(change);
+      return (await load(unknown)).some((e) => e.change.attempt === null && compareTimeline(e, target) < 0);
     },
 
     async later(vpc, change) {

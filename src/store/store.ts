@@ -38,6 +38,8 @@ export interface Processing {
    * judgement rests on besides the snapshot. Absent in records from before timelines.
    */
   basedOn?: string[];
+  /** When the snapshot under `before` was read (ISO-8601); `null` when there was none. */
+  snapshotAt?: string | null;
 }
 
 export interface StoredChange {
