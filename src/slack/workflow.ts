@@ -135,6 +135,9 @@ function entryOf(stored: StoredChange): TimelineEntry {
   return { change: stored.change, arrival: stored.arrival ?? '' };
 }
 
+/** How many later changes a refused Revert links to (the answer names a few, and counts the rest). */
+const NAMED_NEWER = 3;
+
 /** How many members of a group move at once when the whole group is approved or escalated. */
 const TRANSITION_BATCH = 25;
 
@@ -176,11 +179,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     return { change: stored.change, permalink };
   }
 
-  /** Later changes still in effect on what this change touched, named with links; empty when none. */
-  async function newerInEffect(stored: StoredChange): Promise<LinkedChange[]> {
-    const newer = (await deps.executor?.newerChanges?.(stored)) ?? [];
-    // Newest first: the order they must be reverted in.
-    return Promise.all([...newer].reverse().map((n) => linked(n)));
+  /**
+   * Later changes still in effect on what this change touched, newest first (the order they must
+   * be reverted in); the first `links` with their alert's permalink. Empty when none.
+   */
+  async function newerInEffect(stored: StoredChange, links: number): Promise<LinkedChange[]> {
+    const newer = [...((await deps.executor?.newerChanges?.(stored)) ?? [])].reverse();
+    return Promise.all(newer.map((n, i) => (i < links ? linked(n) : { change: n.change, permalink: null })));
   }
 
   /** Brings every message of the change up to date and adds a line to its thread. */
@@ -330,7 +335,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       return;
     }
     // Refused before any transition: once the later changes are reverted, this one still can be.
-    const newer = await newerInEffect(stored);
+    const newer = await newerInEffect(stored, NAMED_NEWER);
     if (newer.length > 0) {
       await store.audit({
         changeId: stored.change.id,
@@ -560,7 +565,8 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     for (const candidate of candidates) {
       // Each member's own guard: a later change outside the group (or one whose revert failed)
       // still in effect on the same resource keeps it as it is.
-      const newer = await newerInEffect(candidate);
+      // The group's reply names them in plain text: no permalink look-ups per member.
+      const newer = await newerInEffect(candidate, 0);
       if (newer.length > 0) {
         results.push({
           change: candidate.change,

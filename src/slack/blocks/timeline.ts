@@ -35,7 +35,9 @@ function joined(parts: readonly Mrkdwn[]): Mrkdwn {
 
 /** The refusal as one sentence of plain text, for the audit trail. */
 export function newerFirstReason(newer: readonly LinkedChange[]): string {
-  const ids = newer.map((n) => `${n.change.eventName} ${n.change.id}`).join(', ');
+  const named = newer.slice(0, NAMED).map((n) => `${n.change.eventName} ${n.change.id}`);
+  const more = newer.length > NAMED ? ` and ${newer.length - NAMED} more` : '';
+  const ids = `${named.join(', ')}${more}`;
   return `a later change touched the same resource and is still in effect (${ids}); revert newest first`;
 }
 
