@@ -216,7 +216,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         vpcId,
         before: rebuilt?.state ?? before?.state ?? null,
         beforeFetchedAt: before?.fetchedAt ?? null,
-        basedOn: rebuilt?.applied.map((c) => c.change.id) ?? [],
+        basedOn: rebuilt?.applied ?? [],
         later: later.map((c) => c.change.id),
         current: current?.state ?? null,
         currentFetchedAt: current?.fetchedAt ?? null,

@@ -19,12 +19,12 @@ import type { VpcRef } from '../store/topology-store.js';
 export interface Timeline {
   /** Puts a change on its VPC's timeline. */
   record(vpc: VpcRef, change: NetworkChange): Promise<void>;
-  /** The state right before `change`: `base` with the stored changes since played on top. */
+  /** The state right before `change`: `base` with the stored changes since played on top (their ids, oldest first). */
   before(
     vpc: VpcRef,
     change: NetworkChange,
     base: TimelineBase,
-  ): Promise<{ state: NetworkState; applied: StoredChange[] }>;
+  ): Promise<{ state: NetworkState; applied: string[] }>;
   /** The stored changes after `change` on its VPC's timeline, oldest first. */
   later(vpc: VpcRef, change: NetworkChange): Promise<StoredChange[]>;
   /**
@@ -56,7 +56,7 @@ export function createTimeline(deps: {
   }
 
   async function self(change: NetworkChange): Promise<TimelineEntry> {
-    const stored = await changes.getChange(change.id);
+    const [stored] = await index.entries([change.id]);
     return { change, arrival: stored?.arrival ?? '' };
   }
 
@@ -66,10 +66,9 @@ export function createTimeline(deps: {
     async before(vpc, change, base) {
       const eventMs = Date.parse(change.eventTime);
       const ids = await index.idsBetween(vpc, Date.parse(base.fetchedAt) - EVENT_TIME_MARGIN_MS, eventMs);
-      const entries = await load(ids);
+      const entries = await index.entries(ids);
       const { state, applied } = stateBefore(base, entries, await self(change));
-      const byId = new Map(entries.map((e) => [e.change.id, e.stored]));
-      return { state, applied: applied.flatMap((e) => byId.get(e.change.id) ?? []) };
+      return { state, applied: applied.map((e) => e.change.id) };
     },
 
     async missed(vpc, change, snapshotAt, basedOn) {
@@ -82,7 +81,9 @@ export function createTimeline(deps: {
       const unknown = ids.filter((id) => !known.has(id));
       if (unknown.length === 0) return false;
       const target = await self(change);
-      return (await load(unknown)).some((e) => e.change.attempt === null && compareTimeline(e, target) < 0);
+      return (await index.entries(unknown)).some(
+        (e) => e.change.attempt === null && compareTimeline(e, target) < 0,
+      );
     },
 
     async later(vpc, change) {

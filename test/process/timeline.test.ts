@@ -65,7 +65,7 @@ describe('VPC timeline over Redis', () => {
     for (const x of [c, a, b]) await timeline.record(VPC, x);
 
     const beforeC = await timeline.before(VPC, c, SNAPSHOT);
-    expect(beforeC.applied.map((x) => x.change.id)).toEqual(['tl-b', 'tl-a']);
+    expect(beforeC.applied).toEqual(['tl-b', 'tl-a']);
     const rule = beforeC.state.networkAcls
       .find((x) => x.networkAclId === 'acl-0f1e2d3c4b5a69788')
       ?.entries.find((e) => e.ruleNumber === 110 && !e.egress);
