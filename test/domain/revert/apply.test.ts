@@ -406,7 +406,7 @@ describe('applyChange: the revert planner inverse', () => {
       fc.property(vpcState, pick, (s, p) => {
         if (changeFor(p, s, 0)) seen.add(p.event);
       }),
-      { numRuns: 500 },
+      { numRuns: 5000 },
     );
     expect([...seen].sort()).toEqual([...EVENTS].sort());
   });
