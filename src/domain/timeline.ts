@@ -6,9 +6,9 @@
  *
  * Timeline order: `eventTime`, then the order netwarden received the records, then `eventID`.
  * CloudTrail's `eventTime` has whole seconds and its log files are not ordered ("CloudTrail log
- * files aren't an ordered stack trace of the public API calls, so events don't appear in any
- * specific order" — https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html),
- * so for two calls in the same second no field says which came first. Arrival order (the position
+ * files are not an ordered stack trace of the public API calls, so they do not appear in any
+ * specific order" — https://docs.aws.amazon.com/neptune/latest/userguide/cloudtrail.CloudTrail_Events.html,
+ * said of every service's records), so for two calls in the same second no field says which came first. Arrival order (the position
  * in the body, then the body's arrival) is the best hint left — a tool's calls are sent one after
  * the other and usually delivered so — and `eventID` makes the order total, so every replica and
  * every re-judgement sees the same sequence.
