@@ -5,12 +5,15 @@ import { decodeJsonBody } from '../src/ingest/body.js';
 import { parseDescribeOutput } from '../src/ingest/describe.js';
 import { replay } from '../src/replay.js';
 
-const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>] [--config <netwarden.yml>]
+const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>] [--config <netwarden.yml>] [--no-evolve]
 
 Reads a file holding anything POST /aws/events accepts (an EventBridge event, a CloudTrail record
 or log file, gzip too, lookup-events output, an SNS message, or an array of these) and prints one
-JSON object per network change, offline. --context takes the state just before the change in the
-AWS CLI's describe output shape: {"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}.
+JSON object per network change, offline, in event-time order. --context takes the state just
+before the first change in the AWS CLI's describe output shape:
+{"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}; each change is played onto it
+before the next is judged, so every change is judged against the state its predecessors left.
+--no-evolve judges every change against --context as given, in file order.
 --config takes the NETWARDEN_CONFIG file whose policy section the risk engine uses (default:
 $NETWARDEN_CONFIG when set, else the built-in policy).`;
 
@@ -36,6 +39,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 const OPTIONS = {
   context: { type: 'string' },
   config: { type: 'string' },
+  'no-evolve': { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -63,7 +67,9 @@ async function main(argv: string[]): Promise<number> {
         : parseDescribeOutput(await readJson(parsed.values.context, 'context file'));
     const configFile = parsed.values.config ?? process.env.NETWARDEN_CONFIG;
     const policy = configFile === undefined ? undefined : readPolicyFile(configFile);
-    const result = replay(await readJson(file, 'file'), context, policy);
+    const result = replay(await readJson(file, 'file'), context, policy, {
+      evolve: parsed.values['no-evolve'] !== true,
+    });
     for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
     if (result.snsUnverified) process.stderr.write('note: SNS signatures are not verified offline\n');
     process.stderr.write(

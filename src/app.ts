@@ -82,6 +82,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       ? null
       : startAws({
           config: awsConfig.config,
+          changes: store,
           redis,
           prefix: config.redisKeyPrefix,
           retentionDays: config.retentionDays,
@@ -129,12 +130,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger,
       context: options.context ?? aws?.context,
       deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
+      missedEarlier: options.context ? undefined : aws?.missedEarlier,
       warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
       planner: options.planner ?? aws?.planner,
       own: awsConfig
         ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
         : null,
       onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
+      onHistoryCorrected: slack
+        ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
+        : undefined,
     }),
   );
   const ingestor = createIngestor({

@@ -1,4 +1,5 @@
 import type { NetworkChange } from './domain/change.js';
+import { applyChange } from './domain/revert/apply.js';
 import { planRevert, type RevertCall } from './domain/revert/index.js';
 import {
   type Assessment,
@@ -15,6 +16,7 @@ import {
   type Severity,
 } from './domain/risk/index.js';
 import type { NetworkState } from './domain/state.js';
+import { compareTimeline } from './domain/timeline.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './ingest/envelope.js';
 import { normaliseItems } from './ingest/pipeline.js';
 
@@ -46,15 +48,27 @@ export interface ReplayResult {
   snsUnverified: boolean;
 }
 
+export interface ReplayOptions {
+  /**
+   * Play each change onto the context before judging the next, in timeline order (the default):
+   * `context` is the state before the first change, as the bot's VPC timeline would have it.
+   * `false` judges every change against `context` as given, in file order (one-record debugging).
+   */
+  evolve?: boolean;
+}
+
 /**
  * Runs a saved body through the same opening and normalisation as `/aws/events`, offline: no
  * Redis, Slack or AWS. SNS signatures are not checked here (that needs the network); the file is
- * the operator's own. `context` is the state just before the change, for the stages that use it.
+ * the operator's own. `context` is the state just before the first change; with `evolve` (the
+ * default) each change is judged against it as the changes before it left it, in timeline order:
+ * `eventTime`, then the position in the file, then `eventID` (see `domain/timeline.ts`).
  */
 export function replay(
   body: unknown,
   context: NetworkState | null = null,
   policy: RiskPolicy = DEFAULT_POLICY,
+  options: ReplayOptions = {},
 ): ReplayResult {
   let snsUnverified = false;
   const items: EnvelopeItem[] = unwrapEnvelope(body).flatMap((item) => {
@@ -63,25 +77,40 @@ export function replay(
     return item.message.Type === 'Notification' ? openSnsMessage(item.message, item.path) : [];
   });
   const parsed = normaliseItems(items);
-  // Denied calls are counted within the file, in its order, as the bot counts them in Redis.
+  // Denied calls are counted within the file, in the order judged, as the bot counts them in Redis.
   const denied = new Map<string, DeniedCallHistory>();
-  const lines = parsed.changes.map((change) => {
-    let deniedCalls: DeniedCallFacts | null = null;
-    if (isDeniedAttempt(change)) {
-      const who = callerIdentity(change);
-      const counted = recordDeniedCall(
-        denied.get(who) ?? NO_DENIED_CALLS,
-        { id: change.id, atMs: Date.parse(change.eventTime) },
-        policy.probing,
-      );
-      denied.set(who, counted.history);
-      deniedCalls = counted.facts;
-    }
-    return toReplayLine(
-      change,
-      assessChange(change, { state: context, policy, deniedCalls }),
-      planRevert(change, context),
+  const deniedFacts = (change: NetworkChange): DeniedCallFacts | null => {
+    if (!isDeniedAttempt(change)) return null;
+    const who = callerIdentity(change);
+    const counted = recordDeniedCall(
+      denied.get(who) ?? NO_DENIED_CALLS,
+      { id: change.id, atMs: Date.parse(change.eventTime) },
+      policy.probing,
     );
+    denied.set(who, counted.history);
+    return counted.facts;
+  };
+  const judge = (change: NetworkChange, state: NetworkState | null) =>
+    toReplayLine(
+      change,
+      assessChange(change, { state, policy, deniedCalls: deniedFacts(change) }),
+      planRevert(change, state),
+    );
+  if (options.evolve === false) {
+    return {
+      lines: parsed.changes.map((change) => judge(change, context)),
+      ignored: parsed.ignored,
+      snsUnverified,
+    };
+  }
+  const ordered = parsed.changes
+    .map((change, i) => ({ change, arrival: String(i).padStart(12, '0') }))
+    .sort(compareTimeline);
+  let state = context;
+  const lines = ordered.map(({ change }) => {
+    const line = judge(change, state);
+    if (state !== null) state = applyChange(state, change);
+    return line;
   });
   return { lines, ignored: parsed.ignored, snsUnverified };
 }

@@ -5,10 +5,17 @@
  * before the change happened — a state read from EC2 afterwards already shows the change — and
  * when there is none the enrichment says so instead of passing off the current state as "before".
  * Each change also refreshes its VPC's snapshot, so the next change has a "before" to compare with.
+ *
+ * Inside a burst the snapshot alone is not the state before a change: the changes netwarden stored
+ * between the snapshot and this one are played on top of it (the VPC timeline, see
+ * `domain/timeline.ts`), so each change of a `terraform apply` is judged against what the one
+ * before it left.
  */
 import type { NetworkChange } from '../domain/change.js';
 import type { NetworkState } from '../domain/state.js';
+import { EVENT_TIME_MARGIN_MS } from '../domain/timeline.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
+import type { Timeline } from '../process/timeline.js';
 import type { TopologySnapshot, TopologyStore, VpcRef } from '../store/topology-store.js';
 import type { AwsConfig } from './config.js';
 import type { Ec2Adapter, Ec2For } from './ec2.js';
@@ -19,9 +26,16 @@ import type { SnapshotService } from './snapshot.js';
 export interface Enrichment {
   /** `null` when neither the snapshots nor EC2 know the resource any more. */
   vpcId: string | null;
-  /** The VPC's state from a snapshot fetched before the change: risk context and planRevert input. */
+  /**
+   * The VPC's state right before the change: the snapshot fetched before it, with the changes
+   * stored since played on top. Risk context and planRevert input.
+   */
   before: NetworkState | null;
   beforeFetchedAt: string | null;
+  /** Ids of the stored changes played on the snapshot to get `before`, oldest first. */
+  basedOn: string[];
+  /** Ids of the processed changes after this one on the VPC's timeline, oldest first (late delivery). */
+  later: string[];
   /** The freshest state of the VPC (read from EC2 now when the stored one was stale or older than the change). */
   current: NetworkState | null;
   currentFetchedAt: string | null;
@@ -42,15 +56,10 @@ export interface EnricherDeps {
   snapshots: SnapshotService;
   ec2For: Ec2For;
   config: AwsConfig;
+  /** The VPC timeline; without it the before is the snapshot alone. */
+  timeline?: Timeline;
   now?: () => Date;
 }
-
-/**
- * CloudTrail's eventTime has whole seconds, so a change stamped 12:00:05 happened somewhere in
- * 12:00:05.000-12:00:05.999; a snapshot counts as "before" only when fetched a full second
- * before the stamp, which stays safe whether AWS truncates or rounds.
- */
-const EVENT_TIME_MARGIN_MS = 1000;
 
 function minutes(ms: number): string {
   const m = Math.round(ms / 60_000);
@@ -144,6 +153,8 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         vpcId: null,
         before: null,
         beforeFetchedAt: null,
+        basedOn: [],
+        later: [],
         current: null,
         currentFetchedAt: null,
         subnets: [],
@@ -155,7 +166,14 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       }
       const vpc: VpcRef = { account: change.account, region: change.region, vpcId };
       const eventMs = Date.parse(change.eventTime);
+      // On the timeline first: a change processed at the same moment on another replica then
+      // sees this one, or this one sees it among the later changes.
+      await deps.timeline?.record(vpc, change);
       const before = await store.snapshotBefore(vpc, new Date(eventMs - EVENT_TIME_MARGIN_MS));
+      const rebuilt = before && deps.timeline ? await deps.timeline.before(vpc, change, before) : null;
+      const later = deps.timeline
+        ? (await deps.timeline.later(vpc, change)).filter((c) => c.processing !== null)
+        : [];
       let current: TopologySnapshot | null = await store.latestSnapshot(vpc);
 
       const nowMs = now().getTime();
@@ -196,8 +214,10 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       );
       return {
         vpcId,
-        before: before?.state ?? null,
+        before: rebuilt?.state ?? before?.state ?? null,
         beforeFetchedAt: before?.fetchedAt ?? null,
+        basedOn: rebuilt?.applied ?? [],
+        later: later.map((c) => c.change.id),
         current: current?.state ?? null,
         currentFetchedAt: current?.fetchedAt ?? null,
         subnets,

@@ -1,9 +1,14 @@
+import { isOwnChange } from '../domain/ids.js';
+import { footprint, overlaps } from '../domain/revert/footprint.js';
 import { planRevert } from '../domain/revert/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { ContextProvider, RevertPlanner } from '../process/processor.js';
+import type { ContextProvider, ProcessorDeps, RevertPlanner } from '../process/processor.js';
+import { createTimeline } from '../process/timeline.js';
 import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
 import type { RedisClient } from '../store/redis-client.js';
+import type { ChangeStore, StoredChange } from '../store/store.js';
+import { createTimelineStore } from '../store/timeline-store.js';
 import { createTopologyStore } from '../store/topology-store.js';
 import { type AwsClients, createAwsClients } from './clients.js';
 import type { AwsConfig } from './config.js';
@@ -16,6 +21,8 @@ export interface AwsSide {
   /** The SDK clients per account and region, shared with the look-ups and the backfill. */
   clients: AwsClients;
   context: ContextProvider;
+  /** See `ProcessorDeps.missedEarlier`. */
+  missedEarlier: NonNullable<ProcessorDeps['missedEarlier']>;
   planner: RevertPlanner;
   executor: WorkflowRevertExecutor;
   stop(): void;
@@ -33,6 +40,8 @@ export function startAws(deps: {
   retentionDays: number;
   logger: Logger;
   metrics?: Metrics;
+  /** The stored changes, for the VPC timeline; without them the before of a change is its snapshot alone. */
+  changes?: Pick<ChangeStore, 'getChange'>;
 }): AwsSide {
   const metrics = deps.metrics;
   const clients = createAwsClients({
@@ -48,7 +57,20 @@ export function startAws(deps: {
     history: deps.config.snapshot.history,
   });
   const snapshots = createSnapshotService({ ec2For, store, config: deps.config, logger: deps.logger });
-  const enricher = createEnricher({ store, snapshots, ec2For, config: deps.config });
+  const timeline = deps.changes
+    ? createTimeline({
+        index: createTimelineStore(deps.redis, { prefix: deps.prefix, retentionDays: deps.retentionDays }),
+        changes: deps.changes,
+      })
+    : null;
+  const own = { principals: deps.config.ownPrincipals, sessionName: deps.config.roleSessionName };
+  const enricher = createEnricher({
+    store,
+    snapshots,
+    ec2For,
+    config: deps.config,
+    ...(timeline ? { timeline } : {}),
+  });
   const executor = createRevertExecutor({
     ec2For,
     verifyAttempts: deps.config.revert.verifyAttempts,
@@ -61,7 +83,19 @@ export function startAws(deps: {
     // the change, and planning a revert from it would produce a silent no-op (see docs/aws.md).
     context: async (change) => {
       const enrichment = await enricher.enrich(change);
-      return { state: enrichment.before, notes: enrichment.notes };
+      return {
+        state: enrichment.before,
+        notes: enrichment.notes,
+        vpcId: enrichment.vpcId,
+        basedOn: enrichment.basedOn,
+        later: enrichment.later,
+        snapshotAt: enrichment.beforeFetchedAt,
+      };
+    },
+    async missedEarlier(change, processing) {
+      if (!timeline || !processing.vpcId || !processing.snapshotAt) return false;
+      const vpc = { account: change.account, region: change.region, vpcId: processing.vpcId };
+      return timeline.missed(vpc, change, processing.snapshotAt, processing.basedOn ?? []);
     },
     planner: planRevert,
     executor: {
@@ -69,6 +103,21 @@ export function startAws(deps: {
         // The plan stored at processing time is the one the confirm dialog showed; it runs as shown.
         const plan = stored.processing?.plan ?? planRevert(stored.change, stored.processing?.before ?? null);
         return toWorkflowOutcome(await executor.execute(stored.change, plan));
+      },
+      async newerChanges(stored) {
+        const vpcId = stored.processing?.vpcId;
+        if (!timeline || !vpcId) return [];
+        const vpc = { account: stored.change.account, region: stored.change.region, vpcId };
+        const mine = footprint(stored.change, stored.processing?.before ?? null);
+        const later = await timeline.later(vpc, stored.change);
+        // netwarden's own calls (reverts) are not changes to undo first; a reverted change is undone.
+        return later.filter(
+          (l: StoredChange) =>
+            l.change.attempt === null &&
+            l.state !== 'reverted' &&
+            !isOwnChange(l.change, own) &&
+            overlaps(mine, footprint(l.change, l.processing?.before ?? null)),
+        );
       },
     },
     stop() {

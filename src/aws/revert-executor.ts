@@ -9,6 +9,7 @@
  */
 import type { NetworkChange } from '../domain/change.js';
 import { checkFact, type Fact, type FactCheck } from '../domain/revert/facts.js';
+import { associationAliases, associationProbes, rebasePlan } from '../domain/revert/rebase.js';
 import type { RevertApi, RevertPlan } from '../domain/revert/types.js';
 import type { NetworkAclState, NetworkState, RouteTableState } from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
@@ -143,7 +144,8 @@ export function createRevertExecutor(deps: RevertExecutorDeps): RevertExecutor {
   const clock = deps.now ?? (() => performance.now());
 
   return {
-    async execute(change, plan) {
+    async execute(change, given) {
+      let plan = given;
       const steps: RevertStep[] = [];
       const outputs: Array<Record<string, unknown>> = [];
       const end = (outcome: RevertOutcome, message: string): RevertResult => ({
@@ -161,7 +163,10 @@ export function createRevertExecutor(deps: RevertExecutorDeps): RevertExecutor {
       // (1) The resource must still look as the change left it.
       let started = clock();
       try {
-        const live = await readLive(ec2, plan.checks.after);
+        const live = await readLive(ec2, [...plan.checks.after, ...associationProbes(plan.checks.after)]);
+        // An association a later change's revert re-created is the same association under a new id.
+        const aliases = associationAliases(plan.checks.after, live);
+        plan = rebasePlan(plan, aliases);
         const checks = plan.checks.after.map((fact) => checkFact(fact, live));
         const differs = checks.find((c) => !c.holds);
         const ms = clock() - started;
@@ -173,10 +178,11 @@ export function createRevertExecutor(deps: RevertExecutorDeps): RevertExecutor {
             `Not reverted: the resource changed after this change (now ${differs.found}); netwarden never overwrites a newer change.`,
           );
         }
+        const renamed = [...aliases].map(([from, to]) => `${from} is now ${to}`).join(', ');
         steps.push({
           step: 'check',
           ok: true,
-          detail: 'The live state is as the change left it.',
+          detail: `The live state is as the change left it${renamed ? ` (association ${renamed}, re-created by a revert)` : ''}.`,
           checks,
           ms,
         });

@@ -5,12 +5,26 @@ import { type NetworkState, stateAround } from '../domain/state.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import type { DeniedCallCounter } from '../store/denied-calls.js';
-import type { ChangeStore, StoredChange, StoredRevertPlan } from '../store/store.js';
+import {
+  AWAITING_STATES,
+  type ChangeStore,
+  type Processing,
+  type StoredChange,
+  type StoredRevertPlan,
+} from '../store/store.js';
 
 /** The network state just before a change, as far as netwarden knows it, and what it could not know. */
 export interface ChangeContext {
   state: NetworkState | null;
   notes: string[];
+  /** The VPC whose timeline the change is on, when known. */
+  vpcId?: string | null;
+  /** Ids of the stored changes played on the snapshot to get `state`, oldest first. */
+  basedOn?: string[];
+  /** Ids of processed changes after this one on its VPC's timeline: it arrived late. */
+  later?: string[];
+  /** When the snapshot under `state` was read. */
+  snapshotAt?: string | null;
 }
 
 /** Finds the state before a change (the topology snapshot, from the AWS issue). */
@@ -30,12 +44,30 @@ export interface ProcessorDeps {
   warnings?: (change: NetworkChange) => Promise<string[]>;
   /** Counts denied attempts per identity across changes (Redis); without it each is judged alone. */
   deniedCalls?: DeniedCallCounter;
+  /**
+   * True when a change that belongs before this one reached the timeline while it was judged (two
+   * replicas processing one burst at once): it is then judged once more.
+   */
+  missedEarlier?: (change: NetworkChange, processing: Processing) => Promise<boolean>;
   /** netwarden's own identity: its calls (reverts, DryRun probes) come back as events. */
   own?: OwnIdentity | null;
   /** Links one of netwarden's own changes to the change it reverted, instead of alerting. */
   onOwnChange?: (stored: StoredChange) => Promise<void>;
+  /**
+   * A change that happened before `stored` arrived after `stored` was judged: `rejudged` when
+   * `stored` was still undecided and its new judgement is saved (update its message once), else
+   * it keeps its decision and only its thread hears that the history was corrected.
+   */
+  onHistoryCorrected?: (stored: StoredChange, late: StoredChange, rejudged: boolean) => Promise<void>;
   now?: () => Date;
 }
+
+/**
+ * Changes re-judged after one late change. A change is late by minutes (CloudTrail delivers most
+ * within 5, the backfill catches the rest), and only the changes judged on a snapshot from before
+ * it can differ; a cap keeps one very late change from re-reading a whole day of a busy VPC.
+ */
+const MAX_REJUDGED = 100;
 
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
@@ -64,45 +96,107 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         at: now(),
         action: 'own-change',
       });
+      // On the timeline all the same: a revert changes the state later changes are judged on.
+      await contextOf(stored.change).catch(() => undefined);
       await deps.onOwnChange?.(stored);
       return;
     }
+    let later: string[] = [];
     if (stored.processing === null) {
-      let context: ChangeContext;
-      try {
-        context = await contextOf(stored.change);
-      } catch (error) {
-        // An alert without context is better than no alert: the risk engine says what it lacked.
-        deps.logger.warn(
-          { err: error, changeId: id },
-          'could not read the network state; assessing the event alone',
+      const context = await contextFor(stored.change);
+      later = context.later ?? [];
+      const processing = await judge(stored.change, context);
+      await deps.store.saveProcessing(id, processing, now());
+      // Saved first, then checked: an earlier change indexed after this check sees this one as
+      // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
+      if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
+        await deps.store.saveProcessing(
+          id,
+          await judge(stored.change, await contextFor(stored.change)),
+          now(),
         );
-        context = { state: null, notes: [`network state unavailable: ${(error as Error).message}`] };
       }
-      const deniedCalls = deps.deniedCalls
-        ? await deps.deniedCalls.record(stored.change, deps.policy.probing).catch((error: unknown) => {
-            deps.logger.warn(
-              { err: error, changeId: id },
-              'could not count denied calls; judging this one alone',
-            );
-            return null;
-          })
-        : null;
-      const assessment = assessChange(stored.change, {
-        state: context.state,
-        policy: deps.policy,
-        deniedCalls,
-      });
-      const plan = deps.planner ? deps.planner(stored.change, context.state) : null;
-      const before = context.state ? stateAround(idsOfChange(stored.change), context.state) : null;
-      const warnings = deps.warnings ? await deps.warnings(stored.change).catch(() => []) : [];
-      await deps.store.saveProcessing(
-        id,
-        { assessment, plan, before, notes: context.notes, warnings },
-        now(),
-      );
     }
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
+    if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };
+
+  async function contextFor(change: NetworkChange): Promise<ChangeContext> {
+    try {
+      return await contextOf(change);
+    } catch (error) {
+      // An alert without context is better than no alert: the risk engine says what it lacked.
+      deps.logger.warn(
+        { err: error, changeId: change.id },
+        'could not read the network state; assessing the event alone',
+      );
+      return { state: null, notes: [`network state unavailable: ${(error as Error).message}`] };
+    }
+  }
+
+  async function judge(change: NetworkChange, context: ChangeContext): Promise<Processing> {
+    // Idempotent per change, so judging a change again (a late earlier one) counts it once.
+    const deniedCalls = deps.deniedCalls
+      ? await deps.deniedCalls.record(change, deps.policy.probing).catch((error: unknown) => {
+          deps.logger.warn(
+            { err: error, changeId: change.id },
+            'could not count denied calls; judging this one alone',
+          );
+          return null;
+        })
+      : null;
+    const assessment = assessChange(change, { state: context.state, policy: deps.policy, deniedCalls });
+    const plan = deps.planner ? deps.planner(change, context.state) : null;
+    const before = context.state ? stateAround(idsOfChange(change), context.state) : null;
+    const warnings = deps.warnings ? await deps.warnings(change).catch(() => []) : [];
+    return {
+      assessment,
+      plan,
+      before,
+      notes: context.notes,
+      warnings,
+      vpcId: context.vpcId ?? null,
+      basedOn: context.basedOn ?? [],
+      snapshotAt: context.snapshotAt ?? null,
+    };
+  }
+
+  /**
+   * `late` happened before the changes `laterIds` but was judged after them: each is judged again
+   * against the corrected timeline. An undecided one whose judgement changed gets it saved and its
+   * message updated once; a decided one keeps its decision and its thread is told.
+   */
+  async function correctHistory(late: StoredChange, laterIds: readonly string[]): Promise<void> {
+    if (laterIds.length > MAX_REJUDGED) {
+      deps.logger.warn(
+        { changeId: late.change.id, later: laterIds.length },
+        `a late change precedes ${laterIds.length} judged changes; only the first ${MAX_REJUDGED} are re-judged`,
+      );
+    }
+    for (const laterId of laterIds.slice(0, MAX_REJUDGED)) {
+      try {
+        const stored = await deps.store.getChange(laterId);
+        if (stored?.processing == null) continue;
+        const context = await contextFor(stored.change);
+        // The snapshot it was judged on is gone (or EC2 failed): a worse judgement is no correction.
+        if (context.state === null) continue;
+        const next = await judge(stored.change, context);
+        if (!judgementChanged(stored.processing, next)) continue;
+        const undecided = AWAITING_STATES.includes(stored.state);
+        if (undecided) await deps.store.saveProcessing(laterId, next, now());
+        const current = (await deps.store.getChange(laterId)) ?? stored;
+        await deps.onHistoryCorrected?.(current, late, undecided);
+      } catch (error) {
+        deps.logger.warn({ err: error, changeId: laterId }, 'could not re-judge a change after a late one');
+      }
+    }
+  }
+}
+
+/** True when people would see something different: the state before, the risk, or the revert plan. */
+function judgementChanged(previous: Processing, next: Processing): boolean {
+  const shown = (p: Processing) =>
+    JSON.stringify([p.before, p.assessment.severity, p.assessment.findings, p.plan]);
+  return shown(previous) !== shown(next);
 }

@@ -1,4 +1,5 @@
 import { idsOfChange, resourceIdsIn } from '../domain/ids.js';
+import { compareTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
@@ -23,6 +24,12 @@ import {
   type SlackMessage,
   type ThreadEvent,
 } from './blocks/index.js';
+import {
+  buildHistoryCorrected,
+  buildNewerFirst,
+  type LinkedChange,
+  newerFirstReason,
+} from './blocks/timeline.js';
 import type { Grouping } from './grouping.js';
 import type { Identities } from './identity.js';
 import type { ActionName, GroupActionName, ReviewActionName } from './ids.js';
@@ -43,6 +50,11 @@ export interface RevertOutcome {
 /** Undoes a change in AWS (the AWS issue); absent when netwarden has no AWS access configured. */
 export interface RevertExecutor {
   revert(stored: StoredChange): Promise<RevertOutcome>;
+  /**
+   * Later changes still in effect that touched what this change touched: it cannot be reverted
+   * before them (its revert would undo theirs too). Oldest first; empty when none, or unknown.
+   */
+  newerChanges?(stored: StoredChange): Promise<StoredChange[]>;
 }
 
 /** Where a click came from, so the answer goes back there. */
@@ -114,7 +126,20 @@ export interface Workflow {
   publishHome(userId: string): Promise<void>;
   /** Links netwarden's own change (its revert, echoed by CloudTrail) to the change it undid. */
   observeOwnChange(own: StoredChange): Promise<void>;
+  /**
+   * Tells a change's thread that `late`, which happened before it, arrived after it was judged:
+   * `rejudged` when its alert now shows the corrected judgement (its message is updated once),
+   * else it was already decided and keeps its decision.
+   */
+  historyCorrected(stored: StoredChange, late: StoredChange, rejudged: boolean): Promise<void>;
 }
+
+function entryOf(stored: StoredChange): TimelineEntry {
+  return { change: stored.change, arrival: stored.arrival ?? '' };
+}
+
+/** How many later changes a refused Revert links to (the answer names a few, and counts the rest). */
+const NAMED_NEWER = 3;
 
 /** How many members of a group move at once when the whole group is approved or escalated. */
 const TRANSITION_BATCH = 25;
@@ -148,6 +173,22 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       });
     }
     await tell(click, buildEphemeral(`Nothing done: ${reason}.`));
+  }
+
+  /** A change with its alert's permalink, for a sentence that names it. */
+  async function linked(stored: StoredChange): Promise<LinkedChange> {
+    const shown = await deps.grouping.messageOf(stored.change.id).catch(() => null);
+    const permalink = shown ? await api.permalink(shown.channel, shown.ts).catch(() => null) : null;
+    return { change: stored.change, permalink };
+  }
+
+  /**
+   * Later changes still in effect on what this change touched, newest first (the order they must
+   * be reverted in); the first `links` with their alert's permalink. Empty when none.
+   */
+  async function newerInEffect(stored: StoredChange, links: number): Promise<LinkedChange[]> {
+    const newer = [...((await deps.executor?.newerChanges?.(stored)) ?? [])].reverse();
+    return Promise.all(newer.map((n, i) => (i < links ? linked(n) : { change: n.change, permalink: null })));
   }
 
   /** Brings every message of the change up to date and adds a line to its thread. */
@@ -305,6 +346,22 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     }
     if (!plan?.possible) {
       await refuse(click, stored, plan?.reason ?? 'no exact revert is known for this change');
+      return;
+    }
+    // Refused before any transition: once the later changes are reverted, this one still can be.
+    const newer = await newerInEffect(stored, NAMED_NEWER);
+    if (newer.length > 0) {
+      await store.audit({
+        changeId: stored.change.id,
+        action: click.action,
+        outcome: 'refused',
+        from: stored.state,
+        to: null,
+        by: click.userId,
+        at: now().toISOString(),
+        detail: { reason: newerFirstReason(newer), newer: newer.map((n) => n.change.id) },
+      });
+      await tell(click, buildNewerFirst(newer));
       return;
     }
     const reverting = await transition(click, stored, AWAITING_STATES, 'reverting');
@@ -539,10 +596,10 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const revertible = new Set(
       (loaded?.view.members ?? []).filter(isRevertible).map((m) => m.view.change.id),
     );
-    // Newest first: a later change to the same resource is undone before the one it built on.
+    // Newest first on the VPC timeline: a later change to the same resource is undone before the one it built on.
     const candidates = members
       .filter((m) => revertible.has(m.change.id))
-      .sort((a, b) => Date.parse(b.change.eventTime) - Date.parse(a.change.eventTime));
+      .sort((a, b) => compareTimeline(entryOf(b), entryOf(a)));
     if (candidates.length === 0) {
       await refuseGroup(click, members, 'none of these changes can be reverted exactly');
       return;
@@ -561,6 +618,18 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const results: Array<{ change: StoredChange['change']; ok: boolean; message: string }> = [];
     const touched: StoredChange[] = [];
     for (const candidate of candidates) {
+      // Each member's own guard: a later change outside the group (or one whose revert failed)
+      // still in effect on the same resource keeps it as it is.
+      // The group's reply names them in plain text: no permalink look-ups per member.
+      const newer = await newerInEffect(candidate, 0);
+      if (newer.length > 0) {
+        results.push({
+          change: candidate.change,
+          ok: false,
+          message: `Not reverted: ${newerFirstReason(newer)}.`,
+        });
+        continue;
+      }
       const started = await store.transition(candidate.change.id, {
         from: AWAITING_STATES,
         to: 'reverting',
@@ -728,6 +797,33 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     },
 
     publishHome,
+
+    async historyCorrected(stored, late, rejudged) {
+      await store.audit({
+        changeId: stored.change.id,
+        action: rejudged ? 'rejudged' : 'history-corrected',
+        outcome: 'note',
+        from: null,
+        to: null,
+        by: BOT_ACTOR,
+        at: now().toISOString(),
+        detail: { lateChangeId: late.change.id, lateEventTime: late.change.eventTime },
+      });
+      const work: Array<Promise<unknown>> = [
+        deps.grouping.reply(
+          stored.change.id,
+          buildHistoryCorrected(stored.change, await linked(late), { rejudged, at: now() }),
+        ),
+      ];
+      if (rejudged) work.push(deps.grouping.refresh([stored.change.id]));
+      for (const result of await Promise.allSettled(work)) {
+        if (result.status === 'rejected')
+          logger.warn(
+            { err: result.reason, changeId: stored.change.id },
+            'could not correct the history in Slack',
+          );
+      }
+    },
 
     async observeOwnChange(own) {
       // A DryRun probe is an attempt by design; only the real calls are worth a line in the thread.

@@ -30,6 +30,11 @@ export interface Keys {
   topologyIndex(account: string, region: string): string;
   /** Set of every VPC with a snapshot, as `account/region/vpcId`. */
   topologyVpcs(): string;
+  /**
+   * Sorted set of the change ids on one VPC, scored by event time: the VPC's timeline. Same tag
+   * as the VPC's snapshots, so a script may read a snapshot and the changes after it together.
+   */
+  vpcTimeline(account: string, region: string, vpcId: string): string;
 
   // --- CloudTrail backfill (backfill/) ---
   /** The time (epoch ms) up to which LookupEvents was read and stored for one account and region. */
@@ -101,6 +106,7 @@ export function createKeys(prefix: string): Keys {
       `${prefix}topo:snap:${tag(`${account}/${region}`)}:${vpcId}`,
     topologyIndex: (account, region) => `${prefix}topo:idx:${tag(`${account}/${region}`)}`,
     topologyVpcs: () => `${prefix}topo:vpcs:{topo}`,
+    vpcTimeline: (account, region, vpcId) => `${prefix}topo:chg:${tag(`${account}/${region}`)}:${vpcId}`,
 
     // --- CloudTrail backfill (backfill/) ---
     backfillCheckpoint: (account, region) => `${prefix}backfill:ckpt:${tag(`${account}/${region}`)}`,

@@ -25,7 +25,8 @@ const SAVE_CHANGE = script(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HEXISTS', KEYS[1], 'processing'), redis.call('HGET', KEYS[1], 'receivedAt')}
 end
-redis.call('HSET', KEYS[1], 'change', ARGV[1], 'state', 'pending', 'receivedAt', ARGV[2], 'version', '1')
+redis.call('HSET', KEYS[1], 'change', ARGV[1], 'state', 'pending', 'receivedAt', ARGV[2], 'version', '1',
+  'arrival', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {1, 0}
 `);
@@ -94,6 +95,11 @@ export async function guarded<T>(what: string, run: () => Promise<T>): Promise<T
   }
 }
 
+/** `<epoch ms>.<position>`, zero-padded so that comparing the text compares arrival order. */
+export function arrivalOf(now: Date, position: number): string {
+  return `${String(now.getTime()).padStart(15, '0')}.${String(position).padStart(9, '0')}`;
+}
+
 /** Most severe first, then newest: the rank dominates, the event time breaks ties. */
 function awaitingScore(change: NetworkChange, processing: Processing | null): number {
   const rank = processing ? severityRank(processing.assessment.severity) : 0;
@@ -157,11 +163,11 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         // sequence, so a body holding the same eventID twice stores it once (the second call
         // sees the first's key), and results follow the order of the records.
         const answers = await Promise.all(
-          changes.map((change) =>
+          changes.map((change, i) =>
             run(
               SAVE_CHANGE,
               [keys.change(change.id)],
-              [JSON.stringify(change), now.toISOString(), String(retentionSeconds)],
+              [JSON.stringify(change), now.toISOString(), String(retentionSeconds), arrivalOf(now, i)],
             ),
           ),
         );
@@ -352,6 +358,7 @@ function decode(id: string, fields: Record<string, string>): StoredChange | null
     change: JSON.parse(json) as NetworkChange,
     state: state as ChangeState,
     receivedAt: fields.receivedAt ?? '',
+    arrival: fields.arrival ?? '',
     version: Number(fields.version ?? '0'),
     processing: fields.processing ? (JSON.parse(fields.processing) as Processing) : null,
     message:

@@ -31,6 +31,15 @@ export interface Processing {
   notes: string[];
   /** Short warnings for the alert's context line (VPC flow logs off); absent in records from before them. */
   warnings?: string[];
+  /** The VPC whose timeline the change is on; absent when unknown and in records from before timelines. */
+  vpcId?: string | null;
+  /**
+   * The stored changes played on the snapshot to get `before`, oldest first: what this change's
+   * judgement rests on besides the snapshot. Absent in records from before timelines.
+   */
+  basedOn?: string[];
+  /** When the snapshot under `before` was read (ISO-8601); `null` when there was none. */
+  snapshotAt?: string | null;
 }
 
 export interface StoredChange {
@@ -38,6 +47,12 @@ export interface StoredChange {
   state: ChangeState;
   /** When netwarden first accepted the record (ISO-8601). */
   receivedAt: string;
+  /**
+   * Where the record came in the order netwarden received records (`<epoch ms>.<position in its
+   * body>`, zero-padded so text order is arrival order); `''` for records stored before it was kept.
+   * It breaks ties between changes stamped with the same second (see `domain/timeline.ts`).
+   */
+  arrival?: string;
   /** Incremented by every state transition; clients may compare-and-set on it. */
   version: number;
   /** `null` until the change was processed (assessed, planned). */

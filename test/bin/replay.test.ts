@@ -102,9 +102,79 @@ describe('replay CLI', () => {
     const run = await replay(file);
 
     expect(run.code).toBe(0);
-    expect(run.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
+    // In timeline order: by eventTime, file order breaking ties.
+    const byTime = records
+      .map((r, i) => ({ id: r.eventID, time: Date.parse(String(r.eventTime)), i }))
+      .sort((a, b) => a.time - b.time || a.i - b.i);
+    expect(run.lines.map((l) => l.eventId)).toEqual(byTime.map((r) => r.id));
     expect(run.lines.every((l) => typeof l.severity === 'string' && Array.isArray(l.findings))).toBe(true);
-  });
+    // --no-evolve: file order, as before.
+    const plain = await replay(file, '--no-evolve');
+    expect(plain.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
+  }, 60_000);
+
+  it('judges each of 50 changes to one ACL in a log file against the state its predecessor left', async () => {
+    // One apply rewriting ingress rule 110 fifty times, several per second, written out of order
+    // (CloudTrail log files are not ordered); --context is the VPC before the first.
+    const base = fixtureRecord('own/ReplaceNetworkAclEntry__udp-dns.json');
+    const start = Date.parse('2025-02-19T11:26:09Z');
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      ...base,
+      eventID: `apply-${String(i).padStart(2, '0')}`,
+      eventTime: new Date(start + Math.floor(i / 3) * 1000).toISOString().replace('.000Z', 'Z'),
+      requestParameters: {
+        networkAclId: 'acl-0af9cb843511d66d4',
+        ruleNumber: 110,
+        egress: false,
+        ruleAction: i % 2 === 0 ? 'allow' : 'deny',
+        portRange: { from: 1000 + i, to: 1000 + i },
+        aclProtocol: '6',
+        cidrBlock: `10.${i}.0.0/16`,
+      },
+    }));
+    // Shuffled by whole seconds, so same-second records keep their file order.
+    const seconds = new Map<string, typeof records>();
+    for (const r of records) seconds.set(r.eventTime, [...(seconds.get(r.eventTime) ?? []), r]);
+    const shuffled = [...seconds.values()].reverse().flat();
+    const file = tempFile('apply.json', JSON.stringify(asLogFile(shuffled)));
+    const context = fixturePath('context/describe__invictus-vpc-ours.json');
+
+    const run = await replay(file, '--context', context);
+
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => l.eventId)).toEqual(records.map((r) => r.eventID));
+    const contextRule = (
+      JSON.parse(fixtureText('context/describe__invictus-vpc-ours.json')) as {
+        NetworkAcls: Array<{ Entries: Array<Record<string, unknown>> }>;
+      }
+    ).NetworkAcls[0]?.Entries.find((e) => e.RuleNumber === 110 && e.Egress === false);
+    expect(contextRule?.CidrBlock).toEqual(expect.any(String));
+    run.lines.forEach((line, i) => {
+      const revert = line.revert as { possible: boolean; calls: Array<{ params: Record<string, unknown> }> };
+      expect(revert.possible, String(line.eventId)).toBe(true);
+      const params = revert.calls[0]?.params ?? {};
+      // The revert puts rule 110 back to what the previous change set (the context's for the first).
+      if (i === 0) {
+        expect(params.CidrBlock).toBe(contextRule?.CidrBlock);
+      } else {
+        const previous = records[i - 1]?.requestParameters;
+        expect(params).toMatchObject({
+          CidrBlock: previous?.cidrBlock,
+          RuleAction: previous?.ruleAction,
+          PortRange: { From: previous?.portRange.from, To: previous?.portRange.to },
+        });
+      }
+    });
+
+    // Without evolving, every change is judged against the context alone.
+    const plain = await replay(file, '--context', context, '--no-evolve');
+    const cidrs = new Set(
+      plain.lines.map(
+        (l) => (l.revert as { calls: Array<{ params: { CidrBlock?: string } }> }).calls[0]?.params.CidrBlock,
+      ),
+    );
+    expect([...cidrs]).toEqual([contextRule?.CidrBlock]);
+  }, 60_000);
 
   it('reads a gzip log file and an SNS notification, and says signatures were not checked', async () => {
     const gz = tempFile('log.json.gz', gzipSync(fixtureText('envelopes/cloudtrail-log-file__invictus.json')));

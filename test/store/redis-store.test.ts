@@ -60,6 +60,8 @@ describe('Redis change store', () => {
       change,
       state: 'pending',
       receivedAt: NOW.toISOString(),
+      // Arrival order: the time it came, then its place in the body (see domain/timeline.ts).
+      arrival: `${String(NOW.getTime()).padStart(15, '0')}.000000000`,
       version: 1,
       processing: null,
       message: null,

@@ -15,14 +15,23 @@ export type Fact =
   | { kind: 'route'; routeTableId: string; destination: RouteDestination; target: RouteTarget | null }
   /** The ACL's rule (number, direction) is `entry`; `null`: there is no such rule. */
   | { kind: 'acl-entry'; networkAclId: string; ruleNumber: number; egress: boolean; entry: AclEntry | null }
-  /** The route-table association exists on `routeTableId`; `null`: it no longer exists. */
-  | { kind: 'route-table-association'; associationId: string; routeTableId: string | null }
+  /**
+   * The route-table association exists on `routeTableId`; `null`: it no longer exists. `target`,
+   * when known, is the subnet or gateway it serves: a revert of a later change re-creates the
+   * association under a new id, and the target is how the executor finds it again.
+   */
+  | {
+      kind: 'route-table-association';
+      associationId: string;
+      routeTableId: string | null;
+      target?: AssociationTarget;
+    }
   /** The subnet or gateway is explicitly associated with `routeTableId`; `null`: with no table. */
   | { kind: 'explicit-route-table'; target: AssociationTarget; routeTableId: string | null }
   /** `routeTableId` is the VPC's main route table. */
   | { kind: 'main-route-table'; vpcId: string; routeTableId: string }
-  /** The network-ACL association exists and points at `networkAclId`; `null`: it no longer exists. */
-  | { kind: 'acl-association'; associationId: string; networkAclId: string | null }
+  /** The network-ACL association exists and points at `networkAclId`; `null`: it no longer exists. `subnetId` as `target` above. */
+  | { kind: 'acl-association'; associationId: string; networkAclId: string | null; subnetId?: string }
   /** The subnet uses `networkAclId`. */
   | { kind: 'subnet-network-acl'; subnetId: string; networkAclId: string }
   /** `unused`: the table exists with no associations and only the routes it was created with. */

@@ -98,7 +98,9 @@ function planAssociateRouteTable(
       'The record holds no association id (its responseElements are missing), and DisassociateRouteTable needs it.',
     );
   }
-  const after: Fact[] = [{ kind: 'route-table-association', associationId, routeTableId }];
+  const after: Fact[] = [
+    { kind: 'route-table-association', associationId, routeTableId, ...(target ? { target } : {}) },
+  ];
   const restored: Fact[] = [{ kind: 'route-table-association', associationId, routeTableId: null }];
   if (target) restored.push({ kind: 'explicit-route-table', target, routeTableId: null });
   const vpcId = findTable(before, routeTableId)?.vpcId ?? change.resources.vpcId ?? null;
@@ -147,7 +149,15 @@ function planReplaceRouteTableAssociation(
     api: 'ReplaceRouteTableAssociation',
     params: { AssociationId: newAssociationId, RouteTableId: previous },
   };
-  const after: Fact[] = [{ kind: 'route-table-association', associationId: newAssociationId, routeTableId }];
+  const served = found.association.main ? null : associationTarget(found.association);
+  const after: Fact[] = [
+    {
+      kind: 'route-table-association',
+      associationId: newAssociationId,
+      routeTableId,
+      ...(served ? { target: served } : {}),
+    },
+  ];
   if (found.association.main) {
     const vpcId = found.table.vpcId ?? change.resources.vpcId ?? null;
     if (vpcId === null) {
@@ -479,7 +489,7 @@ function planReplaceNetworkAclAssociation(
       params: { AssociationId: newAssociationId, NetworkAclId: previous },
     },
     `Move subnet ${subnetText(before, subnetId)} back to network ACL ${networkAclText(before, previous)} from ${networkAclText(before, networkAclId)}.`,
-    [{ kind: 'acl-association', associationId: newAssociationId, networkAclId }],
+    [{ kind: 'acl-association', associationId: newAssociationId, networkAclId, subnetId }],
     // The revert creates yet another association id, so the restored state is checked by subnet.
     [{ kind: 'subnet-network-acl', subnetId, networkAclId: previous }],
   );

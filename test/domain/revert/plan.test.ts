@@ -44,6 +44,7 @@ describe('planRevert: route-table associations', () => {
         kind: 'route-table-association',
         associationId: 'rtbassoc-06c42ea03f0967f18',
         routeTableId: 'rtb-08838187a84b2f5bf',
+        target: { kind: 'subnet', subnetId: 'subnet-08752c8d74ae2c324' },
       },
     ]);
   });

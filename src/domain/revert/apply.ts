@@ -1,0 +1,438 @@
+/**
+ * The planner's inverse: what a change (or a revert plan's EC2 calls) does to a network state,
+ * played the way EC2 would. Both are translated into the same few edits and applied by one
+ * function, so "apply the change, then apply its revert" can be checked to be the identity.
+ *
+ * Every edit *sets* a value (a rule, a route, which table a subnet uses) instead of diffing it, so
+ * applying a change twice, or to a snapshot that already shows it, gives the same state: the
+ * timeline (`../timeline.ts`) relies on that when it cannot tell whether a snapshot read in the
+ * same second as a change already shows it. An edit on a resource the state does not hold leaves
+ * the state as it is: netwarden never invents a resource it has not seen.
+ */
+import { aclEntryFrom, parseAclProtocol, parseCidr } from '../acl.js';
+import type { AclEntry, AssociationTarget, NetworkChange, RouteDestination, RouteTarget } from '../change.js';
+import { routeTargetsIn } from '../route.js';
+import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
+import { sameDestination } from './facts.js';
+import type { RevertCall } from './types.js';
+
+/** One change to one resource, as EC2 makes it. */
+type Edit =
+  /** `target: null` deletes the route. */
+  | { op: 'route'; routeTableId: string; destination: RouteDestination; target: RouteTarget | null }
+  /** `entry: null` deletes the rule. */
+  | { op: 'entry'; networkAclId: string; ruleNumber: number; egress: boolean; entry: AclEntry | null }
+  | { op: 'associate-table'; routeTableId: string; associationId: string; target: AssociationTarget }
+  | { op: 'move-table-association'; associationId: string; routeTableId: string; newAssociationId: string }
+  | { op: 'disassociate-table'; associationId: string }
+  | { op: 'create-table'; vpcId: string; routeTableId: string }
+  | { op: 'delete-table'; routeTableId: string }
+  | { op: 'move-acl-association'; associationId: string; networkAclId: string; newAssociationId: string }
+  | { op: 'create-acl'; vpcId: string; networkAclId: string }
+  | { op: 'delete-acl'; networkAclId: string };
+
+/**
+ * The id an association gets when the record or call does not say: a revert's AssociateRouteTable
+ * and Replace…Association calls get theirs from EC2 only when they run.
+ */
+export const UNKNOWN_ASSOCIATION_ID = '(new association)';
+
+/** The first rule number AWS reserves for its own catch-all rules. */
+const FIRST_RESERVED_RULE = 32767;
+
+/** The edits a change's record implies; none for a refused call, or where the record lacks the value. */
+function editsOfChange(change: NetworkChange): Edit[] {
+  if (change.attempt) return [];
+  switch (change.eventName) {
+    case 'AssociateRouteTable': {
+      const { routeTableId, target, associationId } = change.change;
+      if (target === null) return [];
+      return [
+        {
+          op: 'associate-table',
+          routeTableId,
+          target,
+          associationId: associationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    }
+    case 'ReplaceRouteTableAssociation': {
+      const { associationId, routeTableId, newAssociationId } = change.change;
+      return [
+        {
+          op: 'move-table-association',
+          associationId,
+          routeTableId,
+          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    }
+    case 'DisassociateRouteTable':
+      return [{ op: 'disassociate-table', associationId: change.change.associationId }];
+    case 'CreateRoute':
+    case 'ReplaceRoute': {
+      const { routeTableId, destination, target } = change.change;
+      // A record naming no single target leaves the route's value unknown: nothing to set.
+      return target === null ? [] : [{ op: 'route', routeTableId, destination, target }];
+    }
+    case 'DeleteRoute':
+      return [
+        {
+          op: 'route',
+          routeTableId: change.change.routeTableId,
+          destination: change.change.destination,
+          target: null,
+        },
+      ];
+    case 'CreateRouteTable': {
+      const { vpcId, routeTableId } = change.change;
+      return routeTableId === null ? [] : [{ op: 'create-table', vpcId, routeTableId }];
+    }
+    case 'DeleteRouteTable':
+      return [{ op: 'delete-table', routeTableId: change.change.routeTableId }];
+    case 'CreateNetworkAclEntry':
+    case 'ReplaceNetworkAclEntry': {
+      const { networkAclId, entry } = change.change;
+      return [{ op: 'entry', networkAclId, ruleNumber: entry.ruleNumber, egress: entry.egress, entry }];
+    }
+    case 'DeleteNetworkAclEntry': {
+      const { networkAclId, ruleNumber, egress } = change.change;
+      return [{ op: 'entry', networkAclId, ruleNumber, egress, entry: null }];
+    }
+    case 'ReplaceNetworkAclAssociation': {
+      const { associationId, networkAclId, newAssociationId } = change.change;
+      return [
+        {
+          op: 'move-acl-association',
+          associationId,
+          networkAclId,
+          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    }
+    case 'CreateNetworkAcl': {
+      const { vpcId, networkAclId } = change.change;
+      return networkAclId === null ? [] : [{ op: 'create-acl', vpcId, networkAclId }];
+    }
+    case 'DeleteNetworkAcl':
+      return [{ op: 'delete-acl', networkAclId: change.change.networkAclId }];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revert calls → edits (the parameters are the planner's own, named as the EC2 API names them)
+
+class CallParamError extends Error {
+  constructor(call: RevertCall, what: string) {
+    super(`${call.api} call has no valid ${what}: ${JSON.stringify(call.params)}`);
+    this.name = 'CallParamError';
+  }
+}
+
+function text(call: RevertCall, key: string): string {
+  const value = call.params[key];
+  if (typeof value !== 'string' || value === '') throw new CallParamError(call, key);
+  return value;
+}
+
+function destinationOf(call: RevertCall): RouteDestination {
+  const p = call.params;
+  if (typeof p.DestinationCidrBlock === 'string') return { kind: 'ipv4', cidr: p.DestinationCidrBlock };
+  if (typeof p.DestinationIpv6CidrBlock === 'string')
+    return { kind: 'ipv6', cidr: p.DestinationIpv6CidrBlock };
+  if (typeof p.DestinationPrefixListId === 'string') {
+    return { kind: 'prefix-list', prefixListId: p.DestinationPrefixListId };
+  }
+  throw new CallParamError(call, 'destination');
+}
+
+function targetOf(call: RevertCall): RouteTarget {
+  const [target, ...more] = routeTargetsIn((key) => call.params[key.pascalKey]);
+  if (target === undefined || more.length > 0) throw new CallParamError(call, 'single target');
+  return target;
+}
+
+function numberOf(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) ? value : null;
+}
+
+function entryOf(call: RevertCall): AclEntry {
+  const p = call.params;
+  const ruleNumber = numberOf(p.RuleNumber);
+  const protocol = parseAclProtocol(p.Protocol);
+  const cidr =
+    typeof p.CidrBlock === 'string'
+      ? parseCidr(p.CidrBlock, 4)
+      : typeof p.Ipv6CidrBlock === 'string'
+        ? parseCidr(p.Ipv6CidrBlock, 6)
+        : null;
+  const action = p.RuleAction === 'allow' || p.RuleAction === 'deny' ? p.RuleAction : null;
+  if (ruleNumber === null || typeof p.Egress !== 'boolean' || protocol === null || cidr === null || !action) {
+    throw new CallParamError(call, 'entry');
+  }
+  const range = p.PortRange as { From?: unknown; To?: unknown } | undefined;
+  const icmp = p.IcmpTypeCode as { Type?: unknown; Code?: unknown } | undefined;
+  const from = numberOf(range?.From);
+  const to = numberOf(range?.To);
+  const type = numberOf(icmp?.Type);
+  const code = numberOf(icmp?.Code);
+  return aclEntryFrom({
+    ruleNumber,
+    egress: p.Egress,
+    action,
+    protocol,
+    cidr,
+    ports: from !== null && to !== null ? { from, to } : null,
+    icmp: type !== null && code !== null ? { type, code } : null,
+  });
+}
+
+function editOfCall(call: RevertCall, newAssociationId: string): Edit {
+  const p = call.params;
+  switch (call.api) {
+    case 'AssociateRouteTable': {
+      const target: AssociationTarget =
+        typeof p.SubnetId === 'string'
+          ? { kind: 'subnet', subnetId: p.SubnetId }
+          : { kind: 'gateway', gatewayId: text(call, 'GatewayId') };
+      return {
+        op: 'associate-table',
+        routeTableId: text(call, 'RouteTableId'),
+        target,
+        associationId: newAssociationId,
+      };
+    }
+    case 'DisassociateRouteTable':
+      return { op: 'disassociate-table', associationId: text(call, 'AssociationId') };
+    case 'ReplaceRouteTableAssociation':
+      return {
+        op: 'move-table-association',
+        associationId: text(call, 'AssociationId'),
+        routeTableId: text(call, 'RouteTableId'),
+        newAssociationId,
+      };
+    case 'CreateRoute':
+    case 'ReplaceRoute':
+      return {
+        op: 'route',
+        routeTableId: text(call, 'RouteTableId'),
+        destination: destinationOf(call),
+        target: targetOf(call),
+      };
+    case 'DeleteRoute':
+      return {
+        op: 'route',
+        routeTableId: text(call, 'RouteTableId'),
+        destination: destinationOf(call),
+        target: null,
+      };
+    case 'DeleteRouteTable':
+      return { op: 'delete-table', routeTableId: text(call, 'RouteTableId') };
+    case 'CreateNetworkAclEntry':
+    case 'ReplaceNetworkAclEntry': {
+      const entry = entryOf(call);
+      return {
+        op: 'entry',
+        networkAclId: text(call, 'NetworkAclId'),
+        ruleNumber: entry.ruleNumber,
+        egress: entry.egress,
+        entry,
+      };
+    }
+    case 'DeleteNetworkAclEntry': {
+      const ruleNumber = numberOf(p.RuleNumber);
+      if (ruleNumber === null || typeof p.Egress !== 'boolean') throw new CallParamError(call, 'rule');
+      return {
+        op: 'entry',
+        networkAclId: text(call, 'NetworkAclId'),
+        ruleNumber,
+        egress: p.Egress,
+        entry: null,
+      };
+    }
+    case 'ReplaceNetworkAclAssociation':
+      return {
+        op: 'move-acl-association',
+        associationId: text(call, 'AssociationId'),
+        networkAclId: text(call, 'NetworkAclId'),
+        newAssociationId,
+      };
+    case 'DeleteNetworkAcl':
+      return { op: 'delete-acl', networkAclId: text(call, 'NetworkAclId') };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying edits
+
+function servesTarget(
+  a: { subnetId: string | null; gatewayId: string | null },
+  target: AssociationTarget,
+): boolean {
+  return target.kind === 'subnet' ? a.subnetId === target.subnetId : a.gatewayId === target.gatewayId;
+}
+
+/** A new table starts with the VPC's local routes, which every table of the VPC shares. */
+function initialRoutes(state: NetworkState, vpcId: string): RouteTableState['routes'] {
+  const sibling = state.routeTables.find(
+    (t) => t.vpcId === vpcId && t.routes.some((r) => r.target?.type === 'local'),
+  );
+  return (sibling?.routes ?? [])
+    .filter((r) => r.target?.type === 'local')
+    .map((r) => ({ ...r, state: 'active', origin: 'CreateRouteTable' }));
+}
+
+/** A new ACL starts with AWS's deny-all catch-all rules, the same in every ACL of the VPC. */
+function initialEntries(state: NetworkState, vpcId: string): AclEntry[] {
+  const sibling = state.networkAcls.find((a) => a.vpcId === vpcId);
+  const reserved = sibling?.entries.filter((e) => e.ruleNumber >= FIRST_RESERVED_RULE && e.action === 'deny');
+  if (reserved && reserved.length > 0) return reserved;
+  const all = (egress: boolean): AclEntry => ({
+    ruleNumber: FIRST_RESERVED_RULE,
+    egress,
+    action: 'deny',
+    protocol: { number: -1, name: 'all' },
+    cidr: { version: 4, cidr: '0.0.0.0/0' },
+    ports: null,
+    icmp: null,
+  });
+  return [all(false), all(true)];
+}
+
+function applyEdit(s: NetworkState, edit: Edit): NetworkState {
+  const table = (id: string) => s.routeTables.find((t) => t.routeTableId === id);
+  const acl = (id: string): NetworkAclState | undefined => s.networkAcls.find((a) => a.networkAclId === id);
+  switch (edit.op) {
+    case 'route': {
+      const t = table(edit.routeTableId);
+      if (!t) return s;
+      const index = t.routes.findIndex((r) => sameDestination(r.destination, edit.destination));
+      if (edit.target === null) {
+        if (index >= 0) t.routes.splice(index, 1);
+      } else if (index >= 0) {
+        const route = t.routes[index];
+        if (route) t.routes[index] = { ...route, target: edit.target, state: 'active' };
+      } else {
+        t.routes.push({
+          destination: edit.destination,
+          target: edit.target,
+          state: 'active',
+          origin: 'CreateRoute',
+        });
+      }
+      return s;
+    }
+    case 'entry': {
+      const a = acl(edit.networkAclId);
+      if (!a) return s;
+      const index = a.entries.findIndex((e) => e.ruleNumber === edit.ruleNumber && e.egress === edit.egress);
+      if (edit.entry === null) {
+        if (index >= 0) a.entries.splice(index, 1);
+      } else if (index >= 0) a.entries[index] = edit.entry;
+      else a.entries.push(edit.entry);
+      return s;
+    }
+    case 'associate-table': {
+      // A subnet or gateway has at most one explicit association: whatever it had is gone.
+      for (const t of s.routeTables) {
+        t.associations = t.associations.filter(
+          (a) => a.associationId !== edit.associationId && (a.main || !servesTarget(a, edit.target)),
+        );
+      }
+      table(edit.routeTableId)?.associations.push({
+        associationId: edit.associationId,
+        main: false,
+        subnetId: edit.target.kind === 'subnet' ? edit.target.subnetId : null,
+        gatewayId: edit.target.kind === 'gateway' ? edit.target.gatewayId : null,
+      });
+      return s;
+    }
+    case 'move-table-association': {
+      const from = s.routeTables.find((t) =>
+        t.associations.some((a) => a.associationId === edit.associationId),
+      );
+      const moved = from?.associations.find((a) => a.associationId === edit.associationId);
+      // Not found: either already moved (the state shows the new id) or never seen; both leave it.
+      if (!from || !moved) return s;
+      from.associations = from.associations.filter((a) => a !== moved);
+      table(edit.routeTableId)?.associations.push({ ...moved, associationId: edit.newAssociationId });
+      return s;
+    }
+    case 'disassociate-table':
+      for (const t of s.routeTables) {
+        t.associations = t.associations.filter((a) => a.associationId !== edit.associationId);
+      }
+      return s;
+    case 'create-table':
+      if (table(edit.routeTableId)) return s;
+      s.routeTables.push({
+        routeTableId: edit.routeTableId,
+        vpcId: edit.vpcId,
+        associations: [],
+        routes: initialRoutes(s, edit.vpcId),
+        name: null,
+        tags: {},
+      });
+      return s;
+    case 'delete-table':
+      s.routeTables = s.routeTables.filter((t) => t.routeTableId !== edit.routeTableId);
+      return s;
+    case 'move-acl-association': {
+      const from = s.networkAcls.find((a) =>
+        a.associations.some((x) => x.associationId === edit.associationId),
+      );
+      const moved = from?.associations.find((x) => x.associationId === edit.associationId);
+      if (!from || !moved) return s;
+      from.associations = from.associations.filter((x) => x !== moved);
+      acl(edit.networkAclId)?.associations.push({ ...moved, associationId: edit.newAssociationId });
+      return s;
+    }
+    case 'create-acl':
+      if (acl(edit.networkAclId)) return s;
+      s.networkAcls.push({
+        networkAclId: edit.networkAclId,
+        vpcId: edit.vpcId,
+        isDefault: false,
+        entries: initialEntries(s, edit.vpcId),
+        associations: [],
+        name: null,
+        tags: {},
+      });
+      return s;
+    case 'delete-acl':
+      s.networkAcls = s.networkAcls.filter((a) => a.networkAclId !== edit.networkAclId);
+      return s;
+  }
+}
+
+function applyEdits(state: NetworkState, edits: readonly Edit[]): NetworkState {
+  return edits.reduce(applyEdit, structuredClone(state));
+}
+
+/**
+ * The state after `change`, played onto a copy of `state` as EC2 made it. A refused call changes
+ * nothing; so does a record that lacks the new value (a route with no single target), since the
+ * state netwarden would otherwise show would be a guess.
+ */
+export function applyChange(state: NetworkState, change: NetworkChange): NetworkState {
+  return applyEdits(state, editsOfChange(change));
+}
+
+/** What EC2 returned for one revert call, when it ran: the id of the association it created. */
+export type NewAssociationIds = (call: RevertCall, index: number) => string | null;
+
+/**
+ * The state after a revert plan's calls, played onto a copy of `state`. A call that creates an
+ * association gets its id from `newAssociationIds` (the call's output, once it ran), else
+ * `UNKNOWN_ASSOCIATION_ID`. Throws when a call's parameters are not the planner's (a bug).
+ */
+export function applyCalls(
+  state: NetworkState,
+  calls: readonly RevertCall[],
+  newAssociationIds: NewAssociationIds = () => null,
+): NetworkState {
+  return applyEdits(
+    state,
+    calls.map((call, i) => editOfCall(call, newAssociationIds(call, i) ?? UNKNOWN_ASSOCIATION_ID)),
+  );
+}
