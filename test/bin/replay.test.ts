@@ -221,9 +221,11 @@ describe('replay CLI', () => {
     });
   });
 
+  // The hard cases are a table of independent changes, each judged against the same context.
   it('shows the hard cases at their severities, counting denied calls within the file', async () => {
     const run = await replay(
       fixturePath('replay/hard-cases__ours.json'),
+      '--no-evolve',
       '--context',
       fixturePath('context/describe__invictus-vpc-new-acl-ours.json'),
     );

@@ -114,7 +114,7 @@ describe('look-ups with only AWS_REGION set', () => {
 
     expect(subnet.shown).not.toContain('does not know which region');
     expect(subnet.shown).toContain('web-public-a');
-    expect(subnet.shown).toContain('RDP (tcp/3389) open to 0.0.0.0/0');
+    expect(subnet.shown).toContain('tcp 1024-65535 open to 0.0.0.0/0, including RDP (tcp/3389)');
     expect(acl.shown).toContain('in evaluation order');
     expect(rtb.shown).toContain('Main route table');
     for (const answer of [subnet, acl, rtb]) expect(answer.shown).toContain(`${ACCOUNT}`);
