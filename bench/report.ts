@@ -175,7 +175,7 @@ export function tables(r: Results): string {
   return [load, '', burst, '', critical, '', memory].join('\n');
 }
 
-/** The JSON line (DESIGN.md "Contracts": at least the ten keys the targets are about). */
+/** The JSON line (docs/bench.md lists every key). */
 export function jsonLine(r: Results): string {
   return JSON.stringify({
     ingest_events_per_s: round(r.botSingle.eventsPerS, 0),

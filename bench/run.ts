@@ -3,7 +3,7 @@
  * redis-server, against a loopback Slack Web API that enforces Slack's per-channel pace (a second
  * post to a channel within a second gets 429 Retry-After, as does a 51st update in a minute), side
  * by side with a baseline in the same run: a bare `node:http` server doing one Redis `SET NX` per
- * record. Prints tables, then as its last line one JSON object (DESIGN.md "Contracts");
+ * record. Prints tables, then as its last line one JSON object (docs/bench.md);
  * docs/bench.md says how to read them. Progress goes to stderr.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

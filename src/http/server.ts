@@ -64,7 +64,7 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
 /**
  * The request listener for every HTTP route netwarden serves itself. Each handler runs inside
  * one catch: an async custom route that throws would otherwise kill the process (Bolt 5 pitfall,
- * ../shared/reference/slack-platform.md §1).
+ * docs/slack-notes.md).
  */
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, ingestor, store, logger } = deps;

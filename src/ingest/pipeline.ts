@@ -25,7 +25,7 @@ export interface IngestDeps {
   logger: Logger;
   metrics?: Metrics;
   now?: () => Date;
-  // --- doctor (issue 9): when each account/region last delivered, for `/netwarden doctor` ---
+  // --- doctor: when each account/region last delivered, for `/netwarden doctor` ---
   /** Told the accounts and regions of each body received over `POST /aws/events` (not the backfill's). */
   deliveries?: Pick<DeliveryStore, 'recordDelivery'>;
 }
@@ -118,7 +118,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       await deps.queue.enqueue(saved.filter((r) => r.unprocessed).map((r) => r.id));
       const changeIds = saved.filter((r) => r.created).map((r) => r.id);
       const duplicates = saved.length - changeIds.length;
-      // --- doctor (issue 9): one write per body, never failing a body that is already stored ---
+      // --- doctor: one write per body, never failing a body that is already stored ---
       if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
         const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
         await deps.deliveries

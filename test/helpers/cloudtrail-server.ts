@@ -129,8 +129,7 @@ const ATTRIBUTE_KEYS = new Set([
 ]);
 
 /*
- * Which resources event history indexes an EC2 event under is not documented; the expectation in
- * shared/reference/revert-semantics.md §5 is that the ids in the request and response map to the
+ * Which resources event history indexes an EC2 event under is not documented; the expectation is that the ids in the request and response map to the
  * matching type. The bot does not rely on it: it filters on the record itself.
  */
 const RESOURCE_TYPES: ReadonlyArray<[RegExp, string]> = [

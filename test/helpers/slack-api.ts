@@ -97,7 +97,7 @@ function channelOf(args: Record<string, unknown>): string | null {
 
 /**
  * A loopback stand-in for the Slack Web API that answers like Slack (response shapes from the
- * method docs, see ../shared/reference/slack-platform.md §2), records every call and keeps the
+ * method docs, see docs/slack-notes.md), records every call and keeps the
  * messages it was asked to post and update, so a test can read what people would see.
  */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {

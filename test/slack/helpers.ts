@@ -2,7 +2,7 @@
  * Shared preparation for the Slack rendering tests: real changes from the fixtures, the real
  * before-state from the describe fixture, hand-written assessments (so the tests pin rendering,
  * not the risk engine's wording) and revert plans shaped like the AWS planner's, following
- * shared/reference/revert-semantics.md §1.
+ * docs/aws.md, "Reverts".
  */
 import type { NetworkChange } from '../../src/domain/change.js';
 import type { Assessment, Finding } from '../../src/domain/risk/index.js';
