@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type {
-  AclEntry,
-  AssociationTarget,
-  NetworkChange,
-  NetworkEventName,
-  RouteDestination,
-  RouteTarget,
+import {
+  type AclEntry,
+  type AssociationTarget,
+  NETWORK_EVENT_NAMES,
+  type NetworkChange,
+  type NetworkEventName,
+  type RouteDestination,
+  type RouteTarget,
 } from '../../../src/domain/change.js';
 import { idsOfChange } from '../../../src/domain/ids.js';
 import { applyCalls, applyChange } from '../../../src/domain/revert/apply.js';
@@ -143,22 +144,8 @@ const vpcState: fc.Arbitrary<NetworkState> = fc
 
 type Pick = { event: NetworkEventName; a: number; b: number; c: number };
 
-const EVENTS: NetworkEventName[] = [
-  'AssociateRouteTable',
-  'ReplaceRouteTableAssociation',
-  'DisassociateRouteTable',
-  'CreateRoute',
-  'ReplaceRoute',
-  'DeleteRoute',
-  'CreateRouteTable',
-  'DeleteRouteTable',
-  'CreateNetworkAclEntry',
-  'ReplaceNetworkAclEntry',
-  'DeleteNetworkAclEntry',
-  'ReplaceNetworkAclAssociation',
-  'CreateNetworkAcl',
-  'DeleteNetworkAcl',
-];
+// Every covered event, so an event added to the model is generated here too.
+const EVENTS = NETWORK_EVENT_NAMES;
 
 const pick: fc.Arbitrary<Pick> = fc.record({
   event: fc.constantFrom(...EVENTS),
