@@ -88,7 +88,7 @@ function targetParam(target: AssociationTarget): Record<string, string> {
 // ---------------------------------------------------------------------------------------------
 // Route-table associations
 
-function planAssociateRouteTable(
+export function planAssociateRouteTable(
   change: NetworkChangeOf<'AssociateRouteTable'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -126,7 +126,7 @@ function planAssociateRouteTable(
 const NO_NEW_ASSOCIATION =
   'The record holds no newAssociationId (its responseElements are missing), and the revert must name it.';
 
-function planReplaceRouteTableAssociation(
+export function planReplaceRouteTableAssociation(
   change: NetworkChangeOf<'ReplaceRouteTableAssociation'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -184,7 +184,7 @@ function planReplaceRouteTableAssociation(
   );
 }
 
-function planDisassociateRouteTable(
+export function planDisassociateRouteTable(
   change: NetworkChangeOf<'DisassociateRouteTable'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -258,7 +258,10 @@ function previousRoute(
   return { target: route.target };
 }
 
-function planCreateRoute(change: NetworkChangeOf<'CreateRoute'>, before: NetworkState | null): RevertPlan {
+export function planCreateRoute(
+  change: NetworkChangeOf<'CreateRoute'>,
+  before: NetworkState | null,
+): RevertPlan {
   const { routeTableId, destination, target } = change.change;
   if (!target) {
     return noRevert(
@@ -273,7 +276,10 @@ function planCreateRoute(change: NetworkChangeOf<'CreateRoute'>, before: Network
   );
 }
 
-function planReplaceRoute(change: NetworkChangeOf<'ReplaceRoute'>, before: NetworkState | null): RevertPlan {
+export function planReplaceRoute(
+  change: NetworkChangeOf<'ReplaceRoute'>,
+  before: NetworkState | null,
+): RevertPlan {
   const { routeTableId, destination, target } = change.change;
   if (!target) {
     return noRevert(
@@ -302,7 +308,10 @@ function planReplaceRoute(change: NetworkChangeOf<'ReplaceRoute'>, before: Netwo
   );
 }
 
-function planDeleteRoute(change: NetworkChangeOf<'DeleteRoute'>, before: NetworkState | null): RevertPlan {
+export function planDeleteRoute(
+  change: NetworkChangeOf<'DeleteRoute'>,
+  before: NetworkState | null,
+): RevertPlan {
   const { routeTableId, destination } = change.change;
   const previous = previousRoute(before, change);
   if ('reason' in previous) return noRevert(previous.reason);
@@ -327,7 +336,7 @@ function planDeleteRoute(change: NetworkChangeOf<'DeleteRoute'>, before: Network
 // ---------------------------------------------------------------------------------------------
 // Route tables and network ACLs as a whole
 
-function planCreateRouteTable(change: NetworkChangeOf<'CreateRouteTable'>): RevertPlan {
+export function planCreateRouteTable(change: NetworkChangeOf<'CreateRouteTable'>): RevertPlan {
   const { routeTableId } = change.change;
   if (routeTableId === null) {
     return noRevert('The record holds no id of the created route table (its responseElements are missing).');
@@ -340,7 +349,7 @@ function planCreateRouteTable(change: NetworkChangeOf<'CreateRouteTable'>): Reve
   );
 }
 
-function planDeleteRouteTable(
+export function planDeleteRouteTable(
   change: NetworkChangeOf<'DeleteRouteTable'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -355,7 +364,7 @@ function planDeleteRouteTable(
   );
 }
 
-function planCreateNetworkAcl(change: NetworkChangeOf<'CreateNetworkAcl'>): RevertPlan {
+export function planCreateNetworkAcl(change: NetworkChangeOf<'CreateNetworkAcl'>): RevertPlan {
   const { networkAclId } = change.change;
   if (networkAclId === null) {
     return noRevert('The record holds no id of the created network ACL (its responseElements are missing).');
@@ -368,7 +377,7 @@ function planCreateNetworkAcl(change: NetworkChangeOf<'CreateNetworkAcl'>): Reve
   );
 }
 
-function planDeleteNetworkAcl(
+export function planDeleteNetworkAcl(
   change: NetworkChangeOf<'DeleteNetworkAcl'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -408,7 +417,7 @@ function previousEntry(
   return { entry };
 }
 
-function planCreateNetworkAclEntry(
+export function planCreateNetworkAclEntry(
   change: NetworkChangeOf<'CreateNetworkAclEntry'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -425,7 +434,7 @@ function planCreateNetworkAclEntry(
   );
 }
 
-function planReplaceNetworkAclEntry(
+export function planReplaceNetworkAclEntry(
   change: NetworkChangeOf<'ReplaceNetworkAclEntry'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -446,7 +455,7 @@ function planReplaceNetworkAclEntry(
   );
 }
 
-function planDeleteNetworkAclEntry(
+export function planDeleteNetworkAclEntry(
   change: NetworkChangeOf<'DeleteNetworkAclEntry'>,
   before: NetworkState | null,
 ): RevertPlan {
@@ -461,7 +470,7 @@ function planDeleteNetworkAclEntry(
   );
 }
 
-function planReplaceNetworkAclAssociation(
+export function planReplaceNetworkAclAssociation(
   change: NetworkChangeOf<'ReplaceNetworkAclAssociation'>,
   before: NetworkState | null,
 ): RevertPlan {
