@@ -7,15 +7,21 @@ import type { AclEntry } from '../change.js';
 import type { NetworkState } from '../state.js';
 import { findAcl } from './lookups.js';
 
+/**
+ * How a port range is joined to its protocol: `tcp/22` in alerts (as the console writes it),
+ * `tcp 22` in findings and revert summaries, where the text reads as a sentence.
+ */
+export type PortSeparator = '/' | ' ';
+
 /** The traffic an ACL entry matches: `tcp/22`, `tcp/700-702`, `all traffic`, `icmp type 8`. */
-export function aclTraffic(entry: AclEntry): string {
+export function aclTraffic(entry: AclEntry, separator: PortSeparator = '/'): string {
   const { protocol } = entry;
   if (protocol.number === -1) return 'all traffic';
   if (protocol.number === 6 || protocol.number === 17) {
     if (entry.ports === null) return `${protocol.name} (all ports)`;
     const { from, to } = entry.ports;
-    if (from === 0 && to === 65535) return `${protocol.name}/0-65535 (all ports)`;
-    return from === to ? `${protocol.name}/${from}` : `${protocol.name}/${from}-${to}`;
+    if (from === 0 && to === 65535) return `${protocol.name}${separator}0-65535 (all ports)`;
+    return from === to ? `${protocol.name}${separator}${from}` : `${protocol.name}${separator}${from}-${to}`;
   }
   if (protocol.number === 1 || protocol.number === 58) {
     if (entry.icmp === null || entry.icmp.type === -1) return `${protocol.name} (all types)`;
@@ -27,8 +33,18 @@ export function aclTraffic(entry: AclEntry): string {
 }
 
 /** `allow tcp/22 from 0.0.0.0/0` (`to` for egress). */
-export function aclEntryText(entry: AclEntry): string {
-  return `${entry.action} ${aclTraffic(entry)} ${entry.egress ? 'to' : 'from'} ${entry.cidr.cidr}`;
+export function aclEntryText(entry: AclEntry, separator: PortSeparator = '/'): string {
+  return `${entry.action} ${aclTraffic(entry, separator)} ${entry.egress ? 'to' : 'from'} ${entry.cidr.cidr}`;
+}
+
+/** How findings name an entry: `rule 120 allow tcp 22 from 0.0.0.0/0`; AWS's own catch-all rules read `rule *`. */
+export function aclRuleText(entry: AclEntry): string {
+  return `rule ${ruleNumberText(entry.ruleNumber)} ${aclEntryText(entry, ' ')}`;
+}
+
+/** How revert summaries name a rule slot: `inbound rule 100` / `outbound rule 100`. */
+export function aclRuleSlot(ruleNumber: number, egress: boolean): string {
+  return `${egress ? 'outbound' : 'inbound'} rule ${ruleNumber}`;
 }
 
 /** The rule number as the console shows it: the reserved catch-all rules read `*`. */

@@ -3,7 +3,13 @@
  * the alert's words, the revert planner and the look-up commands all find a table, an ACL or an
  * association the same way. `null` state means no snapshot; every function then finds nothing.
  */
-import type { NetworkAclState, NetworkState, RouteTableAssociationState, RouteTableState } from '../state.js';
+import type {
+  NetworkAclAssociationState,
+  NetworkAclState,
+  NetworkState,
+  RouteTableAssociationState,
+  RouteTableState,
+} from '../state.js';
 
 export function findTable(state: NetworkState | null, id: string | null | undefined): RouteTableState | null {
   if (!state || !id) return null;
@@ -31,10 +37,10 @@ export function findRtbAssociation(
 export function findAclAssociation(
   state: NetworkState | null,
   associationId: string,
-): { acl: NetworkAclState; subnetId: string } | null {
+): { acl: NetworkAclState; association: NetworkAclAssociationState; subnetId: string } | null {
   for (const acl of state?.networkAcls ?? []) {
     const association = acl.associations.find((a) => a.associationId === associationId);
-    if (association) return { acl, subnetId: association.subnetId };
+    if (association) return { acl, association, subnetId: association.subnetId };
   }
   return null;
 }

@@ -9,7 +9,7 @@
  * same second as a change already shows it. An edit on a resource the state does not hold leaves
  * the state as it is: netwarden never invents a resource it has not seen.
  */
-import { aclEntryFrom, parseAclProtocol, parseCidr } from '../acl.js';
+import { aclEntryFrom, FIRST_RESERVED_RULE, parseAclProtocol, parseCidr } from '../acl.js';
 import type { AclEntry, AssociationTarget, NetworkChange, RouteDestination, RouteTarget } from '../change.js';
 import { routeTargetsIn } from '../route.js';
 import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
@@ -36,9 +36,6 @@ type Edit =
  * and Replace…Association calls get theirs from EC2 only when they run.
  */
 export const UNKNOWN_ASSOCIATION_ID = '(new association)';
-
-/** The first rule number AWS reserves for its own catch-all rules. */
-const FIRST_RESERVED_RULE = 32767;
 
 /** The edits a change's record implies; none for a refused call, or where the record lacks the value. */
 function editsOfChange(change: NetworkChange): Edit[] {

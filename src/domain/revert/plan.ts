@@ -5,13 +5,8 @@
  * where neither says what the state was, the plan says so and proposes nothing; it never guesses.
  */
 import type { AclEntry, AssociationTarget, NetworkChange, NetworkChangeOf, RouteTarget } from '../change.js';
-import type {
-  NetworkAclAssociationState,
-  NetworkAclState,
-  NetworkState,
-  RouteTableAssociationState,
-  RouteTableState,
-} from '../state.js';
+import { findAcl, findAclAssociation, findRtbAssociation, findTable } from '../events/lookups.js';
+import type { NetworkState, RouteTableAssociationState } from '../state.js';
 import { type Fact, sameDestination, sameEntry } from './facts.js';
 import { aclEntryParams, destinationParams, targetParams } from './params.js';
 import {
@@ -43,36 +38,6 @@ function unknownBefore(before: NetworkState | null, resource: string, what: stri
 
 function noRevert(reason: string): RevertPlan {
   return impossible(reason, `No revert: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
-}
-
-function findTable(state: NetworkState | null, routeTableId: string): RouteTableState | undefined {
-  return state?.routeTables.find((t) => t.routeTableId === routeTableId);
-}
-
-function findAcl(state: NetworkState | null, networkAclId: string): NetworkAclState | undefined {
-  return state?.networkAcls.find((a) => a.networkAclId === networkAclId);
-}
-
-function findRouteTableAssociation(
-  state: NetworkState | null,
-  associationId: string,
-): { table: RouteTableState; association: RouteTableAssociationState } | undefined {
-  for (const table of state?.routeTables ?? []) {
-    const association = table.associations.find((a) => a.associationId === associationId);
-    if (association) return { table, association };
-  }
-  return undefined;
-}
-
-function findAclAssociation(
-  state: NetworkState | null,
-  associationId: string,
-): { acl: NetworkAclState; association: NetworkAclAssociationState } | undefined {
-  for (const acl of state?.networkAcls ?? []) {
-    const association = acl.associations.find((a) => a.associationId === associationId);
-    if (association) return { acl, association };
-  }
-  return undefined;
 }
 
 function associationTarget(association: RouteTableAssociationState): AssociationTarget | null {
@@ -134,7 +99,7 @@ export function planReplaceRouteTableAssociation(
   if (newAssociationId === null) {
     return noRevert(NO_NEW_ASSOCIATION);
   }
-  const found = findRouteTableAssociation(before, associationId);
+  const found = findRtbAssociation(before, associationId);
   if (!found) {
     return noRevert(
       unknownBefore(
@@ -189,7 +154,7 @@ export function planDisassociateRouteTable(
   before: NetworkState | null,
 ): RevertPlan {
   const { associationId } = change.change;
-  const found = findRouteTableAssociation(before, associationId);
+  const found = findRtbAssociation(before, associationId);
   if (!found) {
     return noRevert(
       unknownBefore(
@@ -491,7 +456,7 @@ export function planReplaceNetworkAclAssociation(
     );
   }
   const previous = found.acl.networkAclId;
-  const subnetId = found.association.subnetId;
+  const { subnetId } = found;
   return revert(
     {
       api: 'ReplaceNetworkAclAssociation',
