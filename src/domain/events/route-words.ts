@@ -19,7 +19,7 @@ export function targetText(target: RouteTarget | null): string {
   return `${target.id} (${target.type.replace(/-/g, ' ')})`;
 }
 
-export function routeText(route: Pick<RouteState, 'destination' | 'target' | 'state'>): string {
+function routeText(route: Pick<RouteState, 'destination' | 'target' | 'state'>): string {
   const blackhole = route.state === 'blackhole' ? ' [blackhole]' : '';
   // `dest via target`: an arrow here would read as a second before → after.
   return `${destinationText(route.destination)} via ${route.target ? route.target.id : 'an unknown target'}${blackhole}`;
