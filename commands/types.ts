@@ -39,7 +39,7 @@ export interface LookupDeps {
   aws: AwsLookups | null;
   /** The topology snapshot: where a resource lives, and its state when EC2 cannot be read. */
   topology: Pick<TopologyStore, 'vpcOf' | 'latestSnapshot'> | null;
-  /** `/netwarden doctor`'s checks (issue 9); absent when netwarden has no AWS access. */
+  /** `/netwarden doctor`'s checks; absent when netwarden has no AWS access. */
   doctor?: Doctor | null;
   now(): Date;
 }

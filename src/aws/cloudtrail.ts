@@ -1,7 +1,7 @@
 /**
  * The CloudTrail adapter: `LookupEvents` over `@aws-sdk/client-cloudtrail`, for `/netwarden who`
- * and the backfill. The API's rules decide its shape (CloudTrail API Reference "LookupEvents";
- * shared/reference/revert-semantics.md §5):
+ * and the backfill. The API's rules decide its shape (CloudTrail API Reference "LookupEvents",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html):
  * - "Currently the list can contain only one item": one lookup attribute per call, so a resource
  *   is looked up by `ResourceName` and the events are then filtered here on the resource id;
  * - `MaxResults` is at most 50, and further pages come with `NextToken`, which must be sent "with
@@ -182,7 +182,7 @@ function bucketOf(client: CloudTrailClient, make: () => TokenBucket): TokenBucke
   buckets.set(client, created);
   // Generic over the handler's types, so it fits the SDK's middleware signature without naming them.
   // Only LookupEvents is limited to 2 per second; the doctor's DescribeTrails, GetTrailStatus and
-  // GetEventSelectors on the same client pass straight through (issue 9).
+  // GetEventSelectors on the same client pass straight through.
   const rateLimited =
     <A, R>(next: (args: A) => Promise<R>, context: { commandName?: string }) =>
     async (args: A): Promise<R> => {

@@ -1,7 +1,8 @@
 /**
  * EC2 (and STS) errors translated into the project's errors: the EC2 error code, kept exactly as
  * AWS spells it because callers branch on it, and a sentence a person in Slack can act on.
- * Codes and their meaning: shared/reference/revert-semantics.md §3 (EC2 API "Error codes").
+ * Codes and their meaning: EC2 API Reference "Error codes",
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html.
  */
 import { NetwardenError } from '../errors.js';
 

@@ -180,7 +180,7 @@ export function createBackfill(deps: BackfillDeps): Backfill {
           { ...where, events: r.events, duplicates: r.duplicates },
           'backfill round: nothing missed',
         );
-      // --- doctor (issue 9): "recovered N events at T", a sign that forwarding is broken ---
+      // --- for the doctor: "recovered N events at T", a sign that forwarding is broken ---
       if (r.accepted > 0) {
         await deliveries
           .recordRecovery(r.scope, r.accepted, now())

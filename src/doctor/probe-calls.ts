@@ -2,8 +2,8 @@
  * The DryRun probe of each revert action, built on resources netwarden knows from its topology
  * snapshot. Pure. A DryRun "checks whether you have the required permissions for the action,
  * without actually making the request" and answers `DryRunOperation` (HTTP 412) when allowed,
- * `UnauthorizedOperation` (403) when not (EC2 API Reference, every action's `DryRun`;
- * shared/reference/revert-semantics.md §4). Real ids keep each call well-formed and let an IAM
+ * `UnauthorizedOperation` (403) when not (the `DryRun` parameter,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html). Real ids keep each call well-formed and let an IAM
  * policy confined to some VPCs be judged on a VPC netwarden guards; values that name nothing yet
  * (a rule number, a destination) are chosen so the call could never collide with anything real
  * even if DryRun were ignored: TEST-NET-1 (RFC 5737) and the highest user rule number.

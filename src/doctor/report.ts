@@ -1,6 +1,6 @@
 /**
- * The doctor's report as text: the JSON of the CLI contract (DESIGN.md: `{"checks": [{"area",
- * "account", "region", "resource", "status", "detail", "fix"}]}`) and a table for people. Pure.
+ * The doctor's report as text: the JSON that scripts read (`{"checks": [{"area", "account",
+ * "region", "resource", "status", "detail", "fix"}]}`, see docs/doctor.md) and a table for people. Pure.
  */
 import type { Check, DoctorReport } from './types.js';
 

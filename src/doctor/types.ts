@@ -1,6 +1,6 @@
 /**
  * The doctor's report: one check per thing it looked at, in the shape `npm run --silent doctor --
- * --json` prints (DESIGN.md, Contracts) and `/netwarden doctor` lays out.
+ * --json` prints for scripts (a stable shape: docs/doctor.md) and `/netwarden doctor` lays out.
  */
 
 /** What a check is about. */

@@ -6,7 +6,7 @@
  * association id) are left to enrichment from the topology snapshot, never guessed here.
  */
 
-/** The 14 EC2 events netwarden covers (DESIGN.md, "Events covered"). */
+/** The 14 EC2 events netwarden covers (README, "Events covered"). */
 export const NETWORK_EVENT_NAMES = [
   'AssociateRouteTable',
   'ReplaceRouteTableAssociation',

@@ -63,8 +63,8 @@ function sendError(res: ServerResponse, error: unknown, logger: Logger): void {
 
 /**
  * The request listener for every HTTP route netwarden serves itself. Each handler runs inside
- * one catch: an async custom route that throws would otherwise kill the process (Bolt 5 pitfall,
- * ../shared/reference/slack-platform.md §1).
+ * one catch: an async custom route that throws would otherwise kill the process (Bolt 5's
+ * `HTTPReceiver` calls custom route handlers without awaiting or catching them).
  */
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, ingestor, store, logger } = deps;

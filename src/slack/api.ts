@@ -19,7 +19,7 @@ export interface SlackApi {
   ): Promise<{ channel: string; ts: string }>;
   /**
    * Replaces a message. `blocks` are always sent: `chat.update` with text alone wipes them
-   * (doc "chat.update"; ../shared/reference/slack-platform.md gotcha 7).
+   * (https://api.slack.com/methods/chat.update).
    */
   update(channel: string, ts: string, message: SlackMessage): Promise<void>;
   /** A message only `user` sees. */

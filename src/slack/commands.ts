@@ -20,7 +20,7 @@ export interface CommandDeps {
   aws: AwsLookups | null;
   /** The topology snapshot, used when EC2 cannot be read; optional. */
   topology?: Pick<TopologyStore, 'vpcOf' | 'latestSnapshot'> | null;
-  /** `/netwarden doctor` (issue 9); optional, off without AWS access. */
+  /** `/netwarden doctor`; optional, off without AWS access. */
   doctor?: Doctor | null;
   logger: Logger;
   now?: () => Date;

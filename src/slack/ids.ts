@@ -102,7 +102,8 @@ export function isChangeId(id: string): boolean {
 }
 
 /**
- * The button value for a change: the change id and nothing else (DESIGN.md, "Contracts"); the state
+ * The button value for a change: the change id and nothing else, so a forged value can name a
+ * change but never its state or plan; the state
  * is always read from Redis after a click. Throws on an id that `parseButtonValue` would refuse.
  */
 export function buttonValue(changeId: string): string {

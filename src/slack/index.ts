@@ -25,7 +25,7 @@ export interface SlackSide {
   api: SlackApi;
   workflow: Workflow;
   notifier: ChangeNotifier;
-  /** The durable, paced queue of Slack calls (issue 7). */
+  /** The durable, paced queue of Slack calls. */
   outbox: Outbox;
   /** Connects to Slack (Socket Mode) once every listener is registered, so no event finds none. */
   start(): void;
@@ -57,7 +57,7 @@ export function startSlack(deps: {
         metrics.slackCalls.observe({ method, outcome }, seconds)
     : undefined;
   const retentionDays = deps.retentionDays ?? 90;
-  // Every post, update, ephemeral answer and App Home goes through the outbox (issue 7).
+  // Every post, update, ephemeral answer and App Home goes through the outbox, paced per method.
   const outbox = createOutbox({
     redis: deps.redis,
     prefix: deps.redisKeyPrefix,

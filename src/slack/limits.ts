@@ -2,7 +2,7 @@
  * Slack's Block Kit limits, a checker that lists every violation, and truncators that bring text
  * within them without breaking what Slack parses. The numbers are from Slack's docs "Blocks",
  * "Button element", "Actions block", "Confirmation dialog object" and "chat.postMessage" (the same
- * numbers are in @slack/types' JSDoc; see shared/reference/slack-platform.md §4). Slack publishes no
+ * numbers are in @slack/types' JSDoc; https://api.slack.com/reference/block-kit/blocks). Slack publishes no
  * schema and neither @slack/types nor the builder libraries enforce them, so we do.
  *
  * Lengths are counted in UTF-16 code units (`String.length`), never fewer than the characters Slack

@@ -46,7 +46,7 @@ export function boltLogger(logger: Logger): SlackLogger {
 
 /**
  * Bolt checks only that a signed request is not too old and accepts one dated in the future
- * (../shared/reference/slack-platform.md §1, verified on Bolt 5.1.0); this refuses both, before
+ * (`verifySlackRequest` in @slack/bolt's `receivers/verify-request`, read on Bolt 5.1.0); this refuses both, before
  * Bolt verifies the signature itself.
  */
 export function withTimestampWindow(
@@ -110,8 +110,8 @@ export function createOutboxClient(
 
 /**
  * Builds the Bolt app. `tokenVerificationEnabled: false` keeps the constructor from calling
- * `auth.test`, which would crash the process when Slack is unreachable at start-up (Bolt 5
- * pitfall, ../shared/reference/slack-platform.md §1); Bolt then authorises lazily on the first event.
+ * `auth.test`, which would crash the process when Slack is unreachable at start-up (Bolt 5's `App`
+ * constructor with its default `tokenVerificationEnabled: true`); Bolt then authorises lazily on the first event.
  */
 export function createSlackRuntime(
   slack: SlackConfig,

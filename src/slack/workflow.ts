@@ -144,7 +144,7 @@ const NAMED_NEWER = 3;
 /** How many members of a group move at once when the whole group is approved or escalated. */
 const TRANSITION_BATCH = 25;
 
-/** The Approve/Revert/Escalate workflow of DESIGN.md "State of a change", on the store's compare-and-set. */
+/** The Approve/Revert/Escalate workflow (the states of a change: docs/architecture.md), on the store's compare-and-set. */
 export function createWorkflow(deps: WorkflowDeps): Workflow {
   const now = deps.now ?? (() => new Date());
   const { store, api, logger } = deps;

@@ -3,7 +3,7 @@ import type { RevertPlan } from '../domain/revert/index.js';
 import type { Assessment } from '../domain/risk/index.js';
 import type { NetworkState } from '../domain/state.js';
 
-/** `pending` until someone decides; see DESIGN.md "State of a change". */
+/** `pending` until someone decides; the transitions are in docs/architecture.md. */
 export type ChangeState = 'pending' | 'approved' | 'escalated' | 'reverting' | 'reverted' | 'revert_failed';
 
 export const CHANGE_STATES: readonly ChangeState[] = [

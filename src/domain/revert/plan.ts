@@ -1,7 +1,8 @@
 /**
  * The revert planner: for each of the 14 events, the exact EC2 call that undoes it, built from
  * the record and — for the nine events whose record does not carry the previous value — from the
- * topology snapshot taken before the change (shared/reference/revert-semantics.md §1-2). Pure:
+ * topology snapshot taken before the change (the EC2 API Reference page of each call,
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/). Pure:
  * where neither says what the state was, the plan says so and proposes nothing; it never guesses.
  */
 import type { AclEntry, AssociationTarget, NetworkChange, NetworkChangeOf, RouteTarget } from '../change.js';

@@ -69,7 +69,7 @@ export function buildAlert(input: AlertInput): SlackMessage {
 /**
  * The alert after a transition. Final states (approved, reverting, reverted, revert_failed) replace
  * the buttons with the outcome; `escalated` shows the outcome and keeps Approve and Revert, since
- * an escalated change can still be approved or reverted (DESIGN.md, "State of a change").
+ * an escalated change can still be approved or reverted (docs/architecture.md, the states of a change).
  */
 export function buildDecided(input: DecidedInput): SlackMessage {
   const current = input.decisions[input.decisions.length - 1];

@@ -4,8 +4,8 @@
  * (one line per change), and the review modal that opens each change with its own buttons. Pure.
  *
  * Besides the 50-block limit, Slack refuses a message whose blocks hold more than about 13,000
- * characters in all with `msg_blocks_too_long`, a limit it does not document (slackapi/bolt-js
- * issue #2509); each message here keeps its text within `TEXT_BUDGET`.
+ * characters in all with `msg_blocks_too_long`, a limit it does not document
+ * (https://github.com/slackapi/bolt-js/issues/2509); each message here keeps its text within `TEXT_BUDGET`.
  */
 import type { NetworkChange } from '../../domain/change.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
