@@ -11,9 +11,12 @@ import {
   planReplaceNetworkAclAssociation,
   planReplaceNetworkAclEntry,
 } from '../revert/plan.js';
+import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from '../risk/acl-rules.js';
+import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
+import { aclEntryKey, replacedAssociationKeys } from './keys.js';
 import { findAcl, findAclAssociation } from './lookups.js';
 import type { EventSpec } from './spec.js';
 import { isInternetCidr, type Scope, subnetName, subnetScope, unknown } from './words.js';
@@ -90,6 +93,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `+ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
+    assess: assessEntryWrite,
+    resourceKeys: (change) => [
+      aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
+    ],
     revertPlan: planCreateNetworkAclEntry,
   },
 
@@ -114,6 +121,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `~ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
+    assess: assessEntryWrite,
+    resourceKeys: (change) => [
+      aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
+    ],
     revertPlan: planReplaceNetworkAclEntry,
   },
 
@@ -138,6 +149,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     shortLine: (change) => `− ${aclRuleName(change.change.ruleNumber, change.change.egress)}`,
     advice: SEGMENTATION_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
+    assess: assessEntryDelete,
+    resourceKeys: (change) => [
+      aclEntryKey(change.change.networkAclId, change.change.ruleNumber, change.change.egress),
+    ],
     revertPlan: planDeleteNetworkAclEntry,
   },
 
@@ -190,6 +205,8 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       }
       return { commands, historyId: change.change.networkAclId };
     },
+    assess: assessAclAssociation,
+    resourceKeys: (change) => replacedAssociationKeys(change.change),
     revertPlan: planReplaceNetworkAclAssociation,
   },
 
@@ -221,6 +238,11 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
         historyId: null,
       };
     },
+    // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
+    // neither changes any subnet's routing or filtering.
+    assess: () => NOTHING,
+    resourceKeys: (change) =>
+      change.change.networkAclId ? [`network-acl:${change.change.networkAclId}`] : [],
     revertPlan: (change) => planCreateNetworkAcl(change),
   },
 
@@ -246,6 +268,8 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: SEGMENTATION_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
+    assess: () => NOTHING,
+    resourceKeys: (change) => [`network-acl:${change.change.networkAclId}`],
     revertPlan: planDeleteNetworkAcl,
   },
 };

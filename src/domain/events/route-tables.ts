@@ -13,8 +13,17 @@ import {
   planReplaceRoute,
   planReplaceRouteTableAssociation,
 } from '../revert/plan.js';
+import { NOTHING } from '../risk/context.js';
+import {
+  assessRouteAssociate,
+  assessRouteDelete,
+  assessRouteDisassociate,
+  assessRouteReassociate,
+  assessRouteWrite,
+} from '../risk/route-rules.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
+import { associationIdKey, replacedAssociationKeys, routeKey } from './keys.js';
 import { findRtbAssociation, findTable, mainTable, vpcOfSubnet } from './lookups.js';
 import {
   associationSubject,
@@ -151,6 +160,17 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
+    assess: assessRouteAssociate,
+    resourceKeys(change) {
+      const { target, associationId } = change.change;
+      const keys = associationId ? [associationIdKey(associationId)] : [];
+      if (target) {
+        keys.push(
+          `route-table-of:${target.kind === 'subnet' ? `subnet:${target.subnetId}` : `gateway:${target.gatewayId}`}`,
+        );
+      }
+      return keys;
+    },
     revertPlan: planAssociateRouteTable,
   },
 
@@ -201,6 +221,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
         commands.push(byAssociation(change.change.newAssociationId, change.region));
       return { commands, historyId: change.change.routeTableId };
     },
+    assess: assessRouteReassociate,
+    resourceKeys: (change) => replacedAssociationKeys(change.change),
     revertPlan: planReplaceRouteTableAssociation,
   },
 
@@ -253,6 +275,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       commands: [byAssociation(change.change.associationId, change.region)],
       historyId: null,
     }),
+    assess: assessRouteDisassociate,
+    resourceKeys: (change) => [associationIdKey(change.change.associationId)],
     revertPlan: planDisassociateRouteTable,
   },
 
@@ -283,6 +307,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `+ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unknown target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
+    assess: assessRouteWrite,
+    resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     revertPlan: planCreateRoute,
   },
 
@@ -311,6 +337,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `~ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unrecorded target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
+    assess: assessRouteWrite,
+    resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     revertPlan: planReplaceRoute,
   },
 
@@ -336,6 +364,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: (change) => `− route ${destinationText(change.change.destination)}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
+    assess: assessRouteDelete,
+    resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     revertPlan: planDeleteRoute,
   },
 
@@ -367,6 +397,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
         historyId: null,
       };
     },
+    // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
+    // neither changes any subnet's routing or filtering.
+    assess: () => NOTHING,
+    resourceKeys: (change) =>
+      change.change.routeTableId ? [`route-table:${change.change.routeTableId}`] : [],
     revertPlan: (change) => planCreateRouteTable(change),
   },
 
@@ -395,6 +430,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
+    assess: () => NOTHING,
+    resourceKeys: (change) => [`route-table:${change.change.routeTableId}`],
     revertPlan: planDeleteRouteTable,
   },
 };

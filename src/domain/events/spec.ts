@@ -5,6 +5,7 @@
  */
 import type { NetworkChangeOf, NetworkEventName } from '../change.js';
 import type { RevertPlan } from '../revert/types.js';
+import type { RiskContext, RuleOutcome } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import type { Inspect } from './cli.js';
 import type { BeforeAfter, Scope } from './words.js';
@@ -30,6 +31,13 @@ export interface EventSpec<E extends NetworkEventName> {
   advice: string;
   /** The `aws ec2 describe-…` commands that show the changed resource as it is now. */
   inspect(change: NetworkChangeOf<E>): Inspect;
+  /** The findings about what the change does to the network (the actor's are judged for every event). */
+  assess(change: NetworkChangeOf<E>, context: RiskContext): RuleOutcome;
+  /**
+   * The resources the record alone names (keys of `keys.ts`), so two changes are linked even
+   * without a state before them.
+   */
+  resourceKeys(change: NetworkChangeOf<E>): string[];
   /** The calls that undo the change, or why none can (pure: decided from the record and the state before). */
   revertPlan(change: NetworkChangeOf<E>, before: NetworkState | null): RevertPlan;
 }

@@ -10,7 +10,17 @@ import { NETWORK_EVENT_NAMES } from '../../../src/domain/change.js';
 import { EVENT_CATALOGUE, specOf } from '../../../src/domain/events/index.js';
 import { contextState, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
 
-const FACETS = ['headline', 'intent', 'beforeAfter', 'scope', 'shortLine', 'inspect', 'revertPlan'] as const;
+const FACETS = [
+  'headline',
+  'intent',
+  'beforeAfter',
+  'scope',
+  'shortLine',
+  'inspect',
+  'assess',
+  'resourceKeys',
+  'revertPlan',
+] as const;
 
 describe('event catalogue', () => {
   it('has exactly the covered events, each with every facet', () => {
@@ -60,6 +70,12 @@ describe('event catalogue', () => {
       expect(commands.length).toBeGreaterThan(0);
       const family = spec.family === 'network-acls' ? 'describe-network-acls' : 'describe-route-tables';
       for (const command of commands) expect(command).toContain(`aws ec2 ${family} `);
+    });
+
+    it('names the resources the record touches', () => {
+      const keys = specOf(change).resourceKeys(change);
+      for (const key of keys)
+        expect(key).toMatch(/^(route|acl-entry|association|route-table|route-table-of|network-acl):/);
     });
 
     it('plans a revert or says why none is possible', () => {
