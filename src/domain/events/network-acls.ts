@@ -3,14 +3,6 @@
  * everything netwarden says and plans about one event.
  */
 import type { AclEntry, NetworkEventName } from '../change.js';
-import {
-  planCreateNetworkAcl,
-  planCreateNetworkAclEntry,
-  planDeleteNetworkAcl,
-  planDeleteNetworkAclEntry,
-  planReplaceNetworkAclAssociation,
-  planReplaceNetworkAclEntry,
-} from '../revert/plan.js';
 import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from '../risk/acl-rules.js';
 import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
@@ -18,6 +10,14 @@ import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
 import { aclEntryKey, replacedAssociationKeys } from './keys.js';
 import { findAcl, findAclAssociation } from './lookups.js';
+import {
+  planCreateNetworkAcl,
+  planCreateNetworkAclEntry,
+  planDeleteNetworkAcl,
+  planDeleteNetworkAclEntry,
+  planReplaceNetworkAclAssociation,
+  planReplaceNetworkAclEntry,
+} from './network-acl-reverts.js';
 import type { EventSpec } from './spec.js';
 import { isInternetCidr, type Scope, subnetName, subnetScope, unknown } from './words.js';
 

@@ -3,16 +3,6 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
-import {
-  planAssociateRouteTable,
-  planCreateRoute,
-  planCreateRouteTable,
-  planDeleteRoute,
-  planDeleteRouteTable,
-  planDisassociateRouteTable,
-  planReplaceRoute,
-  planReplaceRouteTableAssociation,
-} from '../revert/plan.js';
 import { NOTHING } from '../risk/context.js';
 import {
   assessRouteAssociate,
@@ -25,6 +15,16 @@ import type { NetworkState, RouteTableState } from '../state.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
 import { associationIdKey, replacedAssociationKeys, routeKey } from './keys.js';
 import { findRtbAssociation, findTable, mainTable, vpcOfSubnet } from './lookups.js';
+import {
+  planAssociateRouteTable,
+  planCreateRoute,
+  planCreateRouteTable,
+  planDeleteRoute,
+  planDeleteRouteTable,
+  planDisassociateRouteTable,
+  planReplaceRoute,
+  planReplaceRouteTableAssociation,
+} from './route-table-reverts.js';
 import {
   associationSubject,
   destinationText,
