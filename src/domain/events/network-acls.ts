@@ -8,6 +8,7 @@ import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
+import { UNKNOWN_ASSOCIATION_ID } from './edits.js';
 import { aclEntryKey, replacedAssociationKeys } from './keys.js';
 import { findAcl, findAclAssociation } from './lookups.js';
 import {
@@ -97,6 +98,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
+    edits(change) {
+      const { networkAclId, entry } = change.change;
+      return [{ op: 'entry', networkAclId, ruleNumber: entry.ruleNumber, egress: entry.egress, entry }];
+    },
     revertPlan: planCreateNetworkAclEntry,
   },
 
@@ -125,6 +130,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
+    edits(change) {
+      const { networkAclId, entry } = change.change;
+      return [{ op: 'entry', networkAclId, ruleNumber: entry.ruleNumber, egress: entry.egress, entry }];
+    },
     revertPlan: planReplaceNetworkAclEntry,
   },
 
@@ -153,6 +162,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.ruleNumber, change.change.egress),
     ],
+    edits(change) {
+      const { networkAclId, ruleNumber, egress } = change.change;
+      return [{ op: 'entry', networkAclId, ruleNumber, egress, entry: null }];
+    },
     revertPlan: planDeleteNetworkAclEntry,
   },
 
@@ -207,6 +220,17 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     },
     assess: assessAclAssociation,
     resourceKeys: (change) => replacedAssociationKeys(change.change),
+    edits(change) {
+      const { associationId, networkAclId, newAssociationId } = change.change;
+      return [
+        {
+          op: 'move-acl-association',
+          associationId,
+          networkAclId,
+          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    },
     revertPlan: planReplaceNetworkAclAssociation,
   },
 
@@ -243,6 +267,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     assess: () => NOTHING,
     resourceKeys: (change) =>
       change.change.networkAclId ? [`network-acl:${change.change.networkAclId}`] : [],
+    edits(change) {
+      const { vpcId, networkAclId } = change.change;
+      return networkAclId === null ? [] : [{ op: 'create-acl', vpcId, networkAclId }];
+    },
     revertPlan: (change) => planCreateNetworkAcl(change),
   },
 
@@ -270,6 +298,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
     assess: () => NOTHING,
     resourceKeys: (change) => [`network-acl:${change.change.networkAclId}`],
+    edits: (change) => [{ op: 'delete-acl', networkAclId: change.change.networkAclId }],
     revertPlan: planDeleteNetworkAcl,
   },
 };

@@ -13,6 +13,7 @@ import {
 } from '../risk/route-rules.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { describeCommand, type Inspect, shellQuote } from './cli.js';
+import { UNKNOWN_ASSOCIATION_ID } from './edits.js';
 import { associationIdKey, replacedAssociationKeys, routeKey } from './keys.js';
 import { findRtbAssociation, findTable, mainTable, vpcOfSubnet } from './lookups.js';
 import {
@@ -171,6 +172,18 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       }
       return keys;
     },
+    edits(change) {
+      const { routeTableId, target, associationId } = change.change;
+      if (target === null) return [];
+      return [
+        {
+          op: 'associate-table',
+          routeTableId,
+          target,
+          associationId: associationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    },
     revertPlan: planAssociateRouteTable,
   },
 
@@ -223,6 +236,17 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     },
     assess: assessRouteReassociate,
     resourceKeys: (change) => replacedAssociationKeys(change.change),
+    edits(change) {
+      const { associationId, routeTableId, newAssociationId } = change.change;
+      return [
+        {
+          op: 'move-table-association',
+          associationId,
+          routeTableId,
+          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
+        },
+      ];
+    },
     revertPlan: planReplaceRouteTableAssociation,
   },
 
@@ -277,6 +301,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     }),
     assess: assessRouteDisassociate,
     resourceKeys: (change) => [associationIdKey(change.change.associationId)],
+    edits: (change) => [{ op: 'disassociate-table', associationId: change.change.associationId }],
     revertPlan: planDisassociateRouteTable,
   },
 
@@ -309,6 +334,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
     assess: assessRouteWrite,
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
+    edits(change) {
+      const { routeTableId, destination, target } = change.change;
+      // A record naming no single target leaves the route's value unknown: nothing to set.
+      return target === null ? [] : [{ op: 'route', routeTableId, destination, target }];
+    },
     revertPlan: planCreateRoute,
   },
 
@@ -339,6 +369,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
     assess: assessRouteWrite,
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
+    edits(change) {
+      const { routeTableId, destination, target } = change.change;
+      // A record naming no single target leaves the route's value unknown: nothing to set.
+      return target === null ? [] : [{ op: 'route', routeTableId, destination, target }];
+    },
     revertPlan: planReplaceRoute,
   },
 
@@ -366,6 +401,14 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
     assess: assessRouteDelete,
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
+    edits: (change) => [
+      {
+        op: 'route',
+        routeTableId: change.change.routeTableId,
+        destination: change.change.destination,
+        target: null,
+      },
+    ],
     revertPlan: planDeleteRoute,
   },
 
@@ -402,6 +445,10 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: () => NOTHING,
     resourceKeys: (change) =>
       change.change.routeTableId ? [`route-table:${change.change.routeTableId}`] : [],
+    edits(change) {
+      const { vpcId, routeTableId } = change.change;
+      return routeTableId === null ? [] : [{ op: 'create-table', vpcId, routeTableId }];
+    },
     revertPlan: (change) => planCreateRouteTable(change),
   },
 
@@ -432,6 +479,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
     assess: () => NOTHING,
     resourceKeys: (change) => [`route-table:${change.change.routeTableId}`],
+    edits: (change) => [{ op: 'delete-table', routeTableId: change.change.routeTableId }],
     revertPlan: planDeleteRouteTable,
   },
 };

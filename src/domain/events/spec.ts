@@ -8,6 +8,7 @@ import type { RevertPlan } from '../revert/types.js';
 import type { RiskContext, RuleOutcome } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import type { Inspect } from './cli.js';
+import type { Edit } from './edits.js';
 import type { BeforeAfter, Scope } from './words.js';
 
 export type EventFamily = 'route-tables' | 'network-acls';
@@ -31,6 +32,11 @@ export interface EventSpec<E extends NetworkEventName> {
   advice: string;
   /** The `aws ec2 describe-…` commands that show the changed resource as it is now. */
   inspect(change: NetworkChangeOf<E>): Inspect;
+  /**
+   * What the change does to a network state, as the edits EC2 makes (`applyChange` plays them);
+   * none where the record lacks the value.
+   */
+  edits(change: NetworkChangeOf<E>): Edit[];
   /** The findings about what the change does to the network (the actor's are judged for every event). */
   assess(change: NetworkChangeOf<E>, context: RiskContext): RuleOutcome;
   /**

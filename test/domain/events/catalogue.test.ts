@@ -17,6 +17,7 @@ const FACETS = [
   'scope',
   'shortLine',
   'inspect',
+  'edits',
   'assess',
   'resourceKeys',
   'revertPlan',
