@@ -11,6 +11,7 @@ import { describeCommand, type Inspect, shellQuote } from './cli.js';
 import { UNKNOWN_ASSOCIATION_ID } from './edits.js';
 import { aclEntryKey, replacedAssociationKeys } from './keys.js';
 import { findAcl, findAclAssociation } from './lookups.js';
+import * as records from './network-acl-records.js';
 import {
   planCreateNetworkAcl,
   planCreateNetworkAclEntry,
@@ -74,6 +75,7 @@ function aclInspect(networkAclId: string, region: string): Inspect {
 
 export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = {
   CreateNetworkAclEntry: {
+    normalise: records.aclEntryChange,
     family: 'network-acls',
     headline: (change) => entryHeadline(change.change.networkAclId, change.change.entry, 'added'),
     intent: (change) =>
@@ -106,6 +108,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
   },
 
   ReplaceNetworkAclEntry: {
+    normalise: records.aclEntryChange,
     family: 'network-acls',
     headline: (change) => entryHeadline(change.change.networkAclId, change.change.entry, 'replaced'),
     intent: (change) =>
@@ -138,6 +141,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
   },
 
   DeleteNetworkAclEntry: {
+    normalise: records.deleteNetworkAclEntry,
     family: 'network-acls',
     headline: (change) =>
       `Network ACL ${change.change.networkAclId} ${aclRuleName(change.change.ruleNumber, change.change.egress)} deleted`,
@@ -170,6 +174,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
   },
 
   ReplaceNetworkAclAssociation: {
+    normalise: records.replaceNetworkAclAssociation,
     family: 'network-acls',
     headline(change, state) {
       const found = findAclAssociation(state, change.change.associationId);
@@ -235,6 +240,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
   },
 
   CreateNetworkAcl: {
+    normalise: records.createNetworkAcl,
     family: 'network-acls',
     headline: (change) =>
       `Network ACL ${change.change.networkAclId ?? '(id not recorded)'} created in ${change.change.vpcId}`,
@@ -275,6 +281,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
   },
 
   DeleteNetworkAcl: {
+    normalise: records.deleteNetworkAcl,
     family: 'network-acls',
     headline: (change) => `Network ACL ${change.change.networkAclId} deleted`,
     intent: (change) => `delete network ACL ${change.change.networkAclId}`,

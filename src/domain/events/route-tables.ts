@@ -16,6 +16,7 @@ import { describeCommand, type Inspect, shellQuote } from './cli.js';
 import { UNKNOWN_ASSOCIATION_ID } from './edits.js';
 import { associationIdKey, replacedAssociationKeys, routeKey } from './keys.js';
 import { findRtbAssociation, findTable, mainTable, vpcOfSubnet } from './lookups.js';
+import * as records from './route-table-records.js';
 import {
   planAssociateRouteTable,
   planCreateRoute,
@@ -107,6 +108,7 @@ function tableInspect(routeTableId: string, region: string): Inspect {
 
 export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = {
   AssociateRouteTable: {
+    normalise: records.associateRouteTable,
     family: 'route-tables',
     headline(change) {
       const { target, routeTableId } = change.change;
@@ -188,6 +190,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   ReplaceRouteTableAssociation: {
+    normalise: records.replaceRouteTableAssociation,
     family: 'route-tables',
     headline(change, state) {
       const { associationId, routeTableId } = change.change;
@@ -251,6 +254,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   DisassociateRouteTable: {
+    normalise: records.disassociateRouteTable,
     family: 'route-tables',
     headline(change, state) {
       const found = findRtbAssociation(state, change.change.associationId);
@@ -306,6 +310,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   CreateRoute: {
+    normalise: records.routeChange,
     family: 'route-tables',
     headline(change) {
       const { routeTableId, destination, target } = change.change;
@@ -343,6 +348,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   ReplaceRoute: {
+    normalise: records.routeChange,
     family: 'route-tables',
     headline(change) {
       const { routeTableId, destination, target } = change.change;
@@ -378,6 +384,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   DeleteRoute: {
+    normalise: records.deleteRoute,
     family: 'route-tables',
     headline: (change) =>
       `Route ${destinationText(change.change.destination)} deleted from route table ${change.change.routeTableId}`,
@@ -413,6 +420,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   CreateRouteTable: {
+    normalise: records.createRouteTable,
     family: 'route-tables',
     headline: (change) =>
       `Route table ${change.change.routeTableId ?? '(id not recorded)'} created in ${change.change.vpcId}`,
@@ -453,6 +461,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
   },
 
   DeleteRouteTable: {
+    normalise: records.deleteRouteTable,
     family: 'route-tables',
     headline: (change) => `Route table ${change.change.routeTableId} deleted`,
     intent: (change) => `delete route table ${change.change.routeTableId}`,

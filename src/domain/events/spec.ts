@@ -4,6 +4,7 @@
  * not compile.
  */
 import type { NetworkChangeOf, NetworkEventName } from '../change.js';
+import type { Builder } from '../record-input.js';
 import type { RevertPlan } from '../revert/types.js';
 import type { RiskContext, RuleOutcome } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
@@ -14,6 +15,8 @@ import type { BeforeAfter, Scope } from './words.js';
 export type EventFamily = 'route-tables' | 'network-acls';
 
 export interface EventSpec<E extends NetworkEventName> {
+  /** Reads the record's request and response into the change and the resources it names. */
+  normalise: Builder<E>;
   family: EventFamily;
   /** What happened, in one line, for a call that succeeded: `Subnet subnet-… moved to route table rtb-…`. */
   headline(change: NetworkChangeOf<E>, state: NetworkState | null): string;

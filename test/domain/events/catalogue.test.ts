@@ -11,6 +11,7 @@ import { EVENT_CATALOGUE, specOf } from '../../../src/domain/events/index.js';
 import { contextState, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
 
 const FACETS = [
+  'normalise',
   'headline',
   'intent',
   'beforeAfter',
