@@ -4,7 +4,7 @@
  * every value that did not come from netwarden itself is shell-quoted.
  */
 import type { EventSelectorsInfo } from '../aws/trails.js';
-import { shellQuote } from '../slack/describe.js';
+import { shellQuote } from '../domain/events/cli.js';
 
 /** The stack and role names of the deploy kit (deploy/cloudformation.yml: stack `netwarden`, inline policy `netwarden`). */
 export const KIT = { stackName: 'netwarden', policyName: 'netwarden', defaultRoleName: 'netwarden' } as const;

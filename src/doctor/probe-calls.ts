@@ -8,6 +8,7 @@
  * (a rule number, a destination) are chosen so the call could never collide with anything real
  * even if DryRun were ignored: TEST-NET-1 (RFC 5737) and the highest user rule number.
  */
+import { FIRST_RESERVED_RULE } from '../domain/acl.js';
 import type { AclEntry } from '../domain/change.js';
 import { aclEntryParams, destinationParams, targetParams } from '../domain/revert/params.js';
 import { REVERT_APIS, type RevertApi, type RevertCall } from '../domain/revert/types.js';
@@ -25,8 +26,8 @@ export interface ProbePlan {
 
 /** Documentation range for a destination no real route uses (RFC 5737 TEST-NET-1). */
 const PROBE_CIDR = '192.0.2.0/24';
-/** The highest rule number a user may create (32767 is the default rule). */
-const PROBE_RULE_NUMBER = 32766;
+/** The highest rule number a user may create (the reserved catch-all rules start one above). */
+const PROBE_RULE_NUMBER = FIRST_RESERVED_RULE - 1;
 
 interface Known {
   routeTables: NetworkState['routeTables'];
@@ -53,10 +54,12 @@ function plan(
     : { api, call: { api, params }, resource, reason: null };
 }
 
-/** User rules only: the default rule (32767) can be neither replaced nor deleted. */
+/** User rules only: the reserved catch-all rules can be neither replaced nor deleted. */
 function userEntries(known: Known): Array<{ networkAclId: string; entry: AclEntry }> {
   return known.networkAcls.flatMap((a) =>
-    a.entries.filter((e) => e.ruleNumber < 32767).map((entry) => ({ networkAclId: a.networkAclId, entry })),
+    a.entries
+      .filter((e) => e.ruleNumber < FIRST_RESERVED_RULE)
+      .map((entry) => ({ networkAclId: a.networkAclId, entry })),
   );
 }
 

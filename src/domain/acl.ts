@@ -8,6 +8,9 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { AclEntry, AclProtocol, CidrBlock, IcmpTypeCode, PortRange } from './change.js';
 
+/** Rule numbers 32767-65535 are AWS's own (`*`): no call creates, replaces or deletes them. */
+export const FIRST_RESERVED_RULE = 32767;
+
 /** Protocol names EC2 tools accept, mapped to the IANA numbers the API stores. */
 export const ACL_PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   all: -1,

@@ -16,6 +16,7 @@ import {
   TEXT_BUDGET,
 } from '../../src/slack/blocks/group.js';
 import type { NwBlock } from '../../src/slack/blocks/kit.js';
+import { changeHeadline } from '../../src/slack/describe.js';
 import { CALLBACK_IDS, GROUP_ACTION_IDS, REVIEW_ACTION_IDS } from '../../src/slack/ids.js';
 import { LIMITS, limitViolations } from '../../src/slack/limits.js';
 import type { ChangeState } from '../../src/store/store.js';
@@ -180,6 +181,20 @@ describe('the group detail in the thread', () => {
     expect(shortLine(aclChange(3))).toBe('+ ingress rule 103 allow tcp/443 from 10.0.0.0/8');
     expect(shortLine(fixtureChange('CreateRoute'))).toMatch(/^\+ route 0\.0\.0\.0\/0 → igw-/);
     expect(shortLine(fixtureChange('DeleteRoute'))).toMatch(/^− route /);
+  });
+
+  it('calls a refused call denied in the list exactly when the alert calls it a denied attempt', () => {
+    for (const [errorCode, word] of [
+      ['AccessDenied', 'denied'],
+      ['Client.UnauthorizedOperation', 'denied'],
+      ['Client.RouteAlreadyExists', 'failed'],
+    ] as const) {
+      const change = fixtureChange('CreateRoute', { errorCode, errorMessage: 'refused' });
+      expect(shortLine(change)).toMatch(new RegExp(`^${word}: \\+ route `));
+      expect(changeHeadline(change, null)).toMatch(
+        new RegExp(`^${word === 'denied' ? 'Denied' : 'Failed'} attempt: `),
+      );
+    }
   });
 });
 

@@ -9,114 +9,22 @@
  * same second as a change already shows it. An edit on a resource the state does not hold leaves
  * the state as it is: netwarden never invents a resource it has not seen.
  */
-import { aclEntryFrom, parseAclProtocol, parseCidr } from '../acl.js';
+import { aclEntryFrom, FIRST_RESERVED_RULE, parseAclProtocol, parseCidr } from '../acl.js';
 import type { AclEntry, AssociationTarget, NetworkChange, RouteDestination, RouteTarget } from '../change.js';
+import { specOf } from '../events/catalogue.js';
+import { type Edit, UNKNOWN_ASSOCIATION_ID } from '../events/edits.js';
 import { routeTargetsIn } from '../route.js';
 import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
 import { sameDestination } from './facts.js';
+
 import type { RevertCall } from './types.js';
 
-/** One change to one resource, as EC2 makes it. */
-type Edit =
-  /** `target: null` deletes the route. */
-  | { op: 'route'; routeTableId: string; destination: RouteDestination; target: RouteTarget | null }
-  /** `entry: null` deletes the rule. */
-  | { op: 'entry'; networkAclId: string; ruleNumber: number; egress: boolean; entry: AclEntry | null }
-  | { op: 'associate-table'; routeTableId: string; associationId: string; target: AssociationTarget }
-  | { op: 'move-table-association'; associationId: string; routeTableId: string; newAssociationId: string }
-  | { op: 'disassociate-table'; associationId: string }
-  | { op: 'create-table'; vpcId: string; routeTableId: string }
-  | { op: 'delete-table'; routeTableId: string }
-  | { op: 'move-acl-association'; associationId: string; networkAclId: string; newAssociationId: string }
-  | { op: 'create-acl'; vpcId: string; networkAclId: string }
-  | { op: 'delete-acl'; networkAclId: string };
-
-/**
- * The id an association gets when the record or call does not say: a revert's AssociateRouteTable
- * and Replace…Association calls get theirs from EC2 only when they run.
- */
-export const UNKNOWN_ASSOCIATION_ID = '(new association)';
-
-/** The first rule number AWS reserves for its own catch-all rules. */
-const FIRST_RESERVED_RULE = 32767;
+export { UNKNOWN_ASSOCIATION_ID };
 
 /** The edits a change's record implies; none for a refused call, or where the record lacks the value. */
 function editsOfChange(change: NetworkChange): Edit[] {
   if (change.attempt) return [];
-  switch (change.eventName) {
-    case 'AssociateRouteTable': {
-      const { routeTableId, target, associationId } = change.change;
-      if (target === null) return [];
-      return [
-        {
-          op: 'associate-table',
-          routeTableId,
-          target,
-          associationId: associationId ?? UNKNOWN_ASSOCIATION_ID,
-        },
-      ];
-    }
-    case 'ReplaceRouteTableAssociation': {
-      const { associationId, routeTableId, newAssociationId } = change.change;
-      return [
-        {
-          op: 'move-table-association',
-          associationId,
-          routeTableId,
-          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
-        },
-      ];
-    }
-    case 'DisassociateRouteTable':
-      return [{ op: 'disassociate-table', associationId: change.change.associationId }];
-    case 'CreateRoute':
-    case 'ReplaceRoute': {
-      const { routeTableId, destination, target } = change.change;
-      // A record naming no single target leaves the route's value unknown: nothing to set.
-      return target === null ? [] : [{ op: 'route', routeTableId, destination, target }];
-    }
-    case 'DeleteRoute':
-      return [
-        {
-          op: 'route',
-          routeTableId: change.change.routeTableId,
-          destination: change.change.destination,
-          target: null,
-        },
-      ];
-    case 'CreateRouteTable': {
-      const { vpcId, routeTableId } = change.change;
-      return routeTableId === null ? [] : [{ op: 'create-table', vpcId, routeTableId }];
-    }
-    case 'DeleteRouteTable':
-      return [{ op: 'delete-table', routeTableId: change.change.routeTableId }];
-    case 'CreateNetworkAclEntry':
-    case 'ReplaceNetworkAclEntry': {
-      const { networkAclId, entry } = change.change;
-      return [{ op: 'entry', networkAclId, ruleNumber: entry.ruleNumber, egress: entry.egress, entry }];
-    }
-    case 'DeleteNetworkAclEntry': {
-      const { networkAclId, ruleNumber, egress } = change.change;
-      return [{ op: 'entry', networkAclId, ruleNumber, egress, entry: null }];
-    }
-    case 'ReplaceNetworkAclAssociation': {
-      const { associationId, networkAclId, newAssociationId } = change.change;
-      return [
-        {
-          op: 'move-acl-association',
-          associationId,
-          networkAclId,
-          newAssociationId: newAssociationId ?? UNKNOWN_ASSOCIATION_ID,
-        },
-      ];
-    }
-    case 'CreateNetworkAcl': {
-      const { vpcId, networkAclId } = change.change;
-      return networkAclId === null ? [] : [{ op: 'create-acl', vpcId, networkAclId }];
-    }
-    case 'DeleteNetworkAcl':
-      return [{ op: 'delete-acl', networkAclId: change.change.networkAclId }];
-  }
+  return specOf(change).edits(change);
 }
 
 // ---------------------------------------------------------------------------------------------

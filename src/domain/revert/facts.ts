@@ -5,6 +5,7 @@
  * looks at the resources it names, so a partial read that covers those resources gives the same
  * answer as a full one.
  */
+import { FIRST_RESERVED_RULE } from '../acl.js';
 import type { AclEntry, AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { associationTargetText, destinationText, entryBody, ruleName, targetText } from './text.js';
@@ -46,9 +47,6 @@ export interface FactCheck {
   expected: string;
   found: string;
 }
-
-/** AWS's own catch-all rules use the reserved numbers 32767 and above. */
-const FIRST_RESERVED_RULE = 32767;
 
 function destinationKey(destination: RouteDestination): string {
   return destination.kind === 'prefix-list'

@@ -4,28 +4,13 @@
  * can be said to touch exactly the resources whose value it alters. Two changes that touch a
  * common resource cannot be reverted in any order: the later one must be undone first.
  */
-import type { NetworkChange, RouteDestination } from '../change.js';
+import type { NetworkChange } from '../change.js';
+import { specOf } from '../events/catalogue.js';
+import { aclEntryKey, associationIdKey, routeKey } from '../events/keys.js';
 import type { NetworkState } from '../state.js';
 import { applyChange } from './apply.js';
 
-function destinationKey(destination: RouteDestination): string {
-  return destination.kind === 'prefix-list' ? destination.prefixListId : destination.cidr;
-}
-
-/** The key of one route. */
-export function routeKey(routeTableId: string, destination: RouteDestination): string {
-  return `route:${routeTableId}:${destinationKey(destination)}`;
-}
-
-/** The key of one ACL rule (number and direction). */
-export function aclEntryKey(networkAclId: string, ruleNumber: number, egress: boolean): string {
-  return `acl-entry:${networkAclId}:${egress ? 'egress' : 'ingress'}:${ruleNumber}`;
-}
-
-/** The key of an association id, whichever table or ACL it is on. */
-export function associationIdKey(associationId: string): string {
-  return `association:${associationId}`;
-}
+export { aclEntryKey, associationIdKey, routeKey } from '../events/keys.js';
 
 export interface ResourceOptions {
   /**
@@ -93,50 +78,6 @@ export function changedResources(
   return keys;
 }
 
-/** The keys the record alone names, so two changes are linked even without a state before them. */
-function recordKeys(change: NetworkChange): string[] {
-  switch (change.eventName) {
-    case 'AssociateRouteTable': {
-      const { target, associationId } = change.change;
-      const keys = associationId ? [associationIdKey(associationId)] : [];
-      if (target) {
-        keys.push(
-          `route-table-of:${target.kind === 'subnet' ? `subnet:${target.subnetId}` : `gateway:${target.gatewayId}`}`,
-        );
-      }
-      return keys;
-    }
-    case 'ReplaceRouteTableAssociation':
-    case 'ReplaceNetworkAclAssociation': {
-      const { associationId, newAssociationId } = change.change;
-      return [associationId, newAssociationId].flatMap((a) => (a ? [associationIdKey(a)] : []));
-    }
-    case 'DisassociateRouteTable':
-      return [associationIdKey(change.change.associationId)];
-    case 'CreateRoute':
-    case 'ReplaceRoute':
-    case 'DeleteRoute':
-      return [routeKey(change.change.routeTableId, change.change.destination)];
-    case 'CreateRouteTable':
-      return change.change.routeTableId ? [`route-table:${change.change.routeTableId}`] : [];
-    case 'DeleteRouteTable':
-      return [`route-table:${change.change.routeTableId}`];
-    case 'CreateNetworkAclEntry':
-    case 'ReplaceNetworkAclEntry': {
-      const { networkAclId, entry } = change.change;
-      return [aclEntryKey(networkAclId, entry.ruleNumber, entry.egress)];
-    }
-    case 'DeleteNetworkAclEntry': {
-      const { networkAclId, ruleNumber, egress } = change.change;
-      return [aclEntryKey(networkAclId, ruleNumber, egress)];
-    }
-    case 'CreateNetworkAcl':
-      return change.change.networkAclId ? [`network-acl:${change.change.networkAclId}`] : [];
-    case 'DeleteNetworkAcl':
-      return [`network-acl:${change.change.networkAclId}`];
-  }
-}
-
 /**
  * The resources a change touches: those the record names, and those whose value differs between
  * the state before it and the state it left (with the ids of the associations it moved, so a
@@ -145,7 +86,7 @@ function recordKeys(change: NetworkChange): string[] {
  */
 export function footprint(change: NetworkChange, before: NetworkState | null): Set<string> {
   if (change.attempt) return new Set();
-  const keys = new Set(recordKeys(change));
+  const keys = new Set(specOf(change).resourceKeys(change));
   if (before === null) return keys;
   const after = applyChange(before, change);
   const left = resourcesOf(before);

@@ -12,8 +12,7 @@
 import type { AclEntry, CidrBlock } from '../change.js';
 import { type AddressRange, addressRange, inRange, maxAddress } from './addresses.js';
 
-/** Rule numbers 32767-65535 are AWS's own (`*`): no call creates, replaces or deletes them. */
-export const FIRST_RESERVED_RULE = 32767;
+export { FIRST_RESERVED_RULE } from '../acl.js';
 
 /** One packet as a network ACL sees it: family, address, protocol and port (or ICMP type). */
 export interface Packet {

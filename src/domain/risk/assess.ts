@@ -4,20 +4,12 @@
  * clock, no environment.
  */
 import type { NetworkChange } from '../change.js';
+import { specOf } from '../events/catalogue.js';
 import type { NetworkState } from '../state.js';
-import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from './acl-rules.js';
 import { actorFindings, attemptFinding, repeatedDeniedFinding } from './actor-rules.js';
-import { NOTHING, type RiskContext, type RuleOutcome } from './context.js';
 import type { DeniedCallFacts } from './denied-calls.js';
 import type { Finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
-import {
-  assessRouteAssociate,
-  assessRouteDelete,
-  assessRouteDisassociate,
-  assessRouteReassociate,
-  assessRouteWrite,
-} from './route-rules.js';
 import { compareSeverity, maxSeverity, type Severity } from './severity.js';
 
 /** The engine's verdict on one change. */
@@ -28,37 +20,6 @@ export interface Assessment {
   findings: Finding[];
   /** True when the network state informed the judgement (it had the resource the change touched). */
   contextUsed: boolean;
-}
-
-/** The findings about what the change does to the network, by event. */
-function changeOutcome(change: NetworkChange, context: RiskContext): RuleOutcome {
-  switch (change.eventName) {
-    case 'CreateNetworkAclEntry':
-    case 'ReplaceNetworkAclEntry':
-      return assessEntryWrite(change, context);
-    case 'DeleteNetworkAclEntry':
-      return assessEntryDelete(change, context);
-    case 'ReplaceNetworkAclAssociation':
-      return assessAclAssociation(change, context);
-    case 'CreateRoute':
-    case 'ReplaceRoute':
-      return assessRouteWrite(change, context);
-    case 'DeleteRoute':
-      return assessRouteDelete(change, context);
-    case 'AssociateRouteTable':
-      return assessRouteAssociate(change, context);
-    case 'ReplaceRouteTableAssociation':
-      return assessRouteReassociate(change, context);
-    case 'DisassociateRouteTable':
-      return assessRouteDisassociate(change, context);
-    // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
-    // none of these four changes any subnet's routing or filtering.
-    case 'CreateRouteTable':
-    case 'DeleteRouteTable':
-    case 'CreateNetworkAcl':
-    case 'DeleteNetworkAcl':
-      return NOTHING;
-  }
 }
 
 function applyOverrides(findings: readonly Finding[], policy: RiskPolicy): Finding[] {
@@ -79,7 +40,7 @@ export function assessChange(
     deniedCalls?: DeniedCallFacts | null;
   },
 ): Assessment {
-  const outcome = changeOutcome(change, context);
+  const outcome = specOf(change).assess(change, context);
   let findings: Finding[];
   if (change.attempt) {
     // A failed call changed nothing: what it would have done only colours the attempt finding.

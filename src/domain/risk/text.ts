@@ -3,35 +3,23 @@
  * (`rule 120 allow tcp 22 from 0.0.0.0/0`, `subnet-0abc (app-private-a)`).
  */
 import type { AclEntry, RouteDestination, RouteTarget } from '../change.js';
+import { aclEntryText, aclRuleText, aclTraffic } from '../events/acl-words.js';
+import { destinationText } from '../events/route-words.js';
 import type { SubnetState } from '../state.js';
 
 /** The traffic an ACL entry matches, without its source: `tcp 22`, `all traffic`, `icmp type 8`. */
 export function entryTraffic(entry: AclEntry): string {
-  const protocol = entry.protocol;
-  if (protocol.number === -1) return 'all traffic';
-  if (protocol.number === 6 || protocol.number === 17) {
-    if (entry.ports === null) return `${protocol.name} (all ports)`;
-    const { from, to } = entry.ports;
-    if (from === 0 && to === 65535) return `${protocol.name} 0-65535 (all ports)`;
-    return from === to ? `${protocol.name} ${from}` : `${protocol.name} ${from}-${to}`;
-  }
-  if (protocol.number === 1 || protocol.number === 58) {
-    if (entry.icmp === null || entry.icmp.type === -1) return `${protocol.name} (all types)`;
-    return entry.icmp.code === -1
-      ? `${protocol.name} type ${entry.icmp.type}`
-      : `${protocol.name} type ${entry.icmp.type} code ${entry.icmp.code}`;
-  }
-  return `protocol ${protocol.name}`;
+  return aclTraffic(entry, ' ');
 }
 
 /** `allow tcp 22 from 0.0.0.0/0` (`to` for egress). */
 export function entryBody(entry: AclEntry): string {
-  return `${entry.action} ${entryTraffic(entry)} ${entry.egress ? 'to' : 'from'} ${entry.cidr.cidr}`;
+  return aclEntryText(entry, ' ');
 }
 
 /** `rule 120 allow tcp 22 from 0.0.0.0/0`; AWS's own catch-all rules read `rule *`. */
 export function describeEntry(entry: AclEntry): string {
-  return `rule ${entry.ruleNumber >= 32767 ? '*' : String(entry.ruleNumber)} ${entryBody(entry)}`;
+  return aclRuleText(entry);
 }
 
 /** `ingress` or `egress`. */
@@ -56,7 +44,7 @@ export function listOf(items: readonly string[], max = 4): string {
 
 /** `0.0.0.0/0`, `::/0` or `pl-123` — what a route matches. */
 export function describeDestination(destination: RouteDestination): string {
-  return destination.kind === 'prefix-list' ? destination.prefixListId : destination.cidr;
+  return destinationText(destination);
 }
 
 /** `0.0.0.0/0 → igw-0abc`. */

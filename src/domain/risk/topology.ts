@@ -6,6 +6,12 @@
 
 import { parseCidr } from '../acl.js';
 import type { CidrBlock } from '../change.js';
+import {
+  findAcl,
+  findAclAssociation as findAnyAclAssociation,
+  findRtbAssociation,
+  findTable,
+} from '../events/lookups.js';
 import type {
   NetworkAclAssociationState,
   NetworkAclState,
@@ -35,12 +41,12 @@ export function subnetOrStub(state: NetworkState, subnetId: string): SubnetState
 
 /** The route table with this id, if the state has it. */
 export function findRouteTable(state: NetworkState, routeTableId: string): RouteTableState | undefined {
-  return state.routeTables.find((table) => table.routeTableId === routeTableId);
+  return findTable(state, routeTableId) ?? undefined;
 }
 
 /** The network ACL with this id, if the state has it. */
 export function findNetworkAcl(state: NetworkState, networkAclId: string): NetworkAclState | undefined {
-  return state.networkAcls.find((acl) => acl.networkAclId === networkAclId);
+  return findAcl(state, networkAclId) ?? undefined;
 }
 
 /** True when the table holds its VPC's main association. */
@@ -58,11 +64,7 @@ export function findRouteTableAssociation(
   state: NetworkState,
   associationId: string,
 ): { table: RouteTableState; association: RouteTableAssociationState } | undefined {
-  for (const table of state.routeTables) {
-    const association = table.associations.find((a) => a.associationId === associationId);
-    if (association) return { table, association };
-  }
-  return undefined;
+  return findRtbAssociation(state, associationId) ?? undefined;
 }
 
 /** The network-ACL association with this id, and its ACL. */
@@ -70,11 +72,7 @@ export function findAclAssociation(
   state: NetworkState,
   associationId: string,
 ): { acl: NetworkAclState; association: NetworkAclAssociationState } | undefined {
-  for (const acl of state.networkAcls) {
-    const association = acl.associations.find((a) => a.associationId === associationId);
-    if (association) return { acl, association };
-  }
-  return undefined;
+  return findAnyAclAssociation(state, associationId) ?? undefined;
 }
 
 function explicitlyAssociated(state: NetworkState): Set<string> {

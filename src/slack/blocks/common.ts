@@ -10,6 +10,7 @@ import type { NetworkState } from '../../domain/state.js';
 import type { ChangeState } from '../../store/store.js';
 import {
   beforeAfter,
+  changeAdvice,
   changeHeadline,
   changeScope,
   inspectCommands,
@@ -261,32 +262,7 @@ function adviceFor(view: ChangeView): Mrkdwn[] {
     ];
   }
   const steps: Mrkdwn[] = [md`Confirm with ${actor} that the change was intended and reviewed.`];
-  switch (change.eventName) {
-    case 'CreateNetworkAclEntry':
-    case 'ReplaceNetworkAclEntry':
-      steps.push(
-        text(
-          'If the rule is open to 0.0.0.0/0 or ::/0, to all protocols or to ports 0-65535, restrict it to trusted sources and the ports needed, or remove it.',
-        ),
-      );
-      break;
-    case 'DeleteNetworkAclEntry':
-    case 'DeleteNetworkAcl':
-    case 'ReplaceNetworkAclAssociation':
-    case 'CreateNetworkAcl':
-      steps.push(
-        text(
-          'Check that the subnets keep the segmentation they need: compare the ACL rules now in effect with before.',
-        ),
-      );
-      break;
-    default:
-      steps.push(
-        text(
-          'Check that each subnet uses the route table it should: an unexpected internet gateway route makes a private subnet public.',
-        ),
-      );
-  }
+  steps.push(text(changeAdvice(change)));
   steps.push(
     text(
       'Check the VPC flow logs of the affected subnets for traffic since the change; keep CloudTrail and flow logs on.',

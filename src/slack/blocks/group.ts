@@ -4,13 +4,16 @@
  * (one line per change), and the review modal that opens each change with its own buttons. Pure.
  *
  * Besides the 50-block limit, Slack refuses a message whose blocks hold more than about 13,000
- * characters in all with `msg_blocks_too_long`, a limit it does not document (slackapi/bolt-js
- * issue #2509); each message here keeps its text within `TEXT_BUDGET`.
+ * characters in all with `msg_blocks_too_long`, a limit it does not document
+ * (https://github.com/slackapi/bolt-js/issues/2509); each message here keeps its text within `TEXT_BUDGET`.
  */
 import type { NetworkChange } from '../../domain/change.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { ChangeState } from '../../store/store.js';
-import { aclEntryText, aclRuleName, changeHeadline, changeScope, destinationText } from '../describe.js';
+import { changeScope, shortLine } from '../describe.js';
+
+export { shortLine };
+
 import { type BLOCK_IDS, blockId, CALLBACK_IDS, GROUP_ACTION_IDS, REVIEW_ACTION_IDS } from '../ids.js';
 import { finishBlocks, finishMessage, LIMITS, truncatePlain } from '../limits.js';
 import {
@@ -165,32 +168,6 @@ function mainResource(change: NetworkChange): string {
     r.vpcId ??
     `${change.account}/${change.region}`
   );
-}
-
-/**
- * One short line for a change in a list where its resource is already named: `+ ingress rule 120
- * allow tcp/443 from 10.0.0.0/8`, `− route 0.0.0.0/0`; other events use their headline.
- */
-export function shortLine(change: NetworkChange): string {
-  const prefix = change.attempt
-    ? `${change.attempt.errorCode.includes('Unauthorized') ? 'denied' : 'failed'}: `
-    : '';
-  switch (change.eventName) {
-    case 'CreateNetworkAclEntry':
-      return `${prefix}+ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`;
-    case 'ReplaceNetworkAclEntry':
-      return `${prefix}~ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`;
-    case 'DeleteNetworkAclEntry':
-      return `${prefix}− ${aclRuleName(change.change.ruleNumber, change.change.egress)}`;
-    case 'CreateRoute':
-      return `${prefix}+ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unknown target'}`;
-    case 'ReplaceRoute':
-      return `${prefix}~ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unrecorded target'}`;
-    case 'DeleteRoute':
-      return `${prefix}− route ${destinationText(change.change.destination)}`;
-    default:
-      return changeHeadline(change, null);
-  }
 }
 
 /** Every resource the group touches, by kind, in the order first seen. */

@@ -5,6 +5,7 @@
  * from AWS or a person goes through `mrkdwn.ts`, and every message is clamped to Slack's limits.
  */
 import type { NetworkChange } from '../../domain/change.js';
+import { ruleNumberText } from '../../domain/events/acl-words.js';
 import { evaluationOrder } from '../../domain/risk/acl-exposure.js';
 import type { Finding, Severity } from '../../domain/risk/index.js';
 import type { NetworkAclState, RouteTableState, SubnetState } from '../../domain/state.js';
@@ -207,7 +208,7 @@ function routesText(table: RouteTableState): Mrkdwn {
 }
 
 function ruleLine(entry: NetworkAclState['entries'][number]): Mrkdwn {
-  const number = entry.ruleNumber >= 32767 ? '*' : String(entry.ruleNumber);
+  const number = ruleNumberText(entry.ruleNumber);
   const verdict = entry.action === 'allow' ? '✅ allow' : '⛔ deny';
   const direction = entry.egress ? 'to' : 'from';
   return md`${code(number)} ${verdict} ${aclTraffic(entry)} ${direction} ${code(entry.cidr.cidr)}`;

@@ -1,0 +1,26 @@
+/**
+ * The edits a change makes to a network state, as EC2 makes them: each event's `edits` facet says
+ * which; `applyChange` (`src/domain/revert/apply.ts`) plays them.
+ */
+import type { AclEntry, AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
+
+/** One change to one resource, as EC2 makes it. */
+export type Edit =
+  /** `target: null` deletes the route. */
+  | { op: 'route'; routeTableId: string; destination: RouteDestination; target: RouteTarget | null }
+  /** `entry: null` deletes the rule. */
+  | { op: 'entry'; networkAclId: string; ruleNumber: number; egress: boolean; entry: AclEntry | null }
+  | { op: 'associate-table'; routeTableId: string; associationId: string; target: AssociationTarget }
+  | { op: 'move-table-association'; associationId: string; routeTableId: string; newAssociationId: string }
+  | { op: 'disassociate-table'; associationId: string }
+  | { op: 'create-table'; vpcId: string; routeTableId: string }
+  | { op: 'delete-table'; routeTableId: string }
+  | { op: 'move-acl-association'; associationId: string; networkAclId: string; newAssociationId: string }
+  | { op: 'create-acl'; vpcId: string; networkAclId: string }
+  | { op: 'delete-acl'; networkAclId: string };
+
+/**
+ * The id an association gets when the record or call does not say: a revert's AssociateRouteTable
+ * and Replace…Association calls get theirs from EC2 only when they run.
+ */
+export const UNKNOWN_ASSOCIATION_ID = '(new association)';

@@ -1,0 +1,74 @@
+/**
+ * The pieces every event's CloudTrail parser is built from: the request and response of one
+ * record, schema helpers that refuse a malformed id with a path to the field, and the resources a
+ * change names. Each family's parsers are in `src/domain/events/`.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { formatPath, parseWith } from '../validation.js';
+import type { ChangeDetails, NetworkEventName, Resources } from './change.js';
+
+/** An EC2 resource id with its type prefix (`rtb-…`): a swapped or mistyped id is refused, not trusted. */
+export function awsId(prefix: string) {
+  return z.string().regex(new RegExp(`^${prefix}-[0-9A-Za-z]+$`), `expected a ${prefix}- id`);
+}
+
+/** An optional field; CloudTrail and hand-made records write "absent" as missing, `null` or `""`. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' || value === null ? undefined : value), schema.optional());
+}
+
+export interface EventInput {
+  request: unknown;
+  response: unknown;
+  attempt: boolean;
+  /** Path of the record itself (`Records[3]`), '' for a bare record. */
+  path: string;
+}
+
+export interface Built<E extends NetworkEventName> {
+  change: ChangeDetails[E];
+  resources: Resources;
+}
+
+export type Builder<E extends NetworkEventName> = (input: EventInput) => Built<E>;
+
+export function fieldPath(input: EventInput, ...segments: string[]): string {
+  return formatPath(segments, input.path);
+}
+
+export function fail(input: EventInput, message: string, ...segments: string[]): never {
+  throw new InputError(message, fieldPath(input, ...segments));
+}
+
+export function request<T extends z.ZodType>(schema: T, input: EventInput): z.output<T> {
+  return parseWith(schema, input.request, fieldPath(input, 'requestParameters'));
+}
+
+/** The parsed response, or `null` when there is none to read (see the header comment). */
+export function response<T extends z.ZodType>(schema: T, input: EventInput): z.output<T> | null {
+  if (input.attempt || input.response === null || input.response === undefined) return null;
+  return parseWith(schema, input.response, fieldPath(input, 'responseElements'));
+}
+
+export const RESOURCE_KEYS = [
+  'vpcId',
+  'subnetId',
+  'gatewayId',
+  'routeTableId',
+  'networkAclId',
+  'associationId',
+  'newAssociationId',
+] as const satisfies readonly (keyof Resources)[];
+
+/** Resources without the keys the record does not name, so they serialise and compare cleanly. */
+export function resourcesOf(ids: { [K in keyof Resources]?: string | null }): Resources {
+  const out: Resources = {};
+  for (const key of RESOURCE_KEYS) {
+    const value = ids[key];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+export const vpcIdRequest = z.looseObject({ vpcId: awsId('vpc') });

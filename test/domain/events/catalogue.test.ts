@@ -1,0 +1,123 @@
+/**
+ * Walks the event catalogue: every covered event has an entry with every facet, each facet works
+ * on a real record of that event (with and without a snapshot), and every wording the family
+ * modules export is used somewhere in the source.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NETWORK_EVENT_NAMES } from '../../../src/domain/change.js';
+import { EVENT_CATALOGUE, specOf } from '../../../src/domain/events/index.js';
+import { contextState, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
+
+const FACETS = [
+  'normalise',
+  'headline',
+  'intent',
+  'beforeAfter',
+  'scope',
+  'shortLine',
+  'inspect',
+  'edits',
+  'assess',
+  'resourceKeys',
+  'revertPlan',
+] as const;
+
+describe('event catalogue', () => {
+  it('has exactly the covered events, each with every facet', () => {
+    expect(Object.keys(EVENT_CATALOGUE).sort()).toEqual([...NETWORK_EVENT_NAMES].sort());
+    for (const name of NETWORK_EVENT_NAMES) {
+      const spec = EVENT_CATALOGUE[name];
+      for (const facet of FACETS) expect(typeof spec[facet], `${name}.${facet}`).toBe('function');
+      expect(spec.advice.length, `${name}.advice`).toBeGreaterThan(20);
+      expect(['route-tables', 'network-acls']).toContain(spec.family);
+    }
+  });
+
+  it('each family holds its own events', () => {
+    for (const name of NETWORK_EVENT_NAMES) {
+      const family = EVENT_CATALOGUE[name].family;
+      expect(family, name).toBe(/NetworkAcl/.test(name) ? 'network-acls' : 'route-tables');
+    }
+  });
+
+  describe.each(NETWORK_EVENT_NAMES)('%s', (name) => {
+    const change = fixtureChange(name as keyof typeof FIXTURES);
+    const state = contextState();
+
+    it('words the real record with and without a snapshot', () => {
+      const spec = specOf(change);
+      expect(change.eventName).toBe(name);
+      for (const before of [state, null]) {
+        expect(spec.headline(change, before)).toMatch(/\S/);
+        const lines = spec.beforeAfter(change, before);
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) {
+          expect(line.subject).toMatch(/\S/);
+          expect(line.before).toMatch(/\S/);
+          expect(line.after).toMatch(/\S/);
+        }
+        const scope = spec.scope(change, before);
+        expect(scope.subnets.length > 0 || scope.subnetsNote !== null).toBe(true);
+      }
+      expect(spec.intent(change)).toMatch(/^[a-z]/);
+      const short = spec.shortLine(change);
+      if (short !== null) expect(short).toMatch(/^[+~−] /);
+    });
+
+    it('inspects the changed resource with a describe command of its family', () => {
+      const spec = specOf(change);
+      const { commands } = spec.inspect(change);
+      expect(commands.length).toBeGreaterThan(0);
+      const family = spec.family === 'network-acls' ? 'describe-network-acls' : 'describe-route-tables';
+      for (const command of commands) expect(command).toContain(`aws ec2 ${family} `);
+    });
+
+    it('names the resources the record touches', () => {
+      const keys = specOf(change).resourceKeys(change);
+      for (const key of keys)
+        expect(key).toMatch(/^(route|acl-entry|association|route-table|route-table-of|network-acl):/);
+    });
+
+    it('plans a revert or says why none is possible', () => {
+      const plan = specOf(change).revertPlan(change, state);
+      if (plan.possible) expect(plan.calls.length).toBeGreaterThan(0);
+      else expect(plan.reason).toMatch(/\S/);
+    });
+  });
+});
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('the family wording modules', () => {
+  const root = join(import.meta.dirname, '../../..');
+  const files = ['src', 'commands', 'bin'].flatMap((dir) => sourceFiles(join(root, dir)));
+  const texts = new Map(files.map((file) => [relative(root, file), readFileSync(file, 'utf8')]));
+  const modules = [
+    'src/domain/events/acl-words.ts',
+    'src/domain/events/route-words.ts',
+    'src/domain/events/words.ts',
+    'src/domain/events/lookups.ts',
+  ];
+
+  it.each(modules)('%s: every exported wording is used outside it', (module) => {
+    const text = texts.get(module) ?? '';
+    const exported = [...text.matchAll(/^export (?:function|const) (\w+)/gm)].map((m) => m[1] ?? '');
+    expect(exported.length).toBeGreaterThan(0);
+    const unused = exported.filter(
+      (name) =>
+        ![...texts].some(
+          ([file, body]) =>
+            file !== module && !file.endsWith('/index.ts') && new RegExp(`\\b${name}\\b`).test(body),
+        ),
+    );
+    expect(unused).toEqual([]);
+  });
+});
