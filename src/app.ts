@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveAwsConfig } from './aws/defaults.js';
-import { type AwsSide, startAws } from './aws/index.js';
-import { type Backfill, type BackfillSettings, startLookups } from './backfill/index.js';
+import type { AwsSide } from './aws/index.js';
+import type { Backfill, BackfillSettings } from './backfill/index.js';
 import type { Config } from './config.js';
-import { type DoctorSide, startDoctor } from './doctor/index.js';
+import type { DoctorSide } from './doctor/index.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
 import {
@@ -47,6 +46,22 @@ export interface AppOptions {
   backfill?: BackfillSettings;
 }
 
+/** The modules that load the AWS SDK, imported on demand. */
+async function loadAwsModules() {
+  const [defaults, side, doctor, backfill] = await Promise.all([
+    import('./aws/defaults.js'),
+    import('./aws/index.js'),
+    import('./doctor/index.js'),
+    import('./backfill/index.js'),
+  ]);
+  return {
+    resolveAwsConfig: defaults.resolveAwsConfig,
+    startAws: side.startAws,
+    startDoctor: doctor.startDoctor,
+    startLookups: backfill.startLookups,
+  };
+}
+
 export interface RunningApp {
   /** The port actually bound (useful with PORT=0). */
   port: number;
@@ -75,12 +90,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
     metrics,
   );
+  // The AWS side (SDK clients, doctor, backfill) is loaded only when AWS is on: the SDK alone
+  // is tens of megabytes of resident memory a deployment with NETWARDEN_AWS=off never uses.
+  const awsModules = config.aws === null ? null : await loadAwsModules();
   // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
-  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws, { logger });
-  const aws: AwsSide | null =
-    awsConfig === null
+  const awsConfig =
+    config.aws === null || awsModules === null
       ? null
-      : startAws({
+      : await awsModules.resolveAwsConfig(config.aws, { logger });
+  const aws: AwsSide | null =
+    awsConfig === null || awsModules === null
+      ? null
+      : awsModules.startAws({
           config: awsConfig.config,
           changes: store,
           redis,
@@ -90,9 +111,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           metrics,
         });
   const doctor: DoctorSide | null =
-    aws === null || awsConfig === null
+    aws === null || awsConfig === null || awsModules === null
       ? null
-      : startDoctor({
+      : awsModules.startDoctor({
           config: awsConfig.config,
           backfillEnabled: (options.backfill ?? config.backfill).enabled,
           clients: aws.clients,
@@ -157,9 +178,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
   // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
   const lookups =
-    awsConfig === null || aws === null
+    awsConfig === null || aws === null || awsModules === null
       ? null
-      : startLookups({
+      : awsModules.startLookups({
           aws: awsConfig.config,
           settings: options.backfill ?? config.backfill,
           redis,
