@@ -21,6 +21,7 @@ import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
 import type { RevertExecutor } from './slack/workflow.js';
 import { createDeniedCallCounter } from './store/denied-calls.js';
+import { createIntake } from './store/intake.js';
 import { meteredStore } from './store/metered-store.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
@@ -141,7 +142,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
   const notifier = options.notifier ?? slack?.notifier ?? createLogNotifier(logger);
-  const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
+  const queue = createWorkQueue(redis, {
+    prefix: config.redisKeyPrefix,
+    logger,
+    concurrency: config.processingConcurrency,
+  });
   metrics.watchQueue('processing', () => queue.depth());
   queue.start(
     createProcessor({
@@ -166,6 +171,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const ingestor = createIngestor({
     store,
     queue,
+    intake: createIntake(redis, {
+      prefix: config.redisKeyPrefix,
+      retentionDays: config.retentionDays,
+      store,
+      queue,
+    }),
     logger,
     metrics,
     deliveries: doctor?.deliveries,
