@@ -139,9 +139,13 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
 
   /** Takes over entries another consumer (or this one) left unacknowledged for too long. */
   async function reclaim(handle: (id: string) => Promise<void>): Promise<void> {
-    const pending = (await client.xpending(key, GROUP, 'IDLE', claimAfterMs, '-', '+', 20)) as Array<
-      [string, string, number, number]
-    >;
+    // An entry this replica holds (running, or waiting for an earlier one of its VPC) is neither
+    // dropped nor taken over from itself.
+    const pending = (
+      (await client.xpending(key, GROUP, 'IDLE', claimAfterMs, '-', '+', 20)) as Array<
+        [string, string, number, number]
+      >
+    ).filter(([entryId]) => !taken.has(entryId));
     if (pending.length === 0) return;
     const poisoned = pending
       .filter(([, , , deliveries]) => deliveries >= maxDeliveries)
@@ -154,10 +158,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       await client.xack(key, GROUP, entryId);
       await client.xdel(key, entryId);
     }
-    // An entry this replica holds (waiting for an earlier one of its VPC) is not taken over from itself.
-    const retry = pending
-      .filter(([entryId]) => !poisoned.includes(entryId) && !taken.has(entryId))
-      .map(([entryId]) => entryId);
+    const retry = pending.filter(([entryId]) => !poisoned.includes(entryId)).map(([entryId]) => entryId);
     if (retry.length === 0) return;
     const claimed = (await client.xclaim(key, GROUP, consumer, claimAfterMs, ...retry)) as StreamEntries;
     for (const [entryId, fields] of claimed) dispatch(entryId, fields, handle);
