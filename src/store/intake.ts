@@ -76,10 +76,11 @@ export interface IntakeOptions {
 
 /**
  * On a single Redis: the `ADMIT` script, one round trip per body. On Redis Cluster the keys of a
- * body live in many slots (a script's keys must share one, see docs/operating notes in the
- * README): each record's set-if-absent is its own script, sent together (ioredis pipelines them
- * per node), then the index writes and queue entries of the records that need processing — two
- * round trips, because the queue entry depends on the set-if-absent's answer.
+ * body live in many slots, and a script's keys must share one
+ * (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags): each
+ * record's set-if-absent is its own script, sent together (ioredis pipelines them per node),
+ * then the index writes and queue entries of the records that need processing — two round trips,
+ * because the queue entry depends on the set-if-absent's answer.
  */
 export function createIntake(client: RedisClient, options: IntakeOptions): Intake {
   const keys = createKeys(options.prefix);
