@@ -207,5 +207,9 @@ export function jsonLine(r: Results): string {
     rss_mb: round(r.memory.processedMb, 1),
     rss_idle_mb: round(r.memory.idleMb, 1),
     rss_events: r.memory.events,
+    // From the last of the 100,000 events' POSTs until the work queue is empty; when processing
+    // did not catch up within the wait, the wait itself (a lower bound) and `processing_caught_up: false`.
+    processing_lag_s: round(r.memory.catchUpS, 1),
+    processing_caught_up: r.memory.caughtUp,
   });
 }

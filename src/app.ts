@@ -1,11 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveAwsConfig } from './aws/defaults.js';
-import { type AwsSide, startAws } from './aws/index.js';
-import { type Backfill, type BackfillSettings, startLookups } from './backfill/index.js';
+import type { AwsSide } from './aws/index.js';
+import type { Backfill, BackfillSettings } from './backfill/index.js';
 import type { Config } from './config.js';
-import { type DoctorSide, startDoctor } from './doctor/index.js';
+import type { DoctorSide } from './doctor/index.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
 import {
@@ -22,6 +21,7 @@ import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
 import type { RevertExecutor } from './slack/workflow.js';
 import { createDeniedCallCounter } from './store/denied-calls.js';
+import { createIntake } from './store/intake.js';
 import { meteredStore } from './store/metered-store.js';
 import { createRedisClient, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
@@ -45,6 +45,22 @@ export interface AppOptions {
   executor?: RevertExecutor;
   /** Overrides `config.backfill` (tests run a round by hand with `RunningApp.backfill.runOnce`). */
   backfill?: BackfillSettings;
+}
+
+/** The modules that load the AWS SDK, imported on demand. */
+async function loadAwsModules() {
+  const [defaults, side, doctor, backfill] = await Promise.all([
+    import('./aws/defaults.js'),
+    import('./aws/index.js'),
+    import('./doctor/index.js'),
+    import('./backfill/index.js'),
+  ]);
+  return {
+    resolveAwsConfig: defaults.resolveAwsConfig,
+    startAws: side.startAws,
+    startDoctor: doctor.startDoctor,
+    startLookups: backfill.startLookups,
+  };
 }
 
 export interface RunningApp {
@@ -75,12 +91,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
     metrics,
   );
+  // The AWS side (SDK clients, doctor, backfill) is loaded only when AWS is on: the SDK alone
+  // is tens of megabytes of resident memory a deployment with NETWARDEN_AWS=off never uses.
+  const awsModules = config.aws === null ? null : await loadAwsModules();
   // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
-  const awsConfig = config.aws === null ? null : await resolveAwsConfig(config.aws, { logger });
-  const aws: AwsSide | null =
-    awsConfig === null
+  const awsConfig =
+    config.aws === null || awsModules === null
       ? null
-      : startAws({
+      : await awsModules.resolveAwsConfig(config.aws, { logger });
+  const aws: AwsSide | null =
+    awsConfig === null || awsModules === null
+      ? null
+      : awsModules.startAws({
           config: awsConfig.config,
           changes: store,
           redis,
@@ -90,9 +112,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           metrics,
         });
   const doctor: DoctorSide | null =
-    aws === null || awsConfig === null
+    aws === null || awsConfig === null || awsModules === null
       ? null
-      : startDoctor({
+      : awsModules.startDoctor({
           config: awsConfig.config,
           backfillEnabled: (options.backfill ?? config.backfill).enabled,
           clients: aws.clients,
@@ -120,7 +142,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
   const notifier = options.notifier ?? slack?.notifier ?? createLogNotifier(logger);
-  const queue = createWorkQueue(redis, { prefix: config.redisKeyPrefix, logger });
+  const queue = createWorkQueue(redis, {
+    prefix: config.redisKeyPrefix,
+    logger,
+    concurrency: config.processingConcurrency,
+  });
   metrics.watchQueue('processing', () => queue.depth());
   queue.start(
     createProcessor({
@@ -145,6 +171,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const ingestor = createIngestor({
     store,
     queue,
+    intake: createIntake(redis, {
+      prefix: config.redisKeyPrefix,
+      retentionDays: config.retentionDays,
+      store,
+      queue,
+    }),
     logger,
     metrics,
     deliveries: doctor?.deliveries,
@@ -157,9 +189,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
   // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
   const lookups =
-    awsConfig === null || aws === null
+    awsConfig === null || aws === null || awsModules === null
       ? null
-      : startLookups({
+      : awsModules.startLookups({
           aws: awsConfig.config,
           settings: options.backfill ?? config.backfill,
           redis,

@@ -57,6 +57,11 @@ export interface Config {
   aws: AwsConfig | null;
   /** The CloudTrail backfill (`backfill:`); it runs only with AWS access. */
   backfill: BackfillSettings;
+  /**
+   * Changes one replica processes at once (NETWARDEN_PROCESSING_CONCURRENCY): side by side only
+   * across VPCs, accounts and regions; one VPC's changes always one at a time, in order.
+   */
+  processingConcurrency: number;
 }
 
 /** The top-level sections the NETWARDEN_CONFIG file may hold. */
@@ -76,6 +81,11 @@ const SNS_TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const APPROVER_ID = /^[UWS][A-Z0-9]{2,}$/;
 const MIN_TOKEN_LENGTH = 16;
+/**
+ * Enough to keep Redis busy while one change waits for its round trips (each change makes a few
+ * in turn), few enough that a burst across many VPCs does not hold hundreds of changes in memory.
+ */
+const DEFAULT_PROCESSING_CONCURRENCY = 16;
 
 /**
  * Reads and validates the whole configuration once. Every problem is reported at the same time,
@@ -133,6 +143,14 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     3650,
     problems,
   );
+  const processingConcurrency = readInteger(
+    read('NETWARDEN_PROCESSING_CONCURRENCY'),
+    'NETWARDEN_PROCESSING_CONCURRENCY',
+    DEFAULT_PROCESSING_CONCURRENCY,
+    1,
+    256,
+    problems,
+  );
 
   const levelText = read('LOG_LEVEL') ?? 'info';
   const level = LOG_LEVELS.find((l) => l === levelText);
@@ -175,6 +193,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     configFile,
     aws: awsSwitch === 'off' ? null : awsConfig,
     backfill,
+    processingConcurrency,
   };
 }
 

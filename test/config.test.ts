@@ -79,6 +79,14 @@ describe('readConfig', () => {
     );
   });
 
+  it('reads how many changes a replica processes at once, 16 by default, and refuses 0', () => {
+    expect(readConfig(MINIMAL).processingConcurrency).toBe(16);
+    expect(readConfig({ ...MINIMAL, NETWARDEN_PROCESSING_CONCURRENCY: '4' }).processingConcurrency).toBe(4);
+    expect(problemsOf({ ...MINIMAL, NETWARDEN_PROCESSING_CONCURRENCY: '0' })).toContain(
+      'NETWARDEN_PROCESSING_CONCURRENCY is "0"; use a whole number from 1 to 256 (default 16)',
+    );
+  });
+
   describe('Slack', () => {
     const slack = { ...MINIMAL, SLACK_BOT_TOKEN: 'xoxb-1-2-3', NETWARDEN_CHANNEL: 'C0123ABCD' };
 

@@ -14,7 +14,6 @@
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsConfig } from './config.js';
 
 /** Static credentials or a provider, as the SDK clients take them. */
@@ -104,19 +103,28 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
     let session = sessions.get(account);
     if (!session) {
       const stsRegion = (role.regions ?? config.regions)[0];
-      session = sharedSession(
-        fromTemporaryCredentials({
-          params: {
-            RoleArn: role.roleArn,
-            RoleSessionName: config.roleSessionName,
-            DurationSeconds: SESSION_SECONDS,
-            ...(role.externalId ? { ExternalId: role.externalId } : {}),
-          },
-          ...(options.credentials ? { masterCredentials: options.credentials } : {}),
-          clientConfig: { maxAttempts: config.maxAttempts, ...(stsRegion ? { region: stsRegion } : {}) },
-        }),
-        now,
-      );
+      const roleArn = role.roleArn;
+      const externalId = role.externalId;
+      let provider: (() => Promise<SessionCredentials>) | null = null;
+      // The credential providers (and the STS client under them) load only when an account is
+      // reached through a role: a deployment watching its own account never needs them.
+      const assume = async (): Promise<SessionCredentials> => {
+        if (provider === null) {
+          const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+          provider = fromTemporaryCredentials({
+            params: {
+              RoleArn: roleArn,
+              RoleSessionName: config.roleSessionName,
+              DurationSeconds: SESSION_SECONDS,
+              ...(externalId ? { ExternalId: externalId } : {}),
+            },
+            ...(options.credentials ? { masterCredentials: options.credentials } : {}),
+            clientConfig: { maxAttempts: config.maxAttempts, ...(stsRegion ? { region: stsRegion } : {}) },
+          });
+        }
+        return provider();
+      };
+      session = sharedSession(assume, now);
       sessions.set(account, session);
     }
     return session;

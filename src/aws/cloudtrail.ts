@@ -11,12 +11,11 @@
  * - only the last 90 days can be looked up, so windows are clamped to that.
  * Every SDK error leaves here as a CloudTrailError with the AWS error code and a sentence.
  */
-import {
-  type CloudTrailClient,
-  type Event,
-  type LookupAttributeKey,
-  LookupEventsCommand,
-  type LookupEventsCommandOutput,
+import type {
+  CloudTrailClient,
+  Event,
+  LookupAttributeKey,
+  LookupEventsCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
 import { NetwardenError } from '../errors.js';
 
@@ -308,6 +307,9 @@ export function createCloudTrailAdapter(
       if (query.maxPages !== undefined && read >= query.maxPages) return { complete: false };
       let output: LookupEventsCommandOutput;
       try {
+        // Loaded on first use: the error class and constants of this module are imported by the
+        // Slack and config side, which must not load the SDK when AWS is off.
+        const { LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
         output = await client.send(
           new LookupEventsCommand(token === undefined ? input : { ...input, NextToken: token }),
         );

@@ -1,9 +1,11 @@
 import type { NetworkChange } from '../domain/change.js';
 import { normaliseRecord } from '../domain/normalise.js';
+import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
+import type { Intake } from '../store/intake.js';
 import type { ChangeStore } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
@@ -17,6 +19,8 @@ export interface IngestDeps {
   store: ChangeStore;
   /** Where stored changes wait for processing; 202 is answered only once they are on it. */
   queue: Pick<WorkQueue, 'enqueue'>;
+  /** Stores, indexes and queues a body's changes together (one Redis round trip); else `store` then `queue`. */
+  intake?: Intake;
   sns: {
     verify(message: SnsMessage): Promise<void>;
     allowedTopicArns: readonly string[];
@@ -38,6 +42,8 @@ export interface IngestOptions {
 export interface Ingestor {
   /** Runs one parsed body through the pipeline; throws InputError/UnauthorizedError/StoreUnavailableError. */
   ingest(body: unknown, options?: IngestOptions): Promise<IngestOutcome>;
+  /** Resolves once the work done after answering (delivery times, metrics) is done for every body so far. */
+  settled(): Promise<void>;
 }
 
 /** The result of opening and normalising a body, before anything is stored: pure, shared with the replay CLI. */
@@ -79,6 +85,7 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
 /** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → queue for processing. */
 export function createIngestor(deps: IngestDeps): Ingestor {
   const now = deps.now ?? (() => new Date());
+  const pending = new Set<Promise<void>>();
 
   async function openSns(message: SnsMessage, path: string): Promise<EnvelopeItem[] | IngestOutcome> {
     await deps.sns.verify(message);
@@ -112,34 +119,64 @@ export function createIngestor(deps: IngestDeps): Ingestor {
         items = opened;
       }
       const parsed = normaliseItems(items);
-      const saved = await deps.store.saveChanges(parsed.changes, now());
+      const at = now();
       // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
       // delivery died before processing is queued again (processing is idempotent).
-      await deps.queue.enqueue(saved.filter((r) => r.unprocessed).map((r) => r.id));
+      const saved = deps.intake
+        ? await deps.intake.admit(parsed.changes, at)
+        : await saveThenQueue(parsed.changes, at);
       const changeIds = saved.filter((r) => r.created).map((r) => r.id);
       const duplicates = saved.length - changeIds.length;
-      // --- doctor: one write per body, never failing a body that is already stored ---
-      if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
-        const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
-        await deps.deliveries
-          .recordDelivery(scopes, now())
-          .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
-      }
-      // --- end doctor ---
-      if (deps.metrics) {
-        for (const [i, result] of saved.entries()) {
-          const event = parsed.changes[i]?.eventName ?? 'unknown';
-          deps.metrics.events.inc({ outcome: result.created ? 'accepted' : 'duplicate', event });
-        }
-        for (const [event, count] of Object.entries(parsed.ignoredByName)) {
-          deps.metrics.events.inc({ outcome: 'ignored', event }, count);
-        }
-        const unnamed = parsed.ignored - Object.values(parsed.ignoredByName).reduce((a, b) => a + b, 0);
-        if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
-      }
-      if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
-      for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
+      // Everything below can wait until the 202 is on its way: the counts are known.
+      const after = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        afterAnswer(parsed, saved, options, at),
+      );
+      pending.add(after);
+      void after.finally(() => pending.delete(after));
       return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };
     },
+    async settled() {
+      await Promise.all(pending);
+    },
   };
+
+  async function saveThenQueue(changes: readonly NetworkChange[], at: Date) {
+    const saved = await deps.store.saveChanges(changes, at);
+    const orderOf = new Map(changes.map((c) => [c.id, encodeOrderKey(orderKeyOf(c))]));
+    const queued = saved.filter((r) => r.unprocessed);
+    await deps.queue.enqueue(
+      queued.map((r) => r.id),
+      queued.map((r) => orderOf.get(r.id) ?? ''),
+    );
+    return saved;
+  }
+
+  async function afterAnswer(
+    parsed: Parsed,
+    saved: ReadonlyArray<{ created: boolean }>,
+    options: IngestOptions,
+    at: Date,
+  ): Promise<void> {
+    // --- doctor: one write per body, never failing a body that is already stored ---
+    if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
+      const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
+      void deps.deliveries
+        .recordDelivery(scopes, at)
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
+    }
+    // --- end doctor ---
+    if (deps.metrics) {
+      for (const [i, result] of saved.entries()) {
+        const event = parsed.changes[i]?.eventName ?? 'unknown';
+        deps.metrics.events.inc({ outcome: result.created ? 'accepted' : 'duplicate', event });
+      }
+      for (const [event, count] of Object.entries(parsed.ignoredByName)) {
+        deps.metrics.events.inc({ outcome: 'ignored', event }, count);
+      }
+      const unnamed = parsed.ignored - Object.values(parsed.ignoredByName).reduce((a, b) => a + b, 0);
+      if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
+    }
+    if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
+    for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
+  }
 }

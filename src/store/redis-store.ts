@@ -67,13 +67,13 @@ return {'ok', state}
 `);
 
 /** Newest entries kept per resource index; a look-up shows recent history, not all of it. */
-const RESOURCE_INDEX_CAP = 1000;
+export const RESOURCE_INDEX_CAP = 1000;
 /** Newest entries kept in the index of all changes. */
-const ALL_INDEX_CAP = 100_000;
+export const ALL_INDEX_CAP = 100_000;
 /** CloudTrail delivers most events within 5 minutes (EventBridge faster); an hour leaves room for delays. */
 const OWN_REVERT_TTL_S = 3600;
 /** A duplicate delivery re-queues an unprocessed change only when it was stored this long ago. */
-const REQUEUE_AFTER_MS = 5 * 60_000;
+export const REQUEUE_AFTER_MS = 5 * 60_000;
 /** Approximate length of the global audit stream (`XADD MAXLEN ~`). */
 const AUDIT_STREAM_CAP = 100_000;
 

@@ -3,6 +3,7 @@
  * time, so the state before a change can be rebuilt from the snapshot before it and the changes
  * since, and a change arriving late finds the later changes it affects.
  */
+import { createTtlCache } from '../cache.js';
 import type { NetworkChange } from '../domain/change.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import { createKeys } from './keys.js';
@@ -19,6 +20,8 @@ const TIMELINE_CAP = 10_000;
  * would read n²/2 records.
  */
 const ENTRY_CACHE = 5000;
+/** A record never changes once stored; the TTL only lets a quiet replica hand the memory back. */
+const ENTRY_TTL_MS = 10 * 60_000;
 
 /** The VPC timeline index. */
 export interface TimelineStore {
@@ -37,7 +40,7 @@ export function createTimelineStore(
   const keys = createKeys(options.prefix);
   const retentionSeconds = options.retentionDays * 86_400;
   const key = (vpc: VpcRef) => keys.vpcTimeline(vpc.account, vpc.region, vpc.vpcId);
-  const cache = new Map<string, TimelineEntry>();
+  const cache = createTtlCache<string, TimelineEntry>(ENTRY_TTL_MS, ENTRY_CACHE);
 
   async function entry(id: string): Promise<TimelineEntry | null> {
     const known = cache.get(id);
@@ -47,10 +50,6 @@ export function createTimelineStore(
     // Written only by the change store, from validated values.
     const found: TimelineEntry = { change: JSON.parse(json) as NetworkChange, arrival: arrival ?? '' };
     cache.set(id, found);
-    if (cache.size > ENTRY_CACHE) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
-    }
     return found;
   }
 

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { decodeOrderKey } from '../domain/processing-order.js';
 import type { Logger } from '../logger.js';
 import { createKeys } from './keys.js';
 import { type RedisClient, waitUntilReady } from './redis-client.js';
@@ -10,8 +11,15 @@ import { guarded } from './redis-store.js';
  * dies mid-way leaves the entry pending in the consumer group, and another claims it later.
  */
 export interface WorkQueue {
-  enqueue(ids: readonly string[]): Promise<void>;
-  /** Starts reading; `handle` runs once per id (again after a crash or a thrown error). */
+  /**
+   * Queues change ids; `orderKeys[i]` (`encodeOrderKey`, domain/processing-order.ts) says what
+   * `ids[i]` must be processed in order with. Without keys, entries run one at a time among themselves.
+   */
+  enqueue(ids: readonly string[], orderKeys?: readonly string[]): Promise<void>;
+  /**
+   * Starts reading; `handle` runs once per id (again after a crash or a thrown error), up to
+   * `concurrency` at once, one at a time per VPC (or per account and region) in queue order.
+   */
   start(handle: (id: string) => Promise<void>): void;
   /** Stops reading and waits for the item in hand. */
   stop(): Promise<void>;
@@ -28,15 +36,25 @@ export interface WorkQueueOptions {
   maxDeliveries?: number;
   /** How long one blocking read waits (also bounds how fast `stop` returns). */
   blockMs?: number;
+  /** Entries taken at once (running, or waiting for an earlier one of their VPC); default 1. */
+  concurrency?: number;
 }
 
 const GROUP = 'processors';
 
 type StreamEntries = Array<[string, string[]]>;
 
-function idOf(fields: string[]): string | null {
-  const at = fields.indexOf('id');
-  return at >= 0 ? (fields[at + 1] ?? null) : null;
+function field(fields: string[], name: string): string | null {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] ?? null;
+  return null;
+}
+
+/** What is in flight in one account and region: its last whole-scope entry and its VPC entries since. */
+interface ScopeOrder {
+  whole: Promise<void>;
+  vpcs: Map<string, Promise<void>>;
+  /** Entries of the scope taken and not finished; the scope is forgotten at 0. */
+  open: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,25 +79,73 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     }
   }
 
-  async function handleEntries(entries: StreamEntries, handle: (id: string) => Promise<void>): Promise<void> {
-    for (const [entryId, fields] of entries) {
-      const id = idOf(fields);
-      try {
-        if (id !== null) await handle(id);
-        await client.xack(key, GROUP, entryId);
-        await client.xdel(key, entryId);
-      } catch (error) {
-        // Left pending on purpose: it is claimed again after `claimAfterMs`.
-        options.logger.error({ err: error, changeId: id }, 'processing a change failed; it will be retried');
-      }
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  /** Entries taken and not finished, by stream entry id. */
+  const taken = new Map<string, Promise<void>>();
+  const scopes = new Map<string, ScopeOrder>();
+
+  async function handleEntry(entryId: string, fields: string[], handle: (id: string) => Promise<void>) {
+    const id = field(fields, 'id');
+    try {
+      if (id !== null) await handle(id);
+      // Issued together, so they leave in one write (one round trip), still in this order.
+      await Promise.all([client.xack(key, GROUP, entryId), client.xdel(key, entryId)]);
+    } catch (error) {
+      // Left pending on purpose: it is claimed again after `claimAfterMs`.
+      options.logger.error({ err: error, changeId: id }, 'processing a change failed; it will be retried');
     }
+  }
+
+  /**
+   * Starts an entry once every earlier entry it is ordered after has finished: a VPC's entry
+   * after the previous one of that VPC and the last whole-scope entry; a whole-scope entry (VPC
+   * not known) after everything taken before it in its account and region.
+   */
+  function dispatch(entryId: string, fields: string[], handle: (id: string) => Promise<void>): void {
+    if (taken.has(entryId)) return;
+    const order = decodeOrderKey(field(fields, 'k'));
+    let scope = scopes.get(order.scope);
+    if (scope === undefined) {
+      scope = { whole: Promise.resolve(), vpcs: new Map(), open: 0 };
+      scopes.set(order.scope, scope);
+    }
+    const after =
+      order.vpcId === null
+        ? [scope.whole, ...scope.vpcs.values()]
+        : [scope.whole, scope.vpcs.get(order.vpcId) ?? Promise.resolve()];
+    const done = Promise.all(after).then(() => handleEntry(entryId, fields, handle));
+    const mine = scope;
+    mine.open += 1;
+    if (order.vpcId === null) {
+      mine.whole = done;
+      mine.vpcs.clear();
+    } else {
+      mine.vpcs.set(order.vpcId, done);
+    }
+    taken.set(entryId, done);
+    void done.then(() => {
+      taken.delete(entryId);
+      if (order.vpcId !== null && mine.vpcs.get(order.vpcId) === done) mine.vpcs.delete(order.vpcId);
+      mine.open -= 1;
+      if (mine.open === 0 && scopes.get(order.scope) === mine) scopes.delete(order.scope);
+    });
+  }
+
+  /** Waits until fewer than `concurrency` entries are taken; answers how many more may be read. */
+  async function room(): Promise<number> {
+    while (taken.size >= concurrency) await Promise.race(taken.values());
+    return concurrency - taken.size;
   }
 
   /** Takes over entries another consumer (or this one) left unacknowledged for too long. */
   async function reclaim(handle: (id: string) => Promise<void>): Promise<void> {
-    const pending = (await client.xpending(key, GROUP, 'IDLE', claimAfterMs, '-', '+', 20)) as Array<
-      [string, string, number, number]
-    >;
+    // An entry this replica holds (running, or waiting for an earlier one of its VPC) is neither
+    // dropped nor taken over from itself.
+    const pending = (
+      (await client.xpending(key, GROUP, 'IDLE', claimAfterMs, '-', '+', 20)) as Array<
+        [string, string, number, number]
+      >
+    ).filter(([entryId]) => !taken.has(entryId));
     if (pending.length === 0) return;
     const poisoned = pending
       .filter(([, , , deliveries]) => deliveries >= maxDeliveries)
@@ -95,7 +161,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     const retry = pending.filter(([entryId]) => !poisoned.includes(entryId)).map(([entryId]) => entryId);
     if (retry.length === 0) return;
     const claimed = (await client.xclaim(key, GROUP, consumer, claimAfterMs, ...retry)) as StreamEntries;
-    await handleEntries(claimed, handle);
+    for (const [entryId, fields] of claimed) dispatch(entryId, fields, handle);
   }
 
   async function run(handle: (id: string) => Promise<void>): Promise<void> {
@@ -113,19 +179,23 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
           lastReclaim = Date.now();
           await reclaim(handle);
         }
+        const count = await room();
+        if (!running) break;
         const answer = (await reader.xreadgroup(
           'GROUP',
           GROUP,
           consumer,
           'COUNT',
-          20,
+          count,
           'BLOCK',
           blockMs,
           'STREAMS',
           key,
           '>',
         )) as Array<[string, StreamEntries]> | null;
-        for (const [, entries] of answer ?? []) await handleEntries(entries, handle);
+        for (const [, entries] of answer ?? []) {
+          for (const [entryId, fields] of entries) dispatch(entryId, fields, handle);
+        }
       } catch (error) {
         if (!running) break;
         options.logger.warn({ err: (error as Error).message }, 'work queue unavailable; retrying');
@@ -135,9 +205,16 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
   }
 
   return {
-    enqueue: (ids) =>
+    enqueue: (ids, orderKeys) =>
       guarded('queueing changes', async () => {
-        await Promise.all(ids.map((id) => client.xadd(key, '*', 'id', id)));
+        await Promise.all(
+          ids.map((id, i) => {
+            const order = orderKeys?.[i];
+            return order === undefined
+              ? client.xadd(key, '*', 'id', id)
+              : client.xadd(key, '*', 'id', id, 'k', order);
+          }),
+        );
       }),
     start(handle) {
       if (running) return;
@@ -148,6 +225,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     async stop() {
       running = false;
       await loop;
+      await Promise.all(taken.values());
       reader?.disconnect();
       reader = null;
     },

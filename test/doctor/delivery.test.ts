@@ -68,7 +68,9 @@ describe('delivery bookkeeping', () => {
       asEventBridge(record('d-3', '444455556666', 'us-east-1')),
     ];
 
-    await ingestor().ingest(body);
+    const ingest = ingestor();
+    await ingest.ingest(body);
+    await ingest.settled();
 
     expect(writes).toBe(1);
     expect(await deliveries.lastDelivery({ account: '111122223333', region: 'eu-west-1' })).toEqual(NOW);
@@ -79,12 +81,14 @@ describe('delivery bookkeeping', () => {
   it('does not count what the backfill feeds in as a delivery', async () => {
     writes = 0;
 
-    await ingestor().ingest(
+    const ingest = ingestor();
+    await ingest.ingest(
       { Events: [{ CloudTrailEvent: JSON.stringify(record('d-4', '777788889999', 'eu-west-1')) }] },
       {
         source: 'backfill',
       },
     );
+    await ingest.settled();
 
     expect(writes).toBe(0);
     expect(await deliveries.lastDelivery({ account: '777788889999', region: 'eu-west-1' })).toBeNull();

@@ -11,7 +11,9 @@ const silent = pino({ level: 'silent' });
 describe('work queue', () => {
   const opened: Array<{ client: RedisClient; queues: WorkQueue[] }> = [];
 
-  async function setup(options: { claimAfterMs?: number; maxDeliveries?: number } = {}) {
+  async function setup(
+    options: { claimAfterMs?: number; maxDeliveries?: number; concurrency?: number } = {},
+  ) {
     const prefix = uniquePrefix();
     const client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
@@ -95,5 +97,71 @@ describe('work queue', () => {
     const key = createKeys(prefix).workQueue();
     await waitFor(async () => (await client.xlen(key)) === 0, 8000);
     expect(calls).toBe(3);
+  });
+
+  it('runs changes of different VPCs side by side, never more than its concurrency at once', async () => {
+    const { queue } = await setup({ concurrency: 3 });
+    const q = queue();
+    let active = 0;
+    let most = 0;
+    const done: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    q.start(async (id) => {
+      active += 1;
+      most = Math.max(most, active);
+      await gate;
+      active -= 1;
+      done.push(id);
+    });
+    const ids = Array.from({ length: 8 }, (_, i) => `v${i}`);
+
+    await q.enqueue(
+      ids,
+      ids.map((_, i) => `111111111111/eu-west-1|vpc-${i}`),
+    );
+    await waitFor(() => active === 3, 5000);
+    release();
+    await waitFor(() => done.length === 8, 5000);
+
+    expect(most).toBe(3);
+    expect(done.sort()).toEqual(ids.sort());
+  });
+
+  it("keeps one VPC's changes in queue order, and runs a change of unknown VPC after everything before it in its account and region", async () => {
+    const { queue } = await setup({ concurrency: 8 });
+    const q = queue();
+    const log: string[] = [];
+    q.start(async (id) => {
+      log.push(`start ${id}`);
+      // a1 finishes only once b1 has started: the two VPCs run side by side (or this times out).
+      if (id === 'a1') await waitFor(() => log.includes('start b1'), 5000);
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      log.push(`end ${id}`);
+    });
+    const scope = '111111111111/eu-west-1';
+
+    await q.enqueue(
+      ['a1', 'a2', 'b1', 'w', 'a3', 'other'],
+      [
+        `${scope}|vpc-a`,
+        `${scope}|vpc-a`,
+        `${scope}|vpc-b`,
+        `${scope}|`,
+        `${scope}|vpc-a`,
+        '222222222222/eu-west-1|',
+      ],
+    );
+    await waitFor(() => log.filter((l) => l.startsWith('end')).length === 6, 10_000);
+
+    const at = (line: string) => log.indexOf(line);
+    expect(at('end a1')).toBeLessThan(at('start a2'));
+    expect(at('start b1')).toBeLessThan(at('end a1'));
+    for (const before of ['a1', 'a2', 'b1']) expect(at(`end ${before}`)).toBeLessThan(at('start w'));
+    expect(at('end w')).toBeLessThan(at('start a3'));
+    // Another account is not held up by this one's whole-scope change.
+    expect(at('start other')).toBeLessThan(at('end w'));
   });
 });

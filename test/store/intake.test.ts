@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIntake, type Intake } from '../../src/store/intake.js';
+import { createKeys } from '../../src/store/keys.js';
+import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
+import { createRedisStore } from '../../src/store/redis-store.js';
+import { type ChangeStore, indexedResourceIds } from '../../src/store/store.js';
+import { createWorkQueue } from '../../src/store/work-queue.js';
+import { changeFromFixture } from '../helpers/changes.js';
+import { inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+
+const silent = pino({ level: 'silent' });
+const NOW = new Date('2026-11-21T10:00:00Z');
+
+/** The work-queue entries as `id k` lines. */
+async function queued(redis: Redis, key: string): Promise<string[]> {
+  const entries = await redis.xrange(key, '-', '+');
+  return entries.map(([, fields]) => fields.join(' '));
+}
+
+describe('intake on a single Redis: store, index and queue a body at once', () => {
+  const prefix = uniquePrefix();
+  const keys = createKeys(prefix);
+  let client: RedisClient;
+  let store: ChangeStore;
+  let intake: Intake;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
+    await untilReady(client);
+    store = createRedisStore(client, { prefix, retentionDays: 90 });
+    const queue = createWorkQueue(client, { prefix, logger: silent });
+    intake = createIntake(client, { prefix, retentionDays: 90, store, queue });
+    redis = inspectRedis();
+  });
+  afterAll(async () => {
+    await client.quit();
+    await redis.quit();
+  });
+
+  it('stores each eventID once, indexes it and queues only what still needs processing', async () => {
+    const route = changeFromFixture('cloudtrail/CreateRoute__invictus-igw.json', { eventID: 'in-1' });
+    const acl = changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', {
+      eventID: 'in-2',
+    });
+
+    const first = await intake.admit([route, acl, route], NOW);
+    const again = await intake.admit([route], NOW);
+
+    expect(first).toEqual([
+      { id: 'in-1', created: true, unprocessed: true },
+      { id: 'in-2', created: true, unprocessed: true },
+      { id: 'in-1', created: false, unprocessed: false },
+    ]);
+    expect(again).toEqual([{ id: 'in-1', created: false, unprocessed: false }]);
+    expect((await store.getChange('in-1'))?.change).toEqual(route);
+    expect((await store.getChange('in-2'))?.state).toBe('pending');
+    const [resource] = indexedResourceIds(route);
+    expect(resource).toBeDefined();
+    expect((await store.changesForResource(resource ?? '', 10)).map((c) => c.change.id)).toEqual(['in-1']);
+    expect(await redis.zrange(keys.allChanges(), 0, -1)).toEqual(expect.arrayContaining(['in-1', 'in-2']));
+    expect(await redis.ttl(keys.byResource(resource ?? ''))).toBeGreaterThan(89 * 86_400);
+    const scope = `${route.account}/${route.region}`;
+    expect(await queued(redis, keys.workQueue())).toEqual([
+      `id in-1 k ${scope}|${route.resources.vpcId ?? ''}`,
+      `id in-2 k ${acl.account}/${acl.region}|${acl.resources.vpcId ?? ''}`,
+    ]);
+  });
+
+  it('queues a duplicate again only when it stayed unprocessed long after it arrived', async () => {
+    const change = changeFromFixture('cloudtrail/CreateRoute__invictus-igw.json', { eventID: 'in-stale' });
+    await intake.admit([change], NOW);
+
+    const soon = await intake.admit([change], new Date(NOW.getTime() + 60_000));
+    const later = await intake.admit([change, change], new Date(NOW.getTime() + 10 * 60_000));
+
+    expect(soon[0]?.unprocessed).toBe(false);
+    expect(later.map((r) => r.unprocessed)).toEqual([true, false]);
+    expect((await queued(redis, keys.workQueue())).filter((e) => e.startsWith('id in-stale '))).toHaveLength(
+      2,
+    );
+  });
+
+  it('answers a body of many records with one command from the client', async () => {
+    const monitor = await redis.monitor();
+    const seen: Array<{ args: string[]; source: string }> = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
+    const marker = `marker-${prefix}`;
+    await redis.ping(marker);
+    await waitFor(() => seen.some((c) => c.args.includes(marker)));
+    const changes = Array.from({ length: 20 }, (_, i) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', {
+        eventID: `in-many-${i}`,
+      }),
+    );
+
+    const results = await intake.admit(changes, NOW);
+    await redis.ping(`${marker}-end`);
+    await waitFor(() => seen.some((c) => c.args.includes(`${marker}-end`)));
+    monitor.disconnect();
+
+    expect(results.every((r) => r.created && r.unprocessed)).toBe(true);
+    const fromClient = seen.filter((c) => c.source !== 'lua' && !c.args.some((a) => a.startsWith(marker)));
+    expect(fromClient.map((c) => c.args[0]?.toLowerCase())).toEqual(['evalsha']);
+    expect(seen.filter((c) => c.source === 'lua' && c.args[0]?.toLowerCase() === 'xadd')).toHaveLength(20);
+  });
+});
