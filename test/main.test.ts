@@ -1,43 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TEST_TOKEN } from './helpers/app.js';
 import { fixtureText } from './helpers/fixtures.js';
-import { redisUrl, uniquePrefix } from './helpers/redis.js';
+import { minimalBotEnv, repoRoot, startProcess } from './helpers/process.js';
 import { waitFor } from './helpers/wait.js';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-
 /** `npm start` as a real process: `tsx src/main.ts` with only the environment it is given. */
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    text += String(d);
-  });
-  return { child, output: () => text };
-}
+const start = (env: Record<string, string>) =>
+  startProcess(join(repoRoot, 'node_modules/.bin/tsx'), ['src/main.ts'], env);
 
 describe('npm start', () => {
   it('runs with only REDIS_URL and INGEST_TOKEN, and on SIGTERM finishes the request in flight', async () => {
-    const { child, output } = start({
-      INGEST_TOKEN: TEST_TOKEN,
-      REDIS_URL: redisUrl(),
-      REDIS_KEY_PREFIX: uniquePrefix(),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NETWARDEN_AWS: 'off',
-    });
+    const { child, output } = start(minimalBotEnv());
     try {
       const port = await waitFor(() => /"port":(\d+)/.exec(output())?.[1], 15_000);
       const body = fixtureText('cloudtrail/CreateRoute__invictus-igw.json');

@@ -1,15 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TEST_TOKEN } from '../helpers/app.js';
-import { redisUrl, uniquePrefix } from '../helpers/redis.js';
+import { minimalBotEnv, startProcess } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const recorder = fileURLToPath(new URL('./record-loads.mjs', import.meta.url));
 
 const children: ChildProcess[] = [];
@@ -28,20 +26,13 @@ function run(
   const dir = mkdtempSync(join(tmpdir(), 'netwarden-loads-'));
   dirs.push(dir);
   const loads = join(dir, 'loads.txt');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', recorder, ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', RECORD_LOADS_TO: loads, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, output } = startProcess(
+    process.execPath,
+    ['--import', 'tsx', '--import', recorder, ...args],
+    { RECORD_LOADS_TO: loads, ...env },
+  );
   children.push(child);
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    text += String(d);
-  });
-  return { child, output: () => text, loads };
+  return { child, output, loads };
 }
 
 const awsSdk = (loads: string) =>
@@ -51,14 +42,7 @@ const awsSdk = (loads: string) =>
 
 describe('memory footprint: the AWS SDK', () => {
   it('is never loaded by a running bot with NETWARDEN_AWS=off', async () => {
-    const bot = run(['src/main.ts'], {
-      INGEST_TOKEN: TEST_TOKEN,
-      REDIS_URL: redisUrl(),
-      REDIS_KEY_PREFIX: uniquePrefix(),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NETWARDEN_AWS: 'off',
-    });
+    const bot = run(['src/main.ts'], minimalBotEnv());
     await waitFor(() => /"port":(\d+)/.exec(bot.output())?.[1], 20_000);
     const all = readFileSync(bot.loads, 'utf8').split('\n');
     // The recorder saw the bot's own modules, so an empty list below means "not loaded", not "not recorded".
