@@ -5,11 +5,11 @@
  * ACL's other entries, the changed entry is judged on its own and the findings say "allows",
  * never "exposes".
  */
+import { FIRST_RESERVED_RULE } from '../acl.js';
 import type { AclEntry } from '../change.js';
 import type { SubnetState } from '../state.js';
 import {
   compareDirection,
-  FIRST_RESERVED_RULE,
   hasPorts,
   isAllow,
   isIcmp,
