@@ -287,8 +287,8 @@ function probed<A extends RevertApi>(
   return input === null || resource === undefined ? { missing } : { input, resource };
 }
 
-/** A table that is not a main table when there is one: deleting it is what a revert would do. */
-function unmainTable(known: NetworkState) {
+/** A table that is not a main table when there is one: EC2 refuses to delete a main table. */
+function deletableTable(known: NetworkState) {
   return known.routeTables.find((t) => !t.associations.some((a) => a.main)) ?? known.routeTables[0];
 }
 
@@ -476,7 +476,7 @@ export const CALL_CATALOGUE: CallCatalogue = {
     read: (call) => ({ routeTableId: text(call, 'RouteTableId') }),
     edit: ({ routeTableId }) => ({ op: 'delete-table', routeTableId }),
     probe: (known) => {
-      const table = unmainTable(known);
+      const table = deletableTable(known);
       return probed(table ? { routeTableId: table.routeTableId } : null, table?.routeTableId, 'route table');
     },
   },
