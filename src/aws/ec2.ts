@@ -120,7 +120,7 @@ async function collect<T>(action: string, pages: AsyncIterable<T>): Promise<T[]>
 
 /**
  * The revert call as an SDK command. The planner builds `params` with the EC2 API's parameter
- * names for exactly this action (domain/revert/params.ts), so the casts only restate that.
+ * names for exactly this action (`params` in domain/events/calls.ts), so the casts only restate that.
  */
 function command(call: RevertCall, dryRun: boolean) {
   const input = <T>(): T => ({ ...call.params, DryRun: dryRun }) as T;

@@ -10,6 +10,7 @@ import type { AwsConfig } from '../aws/config.js';
 import type { Ec2For } from '../aws/ec2.js';
 import { Ec2Error, UNAUTHORIZED } from '../aws/errors.js';
 import { TrailsError, type TrailsFor } from '../aws/trails.js';
+import { NETWORK_EVENT_NAMES } from '../domain/change.js';
 import { cliCommand } from '../domain/events/cli.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -51,6 +52,8 @@ export interface DoctorDeps {
 const PARALLEL_SCOPES = 4;
 /** The codes IAM refusals come back with: EC2's, and the JSON services' (CloudTrail). */
 const DENIED = new Set([UNAUTHORIZED, 'AccessDeniedException']);
+/** The event the LookupEvents probe asks for: any covered one will do. */
+const PROBED_EVENT = NETWORK_EVENT_NAMES[0];
 
 /** An AWS error as a failure of `action`; anything else (Redis, a bug) is thrown on. */
 export function failureOf(error: unknown, action: string): AwsFailure {
@@ -161,9 +164,9 @@ export function createDoctor(deps: DoctorDeps): Doctor {
     const action = 'cloudtrail:LookupEvents';
     const end = now();
     try {
-      // One page of one minute: the cheapest call that needs the permission.
+      // One page of one minute of one covered event: the cheapest call that needs the permission.
       await deps.trailFor(scope.clientAccount, scope.region).lookup({
-        attribute: { key: 'EventName', value: 'AssociateRouteTable' },
+        attribute: { key: 'EventName', value: PROBED_EVENT },
         start: new Date(end.getTime() - 60_000),
         end,
         maxPages: 1,

@@ -7,7 +7,7 @@
 import { putRolePolicyCommand } from './fixes.js';
 import { type Check, ok, problem } from './types.js';
 
-/** What one probe found. `action` is the IAM action (`ec2:DeleteRoute`, `cloudtrail:LookupEvents`). */
+/** What one probe found. `action` is the IAM action (`ec2:` and a revert call, `cloudtrail:LookupEvents`). */
 export type ProbeOutcome =
   | { action: string; resource: string | null; result: 'allowed' }
   | { action: string; resource: string | null; result: 'denied'; code: string }

@@ -6,9 +6,9 @@
  */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import type { AclEntry, AclProtocol, CidrBlock, IcmpTypeCode, PortRange } from './change.js';
+import type { AclEntry, AclProtocol, CidrBlock } from './change.js';
 
-/** Rule numbers 32767-65535 are AWS's own (`*`): no call creates, replaces or deletes them. */
+/** Rule numbers from this one to 65535 are AWS's own (`*`): no call creates, replaces or deletes them. */
 export const FIRST_RESERVED_RULE = 32767;
 
 /** Protocol names EC2 tools accept, mapped to the IANA numbers the API stores. */
@@ -85,8 +85,9 @@ export const booleanLike = z.preprocess((value) => {
 }, z.boolean());
 
 /**
- * An ACL rule number. Calls may use 1-32766 and 32767-65535 is reserved, but describe output shows
- * the built-in 32767 rules and a refused call may carry any of them, so the whole range is read.
+ * An ACL rule number. Calls may use 1 up to just below `FIRST_RESERVED_RULE` and the rest is
+ * reserved, but describe output shows the built-in catch-all rules and a refused call may carry any
+ * number, so the whole range is read.
  */
 export const ruleNumberSchema = integerLike.pipe(z.number().min(1).max(65535));
 
@@ -136,23 +137,13 @@ export function protocolDetail(protocol: AclProtocol): 'ports' | 'icmp' | null {
   return null;
 }
 
-/** The parsed parts of one ACL entry, whatever source and key casing they came from. */
-export interface AclEntryParts {
-  ruleNumber: number;
-  egress: boolean;
-  action: 'allow' | 'deny';
-  protocol: AclProtocol;
-  cidr: CidrBlock;
-  ports: PortRange | null;
-  icmp: IcmpTypeCode | null;
-}
-
 /**
- * Builds an AclEntry, keeping ports only for TCP/UDP and ICMP type/code only for ICMP/ICMPv6:
- * EC2 ignores them for other protocols ("-1" opens every port whatever range was sent), so
- * keeping them would make a rule look narrower than it is.
+ * Builds an AclEntry from its parsed parts, whatever source and key casing they came from, keeping
+ * ports only for TCP/UDP and ICMP type/code only for ICMP/ICMPv6: EC2 ignores them for other
+ * protocols ("-1" opens every port whatever range was sent), so keeping them would make a rule
+ * look narrower than it is.
  */
-export function aclEntryFrom(parts: AclEntryParts): AclEntry {
+export function aclEntryFrom(parts: AclEntry): AclEntry {
   const detail = protocolDetail(parts.protocol);
   return {
     ruleNumber: parts.ruleNumber,

@@ -35,7 +35,7 @@ function targetKey(key: string, type: (id: string) => RouteTargetType): RouteTar
 }
 
 /**
- * Every key that can name a route target (EC2 API CreateRoute/ReplaceRoute). Order matters only
+ * Every key that can name a route target (the EC2 API's route calls). Order matters only
  * for describe output, where a route to an instance lists both `InstanceId` and the
  * `NetworkInterfaceId` behind it: the instance is what a person chose, so it comes first.
  */
@@ -53,7 +53,7 @@ export const ROUTE_TARGET_KEYS: readonly RouteTargetKey[] = [
   targetKey('coreNetworkArn', fixed('core-network')),
 ];
 
-/** The request flag that resets a route to the VPC's local target (ReplaceRoute only). */
+/** The request flag that resets a route to the VPC's local target (only a route replacement takes it). */
 export const LOCAL_TARGET_KEY: RouteTargetKey = targetKey('localTarget', fixed('local'));
 
 /** The target the local route points at. */

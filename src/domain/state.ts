@@ -39,7 +39,7 @@ export interface RouteState {
   target: RouteTarget | null;
   /** `active` or `blackhole`, as EC2 reports it. */
   state: string | null;
-  /** `CreateRouteTable`, `CreateRoute` or `EnableVgwRoutePropagation`. */
+  /** How the route came to be, as EC2 reports it (`ROUTE_ORIGIN` in `events/edits.ts` names those netwarden sets). */
   origin: string | null;
 }
 

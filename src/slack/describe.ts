@@ -42,7 +42,7 @@ export {
  */
 export interface RevertPlanView {
   possible: boolean;
-  /** EC2 API calls in order, e.g. `{ api: 'DisassociateRouteTable', params: { AssociationId: 'rtbassoc-…' } }`. */
+  /** EC2 API calls in order, each an action and its parameters: `{ api, params: { AssociationId: 'rtbassoc-…' } }`. */
   calls: Array<{ api: string; params: Record<string, unknown> }>;
   /** Why no revert is possible; `null` when one is. */
   reason: string | null;

@@ -24,3 +24,10 @@ export type Edit =
  * and Replace…Association calls get theirs from EC2 only when they run.
  */
 export const UNKNOWN_ASSOCIATION_ID = '(new association)';
+
+/**
+ * The `Origin` EC2 reports for a route (EC2 API reference, `Route`): the routes a table was created
+ * with, and a route a call added. A replaced route keeps its origin. Replaying a change sets these
+ * as EC2 would, and a revert that deletes a table checks that it holds only its initial routes.
+ */
+export const ROUTE_ORIGIN = { initial: 'CreateRouteTable', added: 'CreateRoute' } as const;

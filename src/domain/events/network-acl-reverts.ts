@@ -6,11 +6,11 @@
  */
 import type { AclEntry, NetworkChangeOf } from '../change.js';
 import { sameEntry } from '../revert/facts.js';
-import { aclEntryParams } from '../revert/params.js';
 import { impossible, NO_NEW_ASSOCIATION, noRevert, revert, unknownBefore } from '../revert/plan-kit.js';
 import { entryBody, networkAclText, ruleName, subnetText } from '../revert/text.js';
 import type { RevertPlan } from '../revert/types.js';
 import type { NetworkState } from '../state.js';
+import { revertCall } from './calls.js';
 import { findAcl, findAclAssociation } from './lookups.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -22,7 +22,7 @@ export function planCreateNetworkAcl(change: NetworkChangeOf<'CreateNetworkAcl'>
     return noRevert('The record holds no id of the created network ACL (its responseElements are missing).');
   }
   return revert(
-    { api: 'DeleteNetworkAcl', params: { NetworkAclId: networkAclId } },
+    revertCall('DeleteNetworkAcl', { networkAclId }),
     `Delete network ACL ${networkAclId}, which this change created; refused if subnets or rules have been added to it since.`,
     [{ kind: 'network-acl', networkAclId, state: 'unused' }],
     [{ kind: 'network-acl', networkAclId, state: 'absent' }],
@@ -76,10 +76,7 @@ export function planCreateNetworkAclEntry(
   const { networkAclId, entry } = change.change;
   const { ruleNumber, egress } = entry;
   return revert(
-    {
-      api: 'DeleteNetworkAclEntry',
-      params: { NetworkAclId: networkAclId, RuleNumber: ruleNumber, Egress: egress },
-    },
+    revertCall('DeleteNetworkAclEntry', { networkAclId, ruleNumber, egress }),
     `Delete ${ruleName(ruleNumber, egress)} (${entryBody(entry)}) from network ACL ${networkAclText(before, networkAclId)}.`,
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry }],
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry: null }],
@@ -100,7 +97,7 @@ export function planReplaceNetworkAclEntry(
     );
   }
   return revert(
-    { api: 'ReplaceNetworkAclEntry', params: aclEntryParams(networkAclId, previous.entry) },
+    revertCall('ReplaceNetworkAclEntry', { networkAclId, entry: previous.entry }),
     `Put ${ruleName(ruleNumber, egress)} of network ACL ${networkAclText(before, networkAclId)} back to ${entryBody(previous.entry)} (the change made it ${entryBody(entry)}).`,
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry }],
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry: previous.entry }],
@@ -115,7 +112,7 @@ export function planDeleteNetworkAclEntry(
   const previous = previousEntry(before, change, ruleNumber, egress);
   if ('reason' in previous) return noRevert(previous.reason);
   return revert(
-    { api: 'CreateNetworkAclEntry', params: aclEntryParams(networkAclId, previous.entry) },
+    revertCall('CreateNetworkAclEntry', { networkAclId, entry: previous.entry }),
     `Re-create ${ruleName(ruleNumber, egress)} of network ACL ${networkAclText(before, networkAclId)}: ${entryBody(previous.entry)}.`,
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry: null }],
     [{ kind: 'acl-entry', networkAclId, ruleNumber, egress, entry: previous.entry }],
@@ -145,10 +142,7 @@ export function planReplaceNetworkAclAssociation(
   const previous = found.acl.networkAclId;
   const { subnetId } = found;
   return revert(
-    {
-      api: 'ReplaceNetworkAclAssociation',
-      params: { AssociationId: newAssociationId, NetworkAclId: previous },
-    },
+    revertCall('ReplaceNetworkAclAssociation', { associationId: newAssociationId, networkAclId: previous }),
     `Move subnet ${subnetText(before, subnetId)} back to network ACL ${networkAclText(before, previous)} from ${networkAclText(before, networkAclId)}.`,
     [{ kind: 'acl-association', associationId: newAssociationId, networkAclId, subnetId }],
     // The revert creates yet another association id, so the restored state is checked by subnet.

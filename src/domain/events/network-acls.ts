@@ -96,7 +96,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `+ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: assessEntryWrite,
+    assess: (change, context) => assessEntryWrite({ ...change.change, replaces: false }, context),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
@@ -129,7 +129,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `~ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: assessEntryWrite,
+    assess: (change, context) => assessEntryWrite({ ...change.change, replaces: true }, context),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
@@ -162,7 +162,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     shortLine: (change) => `− ${aclRuleName(change.change.ruleNumber, change.change.egress)}`,
     advice: SEGMENTATION_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: assessEntryDelete,
+    assess: (change, context) => assessEntryDelete(change.change, context),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.ruleNumber, change.change.egress),
     ],
@@ -223,7 +223,7 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       }
       return { commands, historyId: change.change.networkAclId };
     },
-    assess: assessAclAssociation,
+    assess: (change, context) => assessAclAssociation(change.change, context),
     resourceKeys: (change) => replacedAssociationKeys(change.change),
     edits(change) {
       const { associationId, networkAclId, newAssociationId } = change.change;

@@ -6,19 +6,18 @@
  */
 import type { NetworkChangeOf, RouteTarget } from '../change.js';
 import { type Fact, sameDestination } from '../revert/facts.js';
-import { destinationParams, targetParams } from '../revert/params.js';
 import {
   associationTarget,
   impossible,
   NO_NEW_ASSOCIATION,
   noRevert,
   revert,
-  targetParam,
   unknownBefore,
 } from '../revert/plan-kit.js';
 import { associationTargetText, destinationText, routeTableText, targetText } from '../revert/text.js';
-import type { RevertCall, RevertPlan } from '../revert/types.js';
+import type { RevertPlan } from '../revert/types.js';
 import type { NetworkState } from '../state.js';
+import { revertCall } from './calls.js';
 import { findRtbAssociation, findTable } from './lookups.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,7 +50,7 @@ export function planAssociateRouteTable(
         ? `; it falls back to the VPC's main route table ${routeTableText(before, main.routeTableId)}`
         : "; it falls back to the VPC's main route table";
   return revert(
-    { api: 'DisassociateRouteTable', params: { AssociationId: associationId } },
+    revertCall('DisassociateRouteTable', { associationId }),
     `Disassociate ${who} from route table ${routeTableText(before, routeTableId)}${fallback}.`,
     after,
     restored,
@@ -77,10 +76,10 @@ export function planReplaceRouteTableAssociation(
     );
   }
   const previous = found.table.routeTableId;
-  const call: RevertCall = {
-    api: 'ReplaceRouteTableAssociation',
-    params: { AssociationId: newAssociationId, RouteTableId: previous },
-  };
+  const call = revertCall('ReplaceRouteTableAssociation', {
+    associationId: newAssociationId,
+    routeTableId: previous,
+  });
   const served = found.association.main ? null : associationTarget(found.association);
   const after: Fact[] = [
     {
@@ -143,7 +142,7 @@ export function planDisassociateRouteTable(
   const routeTableId = found.table.routeTableId;
   const since = target.kind === 'subnet' ? "; since the change it has used the VPC's main route table" : '';
   return revert(
-    { api: 'AssociateRouteTable', params: { RouteTableId: routeTableId, ...targetParam(target) } },
+    revertCall('AssociateRouteTable', { routeTableId, target }),
     `Associate ${associationTargetText(before, target)} with route table ${routeTableText(before, routeTableId)} again${since}.`,
     [
       { kind: 'route-table-association', associationId, routeTableId: null },
@@ -201,7 +200,7 @@ export function planCreateRoute(
     );
   }
   return revert(
-    { api: 'DeleteRoute', params: { RouteTableId: routeTableId, ...destinationParams(destination) } },
+    revertCall('DeleteRoute', { routeTableId, destination }),
     `Delete the route to ${destinationText(destination)} via ${targetText(target)} from route table ${routeTableText(before, routeTableId)}.`,
     [{ kind: 'route', routeTableId, destination, target }],
     [{ kind: 'route', routeTableId, destination, target: null }],
@@ -226,14 +225,7 @@ export function planReplaceRoute(
     );
   }
   return revert(
-    {
-      api: 'ReplaceRoute',
-      params: {
-        RouteTableId: routeTableId,
-        ...destinationParams(destination),
-        ...targetParams(previous.target),
-      },
-    },
+    revertCall('ReplaceRoute', { routeTableId, destination, target: previous.target }),
     `Point the route to ${destinationText(destination)} in route table ${routeTableText(before, routeTableId)} back at ${targetText(previous.target)} instead of ${targetText(target)}.`,
     [{ kind: 'route', routeTableId, destination, target }],
     [{ kind: 'route', routeTableId, destination, target: previous.target }],
@@ -251,14 +243,7 @@ export function planDeleteRoute(
     return noRevert('The deleted route pointed at the local target, which CreateRoute cannot set.');
   }
   return revert(
-    {
-      api: 'CreateRoute',
-      params: {
-        RouteTableId: routeTableId,
-        ...destinationParams(destination),
-        ...targetParams(previous.target),
-      },
-    },
+    revertCall('CreateRoute', { routeTableId, destination, target: previous.target }),
     `Re-create the route to ${destinationText(destination)} via ${targetText(previous.target)} in route table ${routeTableText(before, routeTableId)}.`,
     [{ kind: 'route', routeTableId, destination, target: null }],
     [{ kind: 'route', routeTableId, destination, target: previous.target }],
@@ -274,7 +259,7 @@ export function planCreateRouteTable(change: NetworkChangeOf<'CreateRouteTable'>
     return noRevert('The record holds no id of the created route table (its responseElements are missing).');
   }
   return revert(
-    { api: 'DeleteRouteTable', params: { RouteTableId: routeTableId } },
+    revertCall('DeleteRouteTable', { routeTableId }),
     `Delete route table ${routeTableId}, which this change created; refused if it has been associated or given routes since.`,
     [{ kind: 'route-table', routeTableId, state: 'unused' }],
     [{ kind: 'route-table', routeTableId, state: 'absent' }],

@@ -163,7 +163,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: assessRouteAssociate,
+    assess: (change, context) => assessRouteAssociate(change.change, context),
     resourceKeys(change) {
       const { target, associationId } = change.change;
       const keys = associationId ? [associationIdKey(associationId)] : [];
@@ -237,7 +237,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
         commands.push(byAssociation(change.change.newAssociationId, change.region));
       return { commands, historyId: change.change.routeTableId };
     },
-    assess: assessRouteReassociate,
+    assess: (change, context) => assessRouteReassociate(change.change, context),
     resourceKeys: (change) => replacedAssociationKeys(change.change),
     edits(change) {
       const { associationId, routeTableId, newAssociationId } = change.change;
@@ -303,7 +303,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       commands: [byAssociation(change.change.associationId, change.region)],
       historyId: null,
     }),
-    assess: assessRouteDisassociate,
+    assess: (change, context) => assessRouteDisassociate(change.change, context),
     resourceKeys: (change) => [associationIdKey(change.change.associationId)],
     edits: (change) => [{ op: 'disassociate-table', associationId: change.change.associationId }],
     revertPlan: planDisassociateRouteTable,
@@ -337,7 +337,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `+ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unknown target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: assessRouteWrite,
+    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: false }, context),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -373,7 +373,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `~ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unrecorded target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: assessRouteWrite,
+    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: true }, context),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -406,7 +406,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: (change) => `− route ${destinationText(change.change.destination)}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: assessRouteDelete,
+    assess: (change, context) => assessRouteDelete(change.change, context),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits: (change) => [
       {

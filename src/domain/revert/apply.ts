@@ -9,15 +9,13 @@
  * same second as a change already shows it. An edit on a resource the state does not hold leaves
  * the state as it is: netwarden never invents a resource it has not seen.
  */
-import { aclEntryFrom, FIRST_RESERVED_RULE, parseAclProtocol, parseCidr } from '../acl.js';
-import type { AclEntry, AssociationTarget, NetworkChange, RouteDestination, RouteTarget } from '../change.js';
+import { FIRST_RESERVED_RULE } from '../acl.js';
+import type { AclEntry, AssociationTarget, NetworkChange } from '../change.js';
+import { editOfCall, type RevertCall } from '../events/calls.js';
 import { specOf } from '../events/catalogue.js';
-import { type Edit, UNKNOWN_ASSOCIATION_ID } from '../events/edits.js';
-import { routeTargetsIn } from '../route.js';
+import { type Edit, ROUTE_ORIGIN, UNKNOWN_ASSOCIATION_ID } from '../events/edits.js';
 import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
 import { sameDestination } from './facts.js';
-
-import type { RevertCall } from './types.js';
 
 export { UNKNOWN_ASSOCIATION_ID };
 
@@ -25,149 +23,6 @@ export { UNKNOWN_ASSOCIATION_ID };
 function editsOfChange(change: NetworkChange): Edit[] {
   if (change.attempt) return [];
   return specOf(change).edits(change);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Revert calls → edits (the parameters are the planner's own, named as the EC2 API names them)
-
-class CallParamError extends Error {
-  constructor(call: RevertCall, what: string) {
-    super(`${call.api} call has no valid ${what}: ${JSON.stringify(call.params)}`);
-    this.name = 'CallParamError';
-  }
-}
-
-function text(call: RevertCall, key: string): string {
-  const value = call.params[key];
-  if (typeof value !== 'string' || value === '') throw new CallParamError(call, key);
-  return value;
-}
-
-function destinationOf(call: RevertCall): RouteDestination {
-  const p = call.params;
-  if (typeof p.DestinationCidrBlock === 'string') return { kind: 'ipv4', cidr: p.DestinationCidrBlock };
-  if (typeof p.DestinationIpv6CidrBlock === 'string')
-    return { kind: 'ipv6', cidr: p.DestinationIpv6CidrBlock };
-  if (typeof p.DestinationPrefixListId === 'string') {
-    return { kind: 'prefix-list', prefixListId: p.DestinationPrefixListId };
-  }
-  throw new CallParamError(call, 'destination');
-}
-
-function targetOf(call: RevertCall): RouteTarget {
-  const [target, ...more] = routeTargetsIn((key) => call.params[key.pascalKey]);
-  if (target === undefined || more.length > 0) throw new CallParamError(call, 'single target');
-  return target;
-}
-
-function numberOf(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) ? value : null;
-}
-
-function entryOf(call: RevertCall): AclEntry {
-  const p = call.params;
-  const ruleNumber = numberOf(p.RuleNumber);
-  const protocol = parseAclProtocol(p.Protocol);
-  const cidr =
-    typeof p.CidrBlock === 'string'
-      ? parseCidr(p.CidrBlock, 4)
-      : typeof p.Ipv6CidrBlock === 'string'
-        ? parseCidr(p.Ipv6CidrBlock, 6)
-        : null;
-  const action = p.RuleAction === 'allow' || p.RuleAction === 'deny' ? p.RuleAction : null;
-  if (ruleNumber === null || typeof p.Egress !== 'boolean' || protocol === null || cidr === null || !action) {
-    throw new CallParamError(call, 'entry');
-  }
-  const range = p.PortRange as { From?: unknown; To?: unknown } | undefined;
-  const icmp = p.IcmpTypeCode as { Type?: unknown; Code?: unknown } | undefined;
-  const from = numberOf(range?.From);
-  const to = numberOf(range?.To);
-  const type = numberOf(icmp?.Type);
-  const code = numberOf(icmp?.Code);
-  return aclEntryFrom({
-    ruleNumber,
-    egress: p.Egress,
-    action,
-    protocol,
-    cidr,
-    ports: from !== null && to !== null ? { from, to } : null,
-    icmp: type !== null && code !== null ? { type, code } : null,
-  });
-}
-
-function editOfCall(call: RevertCall, newAssociationId: string): Edit {
-  const p = call.params;
-  switch (call.api) {
-    case 'AssociateRouteTable': {
-      const target: AssociationTarget =
-        typeof p.SubnetId === 'string'
-          ? { kind: 'subnet', subnetId: p.SubnetId }
-          : { kind: 'gateway', gatewayId: text(call, 'GatewayId') };
-      return {
-        op: 'associate-table',
-        routeTableId: text(call, 'RouteTableId'),
-        target,
-        associationId: newAssociationId,
-      };
-    }
-    case 'DisassociateRouteTable':
-      return { op: 'disassociate-table', associationId: text(call, 'AssociationId') };
-    case 'ReplaceRouteTableAssociation':
-      return {
-        op: 'move-table-association',
-        associationId: text(call, 'AssociationId'),
-        routeTableId: text(call, 'RouteTableId'),
-        newAssociationId,
-      };
-    case 'CreateRoute':
-    case 'ReplaceRoute':
-      return {
-        op: 'route',
-        routeTableId: text(call, 'RouteTableId'),
-        destination: destinationOf(call),
-        target: targetOf(call),
-      };
-    case 'DeleteRoute':
-      return {
-        op: 'route',
-        routeTableId: text(call, 'RouteTableId'),
-        destination: destinationOf(call),
-        target: null,
-      };
-    case 'DeleteRouteTable':
-      return { op: 'delete-table', routeTableId: text(call, 'RouteTableId') };
-    case 'CreateNetworkAclEntry':
-    case 'ReplaceNetworkAclEntry': {
-      const entry = entryOf(call);
-      return {
-        op: 'entry',
-        networkAclId: text(call, 'NetworkAclId'),
-        ruleNumber: entry.ruleNumber,
-        egress: entry.egress,
-        entry,
-      };
-    }
-    case 'DeleteNetworkAclEntry': {
-      const ruleNumber = numberOf(p.RuleNumber);
-      if (ruleNumber === null || typeof p.Egress !== 'boolean') throw new CallParamError(call, 'rule');
-      return {
-        op: 'entry',
-        networkAclId: text(call, 'NetworkAclId'),
-        ruleNumber,
-        egress: p.Egress,
-        entry: null,
-      };
-    }
-    case 'ReplaceNetworkAclAssociation':
-      return {
-        op: 'move-acl-association',
-        associationId: text(call, 'AssociationId'),
-        networkAclId: text(call, 'NetworkAclId'),
-        newAssociationId,
-      };
-    case 'DeleteNetworkAcl':
-      return { op: 'delete-acl', networkAclId: text(call, 'NetworkAclId') };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +42,7 @@ function initialRoutes(state: NetworkState, vpcId: string): RouteTableState['rou
   );
   return (sibling?.routes ?? [])
     .filter((r) => r.target?.type === 'local')
-    .map((r) => ({ ...r, state: 'active', origin: 'CreateRouteTable' }));
+    .map((r) => ({ ...r, state: 'active', origin: ROUTE_ORIGIN.initial }));
 }
 
 /** A new ACL starts with AWS's deny-all catch-all rules, the same in every ACL of the VPC. */
@@ -225,7 +80,7 @@ function applyEdit(s: NetworkState, edit: Edit): NetworkState {
           destination: edit.destination,
           target: edit.target,
           state: 'active',
-          origin: 'CreateRoute',
+          origin: ROUTE_ORIGIN.added,
         });
       }
       return s;

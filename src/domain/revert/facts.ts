@@ -7,6 +7,7 @@
  */
 import { FIRST_RESERVED_RULE } from '../acl.js';
 import type { AclEntry, AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
+import { ROUTE_ORIGIN } from '../events/edits.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { associationTargetText, destinationText, entryBody, ruleName, targetText } from './text.js';
 
@@ -204,7 +205,7 @@ export function checkFact(fact: Fact, state: NetworkState): FactCheck {
     case 'route-table': {
       const table = findTable(state, fact.routeTableId);
       if (!table) return result(fact.state === 'absent', `route table ${fact.routeTableId} does not exist`);
-      const extraRoutes = table.routes.filter((r) => r.origin !== 'CreateRouteTable');
+      const extraRoutes = table.routes.filter((r) => r.origin !== ROUTE_ORIGIN.initial);
       const unused = table.associations.length === 0 && extraRoutes.length === 0;
       const found = unused
         ? `route table ${fact.routeTableId} exists, unused, with only its initial routes`

@@ -29,10 +29,6 @@ export function associationTarget(association: RouteTableAssociationState): Asso
   return null;
 }
 
-export function targetParam(target: AssociationTarget): Record<string, string> {
-  return target.kind === 'subnet' ? { SubnetId: target.subnetId } : { GatewayId: target.gatewayId };
-}
-
 /** Both Replace…Association reverts must name the association the change created. */
 export const NO_NEW_ASSOCIATION =
   'The record holds no newAssociationId (its responseElements are missing), and the revert must name it.';

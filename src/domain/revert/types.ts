@@ -3,32 +3,12 @@
  * executor checks before (the state right after the change) and after (the state before it).
  * Plain JSON all the way down, so a plan can be stored with its change and executed later.
  */
+
+import type { RevertCall } from '../events/calls.js';
 import type { Fact } from './facts.js';
 
-/** The EC2 actions a revert may call — exactly these, and the IAM policy grants exactly these. */
-export const REVERT_APIS = [
-  'AssociateRouteTable',
-  'DisassociateRouteTable',
-  'ReplaceRouteTableAssociation',
-  'CreateRoute',
-  'ReplaceRoute',
-  'DeleteRoute',
-  'DeleteRouteTable',
-  'CreateNetworkAclEntry',
-  'ReplaceNetworkAclEntry',
-  'DeleteNetworkAclEntry',
-  'ReplaceNetworkAclAssociation',
-  'DeleteNetworkAcl',
-] as const;
-
-/** One of the EC2 actions a revert may call. */
-export type RevertApi = (typeof REVERT_APIS)[number];
-
-/** One EC2 call: the action and its input, with EC2 API parameter names as the SDK input takes them. */
-export interface RevertCall {
-  api: RevertApi;
-  params: Record<string, unknown>;
-}
+// The calls themselves are catalogued by EC2 call in the event catalogue's `calls.ts`.
+export { REVERT_APIS, type RevertApi, type RevertCall } from '../events/calls.js';
 
 /** What the executor checks against live EC2 state. */
 export interface RevertChecks {

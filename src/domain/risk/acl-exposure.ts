@@ -12,8 +12,6 @@
 import type { AclEntry, CidrBlock } from '../change.js';
 import { type AddressRange, addressRange, inRange, maxAddress } from './addresses.js';
 
-export { FIRST_RESERVED_RULE } from '../acl.js';
-
 /** One packet as a network ACL sees it: family, address, protocol and port (or ICMP type). */
 export interface Packet {
   version: 4 | 6;

@@ -5,11 +5,11 @@
  * ACL's other entries, the changed entry is judged on its own and the findings say "allows",
  * never "exposes".
  */
-import type { AclEntry, NetworkChangeOf } from '../change.js';
+import { FIRST_RESERVED_RULE } from '../acl.js';
+import type { AclEntry } from '../change.js';
 import type { SubnetState } from '../state.js';
 import {
   compareDirection,
-  FIRST_RESERVED_RULE,
   hasPorts,
   isAllow,
   isIcmp,
@@ -477,7 +477,7 @@ const ACL_UNKNOWN = 'other rules and the subnets it filters';
 
 /**
  * An ACL no subnet uses filters nothing: what its rules would allow is summed up in one low
- * finding, and judged in full when a subnet moves onto it (ReplaceNetworkAclAssociation). Only a
+ * finding, and judged in full when a subnet's association moves onto it. Only a
  * state that holds the ACL with no association says "unused"; an unknown ACL is judged as used.
  */
 function unusedAclFindings(aclId: string, findings: readonly Finding[]): Finding[] {
@@ -495,17 +495,22 @@ function unusedAclFindings(aclId: string, findings: readonly Finding[]): Finding
       'acl.no-subnet',
       `No subnet uses ${aclId} yet: nothing is exposed by this change`,
       `The network state shows no subnet associated with ${aclId}, so its rules filter no traffic yet. ` +
-        `A subnet moved onto it (ReplaceNetworkAclAssociation) is judged then, by what it is exposed to before and after.${would}`,
+        `A subnet moved onto it is judged then, by what it is exposed to before and after.${would}`,
     ),
   ];
 }
 
-/** CreateNetworkAclEntry / ReplaceNetworkAclEntry: the new entry among the ACL's others. */
-export function assessEntryWrite(
-  change: NetworkChangeOf<'CreateNetworkAclEntry'> | NetworkChangeOf<'ReplaceNetworkAclEntry'>,
-  context: RiskContext,
-): RuleOutcome {
-  const { networkAclId, entry } = change.change;
+/** An entry written into an ACL: created, or put in place of the rule with its number and direction. */
+export interface EntryWrite {
+  networkAclId: string;
+  entry: AclEntry;
+  /** True when the call replaces an existing rule rather than creating one. */
+  replaces: boolean;
+}
+
+/** An entry written: the new entry among the ACL's others. */
+export function assessEntryWrite(write: EntryWrite, context: RiskContext): RuleOutcome {
+  const { networkAclId, entry, replaces } = write;
   const acl = context.state ? findNetworkAcl(context.state, networkAclId) : undefined;
   if (context.state === null || acl === undefined) {
     const situation: AclSituation = {
@@ -528,10 +533,9 @@ export function assessEntryWrite(
   }
   const existing = acl.entries.find((e) => sameRule(e, entry));
   const others = acl.entries.filter((e) => !sameRule(e, entry));
-  // A Create cannot overwrite (NetworkAclEntryAlreadyExists): an entry already at that number
-  // means the state was read after the change, so it is not the "before".
-  const previousKnown =
-    change.eventName === 'ReplaceNetworkAclEntry' && existing !== undefined && !sameEntry(existing, entry);
+  // Creating an entry cannot overwrite one (NetworkAclEntryAlreadyExists): an entry already at
+  // that number means the state was read after the change, so it is not the "before".
+  const previousKnown = replaces && existing !== undefined && !sameEntry(existing, entry);
   const situation: AclSituation = {
     aclId: networkAclId,
     beforeAclId: null,
@@ -549,7 +553,7 @@ export function assessEntryWrite(
     };
   }
   const findings = aclSituationFindings(situation, context.policy);
-  if (change.eventName === 'ReplaceNetworkAclEntry' && !previousKnown) {
+  if (replaces && !previousKnown) {
     findings.push(
       finding(
         'context.missing',
@@ -562,12 +566,12 @@ export function assessEntryWrite(
   return { findings, contextUsed: true };
 }
 
-/** DeleteNetworkAclEntry: the ACL without the entry, which only the state can name. */
+/** An entry deleted: the ACL without it, which only the state can name. */
 export function assessEntryDelete(
-  change: NetworkChangeOf<'DeleteNetworkAclEntry'>,
+  deleted: { networkAclId: string; ruleNumber: number; egress: boolean },
   context: RiskContext,
 ): RuleOutcome {
-  const { networkAclId, ruleNumber, egress } = change.change;
+  const { networkAclId, ruleNumber, egress } = deleted;
   const direction = directionName(egress);
   const acl = context.state ? findNetworkAcl(context.state, networkAclId) : undefined;
   const existing = acl?.entries.find((e) => sameRule(e, { ruleNumber, egress }));
@@ -604,12 +608,12 @@ export function assessEntryDelete(
   return { findings, contextUsed: true };
 }
 
-/** ReplaceNetworkAclAssociation: the subnet moves from one ACL to another; both directions change. */
+/** An association moved: the subnet moves from one ACL to another; both directions change. */
 export function assessAclAssociation(
-  change: NetworkChangeOf<'ReplaceNetworkAclAssociation'>,
+  move: { associationId: string; networkAclId: string; newAssociationId: string | null },
   context: RiskContext,
 ): RuleOutcome {
-  const { associationId, networkAclId, newAssociationId } = change.change;
+  const { associationId, networkAclId, newAssociationId } = move;
   const state = context.state;
   const next = state ? findNetworkAcl(state, networkAclId) : undefined;
   if (state === null || next === undefined) {

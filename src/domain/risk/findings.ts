@@ -48,7 +48,7 @@ export const RULES = {
   'acl.no-subnet': {
     severity: 'low',
     reference:
-      'EC2 API ReplaceNetworkAclAssociation: changes which network ACL a subnet is associated with (a new subnet starts on the default ACL) — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html',
+      'EC2 API reference, replacing a network ACL association: changes which network ACL a subnet is associated with (a new subnet starts on the default ACL) — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceNetworkAclAssociation.html',
   },
   'route.private-subnet-internet': { severity: 'high', reference: INTERNET_GATEWAY },
   'route.internet-gateway': { severity: 'medium', reference: INTERNET_GATEWAY },
@@ -69,12 +69,12 @@ export const RULES = {
   'route.main-table-fallback': {
     severity: 'low',
     reference:
-      "EC2 API DisassociateRouteTable: the subnet then uses the routes in the VPC's main route table — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateRouteTable.html",
+      "EC2 API reference, disassociating a route table: the subnet then uses the routes in the VPC's main route table — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateRouteTable.html",
   },
   'route.main-table-changed': {
     severity: 'medium',
     reference:
-      'EC2 API ReplaceRouteTableAssociation on the main association changes the main route table — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRouteTableAssociation.html',
+      'EC2 API reference, replacing the main route table association changes the main route table — https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ReplaceRouteTableAssociation.html',
   },
   'route.default-route-removed': { severity: 'low' },
   'route.edge-association': {

@@ -6,7 +6,8 @@
  * cuts a subnet off. Without the state, only the changed route itself is judged.
  */
 import { parseCidr } from '../acl.js';
-import type { NetworkChangeOf, RouteDestination, RouteTarget } from '../change.js';
+import type { AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
+import { ROUTE_ORIGIN } from '../events/edits.js';
 import type { NetworkState, RouteState, SubnetState, Tags } from '../state.js';
 import { addressRange, maxAddress } from './addresses.js';
 import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
@@ -320,13 +321,20 @@ const TABLE_UNKNOWN = 'routes and the subnets using it';
 
 const NOTHING_USED: RuleOutcome = { findings: [], contextUsed: true };
 
-/** CreateRoute / ReplaceRoute: the table's routes with the new one. */
-export function assessRouteWrite(
-  change: NetworkChangeOf<'CreateRoute'> | NetworkChangeOf<'ReplaceRoute'>,
-  context: RiskContext,
-): RuleOutcome {
-  const { routeTableId, destination, target } = change.change;
-  const route: RouteState = { destination, target, state: 'active', origin: change.eventName };
+/** A route written into a table: created, or put in place of the route to the same destination. */
+export interface RouteWrite {
+  routeTableId: string;
+  destination: RouteDestination;
+  /** `null` when the record names no single target. */
+  target: RouteTarget | null;
+  /** True when the call replaces an existing route rather than creating one. */
+  replaces: boolean;
+}
+
+/** A route written: the table's routes with the new one. */
+export function assessRouteWrite(write: RouteWrite, context: RiskContext): RuleOutcome {
+  const { routeTableId, destination, target, replaces } = write;
+  const route: RouteState = { destination, target, state: 'active', origin: ROUTE_ORIGIN.added };
   const table = context.state ? findRouteTable(context.state, routeTableId) : undefined;
   if (context.state === null || table === undefined) {
     const situation: RouteSituation = {
@@ -347,10 +355,9 @@ export function assessRouteWrite(
   }
   const existing = table.routes.find((r) => sameDestination(r.destination, destination));
   const others = table.routes.filter((r) => r !== existing);
-  // CreateRoute refuses an existing destination (RouteAlreadyExists): one already there means the
-  // state was read after the change.
-  const previousKnown =
-    change.eventName === 'ReplaceRoute' && existing !== undefined && !sameTarget(existing.target, target);
+  // Creating a route refuses an existing destination (RouteAlreadyExists): one already there means
+  // the state was read after the change.
+  const previousKnown = replaces && existing !== undefined && !sameTarget(existing.target, target);
   const situation: RouteSituation = {
     routeTableId,
     beforeTableId: null,
@@ -360,7 +367,7 @@ export function assessRouteWrite(
     tableTags: table.tags,
   };
   const findings = routeSituationFindings(situation, context.state, context.policy);
-  if (change.eventName === 'ReplaceRoute' && !previousKnown) {
+  if (replaces && !previousKnown) {
     findings.push(
       finding(
         'context.missing',
@@ -373,9 +380,12 @@ export function assessRouteWrite(
   return { findings, contextUsed: true };
 }
 
-/** DeleteRoute: the table without the route; a lost default route is an outage risk. */
-export function assessRouteDelete(change: NetworkChangeOf<'DeleteRoute'>, context: RiskContext): RuleOutcome {
-  const { routeTableId, destination } = change.change;
+/** A route deleted: the table without it; a lost default route is an outage risk. */
+export function assessRouteDelete(
+  deleted: { routeTableId: string; destination: RouteDestination },
+  context: RiskContext,
+): RuleOutcome {
+  const { routeTableId, destination } = deleted;
   const table = context.state ? findRouteTable(context.state, routeTableId) : undefined;
   const existing = table?.routes.find((r) => sameDestination(r.destination, destination));
   if (context.state === null || table === undefined || existing === undefined) {
@@ -432,12 +442,12 @@ function unassessed(title: string, detail: string): Finding {
   return finding('change.unassessed', title, detail);
 }
 
-/** AssociateRouteTable: a subnet leaves the main table for this one (or a gateway gets an edge table). */
+/** A table associated: a subnet leaves the main table for this one (or a gateway gets an edge table). */
 export function assessRouteAssociate(
-  change: NetworkChangeOf<'AssociateRouteTable'>,
+  association: { routeTableId: string; target: AssociationTarget | null },
   context: RiskContext,
 ): RuleOutcome {
-  const { routeTableId, target } = change.change;
+  const { routeTableId, target } = association;
   const state = context.state;
   if (target?.kind === 'gateway') {
     return { findings: [edgeFinding(target.gatewayId, routeTableId, false)], contextUsed: false };
@@ -473,12 +483,12 @@ export function assessRouteAssociate(
   return { findings: routeSituationFindings(situation, state, context.policy), contextUsed: true };
 }
 
-/** ReplaceRouteTableAssociation: a subnet, a gateway or the main association moves to another table. */
+/** An association moved: a subnet, a gateway or the main association now uses another table. */
 export function assessRouteReassociate(
-  change: NetworkChangeOf<'ReplaceRouteTableAssociation'>,
+  move: { associationId: string; routeTableId: string; newAssociationId: string | null },
   context: RiskContext,
 ): RuleOutcome {
-  const { associationId, routeTableId, newAssociationId } = change.change;
+  const { associationId, routeTableId, newAssociationId } = move;
   const state = context.state;
   const moved = 'Which subnet or gateway moved, and from which table, is unknown';
   if (state === null) {
@@ -556,12 +566,12 @@ export function assessRouteReassociate(
   return { findings, contextUsed: true };
 }
 
-/** DisassociateRouteTable: the subnet falls back to its VPC's main route table. */
+/** An association removed: the subnet falls back to its VPC's main route table. */
 export function assessRouteDisassociate(
-  change: NetworkChangeOf<'DisassociateRouteTable'>,
+  removed: { associationId: string },
   context: RiskContext,
 ): RuleOutcome {
-  const { associationId } = change.change;
+  const { associationId } = removed;
   const state = context.state;
   const found = state ? findRouteTableAssociation(state, associationId) : undefined;
   if (state === null || found === undefined) {

@@ -1,13 +1,23 @@
 /**
  * Walks the event catalogue: every covered event has an entry with every facet, each facet works
  * on a real record of that event (with and without a snapshot), and every wording the family
- * modules export is used somewhere in the source.
+ * modules export is used somewhere in the source. Walks the call catalogue too: every EC2 call a
+ * revert may make has its parameters, their reading back, its edit and its DryRun probe.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NETWORK_EVENT_NAMES } from '../../../src/domain/change.js';
+import {
+  CALL_CATALOGUE,
+  CallParamError,
+  callSpec,
+  editOfCall,
+  REVERT_APIS,
+  type RevertApi,
+} from '../../../src/domain/events/calls.js';
 import { EVENT_CATALOGUE, specOf } from '../../../src/domain/events/index.js';
+import { applyCalls } from '../../../src/domain/revert/apply.js';
 import { contextState, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
 
 const FACETS = [
@@ -84,6 +94,73 @@ describe('event catalogue', () => {
       const plan = specOf(change).revertPlan(change, state);
       if (plan.possible) expect(plan.calls.length).toBeGreaterThan(0);
       else expect(plan.reason).toMatch(/\S/);
+    });
+
+    it('builds its revert calls with the call catalogue, so each reads back', () => {
+      const plan = specOf(change).revertPlan(change, state);
+      for (const call of plan.calls) {
+        const spec = callSpec(call.api);
+        expect(spec.params(spec.read(call)), call.api).toEqual(call.params);
+      }
+    });
+  });
+});
+
+const CALL_FACETS = ['params', 'read', 'edit', 'probe'] as const;
+
+describe('call catalogue', () => {
+  const state = contextState();
+
+  it('has exactly the revert calls, each with every facet', () => {
+    expect(Object.keys(CALL_CATALOGUE)).toEqual([...REVERT_APIS]);
+    expect(REVERT_APIS.length).toBeGreaterThan(0);
+    for (const api of REVERT_APIS) {
+      for (const facet of CALL_FACETS) {
+        expect(typeof CALL_CATALOGUE[api][facet], `${api}.${facet}`).toBe('function');
+      }
+    }
+  });
+
+  it('every call a revert plan makes is in the catalogue', () => {
+    for (const name of NETWORK_EVENT_NAMES) {
+      const change = fixtureChange(name as keyof typeof FIXTURES);
+      for (const call of specOf(change).revertPlan(change, state).calls) {
+        expect(REVERT_APIS, name).toContain(call.api);
+      }
+    }
+  });
+
+  describe.each(REVERT_APIS)('%s', (api: RevertApi) => {
+    const spec = callSpec(api);
+    const probe = spec.probe(state);
+
+    it('probes on resources of a known state, and names what is missing without one', () => {
+      if ('missing' in probe) throw new Error(`${api}: nothing to probe with: ${probe.missing}`);
+      expect(probe.resource).toMatch(/^(rtb|rtbassoc|acl|aclassoc)-/);
+      const empty = spec.probe({ subnets: [], routeTables: [], networkAcls: [] });
+      expect(empty).toEqual({ missing: expect.stringMatching(/\S/) });
+    });
+
+    it('reads its own parameters back as what it was built from', () => {
+      if ('missing' in probe) throw new Error(`${api}: nothing to probe with`);
+      const params = spec.params(probe.input);
+      expect(spec.read({ api, params })).toEqual(probe.input);
+      // Plain JSON survives storage.
+      expect(JSON.parse(JSON.stringify(params))).toEqual(params);
+    });
+
+    it('edits a state the way its input says, and refuses parameters that are not its own', () => {
+      if ('missing' in probe) throw new Error(`${api}: nothing to probe with`);
+      const call = { api, params: spec.params(probe.input) };
+      const edit = editOfCall(call, 'assoc-new');
+      expect(edit).toEqual(spec.edit(probe.input, 'assoc-new'));
+      // The edit is about the resource the call names.
+      expect(JSON.stringify(edit)).toContain(probe.resource);
+      expect(() => applyCalls(state, [call])).not.toThrow();
+      expect(() => editOfCall({ api, params: {} }, 'assoc-new')).toThrow(CallParamError);
+      expect(() => editOfCall({ api, params: {} }, 'assoc-new')).toThrow(
+        new RegExp(`^${api} call has no valid`),
+      );
     });
   });
 });
