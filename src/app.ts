@@ -152,6 +152,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createProcessor({
       store,
       policy: config.policy,
+      automation: config.automation,
       notifier,
       logger,
       context: options.context ?? aws?.context,

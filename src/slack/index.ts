@@ -93,7 +93,11 @@ export function startSlack(deps: {
     logger,
   });
   registerListeners(runtime.app, workflow, logger);
-  const notifier = createSlackNotifier(grouping);
+  const notifier = createSlackNotifier(grouping, {
+    outbox,
+    channel: slack.channel,
+    settings: slack.settings,
+  });
   const autoEscalation = scheduleWithLease(
     deps.redis,
     {
