@@ -148,6 +148,8 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
       '    quiet: true',
       '',
     ].join('\n'),
+    '/etc/nw/lookups.yml': 'slack:\n  lookups:\n    admin:\n      allowedUsergroups: [S0NETOPS]\n',
+    '/etc/nw/bad-lookups.yml': 'slack:\n  lookups:\n    admin:\n      allowedChannels: ["#netops"]\n',
     '/etc/nw/bad-automation.yml': [
       'policy:',
       '  trustedCidrs: ["203.0.113.300/24"]',
@@ -215,6 +217,26 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
     expect(message).toContain('/etc/nw/bad-automation.yml: automation[1].match: give at least one key');
     expect(message).toContain(
       '/etc/nw/bad-automation.yml: automation[1].upTo: expected high, medium, low or info',
+    );
+  });
+
+  it('reads who may run look-ups; by default read is open and admin goes to the approvers', () => {
+    expect(readConfig(MINIMAL).slack).toBeNull();
+    const config = readConfig(
+      {
+        ...withFile('/etc/nw/lookups.yml'),
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_APP_TOKEN: 'xapp-1',
+        NETWARDEN_CHANNEL: 'C0ALERTS',
+      },
+      { readFile },
+    );
+    expect(config.slack?.settings.lookups).toEqual({
+      read: null,
+      admin: { allowedUsers: [], allowedUsergroups: ['S0NETOPS'], allowedChannels: [] },
+    });
+    expect(problems('/etc/nw/bad-lookups.yml')).toContain(
+      'slack.lookups.admin.allowedChannels[0]: expected a channel id (C…), not a name',
     );
   });
 
