@@ -3,6 +3,7 @@
  * exceptions"): enough to see what the pipeline did and find it again, without buttons, because
  * nothing waits for a person.
  */
+import { finishMessage } from '../limits.js';
 import { code, md } from '../mrkdwn.js';
 import { type ChangeView, cap, headlineOf, severityEmoji } from './common.js';
 import { type SlackMessage, section } from './kit.js';
@@ -12,5 +13,5 @@ export function buildAutomationApproved(view: ChangeView, rule: string): SlackMe
   const { change } = view;
   const line = md`✅ Approved by automation rule ${code(cap(rule, 100))}: ${severityEmoji(view.assessment.severity)} ${cap(headlineOf(view), 200)} — ${cap(change.actor.name, 120)} (${change.source.tool.name}) in ${change.account} ${change.region} · ${code(cap(change.id, 100))}`;
   const text = md`Approved by automation rule ${cap(rule, 100)}: ${cap(headlineOf(view), 200)} — ${cap(change.actor.name, 120)}`;
-  return { text: text.text, blocks: [section(line)] };
+  return finishMessage(text.text, [section(line)]);
 }
