@@ -10,6 +10,7 @@ import {
   type AutomationMatchRecord,
   AWAITING_STATES,
   automationActor,
+  automationRuleOf,
   type ChangeStore,
   type Processing,
   type StoredChange,
@@ -218,9 +219,17 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         const next = await judge(stored.change, context);
         if (!judgementChanged(stored.processing, next)) continue;
         const undecided = AWAITING_STATES.includes(stored.state);
-        if (undecided) await deps.store.saveProcessing(laterId, next, now());
+        // A rule approved it on its first judgement; judged above the rule's upTo now, it was never
+        // the rule's to approve, so people get the alert after all (the decision stays recorded).
+        const handBack =
+          !undecided &&
+          automationRuleOf(stored.decidedBy) !== null &&
+          next.automation != null &&
+          'overridden' in next.automation;
+        if (undecided || handBack) await deps.store.saveProcessing(laterId, next, now());
         const current = (await deps.store.getChange(laterId)) ?? stored;
         await deps.onHistoryCorrected?.(current, late, undecided);
+        if (handBack) await deps.notifier.notify(current);
       } catch (error) {
         deps.logger.warn({ err: error, changeId: laterId }, 'could not re-judge a change after a late one');
       }
