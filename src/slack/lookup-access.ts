@@ -15,6 +15,12 @@ export interface LookupAccess {
   refusal(access: CommandAccess, userId: string, channelId: string | null): Promise<Mrkdwn | null>;
 }
 
+/** How a refusal names the look-ups it is about. */
+const GROUP_WORDS: Readonly<Record<Exclude<CommandAccess, 'open'>, string>> = {
+  read: 'Read look-ups (subnet, acl, rtb, who)',
+  admin: 'Admin look-ups (pending, history, doctor)',
+};
+
 /** Where an audience came from, for the refusal's last words. */
 interface Source {
   audience: LookupAudience | null;
@@ -38,7 +44,7 @@ export function createLookupAccess(
             allowedUsergroups: approverIds.usergroups,
             allowedChannels: [],
           },
-          setting: 'NETWARDEN_APPROVERS (or slack.lookups.admin)',
+          setting: 'NETWARDEN_APPROVERS; slack.lookups.admin can change it',
         },
   };
   return {
@@ -49,7 +55,7 @@ export function createLookupAccess(
       if (audience === null) return null;
       const who = [...audience.allowedUsers, ...audience.allowedUsergroups];
       if (access === 'admin' && settings.admin === null && who.length === 0) {
-        return md`These look-ups are for the approvers, and none are configured: an administrator must set NETWARDEN_APPROVERS or ${'slack.lookups.admin'}.`;
+        return md`${GROUP_WORDS.admin} are for the approvers, and none are configured: an administrator must set NETWARDEN_APPROVERS or ${'slack.lookups.admin'}.`;
       }
       const personAllowed =
         who.length === 0 ||
@@ -69,7 +75,7 @@ export function createLookupAccess(
       const channels = audience.allowedChannels.map(mentionChannel).filter((m): m is Mrkdwn => m !== null);
       const whom = people.length > 0 ? md` by ${joinMd(people, ', ')}` : md``;
       const where = channels.length > 0 ? md` in ${joinMd(channels, ', ')}` : md``;
-      return md`These look-ups may only be run${whom}${where} (set by ${setting}).`;
+      return md`${GROUP_WORDS[access]} may only be run${whom}${where} (set by ${setting}).`;
     },
   };
 }
