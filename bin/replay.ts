@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { readPolicyFile } from '../src/config.js';
+import { readOfflineConfig } from '../src/config.js';
 import { decodeJsonBody } from '../src/ingest/body.js';
 import { parseDescribeOutput } from '../src/ingest/describe.js';
 import { replay } from '../src/replay.js';
@@ -14,8 +14,9 @@ before the first change in the AWS CLI's describe output shape:
 {"NetworkAcls": [...], "RouteTables": [...], "Subnets": [...]}; each change is played onto it
 before the next is judged, so every change is judged against the state its predecessors left.
 --no-evolve judges every change against --context as given, in file order.
---config takes the NETWARDEN_CONFIG file whose policy section the risk engine uses (default:
-$NETWARDEN_CONFIG when set, else the built-in policy).`;
+--config takes the NETWARDEN_CONFIG file whose policy section the risk engine uses and whose
+automation rules each change is matched against, printed as "policy" (default: $NETWARDEN_CONFIG
+when set, else the built-in policy and no rules).`;
 
 /** Files as large as a day of CloudTrail logs are fine offline; the HTTP limit does not apply here. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -66,9 +67,10 @@ async function main(argv: string[]): Promise<number> {
         ? null
         : parseDescribeOutput(await readJson(parsed.values.context, 'context file'));
     const configFile = parsed.values.config ?? process.env.NETWARDEN_CONFIG;
-    const policy = configFile === undefined ? undefined : readPolicyFile(configFile);
-    const result = replay(await readJson(file, 'file'), context, policy, {
+    const config = configFile === undefined ? null : readOfflineConfig(configFile);
+    const result = replay(await readJson(file, 'file'), context, config?.policy, {
       evolve: parsed.values['no-evolve'] !== true,
+      automation: config?.automation ?? [],
     });
     for (const line of result.lines) process.stdout.write(`${JSON.stringify(line)}\n`);
     if (result.snsUnverified) process.stderr.write('note: SNS signatures are not verified offline\n');

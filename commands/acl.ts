@@ -47,6 +47,7 @@ export const aclCommand: CommandDefinition<AclArgs> = {
   summary:
     'The network ACL’s rules in evaluation order, the subnets it filters, what it lets through from untrusted addresses, and its recent changes.',
   examples: ['acl acl-0a1b2c3d4e5f60718', 'acl acl-0a1b2c3d4e5f60718 eu-west-1'],
+  access: 'read',
   answers: 'later',
   parse,
   run,

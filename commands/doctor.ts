@@ -56,6 +56,7 @@ export const doctorCommand: CommandDefinition<DoctorArgs> = {
   summary:
     "Is the evidence trail on? CloudTrail, event delivery, VPC flow logs and netwarden's own permissions, with the AWS CLI command that fixes each problem.",
   examples: ['doctor', 'doctor 111122223333 eu-west-1'],
+  access: 'admin',
   answers: 'later',
   parse,
   run,

@@ -49,6 +49,7 @@ export function makeHelp(
     usage: 'help [subcommand]',
     summary: 'This help, or the help of one subcommand.',
     examples: ['help', 'help who'],
+    access: 'open',
     answers: 'ack',
     parse,
     async run(args) {

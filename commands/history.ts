@@ -93,6 +93,7 @@ export const historyCommand: CommandDefinition<HistoryArgs> = {
   usage: `history [n] [resource-id]`,
   summary: `The audit trail of decisions (approve, revert, escalate, refused clicks), newest first: the last n (1-${MAX_HISTORY}, default ${DEFAULT_HISTORY}), optionally for one resource.`,
   examples: ['history', 'history 25 subnet-0a1b2c3d4e5f60718'],
+  access: 'admin',
   answers: 'later',
   parse,
   run,

@@ -45,6 +45,7 @@ export const pendingCommand: CommandDefinition<Record<string, never>> = {
   summary:
     'Changes waiting for a decision, most severe first, with their Approve / Revert / Escalate buttons.',
   examples: ['pending', 'pending --share'],
+  access: 'admin',
   answers: 'later',
   parse,
   run,

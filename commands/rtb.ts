@@ -48,6 +48,7 @@ export const rtbCommand: CommandDefinition<RtbArgs> = {
   summary:
     "The route table's routes, the subnets it serves, what that exposes them to, and its recent changes.",
   examples: ['rtb rtb-0a1b2c3d4e5f60718', 'rtb rtb-0a1b2c3d4e5f60718 us-east-1'],
+  access: 'read',
   answers: 'later',
   parse,
   run,

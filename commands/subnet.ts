@@ -80,6 +80,7 @@ export const subnetCommand: CommandDefinition<SubnetArgs> = {
   summary:
     "The subnet's route table and routes, its network ACL in evaluation order, what it is effectively exposed to, and its recent changes.",
   examples: ['subnet subnet-0a1b2c3d4e5f60718', 'subnet subnet-0a1b2c3d4e5f60718 eu-west-1 --share'],
+  access: 'read',
   answers: 'later',
   parse,
   run,

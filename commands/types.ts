@@ -44,6 +44,9 @@ export interface LookupDeps {
   now(): Date;
 }
 
+/** The group of look-ups a subcommand belongs to, for who may run it. */
+export type CommandAccess = 'open' | 'read' | 'admin';
+
 /** One subcommand. */
 export interface CommandDefinition<A> {
   name: string;
@@ -54,6 +57,11 @@ export interface CommandDefinition<A> {
   summary: string;
   /** Command texts after `/netwarden`, shown by `help`. */
   examples: readonly string[];
+  /**
+   * Who may run it (`slack.lookups`): `read` looks at one resource, `admin` lists decisions and
+   * health (the network's weak spots), `open` is help.
+   */
+  access: CommandAccess;
   /** `ack`: answered in the acknowledgement itself (no I/O); `later`: acknowledged first, answered through `response_url`. */
   answers: 'ack' | 'later';
   /** Reads the text after the subcommand's name; pure. */

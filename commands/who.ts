@@ -147,6 +147,7 @@ export const whoCommand: CommandDefinition<WhoArgs> = {
   usage: 'who <resource-id> [region] [--days N]',
   summary: `Who changed a subnet, route table, network ACL, VPC or gateway: netwarden's records, then CloudTrail event history (--days 1-${LOOKUP_WINDOW_DAYS}, default ${DEFAULT_DAYS}).`,
   examples: ['who rtb-0a1b2c3d4e5f60718', 'who acl-0a1b2c3d4e5f60718 eu-west-1 --days 30'],
+  access: 'read',
   answers: 'later',
   parse,
   run,

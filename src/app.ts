@@ -152,6 +152,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     createProcessor({
       store,
       policy: config.policy,
+      automation: config.automation,
       notifier,
       logger,
       context: options.context ?? aws?.context,
@@ -208,6 +209,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       aws: lookups?.aws ?? null,
       topology: lookups?.topology ?? null,
       doctor: doctor?.doctor ?? null,
+      access: slack.lookupAccess,
       logger,
     });
     slack.start();

@@ -6,6 +6,7 @@ import {
   DEFAULT_BACKFILL_SETTINGS,
   parseBackfillSettings,
 } from './backfill/settings.js';
+import { type AutomationRule, parseAutomationRules } from './domain/automation.js';
 import { DEFAULT_POLICY, parseRiskPolicy, type RiskPolicy } from './domain/risk/index.js';
 import { ConfigError, InputError } from './errors.js';
 import { DEFAULT_SLACK_SETTINGS, parseSlackSettings, type SlackSettings } from './slack/settings.js';
@@ -48,6 +49,11 @@ export interface Config {
   log: { level: LogLevel; format: 'json' | 'pretty' };
   /** The risk policy (`policy:` in the NETWARDEN_CONFIG file), with safe defaults. */
   policy: RiskPolicy;
+  /**
+   * Known automation (`automation:` in the NETWARDEN_CONFIG file): changes a rule matches are
+   * decided by it. Empty by default: every change waits for a person.
+   */
+  automation: readonly AutomationRule[];
   /** The YAML file the richer settings came from, when NETWARDEN_CONFIG names one. */
   configFile: string | null;
   /**
@@ -65,7 +71,7 @@ export interface Config {
 }
 
 /** The top-level sections the NETWARDEN_CONFIG file may hold. */
-const FILE_SECTIONS = ['policy', 'slack', 'aws', 'backfill'] as const;
+const FILE_SECTIONS = ['policy', 'automation', 'slack', 'aws', 'backfill'] as const;
 
 export interface ReadConfigOptions {
   /** Reads the NETWARDEN_CONFIG file; replaceable in tests. */
@@ -164,6 +170,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   const file = configFile === null ? {} : readConfigFile(configFile, options.readFile, problems);
   const policy =
     readSection(() => parseRiskPolicy(file.policy, 'policy'), configFile, problems) ?? DEFAULT_POLICY;
+  const automation = readAutomation(file.automation, configFile, problems);
   const slackSettings =
     readSection(() => parseSlackSettings(file.slack, 'slack'), configFile, problems) ??
     DEFAULT_SLACK_SETTINGS;
@@ -190,6 +197,7 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     slack,
     log: { level, format: formatText === 'pretty' ? 'pretty' : 'json' },
     policy,
+    automation,
     configFile,
     aws: awsSwitch === 'off' ? null : awsConfig,
     backfill,
@@ -379,11 +387,28 @@ function readSlack(
   };
 }
 
-/** The risk policy of a NETWARDEN_CONFIG file on its own (for offline tools); throws ConfigError. */
-export function readPolicyFile(path: string, readFile?: (path: string) => string): RiskPolicy {
+/** The `automation:` rules, each of their problems recorded with the file's name. */
+function readAutomation(value: unknown, file: string | null, problems: string[]): AutomationRule[] {
+  const parsed = parseAutomationRules(value, 'automation');
+  for (const problem of parsed.problems) problems.push(`${file ?? 'NETWARDEN_CONFIG'}: ${problem}`);
+  return parsed.rules;
+}
+
+/** What the offline tools (`npm run replay`) use of a NETWARDEN_CONFIG file. */
+export interface OfflineConfig {
+  policy: RiskPolicy;
+  automation: readonly AutomationRule[];
+}
+
+/**
+ * The risk policy and automation rules of a NETWARDEN_CONFIG file on their own, without the
+ * environment the bot needs; throws ConfigError listing every problem.
+ */
+export function readOfflineConfig(path: string, readFile?: (path: string) => string): OfflineConfig {
   const problems: string[] = [];
   const file = readConfigFile(path, readFile, problems);
   const policy = readSection(() => parseRiskPolicy(file.policy, 'policy'), path, problems);
+  const automation = readAutomation(file.automation, path, problems);
   if (problems.length > 0 || policy === null) throw new ConfigError(problems.join('\n'));
-  return policy;
+  return { policy, automation };
 }

@@ -1,3 +1,4 @@
+import { type AutomationOutcome, type AutomationRule, matchAutomation } from './domain/automation.js';
 import type { NetworkChange } from './domain/change.js';
 import { applyChange } from './domain/revert/apply.js';
 import { planRevert, type RevertCall } from './domain/revert/index.js';
@@ -39,7 +40,15 @@ export interface ReplayLine {
   contextUsed: boolean;
   /** The exact EC2 calls that undo the change, planned from the record and `--context`, or why there are none. */
   revert: { possible: boolean; calls: RevertCall[]; reason: string | null; summary: string };
+  /**
+   * The automation rule that matched (`--config`'s `automation:`): what it does, or the severity
+   * that hands the change back to people; `null` when no rule matched.
+   */
+  policy: ReplayPolicy | null;
 }
+
+/** How a line names the automation rule that matched a change. */
+export type ReplayPolicy = { rule: string; action: 'approve' } | { rule: string; overridden: Severity };
 
 export interface ReplayResult {
   lines: ReplayLine[];
@@ -55,6 +64,8 @@ export interface ReplayOptions {
    * `false` judges every change against `context` as given, in file order (one-record debugging).
    */
   evolve?: boolean;
+  /** The `automation:` rules each change is matched against, as the bot does after judging it. */
+  automation?: readonly AutomationRule[];
 }
 
 /**
@@ -90,12 +101,15 @@ export function replay(
     denied.set(who, counted.history);
     return counted.facts;
   };
-  const judge = (change: NetworkChange, state: NetworkState | null) =>
-    toReplayLine(
+  const judge = (change: NetworkChange, state: NetworkState | null) => {
+    const assessment = assessChange(change, { state, policy, deniedCalls: deniedFacts(change) });
+    return toReplayLine(
       change,
-      assessChange(change, { state, policy, deniedCalls: deniedFacts(change) }),
+      assessment,
       planRevert(change, state),
+      matchAutomation(change, assessment, options.automation ?? []),
     );
+  };
   if (options.evolve === false) {
     return {
       lines: parsed.changes.map((change) => judge(change, context)),
@@ -120,6 +134,7 @@ export function toReplayLine(
   change: NetworkChange,
   assessment: Assessment,
   plan: { possible: boolean; calls: RevertCall[]; reason: string | null; summary: string },
+  automation: AutomationOutcome | null = null,
 ): ReplayLine {
   return {
     eventId: change.eventId,
@@ -142,5 +157,13 @@ export function toReplayLine(
     findings: assessment.findings,
     contextUsed: assessment.contextUsed,
     revert: { possible: plan.possible, calls: plan.calls, reason: plan.reason, summary: plan.summary },
+    policy: replayPolicy(automation),
   };
+}
+
+function replayPolicy(outcome: AutomationOutcome | null): ReplayPolicy | null {
+  if (outcome === null) return null;
+  return 'action' in outcome
+    ? { rule: outcome.rule.name, action: outcome.action }
+    : { rule: outcome.rule.name, overridden: outcome.overridden };
 }

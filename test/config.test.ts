@@ -138,6 +138,31 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
     '/etc/nw/unknown.yml': 'polcy: {}\n',
     '/etc/nw/list.yml': '- a\n- b\n',
     '/etc/nw/broken.yml': 'policy: [unclosed\n',
+    '/etc/nw/automation.yml': [
+      'automation:',
+      '  - name: terraform-ci',
+      '    match:',
+      '      principals: ["arn:aws:iam::*:role/terraform-ci"]',
+      '      tools: [terraform]',
+      '    action: approve',
+      '    quiet: true',
+      '',
+    ].join('\n'),
+    '/etc/nw/lookups.yml': 'slack:\n  lookups:\n    admin:\n      allowedUsergroups: [S0NETOPS]\n',
+    '/etc/nw/bad-lookups.yml': 'slack:\n  lookups:\n    admin:\n      allowedChannels: ["#netops"]\n',
+    '/etc/nw/bad-automation.yml': [
+      'policy:',
+      '  trustedCidrs: ["203.0.113.300/24"]',
+      'automation:',
+      '  - name: a',
+      '    match: { tools: [terrafrom] }',
+      '    action: approve',
+      '  - name: b',
+      '    match: {}',
+      '    action: approve',
+      '    upTo: critical',
+      '',
+    ].join('\n'),
   };
   const readFile = (path: string): string => {
     const text = files[path];
@@ -167,6 +192,52 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
 
   it('names the file and the field of a bad value', () => {
     expect(problems('/etc/nw/bad-cidr.yml')).toMatch(/\/etc\/nw\/bad-cidr\.yml: policy\.trustedCidrs\[0\]: /);
+  });
+
+  it('reads automation rules, none by default', () => {
+    expect(readConfig(MINIMAL).automation).toEqual([]);
+    const config = readConfig(withFile('/etc/nw/automation.yml'), { readFile });
+    expect(config.automation).toEqual([
+      {
+        name: 'terraform-ci',
+        match: { principals: ['arn:aws:iam::*:role/terraform-ci'], tools: ['terraform'] },
+        action: 'approve',
+        quiet: true,
+        upTo: 'medium',
+      },
+    ]);
+  });
+
+  it('reports every automation problem with the others, each naming the file and field', () => {
+    const message = problems('/etc/nw/bad-automation.yml');
+    expect(message).toContain('/etc/nw/bad-automation.yml: policy.trustedCidrs[0]');
+    expect(message).toContain(
+      '/etc/nw/bad-automation.yml: automation[0].match.tools[0]: expected one of console, terraform',
+    );
+    expect(message).toContain('/etc/nw/bad-automation.yml: automation[1].match: give at least one key');
+    expect(message).toContain(
+      '/etc/nw/bad-automation.yml: automation[1].upTo: expected high, medium, low or info',
+    );
+  });
+
+  it('reads who may run look-ups; by default read is open and admin goes to the approvers', () => {
+    expect(readConfig(MINIMAL).slack).toBeNull();
+    const config = readConfig(
+      {
+        ...withFile('/etc/nw/lookups.yml'),
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_APP_TOKEN: 'xapp-1',
+        NETWARDEN_CHANNEL: 'C0ALERTS',
+      },
+      { readFile },
+    );
+    expect(config.slack?.settings.lookups).toEqual({
+      read: null,
+      admin: { allowedUsers: [], allowedUsergroups: ['S0NETOPS'], allowedChannels: [] },
+    });
+    expect(problems('/etc/nw/bad-lookups.yml')).toContain(
+      'slack.lookups.admin.allowedChannels[0]: expected a channel id (C…), not a name',
+    );
   });
 
   it('refuses an unknown section, a list, broken YAML and a missing file', () => {

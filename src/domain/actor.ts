@@ -77,6 +77,14 @@ function sessionName(arn: string | null, principalId: string | null): string | n
   return principalSuffix(principalId);
 }
 
+/**
+ * The session name of an assumed-role actor (`gh-1234` in `assumed-role/terraform-ci/gh-1234`), or
+ * `null` for every other kind of identity: only role sessions have one.
+ */
+export function sessionNameOf(actor: Actor): string | null {
+  return actor.type === 'AssumedRole' ? sessionName(actor.arn, actor.principalId) : null;
+}
+
 function sessionIssuerOf(identity: Json): SessionIssuer | null {
   const issuer = field(identity, 'sessionContext', 'sessionIssuer');
   // Long-term credentials show `sessionIssuer: {}`: there is no issuer.

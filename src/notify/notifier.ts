@@ -13,7 +13,7 @@ export interface ChangeNotifier {
 /** Until Slack is configured the bot reports each change in its log, one structured line each. */
 export function createLogNotifier(logger: Logger): ChangeNotifier {
   return {
-    async notify({ change, processing }) {
+    async notify({ change, processing, state, decidedBy }) {
       logger.info(
         {
           changeId: change.id,
@@ -27,6 +27,9 @@ export function createLogNotifier(logger: Logger): ChangeNotifier {
           change: change.change,
           severity: processing?.assessment.severity ?? null,
           findings: processing?.assessment.findings.map((f) => `${f.severity}: ${f.title}`) ?? [],
+          automation: processing?.automation ?? null,
+          state,
+          decidedBy,
           revert: processing?.plan
             ? processing.plan.possible
               ? processing.plan.summary

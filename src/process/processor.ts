@@ -1,3 +1,4 @@
+import { type AutomationRule, matchAutomation } from '../domain/automation.js';
 import type { NetworkChange } from '../domain/change.js';
 import { idsOfChange, isOwnChange, type OwnIdentity } from '../domain/ids.js';
 import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
@@ -6,7 +7,10 @@ import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import type { DeniedCallCounter } from '../store/denied-calls.js';
 import {
+  type AutomationMatchRecord,
   AWAITING_STATES,
+  automationActor,
+  automationRuleOf,
   type ChangeStore,
   type Processing,
   type StoredChange,
@@ -36,6 +40,8 @@ export type RevertPlanner = (change: NetworkChange, before: NetworkState | null)
 export interface ProcessorDeps {
   store: ChangeStore;
   policy: RiskPolicy;
+  /** Known automation (`automation:`): a change a rule approves is decided before it is notified. */
+  automation?: readonly AutomationRule[];
   notifier: ChangeNotifier;
   logger: Logger;
   context?: ContextProvider;
@@ -117,10 +123,37 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         );
       }
     }
-    const processed = await deps.store.getChange(id);
+    const judged = await deps.store.getChange(id);
+    const processed = judged === null ? null : await decideByRule(judged);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };
+
+  /**
+   * A change a rule approves leaves `pending` through the same compare-and-set as a person's click,
+   * audited as `automation:<rule>`. Done on every run, so a retry after a crash between judging and
+   * deciding still decides; a change someone decided meanwhile keeps their decision.
+   */
+  async function decideByRule(stored: StoredChange): Promise<StoredChange> {
+    const match = stored.processing?.automation;
+    if (!match || !('action' in match) || stored.state !== 'pending') return stored;
+    const result = await deps.store.transition(stored.change.id, {
+      from: ['pending'],
+      to: 'approved',
+      by: automationActor(match.rule),
+      at: now(),
+      action: 'automation-approve',
+      detail: { rule: match.rule },
+    });
+    if (result.ok) {
+      deps.logger.info(
+        { changeId: stored.change.id, rule: match.rule },
+        'change approved by automation rule',
+      );
+      return result.change;
+    }
+    return result.reason === 'conflict' ? result.change : stored;
+  }
 
   async function contextFor(change: NetworkChange): Promise<ChangeContext> {
     try {
@@ -150,7 +183,9 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
     const plan = deps.planner ? deps.planner(change, context.state) : null;
     const before = context.state ? stateAround(idsOfChange(change), context.state) : null;
     const warnings = deps.warnings ? await deps.warnings(change).catch(() => []) : [];
+    const automation = automationRecord(matchAutomation(change, assessment, deps.automation ?? []));
     return {
+      ...(automation ? { automation } : {}),
       assessment,
       plan,
       before,
@@ -184,14 +219,29 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
         const next = await judge(stored.change, context);
         if (!judgementChanged(stored.processing, next)) continue;
         const undecided = AWAITING_STATES.includes(stored.state);
-        if (undecided) await deps.store.saveProcessing(laterId, next, now());
+        // A rule approved it on its first judgement; judged above the rule's upTo now, it was never
+        // the rule's to approve, so people get the alert after all (the decision stays recorded).
+        const handBack =
+          !undecided &&
+          automationRuleOf(stored.decidedBy) !== null &&
+          next.automation != null &&
+          'overridden' in next.automation;
+        if (undecided || handBack) await deps.store.saveProcessing(laterId, next, now());
         const current = (await deps.store.getChange(laterId)) ?? stored;
         await deps.onHistoryCorrected?.(current, late, undecided);
+        if (handBack) await deps.notifier.notify(current);
       } catch (error) {
         deps.logger.warn({ err: error, changeId: laterId }, 'could not re-judge a change after a late one');
       }
     }
   }
+}
+
+function automationRecord(outcome: ReturnType<typeof matchAutomation>): AutomationMatchRecord | null {
+  if (outcome === null) return null;
+  return 'action' in outcome
+    ? { rule: outcome.rule.name, action: outcome.action, quiet: outcome.rule.quiet }
+    : { rule: outcome.rule.name, overridden: outcome.overridden };
 }
 
 /** True when people would see something different: the state before, the risk, or the revert plan. */

@@ -4,6 +4,34 @@ import type { SlackApi } from './api.js';
 /** Group membership changes rarely; five minutes keeps clicks fast without trusting a stale list long. */
 const MEMBERS_TTL_MS = 5 * 60_000;
 
+/** Who belongs to which Slack user group, read with `usergroups.users.list` and cached. */
+export interface Membership {
+  /** True when `userId` is a member of one of `usergroupIds`. */
+  inAny(userId: string, usergroupIds: readonly string[]): Promise<boolean>;
+}
+
+/** One cache of user group members for everything that checks them (approvers, look-ups). */
+export function createMembership(api: Pick<SlackApi, 'usergroupMembers'>): Membership {
+  const members = createTtlCache<string, ReadonlySet<string>>(MEMBERS_TTL_MS);
+  return {
+    async inAny(userId, usergroupIds) {
+      for (const group of usergroupIds) {
+        const list = await members.getOrLoad(group, async () => new Set(await api.usergroupMembers(group)));
+        if (list.has(userId)) return true;
+      }
+      return false;
+    },
+  };
+}
+
+/** NETWARDEN_APPROVERS split into user ids (`U…`/`W…`) and user group ids (`S…`). */
+export function splitIds(ids: readonly string[]): { users: string[]; usergroups: string[] } {
+  return {
+    users: ids.filter((id) => !id.startsWith('S')),
+    usergroups: ids.filter((id) => id.startsWith('S')),
+  };
+}
+
 export interface Approvers {
   /** `null` when the user may decide, else the reason they may not (shown to them). */
   refusal(userId: string): Promise<string | null>;
@@ -14,20 +42,20 @@ export interface Approvers {
  * and the members of the user groups (`S…`) listed there. Nobody, when the list is empty: a
  * security tool must not let anyone in the channel undo network changes by default.
  */
-export function createApprovers(ids: readonly string[], api: SlackApi): Approvers {
-  const users = new Set(ids.filter((id) => !id.startsWith('S')));
-  const groups = ids.filter((id) => id.startsWith('S'));
-  const members = createTtlCache<string, ReadonlySet<string>>(MEMBERS_TTL_MS);
+export function createApprovers(
+  ids: readonly string[],
+  api: Pick<SlackApi, 'usergroupMembers'>,
+  membership: Membership = createMembership(api),
+): Approvers {
+  const { users, usergroups } = splitIds(ids);
+  const userSet = new Set(users);
   return {
     async refusal(userId) {
       if (ids.length === 0) {
         return 'no approvers are configured: an administrator must set NETWARDEN_APPROVERS';
       }
-      if (users.has(userId)) return null;
-      for (const group of groups) {
-        const list = await members.getOrLoad(group, async () => new Set(await api.usergroupMembers(group)));
-        if (list.has(userId)) return null;
-      }
+      if (userSet.has(userId)) return null;
+      if (await membership.inAny(userId, usergroups)) return null;
       return 'you are not one of the approvers (NETWARDEN_APPROVERS)';
     },
   };

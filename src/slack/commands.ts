@@ -9,8 +9,10 @@ import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TopologyStore } from '../store/topology-store.js';
 import type { SlackMessage } from './blocks/kit.js';
-import { buildLookupFailed, buildUsageError } from './blocks/lookups.js';
+import { buildLookupFailed, buildLookupRefused, buildUsageError } from './blocks/lookups.js';
 import { SLASH_COMMAND } from './ids.js';
+import type { LookupAccess } from './lookup-access.js';
+import { md } from './mrkdwn.js';
 
 /** What the slash command needs from the rest of netwarden. */
 export interface CommandDeps {
@@ -22,6 +24,8 @@ export interface CommandDeps {
   topology?: Pick<TopologyStore, 'vpcOf' | 'latestSnapshot'> | null;
   /** `/netwarden doctor`; optional, off without AWS access. */
   doctor?: Doctor | null;
+  /** Who may run which look-ups (`slack.lookups`); without it every look-up is open (tests of the look-ups alone). */
+  access?: LookupAccess | null;
   logger: Logger;
   now?: () => Date;
 }
@@ -79,6 +83,21 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       return;
     }
     const { command: sub, share, run } = parsed.invocation;
+    // Checked before answering: membership may take a Slack call, but is cached (approvers.ts).
+    const refusal =
+      sub.access === 'open' || !deps.access
+        ? null
+        : await deps.access
+            .refusal(sub.access, command.user_id, command.channel_id ?? null)
+            .catch((error: unknown) => {
+              logger.warn({ err: error, subcommand: sub.name }, 'could not check who may run a look-up');
+              return md`netwarden could not check who may run it (Slack did not answer); try again in a minute.`;
+            });
+    if (refusal !== null) {
+      await ack(responseOf(buildLookupRefused(`${SLASH_COMMAND} ${sub.name}`, refusal), false));
+      logger.info({ subcommand: sub.name, user: command.user_id }, 'slash command refused: not allowed');
+      return;
+    }
     if (sub.answers === 'ack') {
       await ack(responseOf(await run(lookups), share));
       return;

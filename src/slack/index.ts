@@ -9,10 +9,11 @@ import type { RedisClient } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
 import { createAnswers } from './answers.js';
 import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
-import { createApprovers } from './approvers.js';
+import { createApprovers, createMembership } from './approvers.js';
 import { createGrouping } from './grouping.js';
 import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
+import { createLookupAccess, type LookupAccess } from './lookup-access.js';
 import { createSlackNotifier } from './notifier.js';
 import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
 import { createWorkflow, type RevertExecutor, type Workflow } from './workflow.js';
@@ -25,6 +26,8 @@ export interface SlackSide {
   api: SlackApi;
   workflow: Workflow;
   notifier: ChangeNotifier;
+  /** Who may run which `/netwarden` look-ups. */
+  lookupAccess: LookupAccess;
   /** The durable, paced queue of Slack calls. */
   outbox: Outbox;
   /** Connects to Slack (Socket Mode) once every listener is registered, so no event finds none. */
@@ -69,6 +72,8 @@ export function startSlack(deps: {
   const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
   const groups = createGroupStore(deps.redis, { prefix: deps.redisKeyPrefix, retentionDays });
+  // One cache of user group members for the approvers and the look-ups.
+  const membership = createMembership(api);
   const grouping = createGrouping({
     store,
     groups,
@@ -84,7 +89,7 @@ export function startSlack(deps: {
     api,
     grouping,
     groups,
-    approvers: createApprovers(slack.approvers, api),
+    approvers: createApprovers(slack.approvers, api, membership),
     answers: createAnswers(deps.redis, { prefix: deps.redisKeyPrefix }),
     identities,
     settings: slack.settings,
@@ -93,7 +98,11 @@ export function startSlack(deps: {
     logger,
   });
   registerListeners(runtime.app, workflow, logger);
-  const notifier = createSlackNotifier(grouping);
+  const notifier = createSlackNotifier(grouping, {
+    outbox,
+    channel: slack.channel,
+    settings: slack.settings,
+  });
   const autoEscalation = scheduleWithLease(
     deps.redis,
     {
@@ -116,6 +125,7 @@ export function startSlack(deps: {
     api,
     workflow,
     notifier,
+    lookupAccess: createLookupAccess(slack.settings.lookups, slack.approvers, membership),
     outbox,
     async stop() {
       autoEscalation.stop();

@@ -1,5 +1,18 @@
 import type { ChangeNotifier } from '../notify/notifier.js';
+import type { Outbox } from '../outbox/index.js';
+import { automationRuleOf, type StoredChange } from '../store/store.js';
+import { buildAutomationApproved } from './blocks/automation.js';
 import type { Grouping } from './grouping.js';
+import { channelFor, viewOf } from './render.js';
+import type { SlackSettings } from './settings.js';
+
+/** Where the notifier posts what an automation rule approved. */
+export interface AutomationNotices {
+  outbox: Pick<Outbox, 'send'>;
+  /** NETWARDEN_CHANNEL, for changes no route claims. */
+  channel: string;
+  settings: SlackSettings;
+}
 
 /**
  * Tells Slack about a processed change. The change joins its group (same actor session and VPC,
@@ -7,7 +20,39 @@ import type { Grouping } from './grouping.js';
  * updates it as the group grows. Processing may run twice for one change (a retry after a crash):
  * joining and queueing are idempotent, and the outbox remembers the message it posted, so a retry
  * never posts a second alert.
+ *
+ * A change an automation rule approved joins no group: nothing waits for a person. A `quiet` rule
+ * posts nothing; any other posts one compact line, once (its outbox reference is per change).
  */
-export function createSlackNotifier(grouping: Pick<Grouping, 'notify'>): ChangeNotifier {
-  return { notify: (stored) => grouping.notify(stored) };
+export function createSlackNotifier(
+  grouping: Pick<Grouping, 'notify'>,
+  automation?: AutomationNotices,
+): ChangeNotifier {
+  return {
+    async notify(stored) {
+      const rule = automationRuleOf(stored.decidedBy);
+      const match = stored.processing?.automation;
+      if (rule === null || !match || !('action' in match) || match.rule !== rule) {
+        return grouping.notify(stored);
+      }
+      if (match.quiet || automation === undefined) return;
+      await postApproved(stored, rule, automation);
+    },
+  };
+}
+
+async function postApproved(stored: StoredChange, rule: string, deps: AutomationNotices): Promise<void> {
+  const channel = channelFor(stored, deps.channel, deps.settings);
+  const view = viewOf(stored, null);
+  if (channel === null || view === null) return;
+  await deps.outbox.send(
+    {
+      op: 'message',
+      channel,
+      ref: `auto:${stored.change.id}`,
+      mode: 'once',
+      body: { message: buildAutomationApproved(view, rule) },
+    },
+    { priority: 'summary' },
+  );
 }

@@ -22,8 +22,14 @@ export function viewOf(stored: StoredChange, actorSlackUserId: string | null): C
     plan: stored.processing.plan,
     actorSlackUserId,
     revision: stored.version,
-    warnings: stored.processing.warnings ?? [],
+    warnings: [...automationNote(stored), ...(stored.processing.warnings ?? [])],
   };
+}
+
+/** `matched terraform-ci, but high`: a rule knew the actor, the judgement kept the change for people. */
+function automationNote(stored: StoredChange): string[] {
+  const match = stored.processing?.automation;
+  return match && 'overridden' in match ? [`matched ${match.rule}, but ${match.overridden}`] : [];
 }
 
 /** The transitions of a change's audit trail as the builders show them, oldest first. */

@@ -25,6 +25,26 @@ export interface GroupingSettings {
   holdSeconds: number;
 }
 
+/** Who may run one group of `/netwarden` look-ups (`slack.lookups.read` / `.admin`). */
+export interface LookupAudience {
+  /** Slack user ids (`U…`/`W…`). With `allowedUsergroups`: who; neither given means anyone. */
+  allowedUsers: readonly string[];
+  /** User group ids (`S…`) whose members may run them. */
+  allowedUsergroups: readonly string[];
+  /** Channel ids (`C…`/`G…`/`D…`) the command must be run in; empty means anywhere. */
+  allowedChannels: readonly string[];
+}
+
+/**
+ * Who may run which look-ups: `read` (subnet, acl, rtb, who) and `admin` (pending, history,
+ * doctor). `null` keeps the default: `read` open to the workspace, `admin` to NETWARDEN_APPROVERS,
+ * because history, pending and doctor describe the network's weak spots.
+ */
+export interface LookupAccessSettings {
+  read: LookupAudience | null;
+  admin: LookupAudience | null;
+}
+
 /** The `slack:` section of the NETWARDEN_CONFIG file. */
 export interface SlackSettings {
   /** Changes below this severity are stored and listed but not posted (default `info`: all). */
@@ -42,6 +62,8 @@ export interface SlackSettings {
   users: Readonly<Record<string, string>>;
   /** Bursts: one message per actor session, VPC and window. */
   grouping: GroupingSettings;
+  /** Who may run the `/netwarden` look-ups. */
+  lookups: LookupAccessSettings;
 }
 
 /** A `terraform apply` makes its calls within seconds to a few minutes; a minute catches most of one. */
@@ -54,10 +76,28 @@ export const DEFAULT_SLACK_SETTINGS: SlackSettings = {
   autoEscalateAfterMinutes: 30,
   users: {},
   grouping: DEFAULT_GROUPING,
+  lookups: { read: null, admin: null },
 };
 
 const severity = z.string().refine(isSeverity, { message: 'expected critical, high, medium, low or info' });
 const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a channel id (C…), not a name');
+
+const audience = z.strictObject({
+  allowedUsers: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id (U…)')).optional(),
+  allowedUsergroups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a user group id (S…)')).optional(),
+  allowedChannels: z
+    .array(z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel id (C…), not a name'))
+    .optional(),
+});
+
+function audienceOf(value: z.output<typeof audience> | undefined): LookupAudience | null {
+  if (value === undefined) return null;
+  return {
+    allowedUsers: value.allowedUsers ?? [],
+    allowedUsergroups: value.allowedUsergroups ?? [],
+    allowedChannels: value.allowedChannels ?? [],
+  };
+}
 
 const schema = z.strictObject({
   minSeverity: severity.optional(),
@@ -85,6 +125,7 @@ const schema = z.strictObject({
       holdSeconds: z.number().min(0).max(60).optional(),
     })
     .optional(),
+  lookups: z.strictObject({ read: audience.optional(), admin: audience.optional() }).optional(),
 });
 
 /** Parses the `slack:` section; InputError names the field. */
@@ -106,5 +147,6 @@ export function parseSlackSettings(value: unknown, path = 'slack'): SlackSetting
       windowSeconds: parsed.grouping?.windowSeconds ?? d.grouping.windowSeconds,
       holdSeconds: parsed.grouping?.holdSeconds ?? d.grouping.holdSeconds,
     },
+    lookups: { read: audienceOf(parsed.lookups?.read), admin: audienceOf(parsed.lookups?.admin) },
   };
 }

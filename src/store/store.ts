@@ -1,6 +1,6 @@
 import type { NetworkChange } from '../domain/change.js';
 import type { RevertPlan } from '../domain/revert/index.js';
-import type { Assessment } from '../domain/risk/index.js';
+import type { Assessment, Severity } from '../domain/risk/index.js';
 import type { NetworkState } from '../domain/state.js';
 
 /** `pending` until someone decides; see README "The workflow". */
@@ -40,6 +40,29 @@ export interface Processing {
   basedOn?: string[];
   /** When the snapshot under `before` was read (ISO-8601); `null` when there was none. */
   snapshotAt?: string | null;
+  /**
+   * The automation rule that matched the change (README, "Automation rules and exceptions"): it
+   * approves it, or it matched but the change was judged above its `upTo`. Absent or `null` when
+   * no rule matched.
+   */
+  automation?: AutomationMatchRecord | null;
+}
+
+/** What a matching automation rule made of a change, as stored with its judgement. */
+export type AutomationMatchRecord =
+  | { rule: string; action: 'approve'; quiet: boolean }
+  | { rule: string; overridden: Severity };
+
+const AUTOMATION_PREFIX = 'automation:';
+
+/** The `by` of a transition an automation rule made: `automation:<rule>`. */
+export function automationActor(rule: string): string {
+  return `${AUTOMATION_PREFIX}${rule}`;
+}
+
+/** The rule behind an `automation:<rule>` decision, or `null` when a person or netwarden decided. */
+export function automationRuleOf(by: string | null): string | null {
+  return by?.startsWith(AUTOMATION_PREFIX) ? by.slice(AUTOMATION_PREFIX.length) : null;
 }
 
 export interface StoredChange {

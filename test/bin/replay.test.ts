@@ -81,6 +81,7 @@ describe('replay CLI', () => {
           reason: null,
           summary: expect.stringContaining('Disassociate'),
         },
+        policy: null,
       },
     ]);
     expect(run.stderr).toContain('1 network change(s), 0 other event(s) ignored');
@@ -268,6 +269,60 @@ describe('replay CLI', () => {
     expect(findings.map((f) => f.id)).toContain('route.internet-gateway');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('policy.maxPortRangeWidth');
+  });
+
+  it('prints the automation rule of --config that matches each change, or null', async () => {
+    const config = tempFile(
+      'automation.yml',
+      [
+        'automation:',
+        '  - name: invictus-terraform',
+        '    match:',
+        '      principals: ["arn:aws:iam::123837392027:user/*"]',
+        '      tools: [terraform]',
+        '    action: approve',
+        '    upTo: low',
+        '  - name: network-operators',
+        '    match:',
+        '      principals: ["arn:aws:iam::111122223333:role/NetworkOperator", "arn:aws:iam::*:role/ci-readonly"]',
+        '      sessionNames: [alice, "aws-go-sdk-*"]',
+        '    action: approve',
+        '    quiet: true',
+        '    upTo: high',
+        '',
+      ].join('\n'),
+    );
+    const names = [
+      'cloudtrail/AssociateRouteTable__invictus.json', // Terraform, low: approved
+      'cloudtrail/CreateRoute__invictus-igw.json', // same user, medium: above upTo
+      'own/ReplaceRoute__console-nat-gateway.json', // NetworkOperator/alice: approved
+      'own/AssociateRouteTable__denied.json', // ci-readonly's session, but denied: never matches
+      'own/DisassociateRouteTable__terraform.json', // Terraform, but another principal
+      'own/DeleteRouteTable__root.json',
+      'cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json',
+    ];
+    const file = tempFile('mixed.json', JSON.stringify({ Records: names.map((n) => fixtureRecord(n)) }));
+    const run = await replay(file, '--config', config, '--no-evolve');
+    expect(run.code).toBe(0);
+    expect(run.lines.map((l) => [l.eventName, l.severity, l.policy])).toEqual([
+      ['AssociateRouteTable', 'low', { rule: 'invictus-terraform', action: 'approve' }],
+      ['CreateRoute', 'medium', { rule: 'invictus-terraform', overridden: 'medium' }],
+      ['ReplaceRoute', 'info', { rule: 'network-operators', action: 'approve' }],
+      ['AssociateRouteTable', 'medium', null],
+      ['DisassociateRouteTable', 'low', null],
+      ['DeleteRouteTable', 'high', null],
+      ['CreateNetworkAclEntry', 'low', null],
+    ]);
+    // Without a config every line says so.
+    const plain = await replay(file, '--no-evolve');
+    expect(plain.lines.map((l) => l.policy)).toEqual(names.map(() => null));
+    const bad = await replay(
+      file,
+      '--config',
+      tempFile('bad.yml', 'automation:\n  - name: x\n    match: {tools: [terrafrom]}\n    action: approve\n'),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('automation[0].match.tools[0]: expected one of');
   });
 
   it('exits non-zero with a clear message on unreadable input', async () => {

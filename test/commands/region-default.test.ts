@@ -72,6 +72,8 @@ describe('look-ups with only AWS_REGION set', () => {
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_API_URL: slack.url,
         NETWARDEN_CHANNEL: 'C0ALERTS',
+        // The fixture's user: doctor is an admin look-up, for approvers by default.
+        NETWARDEN_APPROVERS: 'U2147483697',
       },
       { backfill: { ...DEFAULT_BACKFILL_SETTINGS, enabled: false } },
     );

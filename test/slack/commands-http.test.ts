@@ -122,7 +122,8 @@ describe('/netwarden over signed HTTP requests', () => {
       ...(fixtureJson('slack/slash_command.json') as Record<string, string>),
       command: '/netwarden',
       text,
-      user_id: 'U0ASKER',
+      // An approver: pending, history and doctor are for approvers by default (lookups-http.test.ts).
+      user_id: APPROVER,
       response_url: `${slack.url.replace(/\/api\/$/, '')}${path}`,
     };
     const body = new URLSearchParams(payload).toString();

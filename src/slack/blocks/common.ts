@@ -7,7 +7,7 @@ import type { NetworkChange } from '../../domain/change.js';
 import type { Assessment, Finding } from '../../domain/risk/index.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { NetworkState } from '../../domain/state.js';
-import type { ChangeState } from '../../store/store.js';
+import { automationRuleOf, type ChangeState } from '../../store/store.js';
 import {
   beforeAfter,
   changeAdvice,
@@ -383,7 +383,14 @@ export function actionBlocks(view: ChangeView, options: { escalated?: boolean } 
 /** `✅ Approved by <@U…> at 2025-03-04 14:02 UTC`, and the like for every later state. */
 export function outcomeLine(decision: Decision, options: { attempt?: boolean } = {}): Mrkdwn {
   const by = mentionUser(decision.by);
-  const who = by ? md` by ${by}` : decision.by === null ? md` by netwarden` : md``;
+  const rule = automationRuleOf(decision.by);
+  const who = by
+    ? md` by ${by}`
+    : rule !== null
+      ? md` by automation rule ${code(cap(rule, 100))}`
+      : decision.by === null
+        ? md` by netwarden`
+        : md``;
   const at = formatUtc(decision.at, false);
   const detail = decision.detail ? md`: ${cap(decision.detail, 500)}` : md``;
   switch (decision.state) {

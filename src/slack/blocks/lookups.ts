@@ -530,6 +530,13 @@ export function buildUsageError(view: UsageErrorView): SlackMessage {
   ]);
 }
 
+/** `/netwarden history` refused: who may run it, and where (the reason is ours, mentions built). */
+export function buildLookupRefused(command: string, reason: Mrkdwn): SlackMessage {
+  return finishMessage(fallback(`${command} was not run: you may not run it here.`), [
+    section(md`🔒 ${bold(command)} was not run. ${reason}`),
+  ]);
+}
+
 /** A look-up that failed: the reason in words, never a stack trace. */
 export function buildLookupFailed(reason: string): SlackMessage {
   return finishMessage(fallback(`The look-up failed: ${reason}`), [
