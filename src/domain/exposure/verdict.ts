@@ -47,7 +47,7 @@ const ICMPV6 = 58;
 /**
  * The client ports a reply may go to. Clients pick an ephemeral port from a range that depends on
  * their OS, and the VPC guide asks ACLs to allow 1024-65535 outbound so every client is served
- * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html#nacl-ephemeral-ports).
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html, "Ephemeral ports").
  */
 export const EPHEMERAL_PORTS: PortRange = { from: 1024, to: 65535 };
 /** ICMP echo request → echo reply (RFC 792, RFC 4443): the only ICMP queries with a reply to let out. */
@@ -331,6 +331,8 @@ export function exposureOf(state: NetworkState, query: ExposureQuery): ExposureV
     ...ruleBoundaries(groupsForCut, state.prefixLists ?? []),
   ].filter((b) => b.version === version);
   const ports = [query.port, EPHEMERAL_PORTS.from].filter((p): p is number => p !== null);
+  // `trusted` is the cut's option for ranges that get cells of their own; the probes' `trusted`
+  // flag is not read here: the internet is every public address, whatever the risk policy trusts.
   const cells = cellsOf(probesFor([ingress, egress], { trusted: boundaries, ports }), version).filter(
     (c) => publicAddressesIn(version, c.first, c.last) > 0n,
   );
