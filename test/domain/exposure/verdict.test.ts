@@ -265,6 +265,20 @@ describe('exposure verdict: route, ACL both ways, security groups', () => {
     expect(exposureText(verdict, tcp(443))).toMatch(/replies only to client ports 32768-65535/);
   });
 
+  it('counts the low end of the ephemeral range too (1024-2048 serves some clients)', () => {
+    const verdict = exposureOf(
+      world({
+        acl: [
+          'in 100 allow tcp 443 0.0.0.0/0',
+          'out 90 deny tcp 0-1023 0.0.0.0/0',
+          'out 100 allow tcp 0-2048 0.0.0.0/0',
+        ],
+      }),
+      tcp(443),
+    );
+    expect(verdict).toMatchObject({ kind: 'exposed', replyPorts: [{ from: 1024, to: 2048 }] });
+  });
+
   it('names the interfaces and their owners, and only the groups that allow', () => {
     const state = world({
       groups: [...webOn('in tcp 443 0.0.0.0/0'), group(DB_SG, ['in tcp 5432 10.0.0.0/16'])],
