@@ -222,6 +222,7 @@ describe('topology snapshot: security groups, their rules and network interfaces
     const snapshot = await service.refreshVpc({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
 
     expect(snapshot.state).toEqual(stateOfVpc(WORLD, VPC_A));
+    expect(await store.latestSnapshot({ account: ACCOUNT, region: REGION, vpcId: VPC_A })).toEqual(snapshot);
     expect(snapshot.state.securityGroups?.map((g) => g.groupId)).toEqual([WEB.groupId, DB.groupId]);
     expect(snapshot.state.networkInterfaces).toHaveLength(5);
     // 6 rules of the VPC's two groups and 5 interfaces at 2 per page.
