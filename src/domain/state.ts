@@ -20,11 +20,11 @@ export interface NetworkState {
   networkAcls: NetworkAclState[];
   /**
    * The VPC's security groups with their rules. Absent (not `[]`) when they were not read — an
-   * older snapshot, a `--context` without them, or a role without `ec2:DescribeSecurityGroupRules`
-   * — so a judgement that needs them says "unknown" instead of "no group allows it".
+   * older snapshot, a `--context` without them, or a role without `ec2:DescribeSecurityGroups` —
+   * so a judgement that needs them says "unknown" instead of "no group allows it".
    */
   securityGroups?: SecurityGroupState[];
-  /** The VPC's network interfaces; absent when they were not read (see `securityGroups`). */
+  /** The VPC's network interfaces; absent when they were not read (no `ec2:DescribeNetworkInterfaces`, see `securityGroups`). */
   networkInterfaces?: NetworkInterfaceState[];
   /** Managed prefix lists whose entries are known; a list not here has unknown entries. */
   prefixLists?: PrefixListState[];
