@@ -9,6 +9,7 @@
  * ranges), so every gate decides a whole cell alike and one address per cell decides it exactly.
  * A cell counts when it holds at least one public address (public-space.ts).
  */
+import { InputError } from '../../errors.js';
 import { parseAclProtocol } from '../acl.js';
 import type { AclEntry, CidrBlock, PortRange, RouteTarget } from '../change.js';
 import { aclRuleText, aclTraffic } from '../events/acl-words.js';
@@ -297,8 +298,27 @@ function firstClosed(v: CellVerdict): Gate | null {
   return null;
 }
 
+/** Refuses a query no packet could match, naming the field. */
+function checkQuery(query: ExposureQuery): void {
+  const { protocol, port, version } = query;
+  if (version !== 4 && version !== 6) throw new InputError(`version must be 4 or 6, not ${String(version)}`);
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) {
+    throw new InputError(`protocol must be an IANA protocol number 0-255, not ${String(protocol)}`);
+  }
+  const max =
+    protocol === TCP || protocol === UDP ? 65535 : protocol === ICMP || protocol === ICMPV6 ? 255 : null;
+  if (max === null ? port !== null : port === null || !Number.isInteger(port) || port < 0 || port > max) {
+    throw new InputError(
+      max === null
+        ? `port must be null for protocol ${protocol}, which has no ports or types`
+        : `port must be an integer 0-${max} for protocol ${protocol}, not ${String(port)}`,
+    );
+  }
+}
+
 /** Whether traffic from the internet reaches the subnet (or interface) of `query`. */
 export function exposureOf(state: NetworkState, query: ExposureQuery): ExposureVerdict {
+  checkQuery(query);
   const { subnetId, version } = query;
   const traffic = queryTraffic(query);
   const subnet = state.subnets.find((s) => s.subnetId === subnetId);

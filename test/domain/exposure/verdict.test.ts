@@ -345,6 +345,20 @@ describe('exposure verdict: route, ACL both ways, security groups', () => {
     expect(verdict).toMatchObject({ kind: 'blocked', gate: 'acl-in', alsoBy: ['route'] });
   });
 
+  it.each<[string, Partial<ExposureQuery>, RegExp]>([
+    [
+      'a TCP query without a port',
+      { port: null },
+      /port must be an integer 0-65535 for protocol 6, not null/,
+    ],
+    ['a port out of range', { port: 70000 }, /0-65535/],
+    ['an ICMP type out of range', { protocol: 1, port: 300 }, /0-255 for protocol 1/],
+    ['a port for a protocol without ports', { protocol: 47, port: 22 }, /port must be null for protocol 47/],
+    ['a protocol that is not a number 0-255', { protocol: -1 }, /IANA protocol number 0-255, not -1/],
+  ])('refuses %s, naming the field', (_, change, message) => {
+    expect(() => exposureOf(world(), { ...tcp(22), ...change })).toThrow(message);
+  });
+
   it('words each verdict for a reviewer', () => {
     expect(exposureText(exposureOf(world({ routes: ['0.0.0.0/0 nat'] }), tcp(22)), tcp(22))).toMatch(
       /^Blocked by the route table: route table rtb-/,
