@@ -68,7 +68,8 @@ interface Cell {
 /** What each gate says about one cell. */
 interface CellVerdict {
   cell: Cell;
-  route: boolean;
+  /** `null` when the subnet's route table is not in the state. */
+  route: boolean | null;
   aclIn: AclEntry | null;
   aclInOpen: boolean;
   /** The reply ports let out (TCP/UDP), `true`/`false` for traffic without ports. */
@@ -291,7 +292,7 @@ function sgAnswer(state: NetworkState, sg: SgContext, packet: Packet): SgAnswer 
 
 /** The first gate that stops a cell, or `null` when it passes every gate or one cannot be judged. */
 function firstClosed(v: CellVerdict): Gate | null {
-  if (!v.route) return 'route';
+  if (v.route === false) return 'route';
   if (!v.aclInOpen) return 'acl-in';
   if (!isOpen(v.aclOut)) return 'acl-out';
   if (v.sg.kind === 'closed' || v.sg.kind === 'not-listening') return 'sg';
@@ -341,7 +342,8 @@ export function exposureOf(state: NetworkState, query: ExposureQuery): ExposureV
   }
   const acl = aclOfSubnet(state, subnetId);
   if (acl === null) missing.push(`the network ACL of subnet ${subnetId} (not in the snapshot)`);
-  if (table === undefined || acl === null) return { kind: 'unknown', missing };
+  // Without the route table the ACL and the groups may still close every path for certain.
+  if (acl === null) return { kind: 'unknown', missing };
 
   const ingress = evaluationOrder(acl.entries, false);
   const egress = evaluationOrder(acl.entries, true);
@@ -372,7 +374,7 @@ export function exposureOf(state: NetworkState, query: ExposureQuery): ExposureV
     const aclIn = firstMatch(ingress, packet);
     return {
       cell,
-      route: route !== null && toInternet(route),
+      route: table === undefined ? null : route !== null && toInternet(route),
       aclIn,
       aclInOpen: isAllow(aclIn),
       aclOut: replyOut(egress, cell, query, version),
@@ -380,11 +382,14 @@ export function exposureOf(state: NetworkState, query: ExposureQuery): ExposureV
     };
   });
 
-  const through = verdicts.filter((v) => v.route && v.aclInOpen && isOpen(v.aclOut));
-  const exposed = through.filter((v) => v.sg.kind === 'open');
+  const through = verdicts.filter((v) => v.route !== false && v.aclInOpen && isOpen(v.aclOut));
+  const exposed = through.filter((v) => v.route === true && v.sg.kind === 'open');
   if (exposed.length > 0) return exposedVerdict(exposed, query, routes.notes);
 
-  const unknown = through.flatMap((v) => (v.sg.kind === 'unknown' ? v.sg.missing : []));
+  const unknown = through.flatMap((v) => [
+    ...(v.route === null && v.sg.kind !== 'closed' ? missing : []),
+    ...(v.sg.kind === 'unknown' ? v.sg.missing : []),
+  ]);
   if (unknown.length > 0) return { kind: 'unknown', missing: [...new Set(unknown)] };
 
   const opening = [...new Set(through.flatMap((v) => (v.sg.kind === 'not-listening' ? v.sg.groupIds : [])))];
@@ -438,7 +443,7 @@ function blockedVerdict(
   context: {
     query: ExposureQuery;
     traffic: string;
-    table: RouteTableState;
+    table: RouteTableState | undefined;
     acl: NetworkAclState;
     sg: SgContext;
   },
@@ -450,7 +455,7 @@ function blockedVerdict(
   const sample = verdicts.find((v) => firstClosed(v) === gate);
   const reasons: Record<Gate, () => string> = {
     route: () =>
-      `route table ${table.routeTableId} sends replies to the rest of the internet elsewhere than an internet gateway`,
+      `route table ${table?.routeTableId ?? '(unknown)'} sends replies to the rest of the internet elsewhere than an internet gateway`,
     'acl-in': () => {
       const entry = sample?.aclIn ?? null;
       return `network ACL ${acl.networkAclId} denies ${traffic} in from the internet (${entry ? aclRuleText(entry) : 'the final * rule'})`;

@@ -50,6 +50,7 @@ function check(verdict: ExposureVerdict, expected: Expected): void {
 }
 
 const webOn = (...rules: string[]) => [group(WEB_SG, rules)];
+const noTable = (state: NetworkState): NetworkState => ({ ...state, routeTables: [] });
 const instance = (v4: string[] = ['198.51.100.7'], v6: string[] = []) => [
   eni(PUBLIC_ENI, [WEB_SG], { v4, v6 }),
 ];
@@ -233,6 +234,30 @@ const CASES: Array<[string, NetworkState, ExposureQuery, Expected]> = [
     world({ interfaces: [eni(PUBLIC_ENI, [DB_SG], { v4: ['198.51.100.7'] })] }),
     tcp(443),
     { kind: 'unknown', missing: new RegExp(`rules of security group ${DB_SG}`) },
+  ],
+  [
+    'the route table is not in the snapshot: unknown while the other gates are open',
+    noTable(world()),
+    tcp(443),
+    { kind: 'unknown', missing: new RegExp(`the route table of subnet ${SUBNET}`) },
+  ],
+  [
+    'the route table is not in the snapshot, but the ACL denies: blocked for certain',
+    noTable(world({ acl: ['in 90 deny tcp 443 0.0.0.0/0', ...OPEN_ACL] })),
+    tcp(443),
+    { kind: 'blocked', gate: 'acl-in' },
+  ],
+  [
+    'the route table is not in the snapshot, and no group allows: blocked for certain',
+    noTable(world()),
+    tcp(22),
+    { kind: 'blocked', gate: 'sg' },
+  ],
+  [
+    'neither the route table nor the ACL is in the snapshot',
+    { ...noTable(world()), networkAcls: [] },
+    tcp(443),
+    { kind: 'unknown', missing: /route table .*; the network ACL of subnet/ },
   ],
   [
     'a subnet the snapshot does not hold',
