@@ -1,7 +1,8 @@
 /**
- * The EC2 adapter: the three Describe calls netwarden reads topology with (every page, filtered),
- * converted to NetworkState by the same parser as `aws ec2 describe-*` output, and the revert
- * calls, with DryRun. Every SDK error leaves here as an Ec2Error carrying the EC2 error code.
+ * The EC2 adapter: the Describe calls netwarden reads topology with (every page, filtered) —
+ * subnets, route tables, network ACLs, and for the exposure verdict security groups, their rules
+ * and network interfaces — converted to NetworkState by the same parser as `aws ec2 describe-*`
+ * output, and the revert calls, with DryRun. Every SDK error leaves here as an Ec2Error carrying the EC2 error code.
  * Throttling (`RequestLimitExceeded`) is retried by the SDK's standard retry mode (clients.ts).
  */
 import {
@@ -24,8 +25,12 @@ import {
   type EC2Client,
   type Filter,
   type NetworkAcl,
+  type NetworkInterface,
   paginateDescribeNetworkAcls,
+  paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
   ReplaceNetworkAclAssociationCommand,
   type ReplaceNetworkAclAssociationCommandInput,
@@ -36,13 +41,15 @@ import {
   ReplaceRouteTableAssociationCommand,
   type ReplaceRouteTableAssociationCommandInput,
   type RouteTable,
+  type SecurityGroup,
+  type SecurityGroupRule,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { RevertCall } from '../domain/revert/types.js';
 import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import { parseDescribeOutput } from '../ingest/describe.js';
-import { DRY_RUN_OK, Ec2Error, toEc2Error } from './errors.js';
+import { DRY_RUN_OK, Ec2Error, toEc2Error, UNAUTHORIZED } from './errors.js';
 
 /** A Describe* filter (`{name: 'vpc-id', values: ['vpc-1']}`), as the EC2 API reference names them. */
 export interface Ec2Filter {
@@ -51,14 +58,32 @@ export interface Ec2Filter {
 }
 
 /** The Describe actions the adapter calls; the IAM policy grants exactly these and the revert actions. */
-export const DESCRIBE_ACTIONS = ['DescribeSubnets', 'DescribeRouteTables', 'DescribeNetworkAcls'] as const;
+export const DESCRIBE_ACTIONS = [
+  'DescribeSubnets',
+  'DescribeRouteTables',
+  'DescribeNetworkAcls',
+  'DescribeSecurityGroups',
+  'DescribeSecurityGroupRules',
+  'DescribeNetworkInterfaces',
+] as const;
+
+/**
+ * Group ids per `group-id` filter of DescribeSecurityGroupRules: the EC2 API reference allows up
+ * to 200 values in one filter.
+ */
+const GROUP_IDS_PER_FILTER = 200;
 
 /** What netwarden asks of EC2 in one account and region. */
 export interface Ec2Adapter {
   describeSubnets(filters: readonly Ec2Filter[]): Promise<SubnetState[]>;
   describeRouteTables(filters: readonly Ec2Filter[]): Promise<RouteTableState[]>;
   describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
-  /** Subnets, route tables and network ACLs of one VPC, or of the whole region when `vpcId` is null. */
+  /**
+   * Subnets, route tables, network ACLs, security groups with their rules and network interfaces
+   * of one VPC, or of the whole region when `vpcId` is null. Groups and interfaces the role may not
+   * read (`UnauthorizedOperation`: a policy from before netwarden read them) are left out of the
+   * state, which then says they are unknown; every other failure fails the read.
+   */
   describeNetwork(vpcId: string | null): Promise<NetworkState>;
   /** Sends a revert call and returns its output fields (`AssociationId`, `NewAssociationId`, `Return`). */
   send(call: RevertCall): Promise<Record<string, unknown>>;
@@ -178,6 +203,72 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     return pages.flatMap((p) => p.NetworkAcls ?? []);
   }
 
+  async function securityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroup[]> {
+    const pages = await collect(
+      'DescribeSecurityGroups',
+      paginateDescribeSecurityGroups({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return pages.flatMap((p) => p.SecurityGroups ?? []);
+  }
+  /** The rules of `groupIds`, or of every group of the region when `null`. */
+  async function securityGroupRules(groupIds: readonly string[] | null): Promise<SecurityGroupRule[]> {
+    const batches: Ec2Filter[][] = [];
+    if (groupIds === null) batches.push([]);
+    for (let i = 0; groupIds !== null && i < groupIds.length; i += GROUP_IDS_PER_FILTER) {
+      batches.push([{ name: 'group-id', values: groupIds.slice(i, i + GROUP_IDS_PER_FILTER) }]);
+    }
+    const rules: SecurityGroupRule[] = [];
+    for (const filters of batches) {
+      const pages = await collect(
+        'DescribeSecurityGroupRules',
+        paginateDescribeSecurityGroupRules({ client, pageSize }, { Filters: sdkFilters(filters) }),
+      );
+      rules.push(...pages.flatMap((p) => p.SecurityGroupRules ?? []));
+    }
+    return rules;
+  }
+  async function networkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterface[]> {
+    const pages = await collect(
+      'DescribeNetworkInterfaces',
+      paginateDescribeNetworkInterfaces({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return pages.flatMap((p) => p.NetworkInterfaces ?? []);
+  }
+  /** `undefined` when the role may not make the call; the state then leaves that part out. */
+  async function unlessDenied<T>(read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof Ec2Error && error.awsCode === UNAUTHORIZED) return undefined;
+      throw error;
+    }
+  }
+  /**
+   * Security groups and interfaces in describe-output shape. The rules come from
+   * DescribeSecurityGroupRules (they carry the `sgr-` ids); when only that call is refused, the
+   * groups' own `IpPermissions` still give every rule, without ids.
+   */
+  async function security(
+    filters: readonly Ec2Filter[],
+    vpcId: string | null,
+  ): Promise<Record<string, unknown>> {
+    const [groups, interfaces] = await Promise.all([
+      unlessDenied(() => securityGroups(filters)),
+      unlessDenied(() => networkInterfaces(filters)),
+    ]);
+    const rules =
+      groups === undefined
+        ? undefined
+        : await unlessDenied(() =>
+            securityGroupRules(vpcId === null ? null : groups.map((g) => g.GroupId ?? '')),
+          );
+    const read: Record<string, unknown> = {};
+    if (groups !== undefined) read.SecurityGroups = groups;
+    if (rules !== undefined) read.SecurityGroupRules = rules;
+    if (interfaces !== undefined) read.NetworkInterfaces = interfaces;
+    return read;
+  }
+
   async function send(call: RevertCall, dryRun: boolean): Promise<Record<string, unknown>> {
     try {
       // The SDK's command classes do not share one input type, so `send` sees a union it cannot
@@ -197,8 +288,13 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     describeNetworkAcls: async (filters) => parse({ NetworkAcls: await networkAcls(filters) }).networkAcls,
     async describeNetwork(vpcId) {
       const filters = vpcId === null ? [] : [{ name: 'vpc-id', values: [vpcId] }];
-      const [s, t, a] = await Promise.all([subnets(filters), routeTables(filters), networkAcls(filters)]);
-      return parse({ Subnets: s, RouteTables: t, NetworkAcls: a });
+      const [s, t, a, groupsAndInterfaces] = await Promise.all([
+        subnets(filters),
+        routeTables(filters),
+        networkAcls(filters),
+        security(filters, vpcId),
+      ]);
+      return parse({ Subnets: s, RouteTables: t, NetworkAcls: a, ...groupsAndInterfaces });
     },
     send: (call) => send(call, false),
     async probe(call) {

@@ -41,15 +41,30 @@ export interface SnapshotServiceDeps {
 
 /** The part of a region-wide state that belongs to one VPC. */
 export function stateOfVpc(state: NetworkState, vpcId: string): NetworkState {
-  return {
+  const vpc: NetworkState = {
     subnets: state.subnets.filter((s) => s.vpcId === vpcId),
     routeTables: state.routeTables.filter((t) => t.vpcId === vpcId),
     networkAcls: state.networkAcls.filter((a) => a.vpcId === vpcId),
   };
+  // Absent stays absent: a part that was not read is unknown, not empty.
+  if (state.securityGroups !== undefined) {
+    vpc.securityGroups = state.securityGroups.filter((g) => g.vpcId === vpcId);
+  }
+  if (state.networkInterfaces !== undefined) {
+    vpc.networkInterfaces = state.networkInterfaces.filter((ni) => ni.vpcId === vpcId);
+  }
+  if (state.prefixLists !== undefined) vpc.prefixLists = state.prefixLists;
+  return vpc;
 }
 
 function vpcIdsIn(state: NetworkState): string[] {
-  const ids = [...state.subnets, ...state.routeTables, ...state.networkAcls].map((r) => r.vpcId);
+  const ids = [
+    ...state.subnets,
+    ...state.routeTables,
+    ...state.networkAcls,
+    ...(state.securityGroups ?? []),
+    ...(state.networkInterfaces ?? []),
+  ].map((r) => r.vpcId);
   return [...new Set(ids.filter((id): id is string => id !== null))];
 }
 

@@ -6,18 +6,33 @@ import {
   egressSchema,
   icmpNumberSchema,
   portSchema,
+  protocolDetail,
   ruleActionSchema,
   ruleNumberSchema,
 } from '../domain/acl.js';
 import { routeDestinationFrom, routeTargetsIn } from '../domain/route.js';
-import type { NetworkAclState, NetworkState, RouteTableState, SubnetState, Tags } from '../domain/state.js';
+import type {
+  InterfaceOwnerKind,
+  NetworkAclState,
+  NetworkInterfaceState,
+  NetworkState,
+  RouteTableState,
+  SecurityGroupPeer,
+  SecurityGroupRuleState,
+  SecurityGroupState,
+  SubnetState,
+  Tags,
+} from '../domain/state.js';
 import { InputError } from '../errors.js';
 import { formatPath, parseWith } from '../validation.js';
 
 /*
  * `aws ec2 describe-subnets / describe-route-tables / describe-network-acls` output (and the SDK's
  * responses, which use the same PascalCase names), merged into one object:
- * {"Subnets": [...], "RouteTables": [...], "NetworkAcls": [...]}. Unknown keys are ignored, as
+ * {"Subnets": [...], "RouteTables": [...], "NetworkAcls": [...]}, optionally with
+ * `describe-security-groups` (`SecurityGroups`), `describe-security-group-rules`
+ * (`SecurityGroupRules`, which carry the rule ids and take precedence over the groups'
+ * `IpPermissions`) and `describe-network-interfaces` (`NetworkInterfaces`). Unknown keys are ignored, as
  * AWS adds fields over time; the values a judgement rests on (CIDRs, rule numbers, protocols)
  * are validated strictly.
  */
@@ -89,11 +104,235 @@ const networkAclSchema = z.object({
   Tags: tagsSchema,
 });
 
+/** An `IpPermissions` item of `describe-security-groups`. */
+const ipPermissionSchema = z.object({
+  IpProtocol: aclProtocolSchema,
+  FromPort: z.number().int().optional(),
+  ToPort: z.number().int().optional(),
+  IpRanges: z.array(z.object({ CidrIp: cidrSchema(4), Description: z.string().optional() })).optional(),
+  Ipv6Ranges: z.array(z.object({ CidrIpv6: cidrSchema(6), Description: z.string().optional() })).optional(),
+  PrefixListIds: z
+    .array(z.object({ PrefixListId: z.string().min(1), Description: z.string().optional() }))
+    .optional(),
+  UserIdGroupPairs: z
+    .array(
+      z.object({
+        GroupId: z.string().min(1),
+        UserId: z.string().optional(),
+        Description: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
+const securityGroupSchema = z.object({
+  GroupId: z.string().min(1),
+  GroupName: z.string().optional(),
+  VpcId: z.string().optional(),
+  IpPermissions: z.array(ipPermissionSchema).optional(),
+  IpPermissionsEgress: z.array(ipPermissionSchema).optional(),
+  Tags: tagsSchema,
+});
+
+/** A `SecurityGroupRule` of `describe-security-group-rules`: exactly one peer. */
+const securityGroupRuleSchema = z
+  .object({
+    SecurityGroupRuleId: z.string().optional(),
+    GroupId: z.string().min(1),
+    IsEgress: z.boolean(),
+    IpProtocol: aclProtocolSchema,
+    FromPort: z.number().int().optional(),
+    ToPort: z.number().int().optional(),
+    CidrIpv4: cidrSchema(4).optional(),
+    CidrIpv6: cidrSchema(6).optional(),
+    PrefixListId: z.string().min(1).optional(),
+    ReferencedGroupInfo: z.object({ GroupId: z.string().min(1), UserId: z.string().optional() }).optional(),
+    Description: z.string().optional(),
+  })
+  .refine(
+    (r) =>
+      [r.CidrIpv4, r.CidrIpv6, r.PrefixListId, r.ReferencedGroupInfo].filter((v) => v !== undefined)
+        .length === 1,
+    { message: 'a rule needs exactly one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupInfo' },
+  );
+
+const networkInterfaceSchema = z.object({
+  NetworkInterfaceId: z.string().min(1),
+  SubnetId: z.string().optional(),
+  VpcId: z.string().optional(),
+  Description: z.string().optional(),
+  InterfaceType: z.string().optional(),
+  RequesterId: z.string().optional(),
+  Groups: z.array(z.object({ GroupId: z.string().min(1) })).optional(),
+  Attachment: z.object({ InstanceId: z.string().optional() }).optional(),
+  Association: z.object({ PublicIp: z.string().optional() }).optional(),
+  PrivateIpAddresses: z
+    .array(z.object({ Association: z.object({ PublicIp: z.string().optional() }).optional() }))
+    .optional(),
+  Ipv6Addresses: z.array(z.object({ Ipv6Address: z.string().optional() })).optional(),
+});
+
 const describeSchema = z.object({
   Subnets: z.array(subnetSchema).optional(),
   RouteTables: z.array(routeTableSchema).optional(),
   NetworkAcls: z.array(networkAclSchema).optional(),
+  SecurityGroups: z.array(securityGroupSchema).optional(),
+  SecurityGroupRules: z.array(securityGroupRuleSchema).optional(),
+  NetworkInterfaces: z.array(networkInterfaceSchema).optional(),
 });
+
+const TOP_LEVEL_KEYS: readonly string[] = Object.keys(describeSchema.shape);
+
+type RuleTraffic = Pick<SecurityGroupRuleState, 'protocol' | 'ports' | 'icmp'>;
+
+/**
+ * Ports or ICMP type/code of a security group rule (EC2 API `SecurityGroupRule`: for ICMP,
+ * `FromPort` is the type and `ToPort` the code; `-1` means all; other protocols have neither).
+ */
+function ruleTraffic(protocol: SecurityGroupRuleState['protocol'], from?: number, to?: number): RuleTraffic {
+  const detail = protocolDetail(protocol);
+  if (detail === 'ports') {
+    const all = from === undefined || from === -1;
+    return {
+      protocol,
+      ports: all ? null : { from, to: to === undefined || to === -1 ? from : to },
+      icmp: null,
+    };
+  }
+  if (detail === 'icmp') return { protocol, ports: null, icmp: { type: from ?? -1, code: to ?? -1 } };
+  return { protocol, ports: null, icmp: null };
+}
+
+function rulesOfPermission(
+  permission: z.infer<typeof ipPermissionSchema>,
+  egress: boolean,
+): SecurityGroupRuleState[] {
+  const traffic = ruleTraffic(permission.IpProtocol, permission.FromPort, permission.ToPort);
+  const peers: Array<{ peer: SecurityGroupPeer; description?: string | undefined }> = [
+    ...(permission.IpRanges ?? []).map((r) => ({
+      peer: { kind: 'cidr' as const, cidr: r.CidrIp },
+      description: r.Description,
+    })),
+    ...(permission.Ipv6Ranges ?? []).map((r) => ({
+      peer: { kind: 'cidr' as const, cidr: r.CidrIpv6 },
+      description: r.Description,
+    })),
+    ...(permission.PrefixListIds ?? []).map((p) => ({
+      peer: { kind: 'prefix-list' as const, prefixListId: p.PrefixListId },
+      description: p.Description,
+    })),
+    ...(permission.UserIdGroupPairs ?? []).map((g) => ({
+      peer: { kind: 'group' as const, groupId: g.GroupId, userId: g.UserId ?? null },
+      description: g.Description,
+    })),
+  ];
+  return peers.map(({ peer, description }) => ({
+    ruleId: null,
+    egress,
+    ...traffic,
+    peer,
+    description: description ?? null,
+  }));
+}
+
+function ruleOf(r: z.infer<typeof securityGroupRuleSchema>): SecurityGroupRuleState {
+  // The refinement above guarantees exactly one peer.
+  const peer: SecurityGroupPeer = r.CidrIpv4
+    ? { kind: 'cidr', cidr: r.CidrIpv4 }
+    : r.CidrIpv6
+      ? { kind: 'cidr', cidr: r.CidrIpv6 }
+      : r.PrefixListId
+        ? { kind: 'prefix-list', prefixListId: r.PrefixListId }
+        : {
+            kind: 'group',
+            groupId: r.ReferencedGroupInfo?.GroupId ?? '',
+            userId: r.ReferencedGroupInfo?.UserId ?? null,
+          };
+  return {
+    ruleId: r.SecurityGroupRuleId ?? null,
+    egress: r.IsEgress,
+    ...ruleTraffic(r.IpProtocol, r.FromPort, r.ToPort),
+    peer,
+    description: r.Description ?? null,
+  };
+}
+
+/**
+ * What an interface belongs to, from the EC2 API `NetworkInterface`: its `InterfaceType`
+ * (`natGateway`, `network_load_balancer`, `vpc_endpoint`, …), the attached instance, or the
+ * requester: Application and Classic Load Balancers' interfaces are plain `interface`s requested
+ * by `amazon-elb` and described `ELB <name>`.
+ */
+function ownerOf(ni: z.infer<typeof networkInterfaceSchema>): NetworkInterfaceState['owner'] {
+  const type = ni.InterfaceType ?? 'interface';
+  const description = ni.Description ?? '';
+  const kind: InterfaceOwnerKind =
+    type === 'natGateway' || type === 'nat_gateway'
+      ? 'nat-gateway'
+      : ['load_balancer', 'network_load_balancer', 'gateway_load_balancer'].includes(type) ||
+          ni.RequesterId === 'amazon-elb' ||
+          description.startsWith('ELB ')
+        ? 'load-balancer'
+        : type === 'vpc_endpoint' || type === 'gateway_load_balancer_endpoint'
+          ? 'endpoint'
+          : ni.Attachment?.InstanceId
+            ? 'instance'
+            : 'other';
+  const named: Record<InterfaceOwnerKind, string | null> = {
+    instance: ni.Attachment?.InstanceId ?? null,
+    'load-balancer': description.startsWith('ELB ') ? description.slice(4) : null,
+    'nat-gateway': /\b(nat-[0-9a-f]+)\b/.exec(description)?.[1] ?? null,
+    endpoint: /\b(vpce-[0-9a-f]+)\b/.exec(description)?.[1] ?? null,
+    other: ni.Attachment?.InstanceId ?? null,
+  };
+  return { kind, id: named[kind] };
+}
+
+function interfaceOf(ni: z.infer<typeof networkInterfaceSchema>): NetworkInterfaceState {
+  const publicIpv4 = [
+    ni.Association?.PublicIp,
+    ...(ni.PrivateIpAddresses ?? []).map((p) => p.Association?.PublicIp),
+  ];
+  return {
+    networkInterfaceId: ni.NetworkInterfaceId,
+    subnetId: ni.SubnetId ?? null,
+    vpcId: ni.VpcId ?? null,
+    groupIds: (ni.Groups ?? []).map((g) => g.GroupId),
+    publicIpv4: [...new Set(publicIpv4.filter((ip): ip is string => typeof ip === 'string' && ip !== ''))],
+    ipv6Addresses: (ni.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
+    owner: ownerOf(ni),
+    description: ni.Description ?? null,
+  };
+}
+
+function securityGroupsOf(parsed: z.infer<typeof describeSchema>): SecurityGroupState[] | undefined {
+  if (parsed.SecurityGroups === undefined && parsed.SecurityGroupRules === undefined) return undefined;
+  const groups = new Map<string, SecurityGroupState>();
+  for (const g of parsed.SecurityGroups ?? []) {
+    groups.set(g.GroupId, {
+      groupId: g.GroupId,
+      vpcId: g.VpcId ?? null,
+      groupName: g.GroupName ?? null,
+      rules:
+        parsed.SecurityGroupRules === undefined
+          ? [
+              ...(g.IpPermissions ?? []).flatMap((p) => rulesOfPermission(p, false)),
+              ...(g.IpPermissionsEgress ?? []).flatMap((p) => rulesOfPermission(p, true)),
+            ]
+          : [],
+      tags: g.Tags,
+    });
+  }
+  for (const r of parsed.SecurityGroupRules ?? []) {
+    let group = groups.get(r.GroupId);
+    if (group === undefined) {
+      group = { groupId: r.GroupId, vpcId: null, groupName: null, rules: [], tags: {} };
+      groups.set(r.GroupId, group);
+    }
+    group.rules.push(ruleOf(r));
+  }
+  return [...groups.values()];
+}
 
 function nameOf(tags: Tags): string | null {
   return tags.Name ?? null;
@@ -106,9 +345,9 @@ export function parseDescribeOutput(value: unknown): NetworkState {
       'expected an object with Subnets, RouteTables and/or NetworkAcls (aws ec2 describe-* output)',
     );
   }
-  if (!('Subnets' in value || 'RouteTables' in value || 'NetworkAcls' in value)) {
+  if (!TOP_LEVEL_KEYS.some((key) => key in value)) {
     throw new InputError(
-      'none of Subnets, RouteTables or NetworkAcls is present (aws ec2 describe-* output)',
+      'none of Subnets, RouteTables or NetworkAcls (or SecurityGroups, SecurityGroupRules, NetworkInterfaces) is present (aws ec2 describe-* output)',
     );
   }
   const parsed = parseWith(describeSchema, value);
@@ -183,5 +422,10 @@ export function parseDescribeOutput(value: unknown): NetworkState {
     }),
   );
 
-  return { subnets, routeTables, networkAcls };
+  const state: NetworkState = { subnets, routeTables, networkAcls };
+  const securityGroups = securityGroupsOf(parsed);
+  if (securityGroups !== undefined) state.securityGroups = securityGroups;
+  if (parsed.NetworkInterfaces !== undefined)
+    state.networkInterfaces = parsed.NetworkInterfaces.map(interfaceOf);
+  return state;
 }

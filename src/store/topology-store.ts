@@ -31,7 +31,7 @@ export interface TopologyStore {
   latestSnapshot(vpc: VpcRef): Promise<TopologySnapshot | null>;
   /** The newest snapshot fetched strictly before `time`, or `null`: the state before a change at `time`. */
   snapshotBefore(vpc: VpcRef, time: Date): Promise<TopologySnapshot | null>;
-  /** The VPC a subnet, route table, ACL or association belongs to, if a snapshot has held it. */
+  /** The VPC a subnet, route table, ACL, association, security group or interface belongs to, if a snapshot has held it. */
   vpcOf(account: string, region: string, resourceId: string): Promise<string | null>;
   /** Every VPC that has a snapshot. */
   knownVpcs(): Promise<VpcRef[]>;
@@ -75,6 +75,9 @@ function resourceIds(state: NetworkState, vpcId: string): string[] {
     ids.add(acl.networkAclId);
     for (const association of acl.associations) ids.add(association.associationId);
   }
+  // A security-group or interface change names only its group or interface.
+  for (const group of state.securityGroups ?? []) if (mine(group.vpcId)) ids.add(group.groupId);
+  for (const ni of state.networkInterfaces ?? []) if (mine(ni.vpcId)) ids.add(ni.networkInterfaceId);
   return [...ids];
 }
 

@@ -10,6 +10,15 @@
  * exactly as the SDK serialised them. Point the SDK at it with `AWS_ENDPOINT_URL_EC2` /
  * `AWS_ENDPOINT_URL_STS`.
  *
+ * It answers `DescribeSecurityGroups` (`securityGroupInfo/item` with `ipPermissions` /
+ * `ipPermissionsEgress`), `DescribeSecurityGroupRules` (`securityGroupRuleSet/item` with
+ * `cidrIpv4` / `cidrIpv6` / `prefixListId` / `referencedGroupInfo`) and `DescribeNetworkInterfaces`
+ * (`networkInterfaceSet/item` with `groupSet`, `attachment`, `association`,
+ * `privateIpAddressesSet`, `ipv6AddressesSet`), in the EC2 API reference's element names, from
+ * `state.securityGroups` / `state.networkInterfaces`; when the state has none (`undefined`) it
+ * refuses those calls with `UnauthorizedOperation`, as EC2 refuses a role whose policy predates
+ * them.
+ *
  * It also answers `DescribeFlowLogs` from `flowLogs` (filters `resource-id`, `flow-log-id`,
  * `log-destination-type`, `deliver-log-status`, `traffic-type`; `flowLogSet/item` with the fields
  * of the EC2 API reference's FlowLog, in moto's `moto/ec2/responses/flow_logs.py` template order),
@@ -23,9 +32,12 @@ import type { AclEntry, RouteDestination, RouteTarget } from '../../src/domain/c
 import { LOCAL_TARGET, ROUTE_TARGET_KEYS, routeTargetsIn } from '../../src/domain/route.js';
 import type {
   NetworkAclState,
+  NetworkInterfaceState,
   NetworkState,
   RouteState,
   RouteTableState,
+  SecurityGroupRuleState,
+  SecurityGroupState,
   Tags,
 } from '../../src/domain/state.js';
 
@@ -89,6 +101,9 @@ const DESCRIBE = new Set([
   'DescribeRouteTables',
   'DescribeNetworkAcls',
   'DescribeFlowLogs',
+  'DescribeSecurityGroups',
+  'DescribeSecurityGroupRules',
+  'DescribeNetworkInterfaces',
 ]);
 
 class ApiError extends Error {
@@ -210,6 +225,127 @@ function subnetXml(s: NetworkState['subnets'][number], ownerId: string): string 
       ),
     ),
     tagSet(s.tags),
+  ].join('');
+}
+
+/** The protocol as EC2 writes it in security group rules: `tcp`, `udp`, `icmp`, `icmpv6`, `-1`, or the number. */
+function ipProtocolText(rule: SecurityGroupRuleState): string {
+  const n = rule.protocol.number;
+  return [6, 17, 1, 58].includes(n) ? rule.protocol.name : String(n);
+}
+
+/** `fromPort`/`toPort`: the ports, the ICMP type and code, or -1 for all. */
+function portsXml(rule: SecurityGroupRuleState): string {
+  if (rule.icmp) return `${el('fromPort', rule.icmp.type)}${el('toPort', rule.icmp.code)}`;
+  if (rule.ports) return `${el('fromPort', rule.ports.from)}${el('toPort', rule.ports.to)}`;
+  return rule.protocol.number === -1 ? `${el('fromPort', -1)}${el('toPort', -1)}` : '';
+}
+
+function peerOfPermission(rule: SecurityGroupRuleState): string {
+  const p = rule.peer;
+  const description = el('description', rule.description);
+  const v4 = p.kind === 'cidr' && p.cidr.version === 4 ? [`${el('cidrIp', p.cidr.cidr)}${description}`] : [];
+  const v6 =
+    p.kind === 'cidr' && p.cidr.version === 6 ? [`${el('cidrIpv6', p.cidr.cidr)}${description}`] : [];
+  const lists = p.kind === 'prefix-list' ? [`${el('prefixListId', p.prefixListId)}${description}`] : [];
+  const groups =
+    p.kind === 'group' ? [`${el('groupId', p.groupId)}${el('userId', p.userId)}${description}`] : [];
+  return `${set('groups', groups)}${set('ipRanges', v4)}${set('ipv6Ranges', v6)}${set('prefixListIds', lists)}`;
+}
+
+function securityGroupXml(g: SecurityGroupState, ownerId: string): string {
+  const permissions = (egress: boolean) =>
+    g.rules
+      .filter((r) => r.egress === egress)
+      .map((r) => `${el('ipProtocol', ipProtocolText(r))}${portsXml(r)}${peerOfPermission(r)}`);
+  return [
+    el('ownerId', ownerId),
+    el('groupId', g.groupId),
+    el('groupName', g.groupName),
+    el('groupDescription', g.groupName),
+    el('vpcId', g.vpcId),
+    set('ipPermissions', permissions(false)),
+    set('ipPermissionsEgress', permissions(true)),
+    tagSet(g.tags),
+  ].join('');
+}
+
+function securityGroupRuleXml(
+  g: SecurityGroupState,
+  r: SecurityGroupRuleState,
+  index: number,
+  ownerId: string,
+): string {
+  const p = r.peer;
+  const peer =
+    p.kind === 'cidr'
+      ? el(p.cidr.version === 4 ? 'cidrIpv4' : 'cidrIpv6', p.cidr.cidr)
+      : p.kind === 'prefix-list'
+        ? el('prefixListId', p.prefixListId)
+        : `<referencedGroupInfo>${el('groupId', p.groupId)}${el('userId', p.userId)}</referencedGroupInfo>`;
+  return [
+    el('securityGroupRuleId', r.ruleId ?? `sgr-${String(index).padStart(17, '0')}`),
+    el('groupId', g.groupId),
+    el('groupOwnerId', ownerId),
+    el('isEgress', r.egress),
+    el('ipProtocol', ipProtocolText(r)),
+    portsXml(r),
+    peer,
+    el('description', r.description),
+    tagSet({}),
+  ].join('');
+}
+
+/** How EC2 describes each owner: its `InterfaceType`, requester, description and attachment. */
+function ownerXml(ni: NetworkInterfaceState): string {
+  const { kind, id } = ni.owner;
+  const type = {
+    instance: 'interface',
+    'load-balancer': 'interface',
+    'nat-gateway': 'natGateway',
+    endpoint: 'vpc_endpoint',
+    other: 'interface',
+  }[kind];
+  return [
+    el('interfaceType', type),
+    kind === 'load-balancer' ? el('requesterId', 'amazon-elb') : '',
+    el('requesterManaged', kind !== 'instance' && kind !== 'other'),
+    kind === 'instance' && id
+      ? `<attachment>${el('attachmentId', `eni-attach-${id.slice(2)}`)}${el('instanceId', id)}${el('deviceIndex', 0)}${el('status', 'attached')}</attachment>`
+      : '',
+  ].join('');
+}
+
+function networkInterfaceXml(ni: NetworkInterfaceState, ownerId: string): string {
+  const [primary, ...secondary] = ni.publicIpv4;
+  const association = (ip: string | undefined) =>
+    ip ? `<association>${el('publicIp', ip)}${el('ipOwnerId', 'amazon')}</association>` : '';
+  return [
+    el('networkInterfaceId', ni.networkInterfaceId),
+    el('subnetId', ni.subnetId),
+    el('vpcId', ni.vpcId),
+    el('description', ni.description),
+    el('ownerId', ownerId),
+    ownerXml(ni),
+    el('status', 'in-use'),
+    el('privateIpAddress', '10.0.1.10'),
+    el('sourceDestCheck', true),
+    set(
+      'groupSet',
+      ni.groupIds.map((g) => `${el('groupId', g)}${el('groupName', g)}`),
+    ),
+    association(primary),
+    set('tagSet', []),
+    set('privateIpAddressesSet', [
+      `${el('privateIpAddress', '10.0.1.10')}${el('primary', true)}${association(primary)}`,
+      ...secondary.map(
+        (ip, i) => `${el('privateIpAddress', `10.0.1.${11 + i}`)}${el('primary', false)}${association(ip)}`,
+      ),
+    ]),
+    set(
+      'ipv6AddressesSet',
+      ni.ipv6Addresses.map((a) => el('ipv6Address', a)),
+    ),
   ].join('');
 }
 
@@ -364,6 +500,13 @@ export async function startEc2Server(
   const entryIndex = (a: NetworkAclState, ruleNumber: number, egress: boolean): number =>
     a.entries.findIndex((e) => e.ruleNumber === ruleNumber && e.egress === egress);
 
+  const unauthorized = (action: string) =>
+    new ApiError(
+      'UnauthorizedOperation',
+      `You are not authorized to perform this operation. User: arn:aws:sts::${ownerId}:assumed-role/netwarden/netwarden is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action`,
+      403,
+    );
+
   function page<T>(items: T[], params: Record<string, string>): { items: T[]; nextToken: string | null } {
     const start = Number(params.NextToken ?? '0');
     const size = Math.min(Number(params.MaxResults ?? Number.POSITIVE_INFINITY), server.pageSize);
@@ -402,6 +545,59 @@ export async function startEc2Server(
       });
       const { items, nextToken } = page(found, params);
       return set('flowLogSet', items.map(flowLogXml)) + el('nextToken', nextToken);
+    }
+    if (action === 'DescribeSecurityGroups' || action === 'DescribeSecurityGroupRules') {
+      const groups = server.state.securityGroups;
+      if (groups === undefined) throw unauthorized(action);
+      if (action === 'DescribeSecurityGroups') {
+        const found = filterBy(groups, params, {
+          'group-id': (g) => [g.groupId],
+          'vpc-id': (g) => [g.vpcId],
+        });
+        const { items, nextToken } = page(found, params);
+        return (
+          set(
+            'securityGroupInfo',
+            items.map((g) => securityGroupXml(g, ownerId)),
+          ) + el('nextToken', nextToken)
+        );
+      }
+      const rules = groups.flatMap((g) => g.rules.map((r) => ({ g, r })));
+      const found = filterBy(rules, params, {
+        'group-id': ({ g }) => [g.groupId],
+        'security-group-rule-id': ({ r }) => [r.ruleId],
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'securityGroupRuleSet',
+          items.map(({ g, r }) =>
+            securityGroupRuleXml(
+              g,
+              r,
+              rules.findIndex((x) => x.r === r),
+              ownerId,
+            ),
+          ),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    if (action === 'DescribeNetworkInterfaces') {
+      const interfaces = server.state.networkInterfaces;
+      if (interfaces === undefined) throw unauthorized(action);
+      const found = filterBy(interfaces, params, {
+        'network-interface-id': (ni) => [ni.networkInterfaceId],
+        'vpc-id': (ni) => [ni.vpcId],
+        'subnet-id': (ni) => [ni.subnetId],
+        'group-id': (ni) => ni.groupIds,
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'networkInterfaceSet',
+          items.map((ni) => networkInterfaceXml(ni, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
     }
     if (action === 'DescribeRouteTables') {
       const found = filterBy(server.state.routeTables, params, {
@@ -656,13 +852,7 @@ export async function startEc2Server(
             `${el('RequestId', requestId)}</ErrorResponse>`,
         );
       }
-      if (server.deny.has(action)) {
-        throw new ApiError(
-          'UnauthorizedOperation',
-          `You are not authorized to perform this operation. User: arn:aws:sts::${ownerId}:assumed-role/netwarden/netwarden is not authorized to perform: ec2:${action} because no identity-based policy allows the ec2:${action} action`,
-          403,
-        );
-      }
+      if (server.deny.has(action)) throw unauthorized(action);
       if (dryRun)
         throw new ApiError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       const failure = failures.get(action)?.shift();
