@@ -8,6 +8,7 @@
  * before it is made again.
  */
 import { hostname } from 'node:os';
+import { NetwardenError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../store/redis-client.js';
 import {
@@ -17,6 +18,7 @@ import {
   type Priority,
   type RenderRef,
 } from './calls.js';
+import { OutboxRefusedError } from './errors.js';
 import { REFRESH_MS } from './policy.js';
 import { createOutboxStore, type OutboxStore, type PostedRef } from './redis-outbox.js';
 import { createSender, type Renderer, type SendOutcome, type SlackTransport } from './sender.js';
@@ -75,16 +77,6 @@ export interface OutboxDeps {
   leaseMs?: number;
 }
 
-/** Slack refused a call for good; `data.error` holds its error code, as `@slack/web-api` errors do. */
-export class OutboxRefusedError extends Error {
-  override name = 'OutboxRefusedError';
-  readonly data: { error: string };
-  constructor(reason: string) {
-    super(`Slack refused the call: ${reason}`);
-    this.data = { error: reason };
-  }
-}
-
 /** Where a caller waiting on a call gives up (the call itself stays queued and is still made). */
 const DEFAULT_WAIT_MS = 30_000;
 
@@ -99,7 +91,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const log = deps.logger.child({ component: 'outbox' });
   const render: Renderer = async (ref: RenderRef) => {
     const renderer = renderers.get(ref.kind);
-    if (!renderer) throw new Error(`no renderer for ${ref.kind}`);
+    if (!renderer) throw new NetwardenError(`no renderer for ${ref.kind}`);
     return renderer(ref);
   };
   const worker = createOutboxWorker({
