@@ -9,7 +9,7 @@ import { createAwsClients } from '../../src/aws/clients.js';
 import { type AwsConfig, parseAwsConfig } from '../../src/aws/config.js';
 import { stateOfVpc } from '../../src/aws/snapshot.js';
 import { type DoctorSide, startDoctor } from '../../src/doctor/index.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { createDeliveryStore, type DeliveryStore } from '../../src/store/delivery-store.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createTopologyStore } from '../../src/store/topology-store.js';

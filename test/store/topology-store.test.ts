@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { createKeys } from '../../src/store/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createTopologyStore, type TopologyStore, type VpcRef } from '../../src/store/topology-store.js';
