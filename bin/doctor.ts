@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { isKnownRegion, REGION_SHAPE } from '../commands/regions.js';
 import { createAwsClients } from '../src/aws/clients.js';
 import { resolveAwsConfig } from '../src/aws/defaults.js';
-import { readConfig } from '../src/config.js';
+import { type DoctorConfig, readDoctorConfig } from '../src/config.js';
 import { problemCount, reportJson, reportTable, startDoctor } from '../src/doctor/index.js';
 import { NetwardenError } from '../src/errors.js';
 import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js';
@@ -58,13 +58,9 @@ async function main(argv: string[]): Promise<number> {
 
   // Like `npm start`: a .env file is read when present; real environment variables win.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config: ReturnType<typeof readConfig>;
+  let config: DoctorConfig;
   try {
-    // The doctor serves nothing, so the ingest token the bot needs is not required here.
-    config = readConfig({
-      ...process.env,
-      INGEST_TOKEN: process.env.INGEST_TOKEN ?? 'doctor-needs-no-ingest-token',
-    });
+    config = readDoctorConfig(process.env);
   } catch (error) {
     if (error instanceof NetwardenError) return fail(error.message);
     throw error;
