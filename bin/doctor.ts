@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isKnownRegion, REGION_SHAPE } from '../commands/regions.js';
-import { createAwsClients } from '../src/aws/clients.js';
+import { createAwsAccess } from '../src/aws/access.js';
 import { resolveAwsConfig } from '../src/aws/defaults.js';
 import { type DoctorConfig, readDoctorConfig } from '../src/config.js';
 import { problemCount, reportJson, reportTable, startDoctor } from '../src/doctor/index.js';
 import { NetwardenError } from '../src/errors.js';
 import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js';
+import { createTopologyStore } from '../src/store/topology-store.js';
 
 const USAGE = `usage: npm run --silent doctor -- [--json] [account] [region]
 
@@ -78,20 +79,24 @@ async function main(argv: string[]): Promise<number> {
     pino.destination(2),
   );
   const redis = createRedisClient(config.redis, logger);
-  const clients = createAwsClients({ config: aws });
+  const access = createAwsAccess({ config: aws });
   try {
     if (!(await waitUntilReady(redis, REDIS_WAIT_MS))) {
       return fail(
         'Redis is not reachable (REDIS_URL / REDIS_CLUSTER_NODES): the doctor reads what netwarden recorded there.',
       );
     }
+    const context = { redis, prefix: config.redisKeyPrefix, retentionDays: config.retentionDays };
     const side = startDoctor({
       config: aws,
       backfillEnabled: config.backfill.enabled,
-      clients,
-      redis,
-      prefix: config.redisKeyPrefix,
-      retentionDays: config.retentionDays,
+      access,
+      topology: createTopologyStore(redis, {
+        prefix: context.prefix,
+        retentionDays: context.retentionDays,
+        history: aws.snapshot.history,
+      }),
+      redis: context,
       logger,
       watch: false,
     });
@@ -107,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof NetwardenError) return fail(error.message);
     throw error;
   } finally {
-    clients.destroy();
+    access.destroy();
     await redis.quit().catch(() => redis.disconnect());
   }
 }

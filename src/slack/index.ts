@@ -5,17 +5,18 @@ import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import { createOutbox, type Outbox } from '../outbox/index.js';
 import { scheduleWithLease } from '../store/lease.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
+import type { RevertExecutor } from '../workflow/index.js';
+import { createApprovers } from '../workflow/index.js';
 import { createAnswers } from './answers.js';
 import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
-import { createApprovers } from './approvers.js';
 import { createGrouping } from './grouping.js';
 import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
 import { createSlackNotifier } from './notifier.js';
 import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
-import { createWorkflow, type RevertExecutor, type Workflow } from './workflow.js';
+import { createWorkflow, type Workflow } from './workflow.js';
 
 /** How often one replica looks for critical changes left pending too long. */
 const AUTO_ESCALATE_INTERVAL_MS = 60_000;
@@ -36,13 +37,11 @@ export interface SlackSide {
 export function startSlack(deps: {
   slack: SlackConfig;
   store: ChangeStore;
-  redis: RedisClient;
-  redisKeyPrefix: string;
+  /** Where message references, groups and the outbox live, and how long they are kept. */
+  redis: RedisContext;
   executor: RevertExecutor | null;
   logger: Logger;
   metrics?: Metrics;
-  /** How long message references and groups are kept (NETWARDEN_RETENTION_DAYS; default 90). */
-  retentionDays?: number;
 }): SlackSide {
   const { slack, store, logger, metrics } = deps;
   const runtime = createSlackRuntime(
@@ -56,11 +55,11 @@ export function startSlack(deps: {
     ? (method: string, outcome: string, seconds: number) =>
         metrics.slackCalls.observe({ method, outcome }, seconds)
     : undefined;
-  const retentionDays = deps.retentionDays ?? 90;
+  const { redis, prefix, retentionDays } = deps.redis;
   // Every post, update, ephemeral answer and App Home goes through the outbox.
   const outbox = createOutbox({
-    redis: deps.redis,
-    prefix: deps.redisKeyPrefix,
+    redis,
+    prefix,
     retentionDays,
     transport: createWebTransport(createOutboxClient(slack, logger, observe)),
     logger,
@@ -68,7 +67,7 @@ export function startSlack(deps: {
   const direct = createSlackApi(runtime.app.client);
   const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
-  const groups = createGroupStore(deps.redis, { prefix: deps.redisKeyPrefix, retentionDays });
+  const groups = createGroupStore(redis, { prefix, retentionDays });
   const grouping = createGrouping({
     store,
     groups,
@@ -84,8 +83,8 @@ export function startSlack(deps: {
     api,
     grouping,
     groups,
-    approvers: createApprovers(slack.approvers, api),
-    answers: createAnswers(deps.redis, { prefix: deps.redisKeyPrefix }),
+    approvers: createApprovers(slack.approvers, (group) => api.usergroupMembers(group)),
+    answers: createAnswers(redis, { prefix }),
     identities,
     settings: slack.settings,
     escalationChannel: slack.escalationChannel,
@@ -95,9 +94,9 @@ export function startSlack(deps: {
   registerListeners(runtime.app, workflow, logger);
   const notifier = createSlackNotifier(grouping);
   const autoEscalation = scheduleWithLease(
-    deps.redis,
+    redis,
     {
-      prefix: deps.redisKeyPrefix,
+      prefix,
       job: 'auto-escalate',
       intervalMs: AUTO_ESCALATE_INTERVAL_MS,
       onError: (error) => logger.warn({ err: error }, 'auto-escalation round failed'),

@@ -5,7 +5,7 @@
  * `healthy()` puts both servers back into the state of a well-configured account.
  */
 import { pino } from 'pino';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createAwsAccess } from '../../src/aws/access.js';
 import { type AwsConfig, parseAwsConfig } from '../../src/aws/config.js';
 import { stateOfVpc } from '../../src/aws/snapshot.js';
 import { type DoctorSide, startDoctor } from '../../src/doctor/index.js';
@@ -101,14 +101,13 @@ export async function startDoctorWorld(
       state: stateOfVpc(STATE, vpcId),
     });
   }
-  const clients = createAwsClients({ config });
+  const access = createAwsAccess({ config });
   const side = startDoctor({
     config,
     backfillEnabled: options.backfillEnabled ?? true,
-    clients,
-    redis,
-    prefix,
-    retentionDays: 1,
+    access,
+    topology,
+    redis: { redis, prefix, retentionDays: 1 },
     logger,
     watch: false,
   });
@@ -129,7 +128,7 @@ export async function startDoctorWorld(
       trail.requests.length = 0;
     },
     async close() {
-      clients.destroy();
+      access.destroy();
       await redis.quit();
       await ec2.close();
       await trail.close();

@@ -1,5 +1,4 @@
 import { createTtlCache } from '../cache.js';
-import type { SlackApi } from './api.js';
 
 /** Group membership changes rarely; five minutes keeps clicks fast without trusting a stale list long. */
 const MEMBERS_TTL_MS = 5 * 60_000;
@@ -13,8 +12,12 @@ export interface Approvers {
  * Who may approve, revert and escalate: the user ids (`U…`/`W…`) listed in NETWARDEN_APPROVERS,
  * and the members of the user groups (`S…`) listed there. Nobody, when the list is empty: a
  * security tool must not let anyone in the channel undo network changes by default.
+ * `groupMembers` reads a user group's members (Slack's `usergroups.users.list`).
  */
-export function createApprovers(ids: readonly string[], api: SlackApi): Approvers {
+export function createApprovers(
+  ids: readonly string[],
+  groupMembers: (groupId: string) => Promise<readonly string[]>,
+): Approvers {
   const users = new Set(ids.filter((id) => !id.startsWith('S')));
   const groups = ids.filter((id) => id.startsWith('S'));
   const members = createTtlCache<string, ReadonlySet<string>>(MEMBERS_TTL_MS);
@@ -25,7 +28,7 @@ export function createApprovers(ids: readonly string[], api: SlackApi): Approver
       }
       if (users.has(userId)) return null;
       for (const group of groups) {
-        const list = await members.getOrLoad(group, async () => new Set(await api.usergroupMembers(group)));
+        const list = await members.getOrLoad(group, async () => new Set(await groupMembers(group)));
         if (list.has(userId)) return null;
       }
       return 'you are not one of the approvers (NETWARDEN_APPROVERS)';

@@ -1,0 +1,17 @@
+/**
+ * The approve / revert / escalate workflow without Slack: states and their moves, who may decide,
+ * whether a change can be reverted, the revert sequence, and which changes escalate on their own.
+ * `src/slack/workflow.ts` presents it (buttons, ephemeral answers, modals, message updates).
+ */
+export { type Approvers, createApprovers } from './approvers.js';
+export { type DueForEscalation, dueForEscalation } from './escalation.js';
+export {
+  type RevertBlocker,
+  type RevertExecutor,
+  type RevertOutcome,
+  type RevertPlanLike,
+  type RevertRun,
+  revertBlocker,
+  runRevert,
+} from './revert.js';
+export { AWAITING_STATES, CHANGE_STATES, type ChangeState, isAwaiting, TRANSITIONS } from './states.js';
