@@ -167,9 +167,7 @@ try {
   await waitUntilReady(redisClient, 5000);
   slack = startTerminalSlack({
     store: app.store,
-    redis: redisClient,
-    prefix,
-    retentionDays: config.retentionDays,
+    redis: { redis: redisClient, prefix, retentionDays: config.retentionDays },
     channel: CHANNEL,
     settings: DEFAULT_SLACK_SETTINGS,
     logger,

@@ -10,7 +10,7 @@
 import { hostname } from 'node:os';
 import { NetwardenError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import {
   defaultPriority,
   type OutboxCall,
@@ -66,9 +66,8 @@ export interface Outbox {
 
 /** What the outbox is built from. */
 export interface OutboxDeps {
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  /** Where calls are queued, and how long what they posted is remembered. */
+  redis: RedisContext;
   transport: SlackTransport;
   logger: Logger;
   /** How often lanes queued by other replicas are looked at (ms). */
@@ -82,9 +81,9 @@ const DEFAULT_WAIT_MS = 30_000;
 
 /** Builds the outbox on Redis; `start` runs its worker. */
 export function createOutbox(deps: OutboxDeps): Outbox {
-  const store: OutboxStore = createOutboxStore(deps.redis, {
-    prefix: deps.prefix,
-    retentionDays: deps.retentionDays,
+  const store: OutboxStore = createOutboxStore(deps.redis.redis, {
+    prefix: deps.redis.prefix,
+    retentionDays: deps.redis.retentionDays,
   });
   const renderers = new Map<string, Renderer>();
   const listeners: PostedListener[] = [];

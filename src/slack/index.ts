@@ -58,9 +58,7 @@ export function startSlack(deps: {
   const { redis, prefix, retentionDays } = deps.redis;
   // Every post, update, ephemeral answer and App Home goes through the outbox.
   const outbox = createOutbox({
-    redis,
-    prefix,
-    retentionDays,
+    redis: deps.redis,
     transport: createWebTransport(createOutboxClient(slack, logger, observe)),
     logger,
   });

@@ -31,9 +31,7 @@ describe('the outbox and groups on Redis Cluster', () => {
     await untilReady(client);
     slack = await startFakeSlack({ enforcePace: true });
     outbox = createOutbox({
-      redis: client,
-      prefix,
-      retentionDays: 1,
+      redis: { redis: client, prefix, retentionDays: 1 },
       transport: createWebTransport(
         new WebClient('xoxb-test', {
           slackApiUrl: slack.url,
