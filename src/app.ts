@@ -150,12 +150,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const ingestor = createIngestor({
     store,
     queue,
-    intake: createIntake(redis, {
-      prefix: config.redisKeyPrefix,
-      retentionDays: config.retentionDays,
-      store,
-      queue,
-    }),
+    intake: createIntake(redisContext, { store, queue }),
     logger,
     metrics,
     deliveries: aws?.doctor.deliveries,

@@ -47,10 +47,7 @@ export function startAws(deps: {
   const snapshots = createSnapshotService({ ec2For, store, config: deps.config, logger: deps.logger });
   const timeline = deps.changes
     ? createTimeline({
-        index: createTimelineStore(deps.redis.redis, {
-          prefix: deps.redis.prefix,
-          retentionDays: deps.redis.retentionDays,
-        }),
+        index: createTimelineStore(deps.redis),
         changes: deps.changes,
       })
     : null;

@@ -138,10 +138,7 @@ export function startTerminalSlack(deps: {
   });
   const grouping = createGrouping({
     store: deps.store,
-    groups: createGroupStore(deps.redis.redis, {
-      prefix: deps.redis.prefix,
-      retentionDays: deps.redis.retentionDays,
-    }),
+    groups: createGroupStore(deps.redis),
     outbox,
     identities: mappedIdentities(deps.settings.users),
     channel: deps.channel,

@@ -55,7 +55,7 @@ export function startSlack(deps: {
     ? (method: string, outcome: string, seconds: number) =>
         metrics.slackCalls.observe({ method, outcome }, seconds)
     : undefined;
-  const { redis, prefix, retentionDays } = deps.redis;
+  const { redis, prefix } = deps.redis;
   // Every post, update, ephemeral answer and App Home goes through the outbox.
   const outbox = createOutbox({
     redis: deps.redis,
@@ -65,7 +65,7 @@ export function startSlack(deps: {
   const direct = createSlackApi(runtime.app.client);
   const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
-  const groups = createGroupStore(redis, { prefix, retentionDays });
+  const groups = createGroupStore(deps.redis);
   const grouping = createGrouping({
     store,
     groups,

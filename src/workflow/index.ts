@@ -1,7 +1,7 @@
 /**
  * The approve / revert / escalate workflow without Slack: states and their moves, who may decide,
  * whether a change can be reverted, the revert sequence, and which changes escalate on their own.
- * `src/slack/workflow.ts` presents it (buttons, ephemeral answers, modals, message updates).
+ * The Slack layer presents it (`workflow.ts` there: buttons, ephemeral answers, modals, updates).
  */
 export { type Approvers, createApprovers } from './approvers.js';
 export { type DueForEscalation, dueForEscalation } from './escalation.js';

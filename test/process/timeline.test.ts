@@ -42,7 +42,7 @@ describe('VPC timeline over Redis', () => {
     await untilReady(client);
     store = createRedisStore(client, { prefix, retentionDays: 90 });
     timeline = createTimeline({
-      index: createTimelineStore(client, { prefix, retentionDays: 90 }),
+      index: createTimelineStore({ redis: client, prefix, retentionDays: 90 }),
       changes: store,
     });
   });
