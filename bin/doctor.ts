@@ -91,11 +91,7 @@ async function main(argv: string[]): Promise<number> {
       config: aws,
       backfillEnabled: config.backfill.enabled,
       access,
-      topology: createTopologyStore(redis, {
-        prefix: context.prefix,
-        retentionDays: context.retentionDays,
-        history: aws.snapshot.history,
-      }),
+      topology: createTopologyStore(context, { history: aws.snapshot.history }),
       redis: context,
       logger,
       watch: false,

@@ -99,10 +99,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     prefix: config.redisKeyPrefix,
     retentionDays: config.retentionDays,
   };
-  const store = meteredStore(
-    createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
-    metrics,
-  );
+  const store = meteredStore(createRedisStore(redisContext), metrics);
   const aws =
     config.aws === null
       ? null
@@ -261,11 +258,7 @@ async function startAwsParts(
     config,
     observe: (command, outcome, seconds) => metrics.awsCalls.observe({ command, outcome }, seconds),
   });
-  const topology = createTopologyStore(redis.redis, {
-    prefix: redis.prefix,
-    retentionDays: redis.retentionDays,
-    history: config.snapshot.history,
-  });
+  const topology = createTopologyStore(redis, { history: config.snapshot.history });
   const side = modules.startAws({ config, access, topology, redis, logger, changes: store });
   const doctor = modules.startDoctor({
     config,

@@ -91,7 +91,7 @@ export async function startDoctorWorld(
     },
     'aws',
   );
-  const topology = createTopologyStore(redis, { prefix, retentionDays: 1, history: 5 });
+  const topology = createTopologyStore({ redis: redis, prefix, retentionDays: 1 }, { history: 5 });
   for (const vpcId of [VPC_A, VPC_B]) {
     await topology.saveSnapshot({
       account: ACCOUNT,

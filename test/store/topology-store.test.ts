@@ -28,7 +28,7 @@ describe('Redis topology store', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createTopologyStore(client, { prefix, retentionDays: 90, history: 3 });
+    store = createTopologyStore({ redis: client, prefix, retentionDays: 90 }, { history: 3 });
     redis = inspectRedis();
   });
   afterAll(async () => {
@@ -108,7 +108,10 @@ describe('Redis topology store when Redis is down', () => {
     const server = await startRedisServer();
     const client = createRedisClient({ kind: 'single', url: server.url }, silent);
     await untilReady(client);
-    const store = createTopologyStore(client, { prefix: uniquePrefix(), retentionDays: 1, history: 2 });
+    const store = createTopologyStore(
+      { redis: client, prefix: uniquePrefix(), retentionDays: 1 },
+      { history: 2 },
+    );
     await server.stop();
 
     const started = Date.now();

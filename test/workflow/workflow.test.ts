@@ -99,7 +99,7 @@ describe('runRevert: the one revert sequence', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createRedisStore(client, { prefix, retentionDays: 1 });
+    store = createRedisStore({ redis: client, prefix, retentionDays: 1 });
   });
   afterAll(async () => {
     await client.quit();
