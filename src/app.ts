@@ -100,6 +100,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     retentionDays: config.retentionDays,
   };
   const store = meteredStore(createRedisStore(redisContext), metrics);
+  // The AWS side (SDK clients, doctor, backfill) is loaded only when AWS is on: the SDK alone
+  // is tens of megabytes of resident memory a deployment with NETWARDEN_AWS=off never uses.
   const aws =
     config.aws === null
       ? null
