@@ -6,7 +6,7 @@
  * and Region (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html).
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { type AwsClients, createAwsClients } from './clients.js';
+import { createAwsClients } from './clients.js';
 import { type CloudTrailFor, cloudTrailForClients } from './cloudtrail.js';
 import type { AwsConfig } from './config.js';
 import { type Ec2For, ec2ForClients } from './ec2.js';
@@ -28,12 +28,11 @@ export interface AwsAccess {
 export function createAwsAccess(options: {
   config: AwsConfig;
   observe?: (command: string, outcome: string, seconds: number) => void;
-  /** Prebuilt clients (tests); default: built from `config`. */
-  clients?: AwsClients;
 }): AwsAccess {
-  const clients =
-    options.clients ??
-    createAwsClients({ config: options.config, ...(options.observe ? { observe: options.observe } : {}) });
+  const clients = createAwsClients({
+    config: options.config,
+    ...(options.observe ? { observe: options.observe } : {}),
+  });
   const ec2Client = (account: string, region: string) => clients.ec2(account, region);
   const trailClient = (account: string, region: string) => clients.cloudTrail(account, region);
   return {
