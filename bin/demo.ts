@@ -17,7 +17,7 @@ import { startApp } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 import { startTerminalSlack, type TerminalSlack } from '../src/demo/terminal-slack.js';
 import { checkFact, planRevert } from '../src/domain/revert/index.js';
-import { parseDescribeOutput } from '../src/ingest/describe.js';
+import { parseDescribeOutput } from '../src/ingest/describe-output.js';
 import { DEFAULT_SLACK_SETTINGS } from '../src/slack/settings.js';
 import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js';
 import type { ChangeStore, StoredChange } from '../src/store/store.js';
@@ -167,9 +167,7 @@ try {
   await waitUntilReady(redisClient, 5000);
   slack = startTerminalSlack({
     store: app.store,
-    redis: redisClient,
-    prefix,
-    retentionDays: config.retentionDays,
+    redis: { redis: redisClient, prefix, retentionDays: config.retentionDays },
     channel: CHANNEL,
     settings: DEFAULT_SLACK_SETTINGS,
     logger,

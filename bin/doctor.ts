@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { isKnownRegion, REGION_SHAPE } from '../commands/regions.js';
-import { createAwsClients } from '../src/aws/clients.js';
+import { createAwsAccess } from '../src/aws/access.js';
 import { resolveAwsConfig } from '../src/aws/defaults.js';
-import { readConfig } from '../src/config.js';
+import { type DoctorConfig, readDoctorConfig } from '../src/config.js';
 import { problemCount, reportJson, reportTable, startDoctor } from '../src/doctor/index.js';
 import { NetwardenError } from '../src/errors.js';
 import { createRedisClient, waitUntilReady } from '../src/store/redis-client.js';
+import { createTopologyStore } from '../src/store/topology-store.js';
 
 const USAGE = `usage: npm run --silent doctor -- [--json] [account] [region]
 
@@ -58,13 +59,9 @@ async function main(argv: string[]): Promise<number> {
 
   // Like `npm start`: a .env file is read when present; real environment variables win.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config: ReturnType<typeof readConfig>;
+  let config: DoctorConfig;
   try {
-    // The doctor serves nothing, so the ingest token the bot needs is not required here.
-    config = readConfig({
-      ...process.env,
-      INGEST_TOKEN: process.env.INGEST_TOKEN ?? 'doctor-needs-no-ingest-token',
-    });
+    config = readDoctorConfig(process.env);
   } catch (error) {
     if (error instanceof NetwardenError) return fail(error.message);
     throw error;
@@ -82,20 +79,20 @@ async function main(argv: string[]): Promise<number> {
     pino.destination(2),
   );
   const redis = createRedisClient(config.redis, logger);
-  const clients = createAwsClients({ config: aws });
+  const access = createAwsAccess({ config: aws });
   try {
     if (!(await waitUntilReady(redis, REDIS_WAIT_MS))) {
       return fail(
         'Redis is not reachable (REDIS_URL / REDIS_CLUSTER_NODES): the doctor reads what netwarden recorded there.',
       );
     }
+    const context = { redis, prefix: config.redisKeyPrefix, retentionDays: config.retentionDays };
     const side = startDoctor({
       config: aws,
       backfillEnabled: config.backfill.enabled,
-      clients,
-      redis,
-      prefix: config.redisKeyPrefix,
-      retentionDays: config.retentionDays,
+      access,
+      topology: createTopologyStore(context, { history: aws.snapshot.history }),
+      redis: context,
       logger,
       watch: false,
     });
@@ -111,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof NetwardenError) return fail(error.message);
     throw error;
   } finally {
-    clients.destroy();
+    access.destroy();
     await redis.quit().catch(() => redis.disconnect());
   }
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readOfflineConfig } from '../src/config.js';
 import { decodeJsonBody } from '../src/ingest/body.js';
-import { parseDescribeOutput } from '../src/ingest/describe.js';
+import { parseDescribeOutput } from '../src/ingest/describe-output.js';
 import { replay } from '../src/replay.js';
 
 const USAGE = `usage: npm run --silent replay -- <file> [--context <describe.json>] [--config <netwarden.yml>] [--no-evolve]

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AwsSide } from './aws/index.js';
+import type { AwsConfig } from './aws/config.js';
 import type { Backfill, BackfillSettings } from './backfill/index.js';
 import type { Config } from './config.js';
-import type { DoctorSide } from './doctor/index.js';
+import type { Doctor } from './doctor/index.js';
 import { createRequestListener } from './http/server.js';
 import { createIngestor } from './ingest/pipeline.js';
 import {
@@ -14,19 +14,21 @@ import {
   type SubscriptionConfirmer,
 } from './ingest/sns.js';
 import { createLogger, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
 import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
-import type { RevertExecutor } from './slack/workflow.js';
 import { createDeniedCallCounter } from './store/denied-calls.js';
 import { createIntake } from './store/intake.js';
 import { meteredStore } from './store/metered-store.js';
-import { createRedisClient, waitUntilReady } from './store/redis-client.js';
+import { createRedisClient, type RedisContext, waitUntilReady } from './store/redis-client.js';
 import { createRedisStore } from './store/redis-store.js';
 import type { ChangeStore } from './store/store.js';
+import { createTopologyStore } from './store/topology-store.js';
 import { createWorkQueue } from './store/work-queue.js';
+import type { RevertExecutor } from './workflow/index.js';
 
 /** How long start-up waits for Redis before serving anyway (and answering 503 until it connects). */
 const REDIS_START_WAIT_MS = 5000;
@@ -57,9 +59,11 @@ async function loadAwsModules() {
   ]);
   return {
     resolveAwsConfig: defaults.resolveAwsConfig,
+    createAwsAccess: side.createAwsAccess,
     startAws: side.startAws,
     startDoctor: doctor.startDoctor,
-    startLookups: backfill.startLookups,
+    startBackfill: backfill.startBackfill,
+    configuredScopes: backfill.configuredScopes,
   };
 }
 
@@ -71,6 +75,8 @@ export interface RunningApp {
   slack: SlackSide | null;
   /** The CloudTrail backfill, when AWS is on and backfill enabled (`runOnce` for tests and operators). */
   backfill: Backfill | null;
+  /** The doctor's checks, when AWS is on (what `/netwarden doctor` runs). */
+  doctor: Doctor | null;
   server: Server;
   close(): Promise<void>;
 }
@@ -87,43 +93,19 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger.warn('redis is not reachable yet: /aws/events answers 503 until it is');
   }
   const metrics = createMetrics();
-  const store = meteredStore(
-    createRedisStore(redis, { prefix: config.redisKeyPrefix, retentionDays: config.retentionDays }),
-    metrics,
-  );
+  // Redis as every part uses it: one client, one key prefix, one retention.
+  const redisContext: RedisContext = {
+    redis,
+    prefix: config.redisKeyPrefix,
+    retentionDays: config.retentionDays,
+  };
+  const store = meteredStore(createRedisStore(redisContext), metrics);
   // The AWS side (SDK clients, doctor, backfill) is loaded only when AWS is on: the SDK alone
   // is tens of megabytes of resident memory a deployment with NETWARDEN_AWS=off never uses.
-  const awsModules = config.aws === null ? null : await loadAwsModules();
-  // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
-  const awsConfig =
-    config.aws === null || awsModules === null
+  const aws =
+    config.aws === null
       ? null
-      : await awsModules.resolveAwsConfig(config.aws, { logger });
-  const aws: AwsSide | null =
-    awsConfig === null || awsModules === null
-      ? null
-      : awsModules.startAws({
-          config: awsConfig.config,
-          changes: store,
-          redis,
-          prefix: config.redisKeyPrefix,
-          retentionDays: config.retentionDays,
-          logger,
-          metrics,
-        });
-  const doctor: DoctorSide | null =
-    aws === null || awsConfig === null || awsModules === null
-      ? null
-      : awsModules.startDoctor({
-          config: awsConfig.config,
-          backfillEnabled: (options.backfill ?? config.backfill).enabled,
-          clients: aws.clients,
-          redis,
-          prefix: config.redisKeyPrefix,
-          retentionDays: config.retentionDays,
-          logger,
-          watch: true,
-        });
+      : await startAwsParts(config.aws, options, redisContext, store, metrics, logger);
   const verifier = createSnsVerifier({ fetchCertificate: options.sns?.fetchCertificate });
   const slack =
     config.slack === null
@@ -131,12 +113,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       : startSlack({
           slack: config.slack,
           store,
-          redis,
-          redisKeyPrefix: config.redisKeyPrefix,
-          executor: options.executor ?? aws?.executor ?? null,
+          redis: redisContext,
+          executor: options.executor ?? aws?.side.executor ?? null,
           logger,
           metrics,
-          retentionDays: config.retentionDays,
         });
   if (slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
@@ -155,14 +135,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       automation: config.automation,
       notifier,
       logger,
-      context: options.context ?? aws?.context,
+      context: options.context ?? aws?.side.context,
       deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
-      missedEarlier: options.context ? undefined : aws?.missedEarlier,
-      warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
-      planner: options.planner ?? aws?.planner,
-      own: awsConfig
-        ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
-        : null,
+      missedEarlier: options.context ? undefined : aws?.side.missedEarlier,
+      warnings: aws ? (change) => aws.doctor.flowLogWarnings(change) : undefined,
+      planner: options.planner ?? aws?.side.planner,
+      own: aws ? { principals: aws.config.ownPrincipals, sessionName: aws.config.roleSessionName } : null,
       onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
       onHistoryCorrected: slack
         ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
@@ -172,43 +150,36 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const ingestor = createIngestor({
     store,
     queue,
-    intake: createIntake(redis, {
-      prefix: config.redisKeyPrefix,
-      retentionDays: config.retentionDays,
-      store,
-      queue,
-    }),
+    intake: createIntake(redisContext, { store, queue }),
     logger,
     metrics,
-    deliveries: doctor?.deliveries,
+    deliveries: aws?.doctor.deliveries,
     sns: {
       verify: (message) => verifier.verify(message),
       allowedTopicArns: config.ingest.snsTopicArns,
       confirmSubscription: options.sns?.confirmSubscription ?? defaultConfirmSubscription,
     },
   });
-  // Slash-command look-ups and the CloudTrail backfill, on the same AWS clients; the backfill feeds
+  // The CloudTrail backfill, on the CloudTrail adapter the doctor and the look-ups use; it feeds
   // the ingest pipeline, so a missed change is de-duplicated and alerted like any other.
-  const lookups =
-    awsConfig === null || aws === null || awsModules === null
+  const backfill =
+    aws === null
       ? null
-      : awsModules.startLookups({
-          aws: awsConfig.config,
+      : aws.modules.startBackfill({
+          aws: aws.config,
           settings: options.backfill ?? config.backfill,
-          redis,
-          prefix: config.redisKeyPrefix,
-          retentionDays: config.retentionDays,
+          redis: redisContext,
+          trailFor: aws.access.trailFor,
           ingestor,
           logger,
-          clients: aws.clients,
         });
   if (slack) {
     registerCommands(slack.runtime.app, {
       store,
       policy: config.policy,
-      aws: lookups?.aws ?? null,
-      topology: lookups?.topology ?? null,
-      doctor: doctor?.doctor ?? null,
+      aws: aws?.lookups ?? null,
+      topology: aws?.topology ?? null,
+      doctor: aws?.doctor.doctor ?? null,
       access: slack.lookupAccess,
       logger,
     });
@@ -237,8 +208,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   try {
     await once(server, 'listening');
   } catch (error) {
-    lookups?.stop();
-    doctor?.stop();
+    backfill?.stop();
     await slack?.stop();
     aws?.stop();
     await queue.stop();
@@ -255,19 +225,67 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     port,
     store,
     slack,
-    backfill: lookups?.backfill ?? null,
+    backfill: backfill?.backfill ?? null,
+    doctor: aws?.doctor.doctor ?? null,
     server,
     async close() {
       // Stop accepting, let requests in flight finish, then drop the Redis connection.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      lookups?.stop();
-      doctor?.stop();
+      backfill?.stop();
       await slack?.stop();
       aws?.stop();
       await queue.stop();
       await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * The AWS side, built once for the whole process: one client cache, one adapter per service
+ * (so one CloudTrail `LookupEvents` budget per account and Region, whoever asks), one topology
+ * store; the enrichment, the doctor and the look-ups are all built on these.
+ */
+async function startAwsParts(
+  section: NonNullable<Config['aws']>,
+  options: AppOptions,
+  redis: RedisContext,
+  store: ChangeStore,
+  metrics: Metrics,
+  logger: Logger,
+) {
+  const modules = await loadAwsModules();
+  // Where `aws:` names no region or account: the AWS CLI's default region and the bot's own account.
+  const config: AwsConfig = (await modules.resolveAwsConfig(section, { logger })).config;
+  const access = modules.createAwsAccess({
+    config,
+    observe: (command, outcome, seconds) => metrics.awsCalls.observe({ command, outcome }, seconds),
+  });
+  const topology = createTopologyStore(redis, { history: config.snapshot.history });
+  const side = modules.startAws({ config, access, topology, redis, logger, changes: store });
+  const doctor = modules.startDoctor({
+    config,
+    backfillEnabled: (options.backfill ?? options.config.backfill).enabled,
+    access,
+    topology,
+    redis,
+    logger,
+    watch: true,
+  });
+  return {
+    modules,
+    config,
+    access,
+    topology,
+    side,
+    doctor,
+    /** For the slash commands. */
+    lookups: { ec2For: access.ec2For, trailFor: access.trailFor, scopes: modules.configuredScopes(config) },
+    stop() {
+      doctor.stop();
+      side.stop();
+      access.destroy();
     },
   };
 }

@@ -93,20 +93,113 @@ const MIN_TOKEN_LENGTH = 16;
  */
 const DEFAULT_PROCESSING_CONCURRENCY = 16;
 
-/**
- * Reads and validates the whole configuration once. Every problem is reported at the same time,
- * each with the variable's name and how to fix it, so a first start needs one round of edits.
- */
-export function readConfig(env: Env = process.env, options: ReadConfigOptions = {}): Config {
+/** What every section reader works from: the environment, the NETWARDEN_CONFIG file, and the problems so far. */
+interface Source {
+  read(name: string): string | undefined;
+  /** The file's sections (read once, on first use); `{}` when none is named or it is unusable. */
+  file(): FileSectionValues;
+  configFile: string | null;
+  problems: string[];
+}
+
+type FileSectionValues = Partial<Record<(typeof FILE_SECTIONS)[number], unknown>>;
+
+function sourceOf(env: Env, options: ReadConfigOptions): Source {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
+  const configFile = read('NETWARDEN_CONFIG') ?? null;
+  let file: FileSectionValues | null = null;
+  return {
+    read,
+    file: () => {
+      file ??= configFile === null ? {} : readConfigFile(configFile, options.readFile, problems);
+      return file;
+    },
+    configFile,
+    problems,
+  };
+}
 
-  const port = readInteger(read('PORT'), 'PORT', 3000, 0, 65535, problems);
-  const host = read('HOST') ?? '0.0.0.0';
+/** Throws every problem at once, each with the variable's name and how to fix it. */
+function throwProblems(what: string, problems: readonly string[]): void {
+  if (problems.length > 0) {
+    throw new ConfigError(`${what}; fix its configuration:\n- ${problems.join('\n- ')}`);
+  }
+}
 
+/**
+ * Reads and validates the whole configuration once. Every problem is reported at the same time,
+ * each with the variable's name and how to fix it, so a first start needs one round of edits.
+ */
+export function readConfig(env: Env = process.env, options: ReadConfigOptions = {}): Config {
+  const source = sourceOf(env, options);
+  const port = readInteger(source.read('PORT'), 'PORT', 3000, 0, 65535, source.problems);
+  const host = source.read('HOST') ?? '0.0.0.0';
+  const ingest = readIngestSection(source);
+  const store = readStoreSection(source);
+  const processingConcurrency = readInteger(
+    source.read('NETWARDEN_PROCESSING_CONCURRENCY'),
+    'NETWARDEN_PROCESSING_CONCURRENCY',
+    DEFAULT_PROCESSING_CONCURRENCY,
+    1,
+    256,
+    source.problems,
+  );
+  const log = readLogSection(source);
+  const policy =
+    readSection(() => parseRiskPolicy(source.file().policy, 'policy'), source.configFile, source.problems) ??
+    DEFAULT_POLICY;
+  const automation = readAutomation(source.file().automation, source.configFile, source.problems);
+  const slackSettings =
+    readSection(() => parseSlackSettings(source.file().slack, 'slack'), source.configFile, source.problems) ??
+    DEFAULT_SLACK_SETTINGS;
+  const slack = readSlack(source.read, slackSettings, source.problems);
+  const aws = readAwsSection(source);
+
+  throwProblems('netwarden cannot start', source.problems);
+  if (ingest === null || store === null || log === null) {
+    throw new ConfigError('netwarden cannot start; its configuration is incomplete.');
+  }
+  return {
+    port,
+    host,
+    ingest,
+    ...store,
+    slack,
+    log,
+    policy,
+    automation,
+    configFile: source.configFile,
+    ...aws,
+    processingConcurrency,
+  };
+}
+
+/** The sections the doctor reads: it serves nothing and posts nothing, so neither ingest nor Slack is needed. */
+export type DoctorConfig = Pick<
+  Config,
+  'redis' | 'redisKeyPrefix' | 'retentionDays' | 'log' | 'aws' | 'backfill' | 'configFile'
+>;
+
+/** Like `readConfig`, for `npm run doctor`: only Redis, logging, AWS and the backfill, every problem at once. */
+export function readDoctorConfig(env: Env = process.env, options: ReadConfigOptions = {}): DoctorConfig {
+  const source = sourceOf(env, options);
+  const store = readStoreSection(source);
+  const log = readLogSection(source);
+  const aws = readAwsSection(source);
+  throwProblems('the doctor cannot run', source.problems);
+  if (store === null || log === null) {
+    throw new ConfigError('the doctor cannot run; its configuration is incomplete.');
+  }
+  return { ...store, log, ...aws, configFile: source.configFile };
+}
+
+/** INGEST_TOKEN, INGEST_MAX_BYTES, SNS_TOPIC_ARNS; `null` when the token is missing. */
+function readIngestSection(source: Source): Config['ingest'] | null {
+  const { read, problems } = source;
   const token = read('INGEST_TOKEN');
   if (token === undefined) {
     problems.push(
@@ -133,7 +226,12 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
       );
     }
   }
+  return token === undefined ? null : { token, maxBytes, snsTopicArns };
+}
 
+/** Redis and what netwarden keeps there; `null` when Redis is not (well) configured. */
+function readStoreSection(source: Source): Pick<Config, 'redis' | 'redisKeyPrefix' | 'retentionDays'> | null {
+  const { read, problems } = source;
   const redis = readRedis(read('REDIS_URL'), read('REDIS_CLUSTER_NODES'), problems);
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'nw:';
   if (/[{}\s]/.test(redisKeyPrefix)) {
@@ -149,15 +247,12 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
     3650,
     problems,
   );
-  const processingConcurrency = readInteger(
-    read('NETWARDEN_PROCESSING_CONCURRENCY'),
-    'NETWARDEN_PROCESSING_CONCURRENCY',
-    DEFAULT_PROCESSING_CONCURRENCY,
-    1,
-    256,
-    problems,
-  );
+  return redis === null ? null : { redis, redisKeyPrefix, retentionDays };
+}
 
+/** LOG_LEVEL and LOG_FORMAT; `null` when the level is not one pino knows. */
+function readLogSection(source: Source): Config['log'] | null {
+  const { read, problems } = source;
   const levelText = read('LOG_LEVEL') ?? 'info';
   const level = LOG_LEVELS.find((l) => l === levelText);
   if (level === undefined) problems.push(`LOG_LEVEL is "${levelText}"; use one of ${LOG_LEVELS.join(', ')}.`);
@@ -165,44 +260,27 @@ export function readConfig(env: Env = process.env, options: ReadConfigOptions = 
   if (formatText !== 'json' && formatText !== 'pretty') {
     problems.push(`LOG_FORMAT is "${formatText}"; use json or pretty.`);
   }
+  return level === undefined ? null : { level, format: formatText === 'pretty' ? 'pretty' : 'json' };
+}
 
-  const configFile = read('NETWARDEN_CONFIG') ?? null;
-  const file = configFile === null ? {} : readConfigFile(configFile, options.readFile, problems);
-  const policy =
-    readSection(() => parseRiskPolicy(file.policy, 'policy'), configFile, problems) ?? DEFAULT_POLICY;
-  const automation = readAutomation(file.automation, configFile, problems);
-  const slackSettings =
-    readSection(() => parseSlackSettings(file.slack, 'slack'), configFile, problems) ??
-    DEFAULT_SLACK_SETTINGS;
-  const slack = readSlack(read, slackSettings, problems);
-  const awsSwitch = (read('NETWARDEN_AWS') ?? 'on').toLowerCase();
+/** NETWARDEN_AWS with the file's `aws:` and `backfill:` sections. */
+function readAwsSection(source: Source): Pick<Config, 'aws' | 'backfill'> {
+  const awsSwitch = (source.read('NETWARDEN_AWS') ?? 'on').toLowerCase();
   if (awsSwitch !== 'on' && awsSwitch !== 'off') {
-    problems.push(`NETWARDEN_AWS is "${awsSwitch}"; use on (default) or off.`);
+    source.problems.push(`NETWARDEN_AWS is "${awsSwitch}"; use on (default) or off.`);
   }
-  const awsConfig = readSection(() => parseAwsConfig(file.aws ?? {}, 'aws'), configFile, problems);
+  const aws = readSection(
+    () => parseAwsConfig(source.file().aws ?? {}, 'aws'),
+    source.configFile,
+    source.problems,
+  );
   const backfill =
-    readSection(() => parseBackfillSettings(file.backfill, 'backfill'), configFile, problems) ??
-    DEFAULT_BACKFILL_SETTINGS;
-
-  if (problems.length > 0 || token === undefined || redis === null || level === undefined) {
-    throw new ConfigError(`netwarden cannot start; fix its configuration:\n- ${problems.join('\n- ')}`);
-  }
-  return {
-    port,
-    host,
-    ingest: { token, maxBytes, snsTopicArns },
-    redis,
-    redisKeyPrefix,
-    retentionDays,
-    slack,
-    log: { level, format: formatText === 'pretty' ? 'pretty' : 'json' },
-    policy,
-    automation,
-    configFile,
-    aws: awsSwitch === 'off' ? null : awsConfig,
-    backfill,
-    processingConcurrency,
-  };
+    readSection(
+      () => parseBackfillSettings(source.file().backfill, 'backfill'),
+      source.configFile,
+      source.problems,
+    ) ?? DEFAULT_BACKFILL_SETTINGS;
+  return { aws: awsSwitch === 'off' ? null : aws, backfill };
 }
 
 /** The YAML file's sections, or `{}` after recording why it could not be used. */
@@ -210,7 +288,7 @@ function readConfigFile(
   path: string,
   readFile: ((path: string) => string) | undefined,
   problems: string[],
-): Partial<Record<(typeof FILE_SECTIONS)[number], unknown>> {
+): FileSectionValues {
   let text: string;
   try {
     text = (readFile ?? ((p) => readFileSync(p, 'utf8')))(path);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../src/config.js';
+import { readConfig, readDoctorConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 const MINIMAL = { INGEST_TOKEN: 'x'.repeat(32), REDIS_URL: 'redis://127.0.0.1:6379' };
@@ -247,5 +247,23 @@ describe('readConfig with a NETWARDEN_CONFIG file', () => {
     expect(problems('/etc/nw/missing.yml')).toContain(
       'NETWARDEN_CONFIG names /etc/nw/missing.yml, which cannot be read (ENOENT)',
     );
+  });
+});
+
+describe('readDoctorConfig', () => {
+  it('needs neither the ingest token nor Slack, and still reports every problem at once', () => {
+    const config = readDoctorConfig({ REDIS_URL: MINIMAL.REDIS_URL, SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.redis).toEqual({ kind: 'single', url: MINIMAL.REDIS_URL });
+    expect(config.aws).not.toBeNull();
+    let message = '';
+    try {
+      readDoctorConfig({ LOG_LEVEL: 'loud', NETWARDEN_AWS: 'maybe' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('REDIS_URL is not set');
+    expect(message).toContain('LOG_LEVEL is "loud"');
+    expect(message).toContain('NETWARDEN_AWS is "maybe"');
+    expect(message).not.toContain('INGEST_TOKEN');
   });
 });

@@ -48,7 +48,7 @@ import {
 import type { RevertCall } from '../domain/revert/types.js';
 import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
-import { parseDescribeOutput } from '../ingest/describe.js';
+import { parseDescribeOutput } from '../ingest/describe-output.js';
 import { DRY_RUN_OK, Ec2Error, toEc2Error, UNAUTHORIZED } from './errors.js';
 
 /** A Describe* filter (`{name: 'vpc-id', values: ['vpc-1']}`), as the EC2 API reference names them. */

@@ -2,24 +2,23 @@ import { isOwnChange } from '../domain/ids.js';
 import { footprint, overlaps } from '../domain/revert/footprint.js';
 import { planRevert } from '../domain/revert/index.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
 import type { ContextProvider, ProcessorDeps, RevertPlanner } from '../process/processor.js';
 import { createTimeline } from '../process/timeline.js';
-import type { RevertExecutor as WorkflowRevertExecutor } from '../slack/workflow.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import type { ChangeStore, StoredChange } from '../store/store.js';
 import { createTimelineStore } from '../store/timeline-store.js';
-import { createTopologyStore } from '../store/topology-store.js';
-import { type AwsClients, createAwsClients } from './clients.js';
+import type { TopologyStore } from '../store/topology-store.js';
+import type { RevertExecutor as WorkflowRevertExecutor } from '../workflow/index.js';
+import type { AwsAccess } from './access.js';
 import type { AwsConfig } from './config.js';
-import { ec2ForClients } from './ec2.js';
 import { createEnricher } from './enrich.js';
 import { createRevertExecutor, toWorkflowOutcome } from './revert-executor.js';
 import { createSnapshotService } from './snapshot.js';
 
+// The AWS side's parts, for the composition root (loaded on demand: they load the SDK).
+export { type AwsAccess, createAwsAccess } from './access.js';
+
 export interface AwsSide {
-  /** The SDK clients per account and region, shared with the look-ups and the backfill. */
-  clients: AwsClients;
   context: ContextProvider;
   /** See `ProcessorDeps.missedEarlier`. */
   missedEarlier: NonNullable<ProcessorDeps['missedEarlier']>;
@@ -29,37 +28,26 @@ export interface AwsSide {
 }
 
 /**
- * Everything that talks to AWS, wired: clients per account and region, the topology snapshot
- * (refreshed on schedule under a lease, and after each change), enrichment as the processor's
- * context, the pure planner, and the guarded executor behind the Revert button.
+ * Everything that changes or enriches with AWS, on the access and topology store the composition
+ * root built: the topology snapshot (refreshed on schedule under a lease, and after each change),
+ * enrichment as the processor's context, the pure planner, and the guarded executor behind the
+ * Revert button.
  */
 export function startAws(deps: {
   config: AwsConfig;
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  access: Pick<AwsAccess, 'ec2For'>;
+  topology: TopologyStore;
+  redis: RedisContext;
   logger: Logger;
-  metrics?: Metrics;
   /** The stored changes, for the VPC timeline; without them the before of a change is its snapshot alone. */
   changes?: Pick<ChangeStore, 'getChange'>;
 }): AwsSide {
-  const metrics = deps.metrics;
-  const clients = createAwsClients({
-    config: deps.config,
-    ...(metrics
-      ? { observe: (command, outcome, seconds) => metrics.awsCalls.observe({ command, outcome }, seconds) }
-      : {}),
-  });
-  const ec2For = ec2ForClients((account, region) => clients.ec2(account, region));
-  const store = createTopologyStore(deps.redis, {
-    prefix: deps.prefix,
-    retentionDays: deps.retentionDays,
-    history: deps.config.snapshot.history,
-  });
+  const { ec2For } = deps.access;
+  const store = deps.topology;
   const snapshots = createSnapshotService({ ec2For, store, config: deps.config, logger: deps.logger });
   const timeline = deps.changes
     ? createTimeline({
-        index: createTimelineStore(deps.redis, { prefix: deps.prefix, retentionDays: deps.retentionDays }),
+        index: createTimelineStore(deps.redis),
         changes: deps.changes,
       })
     : null;
@@ -78,7 +66,6 @@ export function startAws(deps: {
   });
   const stopSnapshots = snapshots.start();
   return {
-    clients,
     // Only the state read *before* the change is context: a state read after it already shows
     // the change, and planning a revert from it would produce a silent no-op (see docs/aws.md).
     context: async (change) => {
@@ -120,9 +107,6 @@ export function startAws(deps: {
         );
       },
     },
-    stop() {
-      stopSnapshots();
-      clients.destroy();
-    },
+    stop: stopSnapshots,
   };
 }

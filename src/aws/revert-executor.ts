@@ -302,7 +302,7 @@ function keptOutput(outputs: ReadonlyArray<Record<string, unknown>>): string | n
 }
 
 /**
- * The result in the shape the Slack workflow keeps (`RevertOutcome` of src/slack/workflow.ts):
+ * The result in the shape the workflow keeps (`RevertOutcome` of src/workflow/revert.ts):
  * the sentence, the EC2 code of the failed step, and a new association id worth showing.
  */
 export function toWorkflowOutcome(result: RevertResult): {

@@ -1,18 +1,13 @@
 /**
- * The CloudTrail side of netwarden, wired: the EC2 and CloudTrail adapters the slash-command
- * look-ups use, and the backfill. It builds its own SDK clients from the `aws:` config; when the
- * AWS side (aws/index.ts) exposes its clients, pass them as `clients` to share sessions and
- * connections instead.
+ * The CloudTrail backfill: its parts, and `startBackfill`, which runs it on the CloudTrail adapter
+ * the composition root (src/app.ts) built — the one the doctor and the look-ups use too, so they
+ * all share one rate budget per account and Region.
  */
-import type { AwsLookups } from '../../commands/types.js';
-import { type AwsClients, createAwsClients } from '../aws/clients.js';
-import { cloudTrailForClients } from '../aws/cloudtrail.js';
+import type { CloudTrailFor } from '../aws/cloudtrail.js';
 import type { AwsConfig } from '../aws/config.js';
-import { ec2ForClients } from '../aws/ec2.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
-import type { RedisClient } from '../store/redis-client.js';
-import { createTopologyStore, type TopologyStore } from '../store/topology-store.js';
+import type { RedisContext } from '../store/redis-client.js';
 import { type Backfill, createBackfill } from './backfill.js';
 import { configuredScopes } from './scopes.js';
 import type { BackfillSettings } from './settings.js';
@@ -23,58 +18,31 @@ export { type Checkpoints, createCheckpoints } from './checkpoint.js';
 export { configuredScopes } from './scopes.js';
 export { type BackfillSettings, DEFAULT_BACKFILL_SETTINGS, parseBackfillSettings } from './settings.js';
 
-/** What `startLookups` gives the rest of the app. */
-export interface LookupsSide {
-  /** For `registerCommands` (slack/commands.ts). */
-  aws: AwsLookups;
-  topology: TopologyStore;
-  /** `null` when `backfill.enabled` is false. */
-  backfill: Backfill | null;
+/** A started backfill and how to stop it. */
+export interface RunningBackfill {
+  backfill: Backfill;
   stop(): void;
 }
 
-/** Builds the look-up adapters and starts the backfill (unless disabled). */
-export function startLookups(deps: {
+/** Builds the backfill and starts its rounds; `null` when `backfill.enabled` is false. */
+export function startBackfill(deps: {
   aws: AwsConfig;
   settings: BackfillSettings;
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  redis: RedisContext;
+  trailFor: CloudTrailFor;
   ingestor: Pick<Ingestor, 'ingest'>;
   logger: Logger;
-  clients?: AwsClients;
-}): LookupsSide {
-  const own = deps.clients === undefined;
-  const clients = deps.clients ?? createAwsClients({ config: deps.aws });
-  const aws: AwsLookups = {
-    ec2For: ec2ForClients((account, region) => clients.ec2(account, region)),
-    trailFor: cloudTrailForClients((account, region) => clients.cloudTrail(account, region)),
-    scopes: configuredScopes(deps.aws),
-  };
-  const topology = createTopologyStore(deps.redis, {
-    prefix: deps.prefix,
-    retentionDays: deps.retentionDays,
-    history: deps.aws.snapshot.history,
+}): RunningBackfill | null {
+  if (!deps.settings.enabled) return null;
+  const backfill = createBackfill({
+    redis: deps.redis.redis,
+    prefix: deps.redis.prefix,
+    ingestor: deps.ingestor,
+    trailFor: deps.trailFor,
+    scopes: configuredScopes(deps.aws, deps.settings),
+    settings: deps.settings,
+    logger: deps.logger,
   });
-  const backfill = deps.settings.enabled
-    ? createBackfill({
-        redis: deps.redis,
-        prefix: deps.prefix,
-        ingestor: deps.ingestor,
-        trailFor: aws.trailFor,
-        scopes: configuredScopes(deps.aws, deps.settings),
-        settings: deps.settings,
-        logger: deps.logger,
-      })
-    : null;
-  const running = backfill?.start() ?? null;
-  return {
-    aws,
-    topology,
-    backfill,
-    stop() {
-      running?.stop();
-      if (own) clients.destroy();
-    },
-  };
+  const running = backfill.start();
+  return { backfill, stop: () => running.stop() };
 }

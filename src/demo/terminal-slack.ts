@@ -14,7 +14,7 @@ import { createGrouping, type Grouping } from '../slack/grouping.js';
 import { actorKeys, type Identities } from '../slack/identity.js';
 import { createSlackNotifier } from '../slack/notifier.js';
 import type { SlackSettings } from '../slack/settings.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
 import { blockKitBuilderUrl, renderForTerminal } from './terminal.js';
 
@@ -124,9 +124,7 @@ export interface TerminalSlack {
 /** Starts production's grouping and outbox against the terminal. */
 export function startTerminalSlack(deps: {
   store: ChangeStore;
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  redis: RedisContext;
   channel: string;
   settings: SlackSettings;
   logger: Logger;
@@ -135,14 +133,12 @@ export function startTerminalSlack(deps: {
   const shown: Shown[] = [];
   const outbox = createOutbox({
     redis: deps.redis,
-    prefix: deps.prefix,
-    retentionDays: deps.retentionDays,
     transport: createTerminalTransport(deps.terminal, (s) => shown.push(s)),
     logger: deps.logger,
   });
   const grouping = createGrouping({
     store: deps.store,
-    groups: createGroupStore(deps.redis, { prefix: deps.prefix, retentionDays: deps.retentionDays }),
+    groups: createGroupStore(deps.redis),
     outbox,
     identities: mappedIdentities(deps.settings.users),
     channel: deps.channel,

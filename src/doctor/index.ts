@@ -2,16 +2,13 @@
  * `/netwarden doctor` and `npm run doctor`: is the evidence trail on? The public surface, and the
  * wiring the composition root (src/app.ts) and the CLI (bin/doctor.ts) share.
  */
-import type { AwsClients } from '../aws/clients.js';
-import { cloudTrailForClients } from '../aws/cloudtrail.js';
+import type { AwsAccess } from '../aws/access.js';
 import type { AwsConfig } from '../aws/config.js';
-import { ec2ForClients } from '../aws/ec2.js';
-import { trailsForClients } from '../aws/trails.js';
 import type { NetworkChange } from '../domain/change.js';
 import type { Logger } from '../logger.js';
 import { createDeliveryStore, type DeliveryStore } from '../store/delivery-store.js';
-import type { RedisClient } from '../store/redis-client.js';
-import { createTopologyStore } from '../store/topology-store.js';
+import type { RedisContext } from '../store/redis-client.js';
+import type { TopologyStore } from '../store/topology-store.js';
 import { createDoctor } from './doctor.js';
 import { createFlowLogOnDemand, flowLogTtlMs } from './flow-log-on-demand.js';
 import { createFlowLogStore, type FlowLogStore } from './flow-log-store.js';
@@ -61,24 +58,22 @@ export interface DoctorSide {
   stop(): void;
 }
 
-/** Builds the doctor on the app's AWS clients and Redis; `watch: true` also keeps flow-log states fresh. */
+/**
+ * Builds the doctor on the AWS access, topology store and Redis the composition root built;
+ * `watch: true` also keeps flow-log states fresh.
+ */
 export function startDoctor(deps: {
   config: AwsConfig;
   backfillEnabled: boolean;
-  clients: Pick<AwsClients, 'ec2' | 'cloudTrail'>;
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  access: Pick<AwsAccess, 'ec2Client' | 'ec2For' | 'trailFor' | 'trailsFor'>;
+  topology: TopologyStore;
+  redis: RedisContext;
   logger: Logger;
   watch: boolean;
 }): DoctorSide {
-  const { config, clients, redis, prefix, logger } = deps;
-  const ec2Client = (account: string, region: string) => clients.ec2(account, region);
-  const topology = createTopologyStore(redis, {
-    prefix,
-    retentionDays: deps.retentionDays,
-    history: config.snapshot.history,
-  });
+  const { config, access, topology, logger } = deps;
+  const { redis, prefix } = deps.redis;
+  const { ec2Client } = access;
   const deliveries = createDeliveryStore(redis, prefix);
   const flowLogs = createFlowLogStore(redis, prefix);
   const stsRegion =
@@ -87,9 +82,9 @@ export function startDoctor(deps: {
     config,
     backfillEnabled: deps.backfillEnabled,
     ec2Client,
-    ec2For: ec2ForClients(ec2Client),
-    trailFor: cloudTrailForClients((account, region) => clients.cloudTrail(account, region)),
-    trailsFor: trailsForClients((account, region) => clients.cloudTrail(account, region)),
+    ec2For: access.ec2For,
+    trailFor: access.trailFor,
+    trailsFor: access.trailsFor,
     topology,
     deliveries,
     flowLogs,

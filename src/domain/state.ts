@@ -12,7 +12,7 @@ import type {
  * The network state around a change — subnets, route tables, network ACLs — in netwarden's own
  * shape. It is what the risk engine reads as "the state just before the change" and what the
  * topology snapshot keeps per VPC. It comes from `aws ec2 describe-*` output (replay --context)
- * or the EC2 API, both parsed by `ingest/describe.ts`.
+ * or the EC2 API, both parsed by `ingest/describe-output.ts`.
  */
 export interface NetworkState {
   subnets: SubnetState[];

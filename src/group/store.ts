@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createKeys } from '../store/keys.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import { runScript, script } from '../store/scripts.js';
 import { type GroupScope, groupKeyOf } from './key.js';
 
@@ -135,12 +135,10 @@ export function newGroupId(): string {
 }
 
 /** The Redis implementation of GroupStore. */
-export function createGroupStore(
-  client: RedisClient,
-  options: { prefix: string; retentionDays: number },
-): GroupStore {
-  const keys = createKeys(options.prefix);
-  const ttl = String(options.retentionDays * 86_400);
+export function createGroupStore(context: RedisContext): GroupStore {
+  const { redis: client } = context;
+  const keys = createKeys(context.prefix);
+  const ttl = String(context.retentionDays * 86_400);
 
   return {
     async join(changeId, scope, { eventMs, windowMs, now, critical }) {

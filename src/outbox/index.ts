@@ -8,8 +8,9 @@
  * before it is made again.
  */
 import { hostname } from 'node:os';
+import { NetwardenError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import {
   defaultPriority,
   type OutboxCall,
@@ -17,6 +18,7 @@ import {
   type Priority,
   type RenderRef,
 } from './calls.js';
+import { OutboxRefusedError } from './errors.js';
 import { REFRESH_MS } from './policy.js';
 import { createOutboxStore, type OutboxStore, type PostedRef } from './redis-outbox.js';
 import { createSender, type Renderer, type SendOutcome, type SlackTransport } from './sender.js';
@@ -64,9 +66,8 @@ export interface Outbox {
 
 /** What the outbox is built from. */
 export interface OutboxDeps {
-  redis: RedisClient;
-  prefix: string;
-  retentionDays: number;
+  /** Where calls are queued, and how long what they posted is remembered. */
+  redis: RedisContext;
   transport: SlackTransport;
   logger: Logger;
   /** How often lanes queued by other replicas are looked at (ms). */
@@ -75,31 +76,21 @@ export interface OutboxDeps {
   leaseMs?: number;
 }
 
-/** Slack refused a call for good; `data.error` holds its error code, as `@slack/web-api` errors do. */
-export class OutboxRefusedError extends Error {
-  override name = 'OutboxRefusedError';
-  readonly data: { error: string };
-  constructor(reason: string) {
-    super(`Slack refused the call: ${reason}`);
-    this.data = { error: reason };
-  }
-}
-
 /** Where a caller waiting on a call gives up (the call itself stays queued and is still made). */
 const DEFAULT_WAIT_MS = 30_000;
 
 /** Builds the outbox on Redis; `start` runs its worker. */
 export function createOutbox(deps: OutboxDeps): Outbox {
-  const store: OutboxStore = createOutboxStore(deps.redis, {
-    prefix: deps.prefix,
-    retentionDays: deps.retentionDays,
+  const store: OutboxStore = createOutboxStore(deps.redis.redis, {
+    prefix: deps.redis.prefix,
+    retentionDays: deps.redis.retentionDays,
   });
   const renderers = new Map<string, Renderer>();
   const listeners: PostedListener[] = [];
   const log = deps.logger.child({ component: 'outbox' });
   const render: Renderer = async (ref: RenderRef) => {
     const renderer = renderers.get(ref.kind);
-    if (!renderer) throw new Error(`no renderer for ${ref.kind}`);
+    if (!renderer) throw new NetwardenError(`no renderer for ${ref.kind}`);
     return renderer(ref);
   };
   const worker = createOutboxWorker({

@@ -3,6 +3,7 @@
  * decisions, tested without Slack. Limits are from Slack's pages, cited below.
  */
 import type { OutboxMethod } from './calls.js';
+import { PermanentCallError } from './errors.js';
 
 /** How one method is paced in a lane: on average one call per `intervalMs`, up to `burst` at once after a quiet spell. */
 export interface MethodPace {
@@ -103,9 +104,9 @@ function field(value: unknown, name: string): unknown {
  * Redis) are retried.
  */
 export function classifyFailure(error: unknown): Failure {
-  const code = field(error, 'code');
   const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
+  if (error instanceof PermanentCallError) return { kind: 'permanent', reason: message };
+  switch (field(error, 'code')) {
     case 'slack_webapi_rate_limited_error': {
       const seconds = Number(field(error, 'retryAfter'));
       return {
@@ -126,8 +127,6 @@ export function classifyFailure(error: unknown): Failure {
         return { kind: 'retry', uncertain: false, reason: `HTTP ${status}` };
       return { kind: 'permanent', reason: `HTTP ${status}` };
     }
-    case 'netwarden_outbox_permanent':
-      return { kind: 'permanent', reason: message };
     case 'slack_webapi_request_error':
       // No answer: the request may or may not have reached Slack.
       return { kind: 'retry', uncertain: true, reason: message };

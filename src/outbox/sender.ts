@@ -4,6 +4,7 @@
  * posting it again. Failures are thrown as `@slack/web-api` throws them; the worker sorts them.
  */
 import { createHash } from 'node:crypto';
+import { UpstreamUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
 import {
@@ -15,6 +16,7 @@ import {
   type OutboxResult,
   type RenderRef,
 } from './calls.js';
+import { MethodCallError, PermanentCallError, TooEarlyError } from './errors.js';
 import { PARENT_WAIT_MS } from './policy.js';
 import type { OutboxStore, PostedRef, QueuedCall } from './redis-outbox.js';
 
@@ -32,39 +34,6 @@ export type SendOutcome =
   | { kind: 'done'; method: OutboxMethod | null; result: OutboxResult; posted: PostedRef | null }
   /** Not yet: a thread reply whose parent message is not posted yet. */
   | { kind: 'defer'; ms: number };
-
-/** Too early for this method in this lane: the call waits, first among this method's, until `until`. */
-export class TooEarlyError extends Error {
-  override name = 'TooEarlyError';
-  constructor(
-    readonly until: number,
-    readonly method: OutboxMethod,
-  ) {
-    super("too early for the method's pace in this lane");
-  }
-}
-
-/** A Web API call failed; `failure` is what `@slack/web-api` threw, `method` which call it was. */
-export class MethodCallError extends Error {
-  override name = 'MethodCallError';
-  constructor(
-    readonly method: OutboxMethod,
-    readonly failure: unknown,
-  ) {
-    super(`${method} failed: ${failure instanceof Error ? failure.message : String(failure)}`);
-  }
-}
-
-/** A call Slack can never accept, found before asking Slack (a thread whose parent was never posted). */
-export class PermanentCallError extends Error {
-  override name = 'PermanentCallError';
-  readonly code = 'netwarden_outbox_permanent';
-  readonly data: { error: string };
-  constructor(reason: string) {
-    super(reason);
-    this.data = { error: reason };
-  }
-}
 
 /** What the sender is built from. */
 export interface SenderDeps {
@@ -234,7 +203,7 @@ export function createSender(deps: SenderDeps): {
             metadata: metadataOf(call.ref),
           });
           const ts = str(answer.ts);
-          if (ts === null) throw new Error('chat.postMessage answered without ts');
+          if (ts === null) throw new UpstreamUnavailableError('chat.postMessage answered without ts');
           return {
             kind: 'done',
             method: 'chat.postMessage',

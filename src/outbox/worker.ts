@@ -5,10 +5,12 @@
  * back no other method in the channel (unlike `@slack/web-api`'s own handling, which pauses every
  * call of the client).
  */
+import { UpstreamUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { MethodCallError, TooEarlyError } from './errors.js';
 import { backoffMs, classifyFailure, LEASE_MS, MAX_ATTEMPTS } from './policy.js';
 import type { CallOutcome, OutboxStore, QueuedCall } from './redis-outbox.js';
-import { MethodCallError, type SendOutcome, TooEarlyError } from './sender.js';
+import type { SendOutcome } from './sender.js';
 
 /** What the worker is built from. */
 export interface OutboxWorkerDeps {
@@ -260,7 +262,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
           if (outcome) return outcome;
           const remote = await store.outcome(lane, id);
           if (remote) return remote;
-          if (now() > deadline) throw new Error(`Slack call ${lane}/${id} not made within ${timeoutMs} ms`);
+          if (now() > deadline)
+            throw new UpstreamUnavailableError(`Slack call ${lane}/${id} not made within ${timeoutMs} ms`);
         }
       } finally {
         const remaining = (waiters.get(key) ?? []).filter((r) => r !== resolveLocal);

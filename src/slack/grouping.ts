@@ -26,7 +26,8 @@ import {
 import type { SlackMessage } from './blocks/kit.js';
 import { changeScope } from './describe.js';
 import type { Identities } from './identity.js';
-import { channelFor, messageOf, viewOf } from './render.js';
+import { messageOf, viewOf } from './render.js';
+import { channelFor } from './routing.js';
 import type { SlackSettings } from './settings.js';
 
 /** References of the messages netwarden keeps in the outbox. */

@@ -5,18 +5,19 @@ import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import { createOutbox, type Outbox } from '../outbox/index.js';
 import { scheduleWithLease } from '../store/lease.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { RedisContext } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
+import type { RevertExecutor } from '../workflow/index.js';
+import { createApprovers, createMembership } from '../workflow/index.js';
 import { createAnswers } from './answers.js';
 import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
-import { createApprovers, createMembership } from './approvers.js';
 import { createGrouping } from './grouping.js';
 import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
 import { createLookupAccess, type LookupAccess } from './lookup-access.js';
 import { createSlackNotifier } from './notifier.js';
 import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
-import { createWorkflow, type RevertExecutor, type Workflow } from './workflow.js';
+import { createWorkflow, type Workflow } from './workflow.js';
 
 /** How often one replica looks for critical changes left pending too long. */
 const AUTO_ESCALATE_INTERVAL_MS = 60_000;
@@ -39,13 +40,11 @@ export interface SlackSide {
 export function startSlack(deps: {
   slack: SlackConfig;
   store: ChangeStore;
-  redis: RedisClient;
-  redisKeyPrefix: string;
+  /** Where message references, groups and the outbox live, and how long they are kept. */
+  redis: RedisContext;
   executor: RevertExecutor | null;
   logger: Logger;
   metrics?: Metrics;
-  /** How long message references and groups are kept (NETWARDEN_RETENTION_DAYS; default 90). */
-  retentionDays?: number;
 }): SlackSide {
   const { slack, store, logger, metrics } = deps;
   const runtime = createSlackRuntime(
@@ -59,21 +58,19 @@ export function startSlack(deps: {
     ? (method: string, outcome: string, seconds: number) =>
         metrics.slackCalls.observe({ method, outcome }, seconds)
     : undefined;
-  const retentionDays = deps.retentionDays ?? 90;
+  const { redis, prefix } = deps.redis;
   // Every post, update, ephemeral answer and App Home goes through the outbox.
   const outbox = createOutbox({
     redis: deps.redis,
-    prefix: deps.redisKeyPrefix,
-    retentionDays,
     transport: createWebTransport(createOutboxClient(slack, logger, observe)),
     logger,
   });
   const direct = createSlackApi(runtime.app.client);
   const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
-  const groups = createGroupStore(deps.redis, { prefix: deps.redisKeyPrefix, retentionDays });
+  const groups = createGroupStore(deps.redis);
   // One cache of user group members for the approvers and the look-ups.
-  const membership = createMembership(api);
+  const membership = createMembership((group) => api.usergroupMembers(group));
   const grouping = createGrouping({
     store,
     groups,
@@ -89,8 +86,8 @@ export function startSlack(deps: {
     api,
     grouping,
     groups,
-    approvers: createApprovers(slack.approvers, api, membership),
-    answers: createAnswers(deps.redis, { prefix: deps.redisKeyPrefix }),
+    approvers: createApprovers(slack.approvers, membership),
+    answers: createAnswers(redis, { prefix }),
     identities,
     settings: slack.settings,
     escalationChannel: slack.escalationChannel,
@@ -104,9 +101,9 @@ export function startSlack(deps: {
     settings: slack.settings,
   });
   const autoEscalation = scheduleWithLease(
-    deps.redis,
+    redis,
     {
-      prefix: deps.redisKeyPrefix,
+      prefix,
       job: 'auto-escalate',
       intervalMs: AUTO_ESCALATE_INTERVAL_MS,
       onError: (error) => logger.warn({ err: error }, 'auto-escalation round failed'),

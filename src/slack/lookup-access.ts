@@ -6,7 +6,7 @@
  * the NETWARDEN_CONFIG file changes either (README, "Automation rules and exceptions").
  */
 import type { CommandAccess } from '../../commands/types.js';
-import { type Membership, splitIds } from './approvers.js';
+import { type Membership, splitIds } from '../workflow/index.js';
 import { joinMd, type Mrkdwn, md, mentionChannel, mentionUser, mentionUsergroup } from './mrkdwn.js';
 import type { LookupAccessSettings, LookupAudience } from './settings.js';
 

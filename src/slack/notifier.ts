@@ -3,7 +3,8 @@ import type { Outbox } from '../outbox/index.js';
 import { automationRuleOf, type StoredChange } from '../store/store.js';
 import { buildAutomationApproved } from './blocks/automation.js';
 import type { Grouping } from './grouping.js';
-import { channelFor, viewOf } from './render.js';
+import { viewOf } from './render.js';
+import { channelFor } from './routing.js';
 import type { SlackSettings } from './settings.js';
 
 /** Where the notifier posts what an automation rule approved. */

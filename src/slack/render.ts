@@ -1,4 +1,3 @@
-import { isAtLeast } from '../domain/risk/index.js';
 import type { AuditEntry, StoredChange } from '../store/store.js';
 import {
   buildAlert,
@@ -7,7 +6,6 @@ import {
   type Decision,
   type SlackMessage,
 } from './blocks/index.js';
-import type { SlackSettings } from './settings.js';
 
 /** The user id netwarden records for its own transitions (automatic escalation, revert outcomes). */
 export const BOT_ACTOR = 'netwarden';
@@ -45,21 +43,4 @@ export function decisionsOf(audit: readonly AuditEntry[]): Decision[] {
 export function messageOf(view: ChangeView, audit: readonly AuditEntry[]): SlackMessage {
   const decisions = decisionsOf(audit);
   return decisions.length === 0 ? buildAlert(view) : buildDecided({ ...view, decisions });
-}
-
-/**
- * Where a change's alert goes: the first route matching its account and severity, else the
- * default channel; `null` when it is below `minSeverity` (stored and listed, not posted).
- */
-export function channelFor(
-  stored: StoredChange,
-  defaultChannel: string,
-  settings: SlackSettings,
-): string | null {
-  const severity = stored.processing?.assessment.severity ?? 'info';
-  for (const route of settings.routes) {
-    const account = route.accounts.length === 0 || route.accounts.includes(stored.change.account);
-    if (account && isAtLeast(severity, route.minSeverity)) return route.channel;
-  }
-  return isAtLeast(severity, settings.minSeverity) ? defaultChannel : null;
 }

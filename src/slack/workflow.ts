@@ -1,17 +1,25 @@
-import { idsOfChange, resourceIdsIn } from '../domain/ids.js';
+import { idsOfChange } from '../domain/ids.js';
 import { compareTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
-import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
+import type { ChangeState, ChangeStore, StoredChange } from '../store/store.js';
+import {
+  type Approvers,
+  dueForEscalation,
+  isAwaiting,
+  type RevertBlocker,
+  type RevertExecutor,
+  revertBlocker,
+  runRevert,
+  TRANSITIONS,
+} from '../workflow/index.js';
 import type { Answers } from './answers.js';
 import type { SlackApi } from './api.js';
-import type { Approvers } from './approvers.js';
 import {
   buildChangeModal,
   buildGroupReply,
   buildReviewModal,
   type GroupThreadEvent,
-  isRevertible,
   pageOfMetadata,
 } from './blocks/group.js';
 import {
@@ -35,27 +43,6 @@ import type { Identities } from './identity.js';
 import type { ActionName, GroupActionName, ReviewActionName } from './ids.js';
 import { BOT_ACTOR, decisionsOf, viewOf } from './render.js';
 import type { SlackSettings } from './settings.js';
-
-/** What a revert did, step by step, as the AWS revert executor reports it. */
-export interface RevertOutcome {
-  ok: boolean;
-  /** One human sentence: what was restored, or why it was not. */
-  message: string;
-  /** The EC2 error code when a call failed (`InvalidNetworkAclEntry.NotFound`, …). */
-  code?: string | null;
-  /** What EC2 returned worth keeping (a new association id, …). */
-  result?: string | null;
-}
-
-/** Undoes a change in AWS (the AWS issue); absent when netwarden has no AWS access configured. */
-export interface RevertExecutor {
-  revert(stored: StoredChange): Promise<RevertOutcome>;
-  /**
-   * Later changes still in effect that touched what this change touched: it cannot be reverted
-   * before them (its revert would undo theirs too). Oldest first; empty when none, or unknown.
-   */
-  newerChanges?(stored: StoredChange): Promise<StoredChange[]>;
-}
 
 /** Where a click came from, so the answer goes back there. */
 export interface Click {
@@ -182,12 +169,8 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     return { change: stored.change, permalink };
   }
 
-  /**
-   * Later changes still in effect on what this change touched, newest first (the order they must
-   * be reverted in); the first `links` with their alert's permalink. Empty when none.
-   */
-  async function newerInEffect(stored: StoredChange, links: number): Promise<LinkedChange[]> {
-    const newer = [...((await deps.executor?.newerChanges?.(stored)) ?? [])].reverse();
+  /** Later changes in effect (newest first, as `runRevert` gives them), the first `links` with their alert's permalink. */
+  function withLinks(newer: readonly StoredChange[], links: number): Promise<LinkedChange[]> {
     return Promise.all(newer.map((n, i) => (i < links ? linked(n) : { change: n.change, permalink: null })));
   }
 
@@ -266,9 +249,17 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       detail,
     });
     if (result.ok) return result.change;
+    await transitionRefused(click, result);
+    return null;
+  }
+
+  /** Answers a click whose transition did not happen: someone decided first, or the change expired. */
+  async function transitionRefused(
+    click: Click,
+    result: Extract<Awaited<ReturnType<ChangeStore['transition']>>, { ok: false }>,
+  ): Promise<void> {
     if (result.reason === 'conflict') await conflict(click, result.change);
     else await tell(click, buildEphemeral('Nothing done: this change no longer exists (it expired).'));
-    return null;
   }
 
   async function approve(click: Click, stored: StoredChange): Promise<void> {
@@ -276,7 +267,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await refuse(click, stored, 'you made this change, so someone else must approve it');
       return;
     }
-    const done = await transition(click, stored, AWAITING_STATES, 'approved');
+    const done = await transition(click, stored, TRANSITIONS.approve.from, TRANSITIONS.approve.to);
     if (done) await afterTransition(click, done, { kind: 'approved', by: click.userId, at: now() });
   }
 
@@ -287,8 +278,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   ): Promise<boolean> {
     const by = click?.userId ?? BOT_ACTOR;
     const result = await store.transition(stored.change.id, {
-      from: ['pending'],
-      to: 'escalated',
+      ...TRANSITIONS.escalate,
       by,
       at: now(),
       action: click ? 'escalate' : 'auto-escalate',
@@ -335,77 +325,54 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   }
 
   async function revert(click: Click, stored: StoredChange): Promise<void> {
-    const plan = stored.processing?.plan ?? null;
-    if (stored.change.attempt) {
+    const blocker = revertBlocker(stored.change, stored.processing?.plan ?? null);
+    if (blocker?.kind === 'attempt') {
       await refuse(click, stored, 'an attempt changed nothing, so there is nothing to revert');
       return;
     }
-    if (deps.executor === null) {
+    const executor = deps.executor;
+    if (executor === null) {
       await refuse(click, stored, 'revert is not configured on this netwarden (it has no AWS access)');
       return;
     }
-    if (!plan?.possible) {
-      await refuse(click, stored, plan?.reason ?? 'no exact revert is known for this change');
+    const plan = stored.processing?.plan ?? null;
+    if (blocker !== null || plan === null) {
+      await refuse(click, stored, refusalOf(blocker));
       return;
     }
-    // Refused before any transition: once the later changes are reverted, this one still can be.
-    const newer = await newerInEffect(stored, NAMED_NEWER);
-    if (newer.length > 0) {
-      await store.audit({
-        changeId: stored.change.id,
-        action: click.action,
-        outcome: 'refused',
-        from: stored.state,
-        to: null,
-        by: click.userId,
-        at: now().toISOString(),
-        detail: { reason: newerFirstReason(newer), newer: newer.map((n) => n.change.id) },
-      });
-      await tell(click, buildNewerFirst(newer));
-      return;
-    }
-    const reverting = await transition(click, stored, AWAITING_STATES, 'reverting');
-    if (!reverting) return;
-    await afterTransition(click, reverting, { kind: 'revert_started', by: click.userId, at: now(), plan });
-    // The revert's own CloudTrail events will come back through ingest: remember what they touch.
-    await store.expectOwnRevert(
-      stored.change.account,
-      stored.change.region,
-      [...resourceIdsIn(plan.calls)],
-      stored.change.id,
-    );
-    let outcome: RevertOutcome;
-    try {
-      outcome = await deps.executor.revert(reverting);
-    } catch (error) {
-      logger.error({ err: error, changeId: stored.change.id }, 'revert failed unexpectedly');
-      outcome = {
-        ok: false,
-        message: `netwarden could not complete the revert: ${(error as Error).message}`,
-      };
-    }
-    const to: ChangeState = outcome.ok ? 'reverted' : 'revert_failed';
-    const result = await store.transition(stored.change.id, {
-      from: ['reverting'],
-      to,
+    const run = await runRevert({ store, executor, logger, now }, stored, {
       by: click.userId,
-      at: now(),
-      action: 'revert',
-      detail: outcome.ok
-        ? { result: outcome.result ?? null }
-        : { error: outcome.message, code: outcome.code ?? null },
+      onStarted: (reverting) =>
+        afterTransition(click, reverting, { kind: 'revert_started', by: click.userId, at: now(), plan }),
     });
-    if (!result.ok) {
-      logger.error(
-        { changeId: stored.change.id, result },
-        'revert finished but its state could not be recorded',
-      );
-      return;
+    switch (run.kind) {
+      case 'newer_first': {
+        const newer = await withLinks(run.newer, NAMED_NEWER);
+        await store.audit({
+          changeId: stored.change.id,
+          action: click.action,
+          outcome: 'refused',
+          from: stored.state,
+          to: null,
+          by: click.userId,
+          at: now().toISOString(),
+          detail: { reason: newerFirstReason(newer), newer: newer.map((n) => n.change.id) },
+        });
+        await tell(click, buildNewerFirst(newer));
+        return;
+      }
+      case 'not_started':
+        await transitionRefused(click, run.result);
+        return;
+      case 'ran': {
+        if (run.finished === null) return;
+        const { outcome } = run;
+        const event: ThreadEvent = outcome.ok
+          ? { kind: 'reverted', by: click.userId, at: now(), plan, result: outcome.result ?? null }
+          : { kind: 'revert_failed', by: click.userId, at: now(), error: outcome.message, plan };
+        await afterTransition(click, run.finished, event);
+      }
     }
-    const event: ThreadEvent = outcome.ok
-      ? { kind: 'reverted', by: click.userId, at: now(), plan, result: outcome.result ?? null }
-      : { kind: 'revert_failed', by: click.userId, at: now(), error: outcome.message, plan };
-    await afterTransition(click, result.change, event);
   }
 
   async function publishHome(userId: string): Promise<void> {
@@ -460,7 +427,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     members: readonly StoredChange[],
     reason: string,
   ): Promise<void> {
-    for (const member of members.filter((m) => AWAITING_STATES.includes(m.state))) {
+    for (const member of members.filter((m) => isAwaiting(m.state))) {
       await store.audit({
         changeId: member.change.id,
         action: click.action,
@@ -499,8 +466,14 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await refuseGroup(click, members, 'you made these changes, so someone else must approve them');
       return;
     }
-    const waiting = members.filter((m) => AWAITING_STATES.includes(m.state)).length;
-    const moved = await transitionAll(click, groupId, members, AWAITING_STATES, 'approved');
+    const waiting = members.filter((m) => isAwaiting(m.state)).length;
+    const moved = await transitionAll(
+      click,
+      groupId,
+      members,
+      TRANSITIONS.approve.from,
+      TRANSITIONS.approve.to,
+    );
     if (moved.length === 0) {
       if (await firstAnswer(groupId, click.userId))
         await tell(click, buildEphemeral('Nothing done: every change of this group was already decided.'));
@@ -524,7 +497,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   }
 
   async function escalateGroup(click: GroupClick, groupId: string, members: readonly StoredChange[]) {
-    const moved = await transitionAll(click, groupId, members, ['pending'], 'escalated');
+    const moved = await transitionAll(
+      click,
+      groupId,
+      members,
+      TRANSITIONS.escalate.from,
+      TRANSITIONS.escalate.to,
+    );
     if (moved.length === 0) {
       if (await firstAnswer(groupId, click.userId))
         await tell(click, buildEphemeral('Nothing done: no change of this group is pending any more.'));
@@ -563,7 +542,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       channelId: null,
       messageTs: null,
     };
-    const moved = await transitionAll(click, groupId, members, ['pending'], 'escalated');
+    const moved = await transitionAll(
+      click,
+      groupId,
+      members,
+      TRANSITIONS.escalate.from,
+      TRANSITIONS.escalate.to,
+    );
     if (moved.length === 0) return 0;
     const at = now();
     await deps.groups.audit(groupId, {
@@ -592,19 +577,15 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await refuseGroup(click, members, 'revert is not configured on this netwarden (it has no AWS access)');
       return;
     }
-    const loaded = await deps.grouping.load(groupId);
-    const revertible = new Set(
-      (loaded?.view.members ?? []).filter(isRevertible).map((m) => m.view.change.id),
-    );
     // Newest first on the VPC timeline: a later change to the same resource is undone before the one it built on.
     const candidates = members
-      .filter((m) => revertible.has(m.change.id))
+      .filter((m) => isAwaiting(m.state) && revertBlocker(m.change, m.processing?.plan ?? null) === null)
       .sort((a, b) => compareTimeline(entryOf(b), entryOf(a)));
     if (candidates.length === 0) {
       await refuseGroup(click, members, 'none of these changes can be reverted exactly');
       return;
     }
-    const waiting = members.filter((m) => AWAITING_STATES.includes(m.state)).length;
+    const waiting = members.filter((m) => isAwaiting(m.state)).length;
     await deps.grouping.replyToGroup(
       groupId,
       buildGroupReply(groupId, {
@@ -620,9 +601,13 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     for (const candidate of candidates) {
       // Each member's own guard: a later change outside the group (or one whose revert failed)
       // still in effect on the same resource keeps it as it is.
-      // The group's reply names them in plain text: no permalink look-ups per member.
-      const newer = await newerInEffect(candidate, 0);
-      if (newer.length > 0) {
+      const run = await runRevert({ store, executor, logger, now }, candidate, {
+        by: click.userId,
+        detail: { group: groupId },
+      });
+      if (run.kind === 'newer_first') {
+        // The group's reply names them in plain text: no permalink look-ups per member.
+        const newer = await withLinks(run.newer, 0);
         results.push({
           change: candidate.change,
           ok: false,
@@ -630,46 +615,9 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
         });
         continue;
       }
-      const started = await store.transition(candidate.change.id, {
-        from: AWAITING_STATES,
-        to: 'reverting',
-        by: click.userId,
-        at: now(),
-        action: 'revert',
-        detail: { group: groupId },
-      });
-      if (!started.ok) continue;
-      const plan = started.change.processing?.plan;
-      if (plan) {
-        await store.expectOwnRevert(
-          candidate.change.account,
-          candidate.change.region,
-          [...resourceIdsIn(plan.calls)],
-          candidate.change.id,
-        );
-      }
-      let outcome: RevertOutcome;
-      try {
-        outcome = await executor.revert(started.change);
-      } catch (error) {
-        logger.error({ err: error, changeId: candidate.change.id }, 'revert failed unexpectedly');
-        outcome = {
-          ok: false,
-          message: `netwarden could not complete the revert: ${(error as Error).message}`,
-        };
-      }
-      const finished = await store.transition(candidate.change.id, {
-        from: ['reverting'],
-        to: outcome.ok ? 'reverted' : 'revert_failed',
-        by: click.userId,
-        at: now(),
-        action: 'revert',
-        detail: outcome.ok
-          ? { result: outcome.result ?? null, group: groupId }
-          : { error: outcome.message, code: outcome.code ?? null, group: groupId },
-      });
-      touched.push(finished.ok ? finished.change : started.change);
-      results.push({ change: candidate.change, ok: outcome.ok, message: outcome.message });
+      if (run.kind === 'not_started') continue;
+      touched.push(run.finished ?? run.started);
+      results.push({ change: candidate.change, ok: run.outcome.ok, message: run.outcome.message });
     }
     const failed = results.filter((r) => !r.ok).length;
     const at = now();
@@ -774,15 +722,11 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     async autoEscalate() {
       const minutes = deps.settings.autoEscalateAfterMinutes;
       if (minutes === 0) return 0;
-      const cutoff = now().getTime() - minutes * 60_000;
       let escalated = 0;
       // A burst of critical changes is one group: on-call is called once for it, not once per change.
       const groupsDone = new Set<string>();
-      for (const stored of await store.awaitingDecision(200)) {
-        if (stored.state !== 'pending' || stored.processing?.assessment.severity !== 'critical') continue;
-        const since = Date.parse(stored.receivedAt);
-        if (Number.isNaN(since) || since > cutoff) continue;
-        const pendingMinutes = Math.floor((now().getTime() - since) / 60_000);
+      const due = dueForEscalation(await store.awaitingDecision(200), minutes, now());
+      for (const { stored, pendingMinutes } of due) {
         const groupId = await deps.groups.groupOf(stored.change.id);
         const meta = groupId === null ? null : await deps.groups.meta(groupId);
         if (groupId !== null && meta !== null && meta.size >= 2) {
@@ -857,4 +801,10 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await deps.grouping.reply(original.change.id, reply);
     },
   };
+}
+
+/** Why a click on Revert does nothing, for a change its plan says cannot be reverted. */
+function refusalOf(blocker: RevertBlocker | null): string {
+  if (blocker?.kind === 'impossible' && blocker.reason) return blocker.reason;
+  return 'no exact revert is known for this change';
 }

@@ -1,7 +1,7 @@
 import type { NetworkChange } from '../domain/change.js';
 import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
 import { createKeys } from './keys.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisContext } from './redis-client.js';
 import { ALL_INDEX_CAP, arrivalOf, guarded, REQUEUE_AFTER_MS, RESOURCE_INDEX_CAP } from './redis-store.js';
 import { runScript, script } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
@@ -67,8 +67,6 @@ return out
 `);
 
 export interface IntakeOptions {
-  prefix: string;
-  retentionDays: number;
   /** The per-record path used on Redis Cluster, where one script cannot span slots. */
   store: Pick<ChangeStore, 'saveChanges'>;
   queue: Pick<WorkQueue, 'enqueue'>;
@@ -82,9 +80,10 @@ export interface IntakeOptions {
  * then the index writes and queue entries of the records that need processing — two round trips,
  * because the queue entry depends on the set-if-absent's answer.
  */
-export function createIntake(client: RedisClient, options: IntakeOptions): Intake {
-  const keys = createKeys(options.prefix);
-  const retentionSeconds = options.retentionDays * 86_400;
+export function createIntake(context: RedisContext, options: IntakeOptions): Intake {
+  const { redis: client } = context;
+  const keys = createKeys(context.prefix);
+  const retentionSeconds = context.retentionDays * 86_400;
 
   if (client.isCluster) {
     return {

@@ -4,6 +4,16 @@ import type { Logger } from '../logger.js';
 
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Redis as every part of netwarden uses it: the client, the prefix of every key (REDIS_KEY_PREFIX)
+ * and how long records are kept (NETWARDEN_RETENTION_DAYS). Built once by the composition root.
+ */
+export interface RedisContext {
+  redis: RedisClient;
+  prefix: string;
+  retentionDays: number;
+}
+
 /** How long one command may take before the caller is told Redis is unavailable (and answers 503). */
 const COMMAND_TIMEOUT_MS = 2000;
 

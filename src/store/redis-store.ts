@@ -2,7 +2,7 @@ import type { NetworkChange } from '../domain/change.js';
 import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisContext } from './redis-client.js';
 import { runScript, type Script, script } from './scripts.js';
 import {
   type AuditEntry,
@@ -106,15 +106,11 @@ function awaitingScore(change: NetworkChange, processing: Processing | null): nu
   return rank * 1e13 + Date.parse(change.eventTime);
 }
 
-export interface RedisStoreOptions {
-  prefix: string;
-  retentionDays: number;
-}
-
 /** The Redis implementation of ChangeStore. */
-export function createRedisStore(client: RedisClient, options: RedisStoreOptions): ChangeStore {
-  const keys = createKeys(options.prefix);
-  const retentionSeconds = options.retentionDays * 86_400;
+export function createRedisStore(context: RedisContext): ChangeStore {
+  const { redis: client } = context;
+  const keys = createKeys(context.prefix);
+  const retentionSeconds = context.retentionDays * 86_400;
   const run = (s: Script, keyList: string[], args: string[]) => runScript(client, s, keyList, args);
 
   async function index(change: NetworkChange): Promise<void> {

@@ -3,20 +3,10 @@ import type { RevertPlan } from '../domain/revert/index.js';
 import type { Assessment, Severity } from '../domain/risk/index.js';
 import type { NetworkState } from '../domain/state.js';
 
-/** `pending` until someone decides; see README "The workflow". */
-export type ChangeState = 'pending' | 'approved' | 'escalated' | 'reverting' | 'reverted' | 'revert_failed';
+import type { ChangeState } from '../workflow/states.js';
 
-export const CHANGE_STATES: readonly ChangeState[] = [
-  'pending',
-  'approved',
-  'escalated',
-  'reverting',
-  'reverted',
-  'revert_failed',
-];
-
-/** States in which a change still waits for a person (listed by `pending` and the App Home). */
-export const AWAITING_STATES: readonly ChangeState[] = ['pending', 'escalated'];
+// A change's states and which of them wait for a person are the workflow's (src/workflow/states.ts).
+export { AWAITING_STATES, CHANGE_STATES, type ChangeState } from '../workflow/states.js';
 
 /** The revert plan as stored with a change: exactly what the confirm dialog shows and the executor runs. */
 export type StoredRevertPlan = RevertPlan;

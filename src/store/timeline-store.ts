@@ -7,7 +7,7 @@ import { createTtlCache } from '../cache.js';
 import type { NetworkChange } from '../domain/change.js';
 import type { TimelineEntry } from '../domain/timeline.js';
 import { createKeys } from './keys.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisContext } from './redis-client.js';
 import { guarded } from './redis-store.js';
 import type { VpcRef } from './topology-store.js';
 
@@ -33,12 +33,10 @@ export interface TimelineStore {
   entries(ids: readonly string[]): Promise<TimelineEntry[]>;
 }
 
-export function createTimelineStore(
-  client: RedisClient,
-  options: { prefix: string; retentionDays: number },
-): TimelineStore {
-  const keys = createKeys(options.prefix);
-  const retentionSeconds = options.retentionDays * 86_400;
+export function createTimelineStore(context: RedisContext): TimelineStore {
+  const { redis: client } = context;
+  const keys = createKeys(context.prefix);
+  const retentionSeconds = context.retentionDays * 86_400;
   const key = (vpc: VpcRef) => keys.vpcTimeline(vpc.account, vpc.region, vpc.vpcId);
   const cache = createTtlCache<string, TimelineEntry>(ENTRY_TTL_MS, ENTRY_CACHE);
 

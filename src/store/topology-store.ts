@@ -8,7 +8,7 @@
 import type { NetworkState } from '../domain/state.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
-import type { RedisClient } from './redis-client.js';
+import type { RedisContext } from './redis-client.js';
 
 /** One VPC in one account and region. */
 export interface VpcRef {
@@ -41,8 +41,6 @@ export interface TopologyStore {
 
 /** Key prefix, retention and how many snapshots to keep per VPC. */
 export interface TopologyStoreOptions {
-  prefix: string;
-  retentionDays: number;
   /** Snapshots kept per VPC (`aws.snapshot.history`). */
   history: number;
 }
@@ -94,9 +92,10 @@ function decode(vpc: VpcRef, member: string | undefined): TopologySnapshot | nul
 }
 
 /** The Redis implementation of TopologyStore. */
-export function createTopologyStore(client: RedisClient, options: TopologyStoreOptions): TopologyStore {
-  const keys = createKeys(options.prefix);
-  const retentionSeconds = options.retentionDays * 86_400;
+export function createTopologyStore(context: RedisContext, options: TopologyStoreOptions): TopologyStore {
+  const { redis: client } = context;
+  const keys = createKeys(context.prefix);
+  const retentionSeconds = context.retentionDays * 86_400;
 
   return {
     saveSnapshot: (snapshot) =>

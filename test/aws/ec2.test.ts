@@ -3,7 +3,7 @@ import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
 import { parseAwsConfig } from '../../src/aws/config.js';
 import { createEc2Adapter, type Ec2Adapter } from '../../src/aws/ec2.js';
 import { Ec2Error } from '../../src/aws/errors.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { type Ec2TestServer, startEc2Server } from '../helpers/ec2-server.js';
 import { fixtureJson } from '../helpers/fixtures.js';
 

@@ -48,7 +48,10 @@ describe('enrichment from the topology snapshot, refreshed from EC2', () => {
 
   /** A fresh store (own key prefix) and an enricher whose clock is `now`. */
   function setup(): { store: TopologyStore; enricher: Enricher } {
-    const store = createTopologyStore(redis, { prefix: uniquePrefix(), retentionDays: 1, history: 5 });
+    const store = createTopologyStore(
+      { redis: redis, prefix: uniquePrefix(), retentionDays: 1 },
+      { history: 5 },
+    );
     const ec2For = ec2ForClients((account, region) => clients.ec2(account, region));
     const snapshots = createSnapshotService({ ec2For, store, config, logger: silent, now: () => now });
     return { store, enricher: createEnricher({ store, snapshots, ec2For, config, now: () => now }) };

@@ -54,7 +54,7 @@ describe('topology snapshot refresh', () => {
     server.requests.length = 0;
     server.deny.clear();
     server.state = structuredClone(WORLD);
-    store = createTopologyStore(redis, { prefix: uniquePrefix(), retentionDays: 1, history: 5 });
+    store = createTopologyStore({ redis: redis, prefix: uniquePrefix(), retentionDays: 1 }, { history: 5 });
     service = createSnapshotService({
       ec2For: ec2ForClients((a, r) => clients.ec2(a, r)),
       store,

@@ -116,7 +116,7 @@ describe('the CloudTrail backfill', () => {
   });
   beforeEach(() => {
     prefix = uniquePrefix();
-    store = createRedisStore(redis, { prefix, retentionDays: 1 });
+    store = createRedisStore({ redis: redis, prefix, retentionDays: 1 });
     queued = [];
     clock = NOW;
   });

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BACKFILL_SETTINGS } from '../../src/backfill/index.js';
 import { NETWORK_EVENT_NAMES } from '../../src/domain/change.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { createKeys } from '../../src/store/keys.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { type CloudTrailTestServer, startCloudTrailServer } from '../helpers/cloudtrail-server.js';

@@ -9,7 +9,7 @@ import type { LookupDeps } from '../../commands/types.js';
 import { run as runWho } from '../../commands/who.js';
 import { type AwsScope, OWN_ACCOUNT } from '../../src/aws/cloudtrail.js';
 import { DEFAULT_POLICY } from '../../src/domain/risk/index.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import type { SlackMessage } from '../../src/slack/blocks/kit.js';
 import { limitViolations } from '../../src/slack/limits.js';
 import type { AuditEntry } from '../../src/store/store.js';

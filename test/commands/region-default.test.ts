@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BACKFILL_SETTINGS } from '../../src/backfill/index.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { type CloudTrailTestServer, startCloudTrailServer } from '../helpers/cloudtrail-server.js';
 import { type Ec2TestServer, startEc2Server } from '../helpers/ec2-server.js';

@@ -48,7 +48,7 @@ describe('delivery bookkeeping', () => {
 
   function ingestor() {
     return createIngestor({
-      store: createRedisStore(redis, { prefix, retentionDays: 1 }),
+      store: createRedisStore({ redis: redis, prefix, retentionDays: 1 }),
       queue: { enqueue: async () => undefined },
       sns: {
         verify: async () => undefined,

@@ -377,7 +377,10 @@ describe('the flow-log watch and the alert warning', () => {
       redis: world.redis,
       prefix: world.prefix,
       config: world.config,
-      topology: createTopologyStore(world.redis, { prefix: world.prefix, retentionDays: 1, history: 5 }),
+      topology: createTopologyStore(
+        { redis: world.redis, prefix: world.prefix, retentionDays: 1 },
+        { history: 5 },
+      ),
       flowLogs: world.side.flowLogs,
       ec2Client: (account, region) => clients.ec2(account, region),
       logger: pino({ level: 'silent' }),

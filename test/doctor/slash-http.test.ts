@@ -46,7 +46,7 @@ describe('/netwarden doctor over a signed HTTP request', () => {
       logger,
     );
     registerCommands(runtime.app, {
-      store: createRedisStore(world.redis, { prefix: world.prefix, retentionDays: 1 }),
+      store: createRedisStore({ redis: world.redis, prefix: world.prefix, retentionDays: 1 }),
       policy: DEFAULT_POLICY,
       aws: null,
       doctor: world.side.doctor,

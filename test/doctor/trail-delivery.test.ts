@@ -66,7 +66,7 @@ describe('the doctor judges whether the trail still delivers, in the CLI and in 
       logger,
     );
     registerCommands(runtime.app, {
-      store: createRedisStore(world.redis, { prefix: world.prefix, retentionDays: 1 }),
+      store: createRedisStore({ redis: world.redis, prefix: world.prefix, retentionDays: 1 }),
       policy: DEFAULT_POLICY,
       aws: null,
       doctor: world.side.doctor,

@@ -5,11 +5,11 @@
  * `healthy()` puts both servers back into the state of a well-configured account.
  */
 import { pino } from 'pino';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createAwsAccess } from '../../src/aws/access.js';
 import { type AwsConfig, parseAwsConfig } from '../../src/aws/config.js';
 import { stateOfVpc } from '../../src/aws/snapshot.js';
 import { type DoctorSide, startDoctor } from '../../src/doctor/index.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { createDeliveryStore, type DeliveryStore } from '../../src/store/delivery-store.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createTopologyStore } from '../../src/store/topology-store.js';
@@ -91,7 +91,7 @@ export async function startDoctorWorld(
     },
     'aws',
   );
-  const topology = createTopologyStore(redis, { prefix, retentionDays: 1, history: 5 });
+  const topology = createTopologyStore({ redis: redis, prefix, retentionDays: 1 }, { history: 5 });
   for (const vpcId of [VPC_A, VPC_B]) {
     await topology.saveSnapshot({
       account: ACCOUNT,
@@ -101,14 +101,13 @@ export async function startDoctorWorld(
       state: stateOfVpc(STATE, vpcId),
     });
   }
-  const clients = createAwsClients({ config });
+  const access = createAwsAccess({ config });
   const side = startDoctor({
     config,
     backfillEnabled: options.backfillEnabled ?? true,
-    clients,
-    redis,
-    prefix,
-    retentionDays: 1,
+    access,
+    topology,
+    redis: { redis, prefix, retentionDays: 1 },
     logger,
     watch: false,
   });
@@ -129,7 +128,7 @@ export async function startDoctorWorld(
       trail.requests.length = 0;
     },
     async close() {
-      clients.destroy();
+      access.destroy();
       await redis.quit();
       await ec2.close();
       await trail.close();

@@ -31,9 +31,7 @@ describe('the outbox and groups on Redis Cluster', () => {
     await untilReady(client);
     slack = await startFakeSlack({ enforcePace: true });
     outbox = createOutbox({
-      redis: client,
-      prefix,
-      retentionDays: 1,
+      redis: { redis: client, prefix, retentionDays: 1 },
       transport: createWebTransport(
         new WebClient('xoxb-test', {
           slackApiUrl: slack.url,
@@ -97,7 +95,7 @@ describe('the outbox and groups on Redis Cluster', () => {
   });
 
   it('joins groups on the cluster', async () => {
-    const groups = createGroupStore(client, { prefix, retentionDays: 1 });
+    const groups = createGroupStore({ redis: client, prefix, retentionDays: 1 });
     const scope = {
       channel: 'C0ONE',
       account: '123456789012',

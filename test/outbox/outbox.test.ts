@@ -35,9 +35,7 @@ describe('the durable Slack outbox', () => {
     const redis = new Redis(redisUrl());
     clients.push(redis);
     const made = createOutbox({
-      redis,
-      prefix: options.prefix ?? uniquePrefix(),
-      retentionDays: 1,
+      redis: { redis, prefix: options.prefix ?? uniquePrefix(), retentionDays: 1 },
       transport: options.transport ?? transportFor(slack),
       logger: silent,
       pollMs: 100,

@@ -1,8 +1,8 @@
 import { WebAPIRateLimitedError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
 import { coalesceKeyOf, defaultPriority, laneOf, type OutboxCall } from '../../src/outbox/calls.js';
+import { PermanentCallError } from '../../src/outbox/errors.js';
 import { backoffMs, classifyFailure, nextPace, PACE, PACE_MS } from '../../src/outbox/policy.js';
-import { PermanentCallError } from '../../src/outbox/sender.js';
 
 const message = { text: 'x', blocks: [] };
 

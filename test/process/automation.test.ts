@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAutomationRules } from '../../src/domain/automation.js';
 import type { NetworkChange } from '../../src/domain/change.js';
 import { DEFAULT_POLICY } from '../../src/domain/risk/index.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { type ChangeContext, createProcessor } from '../../src/process/processor.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { ChangeStore, StoredChange } from '../../src/store/store.js';
@@ -33,7 +33,7 @@ describe('an automation decision when a late change corrects the history', () =>
 
   beforeAll(() => {
     redis = inspectRedis();
-    store = createRedisStore(redis, { prefix: uniquePrefix(), retentionDays: 1 });
+    store = createRedisStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
   });
   afterAll(async () => {
     await redis.quit();

@@ -40,9 +40,9 @@ describe('VPC timeline over Redis', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createRedisStore(client, { prefix, retentionDays: 90 });
+    store = createRedisStore({ redis: client, prefix, retentionDays: 90 });
     timeline = createTimeline({
-      index: createTimelineStore(client, { prefix, retentionDays: 90 }),
+      index: createTimelineStore({ redis: client, prefix, retentionDays: 90 }),
       changes: store,
     });
   });

@@ -45,7 +45,7 @@ describe('the group store', () => {
 
   beforeAll(() => {
     redis = new Redis(redisUrl());
-    groups = createGroupStore(redis, { prefix: uniquePrefix(), retentionDays: 1 });
+    groups = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
   });
   afterAll(async () => {
     await redis.quit();

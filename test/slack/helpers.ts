@@ -7,7 +7,7 @@
 import type { NetworkChange } from '../../src/domain/change.js';
 import type { Assessment, Finding } from '../../src/domain/risk/index.js';
 import type { NetworkState } from '../../src/domain/state.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import type { ChangeView } from '../../src/slack/blocks/index.js';
 import type { NwBlock, SlackMessage } from '../../src/slack/blocks/kit.js';
 import type { RevertPlanView } from '../../src/slack/describe.js';

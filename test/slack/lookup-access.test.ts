@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Membership } from '../../src/slack/approvers.js';
 import { createLookupAccess } from '../../src/slack/lookup-access.js';
 import { DEFAULT_SLACK_SETTINGS } from '../../src/slack/settings.js';
+import type { Membership } from '../../src/workflow/index.js';
 
 /** Membership as `usergroups.users.list` would answer it, counting the look-ups. */
 function membership(groups: Record<string, string[]>): Membership & { calls: number } {

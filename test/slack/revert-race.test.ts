@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RevertExecutor } from '../../src/slack/workflow.js';
 import { createKeys } from '../../src/store/keys.js';
+import type { RevertExecutor } from '../../src/workflow/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { asEventBridge } from '../helpers/envelopes.js';
 import { fixtureRecord } from '../helpers/fixtures.js';

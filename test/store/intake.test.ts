@@ -31,9 +31,9 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createRedisStore(client, { prefix, retentionDays: 90 });
+    store = createRedisStore({ redis: client, prefix, retentionDays: 90 });
     const queue = createWorkQueue(client, { prefix, logger: silent });
-    intake = createIntake(client, { prefix, retentionDays: 90, store, queue });
+    intake = createIntake({ redis: client, prefix, retentionDays: 90 }, { store, queue });
     redis = inspectRedis();
   });
   afterAll(async () => {

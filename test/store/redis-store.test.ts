@@ -37,7 +37,7 @@ describe('Redis change store', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createRedisStore(client, { prefix, retentionDays: 90 });
+    store = createRedisStore({ redis: client, prefix, retentionDays: 90 });
     redis = inspectRedis();
   });
   afterAll(async () => {
@@ -112,7 +112,7 @@ describe('Redis change store', () => {
   });
 
   it('indexes a change by each resource it touches, newest first', async () => {
-    const store = createRedisStore(client, { prefix: uniquePrefix(), retentionDays: 90 });
+    const store = createRedisStore({ redis: client, prefix: uniquePrefix(), retentionDays: 90 });
     const older = changeFromFixture('cloudtrail/AssociateRouteTable__invictus.json', {
       eventID: 'idx-old',
       eventTime: '2023-07-10T12:00:00Z',
@@ -158,7 +158,7 @@ describe('the workflow in the Redis store', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createRedisStore(client, { prefix, retentionDays: 90 });
+    store = createRedisStore({ redis: client, prefix, retentionDays: 90 });
   });
   afterAll(() => client.quit());
 
@@ -290,7 +290,7 @@ describe('Redis change store when Redis is down', () => {
     const server = await startRedisServer();
     const client = createRedisClient({ kind: 'single', url: server.url }, silent);
     await untilReady(client);
-    const store = createRedisStore(client, { prefix: uniquePrefix(), retentionDays: 1 });
+    const store = createRedisStore({ redis: client, prefix: uniquePrefix(), retentionDays: 1 });
     const change = changeFromFixture('cloudtrail/CreateRoute__invictus-igw.json');
     await server.stop();
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { createKeys } from '../../src/store/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createTopologyStore, type TopologyStore, type VpcRef } from '../../src/store/topology-store.js';
@@ -28,7 +28,7 @@ describe('Redis topology store', () => {
   beforeAll(async () => {
     client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
     await untilReady(client);
-    store = createTopologyStore(client, { prefix, retentionDays: 90, history: 3 });
+    store = createTopologyStore({ redis: client, prefix, retentionDays: 90 }, { history: 3 });
     redis = inspectRedis();
   });
   afterAll(async () => {
@@ -108,7 +108,10 @@ describe('Redis topology store when Redis is down', () => {
     const server = await startRedisServer();
     const client = createRedisClient({ kind: 'single', url: server.url }, silent);
     await untilReady(client);
-    const store = createTopologyStore(client, { prefix: uniquePrefix(), retentionDays: 1, history: 2 });
+    const store = createTopologyStore(
+      { redis: client, prefix: uniquePrefix(), retentionDays: 1 },
+      { history: 2 },
+    );
     await server.stop();
 
     const started = Date.now();

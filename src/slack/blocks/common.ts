@@ -8,6 +8,7 @@ import type { Assessment, Finding } from '../../domain/risk/index.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { NetworkState } from '../../domain/state.js';
 import { automationRuleOf, type ChangeState } from '../../store/store.js';
+import { revertBlocker } from '../../workflow/index.js';
 import {
   beforeAfter,
   changeAdvice,
@@ -309,14 +310,18 @@ export function sourceContext(view: ChangeView): ContextBlock {
 
 /** Why the message offers no Revert button, or `null` when it offers one. */
 export function revertUnavailableReason(view: ChangeView): string | null {
-  const { change, plan } = view;
-  if (change.attempt) return 'Nothing to revert: the call did not succeed, so it changed nothing.';
-  if (!isChangeId(change.id)) return 'Buttons unavailable: the change id is not one a button can carry.';
-  if (plan === null) return 'Revert not available: revert planning is not configured.';
-  if (!plan.possible || plan.calls.length === 0) {
-    return `Revert not possible: ${cap(plan.reason ?? 'the planner gave no reason', 500)}`;
+  const blocker = revertBlocker(view.change, view.plan);
+  if (blocker?.kind === 'attempt')
+    return 'Nothing to revert: the call did not succeed, so it changed nothing.';
+  if (!isChangeId(view.change.id)) return 'Buttons unavailable: the change id is not one a button can carry.';
+  switch (blocker?.kind) {
+    case 'unplanned':
+      return 'Revert not available: revert planning is not configured.';
+    case 'impossible':
+      return `Revert not possible: ${cap(blocker.reason ?? 'the planner gave no reason', 500)}`;
+    default:
+      return null;
   }
-  return null;
 }
 
 function callSignature(call: { api: string; params: Record<string, unknown> }): string {

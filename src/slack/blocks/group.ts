@@ -10,6 +10,7 @@
 import type { NetworkChange } from '../../domain/change.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { ChangeState } from '../../store/store.js';
+import { isAwaiting, revertBlocker } from '../../workflow/index.js';
 import { changeScope, shortLine } from '../describe.js';
 
 export { shortLine };
@@ -104,8 +105,6 @@ export interface ModalView {
   blocks: NwBlock[];
 }
 
-const AWAITING: ReadonlySet<ChangeState> = new Set(['pending', 'escalated']);
-
 const STATUS_EMOJI: Readonly<Record<ChangeState, string>> = {
   pending: '',
   escalated: '📣',
@@ -139,10 +138,9 @@ export function worstSeverity(members: readonly GroupMember[]): Severity {
   return worst;
 }
 
-/** Whether a member can be reverted by the group's Revert: waiting, not an attempt, with an exact plan. */
+/** Whether a member can be reverted by the group's Revert: waiting, and nothing blocks its revert. */
 export function isRevertible(member: GroupMember): boolean {
-  const { plan, change } = member.view;
-  return AWAITING.has(member.status) && change.attempt === null && plan?.possible === true;
+  return isAwaiting(member.status) && revertBlocker(member.view.change, member.view.plan) === null;
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
@@ -299,7 +297,7 @@ function button(actionId: string, label: string, value: string, style?: 'primary
 
 /** The group's buttons: for the whole group while some change waits, and the review modal always. */
 export function groupActions(view: GroupView): ActionsBlock {
-  const awaiting = view.members.filter((m) => AWAITING.has(m.status));
+  const awaiting = view.members.filter((m) => isAwaiting(m.status));
   const pending = awaiting.filter((m) => m.status === 'pending');
   const revertible = view.members.filter(isRevertible);
   const elements: ButtonElement[] = [];
@@ -530,7 +528,7 @@ function memberTime(m: GroupMember): number {
 export function orderForReview(members: readonly GroupMember[]): GroupMember[] {
   return [...members].sort(
     (a, b) =>
-      Number(AWAITING.has(b.status)) - Number(AWAITING.has(a.status)) ||
+      Number(isAwaiting(b.status)) - Number(isAwaiting(a.status)) ||
       compareSeverity(a.view.assessment.severity, b.view.assessment.severity) ||
       memberTime(b) - memberTime(a),
   );

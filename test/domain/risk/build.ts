@@ -8,7 +8,7 @@ import type { AclEntry, NetworkChange } from '../../../src/domain/change.js';
 import { type Assessment, assessChange } from '../../../src/domain/risk/assess.js';
 import { DEFAULT_POLICY, type RiskPolicy } from '../../../src/domain/risk/policy.js';
 import type { NetworkAclState, NetworkState } from '../../../src/domain/state.js';
-import { parseDescribeOutput } from '../../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../../src/ingest/describe-output.js';
 import { changeFromFixture } from '../../helpers/changes.js';
 import { fixtureJson } from '../../helpers/fixtures.js';
 

@@ -1,5 +1,4 @@
 import { createTtlCache } from '../cache.js';
-import type { SlackApi } from './api.js';
 
 /** Group membership changes rarely; five minutes keeps clicks fast without trusting a stale list long. */
 const MEMBERS_TTL_MS = 5 * 60_000;
@@ -10,13 +9,16 @@ export interface Membership {
   inAny(userId: string, usergroupIds: readonly string[]): Promise<boolean>;
 }
 
-/** One cache of user group members for everything that checks them (approvers, look-ups). */
-export function createMembership(api: Pick<SlackApi, 'usergroupMembers'>): Membership {
+/**
+ * One cache of user group members for everything that checks them (approvers, look-ups).
+ * `groupMembers` reads a user group's members (Slack's `usergroups.users.list`).
+ */
+export function createMembership(groupMembers: (groupId: string) => Promise<readonly string[]>): Membership {
   const members = createTtlCache<string, ReadonlySet<string>>(MEMBERS_TTL_MS);
   return {
     async inAny(userId, usergroupIds) {
       for (const group of usergroupIds) {
-        const list = await members.getOrLoad(group, async () => new Set(await api.usergroupMembers(group)));
+        const list = await members.getOrLoad(group, async () => new Set(await groupMembers(group)));
         if (list.has(userId)) return true;
       }
       return false;
@@ -41,12 +43,9 @@ export interface Approvers {
  * Who may approve, revert and escalate: the user ids (`U…`/`W…`) listed in NETWARDEN_APPROVERS,
  * and the members of the user groups (`S…`) listed there. Nobody, when the list is empty: a
  * security tool must not let anyone in the channel undo network changes by default.
+ * `membership` is the shared cache of user group members.
  */
-export function createApprovers(
-  ids: readonly string[],
-  api: Pick<SlackApi, 'usergroupMembers'>,
-  membership: Membership = createMembership(api),
-): Approvers {
+export function createApprovers(ids: readonly string[], membership: Membership): Approvers {
   const { users, usergroups } = splitIds(ids);
   const userSet = new Set(users);
   return {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 
 const GROUPS = {
   SecurityGroups: [

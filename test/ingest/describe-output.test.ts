@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseDescribeOutput } from '../../src/ingest/describe.js';
+import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import { fixtureJson, fixtureRecord } from '../helpers/fixtures.js';
 
 const CONTEXT = 'context/describe__invictus-vpc-ours.json';
