@@ -1,4 +1,12 @@
-import type { AclEntry, RouteDestination, RouteTarget } from './change.js';
+import type {
+  AclEntry,
+  AclProtocol,
+  CidrBlock,
+  IcmpTypeCode,
+  PortRange,
+  RouteDestination,
+  RouteTarget,
+} from './change.js';
 
 /**
  * The network state around a change — subnets, route tables, network ACLs — in netwarden's own
@@ -10,6 +18,16 @@ export interface NetworkState {
   subnets: SubnetState[];
   routeTables: RouteTableState[];
   networkAcls: NetworkAclState[];
+  /**
+   * The VPC's security groups with their rules. Absent (not `[]`) when they were not read — an
+   * older snapshot, a `--context` without them, or a role without `ec2:DescribeSecurityGroupRules`
+   * — so a judgement that needs them says "unknown" instead of "no group allows it".
+   */
+  securityGroups?: SecurityGroupState[];
+  /** The VPC's network interfaces; absent when they were not read (see `securityGroups`). */
+  networkInterfaces?: NetworkInterfaceState[];
+  /** Managed prefix lists whose entries are known; a list not here has unknown entries. */
+  prefixLists?: PrefixListState[];
 }
 
 export type Tags = Readonly<Record<string, string>>;
@@ -68,6 +86,65 @@ export interface NetworkAclState {
   tags: Tags;
 }
 
+/**
+ * Where a security group rule lets traffic come from (ingress) or go to (egress): an address
+ * range, a managed prefix list, or another security group (its members' private addresses —
+ * never the internet).
+ */
+export type SecurityGroupPeer =
+  | { kind: 'cidr'; cidr: CidrBlock }
+  | { kind: 'prefix-list'; prefixListId: string }
+  | { kind: 'group'; groupId: string; userId: string | null };
+
+/**
+ * One security group rule. Security groups only allow, and any matching rule allows; the
+ * protocol, ports and ICMP type/code are read like a network ACL entry's (`-1` is all protocols).
+ */
+export interface SecurityGroupRuleState {
+  /** `sgr-…`; `null` when the source gave none (`describe-security-groups` output). */
+  ruleId: string | null;
+  egress: boolean;
+  protocol: AclProtocol;
+  /** TCP/UDP ports; `null` for other protocols. */
+  ports: PortRange | null;
+  /** ICMP/ICMPv6 type and code (`-1` is all); `null` for other protocols. */
+  icmp: IcmpTypeCode | null;
+  peer: SecurityGroupPeer;
+  description: string | null;
+}
+
+export interface SecurityGroupState {
+  groupId: string;
+  vpcId: string | null;
+  /** The group's `GroupName`. */
+  groupName: string | null;
+  rules: SecurityGroupRuleState[];
+  tags: Tags;
+}
+
+/** What a network interface belongs to, as EC2 describes it (`InterfaceType`, attachment, requester). */
+export type InterfaceOwnerKind = 'instance' | 'load-balancer' | 'nat-gateway' | 'endpoint' | 'other';
+
+export interface NetworkInterfaceState {
+  networkInterfaceId: string;
+  subnetId: string | null;
+  vpcId: string | null;
+  /** The security groups of the interface. */
+  groupIds: string[];
+  /** Public IPv4 addresses (the primary and secondary private addresses' associations, Elastic IPs included). */
+  publicIpv4: string[];
+  /** IPv6 addresses; in a VPC they are globally unique, so public when the routes allow. */
+  ipv6Addresses: string[];
+  owner: { kind: InterfaceOwnerKind; id: string | null };
+  description: string | null;
+}
+
+/** A managed prefix list whose entries netwarden knows. */
+export interface PrefixListState {
+  prefixListId: string;
+  cidrs: CidrBlock[];
+}
+
 /** An empty state: what the engine sees when no context was given. */
 export function emptyState(): NetworkState {
   return { subnets: [], routeTables: [], networkAcls: [] };
@@ -95,5 +172,22 @@ export function stateAround(ids: ReadonlySet<string>, state: NetworkState): Netw
   const served = new Set<string>(ids);
   for (const t of routeTables) for (const a of t.associations) if (a.subnetId) served.add(a.subnetId);
   for (const a of networkAcls) for (const s of a.associations) served.add(s.subnetId);
-  return { subnets: state.subnets.filter((s) => served.has(s.subnetId)), routeTables, networkAcls };
+  const around: NetworkState = {
+    subnets: state.subnets.filter((s) => served.has(s.subnetId)),
+    routeTables,
+    networkAcls,
+  };
+  // The interfaces of those subnets and the groups they use (or the change names): what the
+  // exposure verdict needs to say whether the internet reaches them. Kept absent when unread.
+  if (state.networkInterfaces !== undefined) {
+    around.networkInterfaces = state.networkInterfaces.filter(
+      (ni) => ids.has(ni.networkInterfaceId) || (ni.subnetId !== null && served.has(ni.subnetId)),
+    );
+  }
+  if (state.securityGroups !== undefined) {
+    const used = new Set((around.networkInterfaces ?? []).flatMap((ni) => ni.groupIds));
+    around.securityGroups = state.securityGroups.filter((g) => ids.has(g.groupId) || used.has(g.groupId));
+  }
+  if (state.prefixLists !== undefined) around.prefixLists = state.prefixLists;
+  return around;
 }

@@ -1,0 +1,17 @@
+/** The exposure verdict's public surface (docs/exposure.md). */
+export {
+  type FallbackJudgement,
+  HIGH_RISK_PORTS,
+  type OpenedRule,
+  uncheckedGates,
+  unknownFallbackSeverity,
+} from './fallback.js';
+export {
+  type ExposedInterface,
+  type ExposureQuery,
+  type ExposureVerdict,
+  GATES,
+  type Gate,
+} from './types.js';
+export { EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
+export { exposedInterfaceText, exposureText, gateName } from './words.js';

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GATES,
+  type Gate,
+  uncheckedGates,
+  unknownFallbackSeverity,
+} from '../../../src/domain/exposure/index.js';
+import type { Severity } from '../../../src/domain/risk/severity.js';
+import { sgRule, world } from './world.js';
+
+const CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html';
+
+describe('severity by what a rule opens, when the gates cannot be checked', () => {
+  it.each<[string, string, Severity, string[]]>([
+    ['SSH to every IPv4 address (EC2.13)', 'in tcp 22 0.0.0.0/0', 'high', ['ec2-13', 'ec2-19']],
+    ['RDP to every IPv6 address (EC2.14)', 'in tcp 3389 ::/0', 'high', ['ec2-14', 'ec2-19']],
+    ['PostgreSQL to everyone (EC2.19)', 'in tcp 5432 0.0.0.0/0', 'high', ['ec2-19']],
+    ['a range holding a database port', 'in tcp 3000-3310 0.0.0.0/0', 'high', ['ec2-19']],
+    ['all traffic to everyone', 'in all 0.0.0.0/0', 'high', ['ec2-13', 'ec2-14', 'ec2-19']],
+    ['HTTPS to everyone', 'in tcp 443 0.0.0.0/0', 'low', []],
+    ['another port to everyone (EC2.18)', 'in tcp 8443 ::/0', 'medium', ['ec2-18']],
+    ['SSH from one public network', 'in tcp 22 8.8.8.0/24', 'low', []],
+    ['SSH from private addresses', 'in tcp 22 10.0.0.0/8', 'info', []],
+    ['a referenced group', 'in tcp 5432 sg-0e0000000000000e9', 'info', []],
+    ['a prefix list of unknown entries', 'in tcp 22 pl-0e0000000000000e1', 'medium', []],
+    ['an outbound rule', 'out all 0.0.0.0/0', 'info', []],
+  ])('%s', (_, rule, severity, controls) => {
+    const judged = unknownFallbackSeverity(sgRule(rule), ['sg']);
+    expect(judged.severity).toBe(severity);
+    expect(judged.references).toEqual(controls.map((c) => `${CONTROLS}#${c}`));
+    expect(judged.unchecked).toEqual(['sg']);
+    expect(judged.reason).toMatch(/; not checked: security groups$/);
+  });
+
+  it('names every gate it could not check', () => {
+    const judged = unknownFallbackSeverity(sgRule('in tcp 22 0.0.0.0/0'), GATES);
+    expect(judged.reason).toBe(
+      'the rule opens 22 (SSH) to 0.0.0.0/0; not checked: route table, network ACL (inbound), network ACL (outbound replies), security groups',
+    );
+  });
+
+  it.each<[string, Parameters<typeof uncheckedGates>[0], Gate[]]>([
+    ['no snapshot: every gate', null, [...GATES]],
+    ['a snapshot without security groups: the groups', world({ groups: undefined }), ['sg']],
+    ['a snapshot without interfaces: the groups', world({ interfaces: undefined }), ['sg']],
+    ['a full snapshot: none', world(), []],
+  ])('unchecked gates — %s', (_, state, gates) => {
+    expect(uncheckedGates(state)).toEqual(gates);
+  });
+});
