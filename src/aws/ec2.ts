@@ -7,6 +7,10 @@
 import {
   AssociateRouteTableCommand,
   type AssociateRouteTableCommandInput,
+  AuthorizeSecurityGroupEgressCommand,
+  type AuthorizeSecurityGroupEgressCommandInput,
+  AuthorizeSecurityGroupIngressCommand,
+  type AuthorizeSecurityGroupIngressCommandInput,
   CreateNetworkAclEntryCommand,
   type CreateNetworkAclEntryCommandInput,
   CreateRouteCommand,
@@ -19,13 +23,23 @@ import {
   type DeleteRouteCommandInput,
   DeleteRouteTableCommand,
   type DeleteRouteTableCommandInput,
+  DeleteSecurityGroupCommand,
+  type DeleteSecurityGroupCommandInput,
   DisassociateRouteTableCommand,
   type DisassociateRouteTableCommandInput,
   type EC2Client,
   type Filter,
+  ModifyNetworkInterfaceAttributeCommand,
+  type ModifyNetworkInterfaceAttributeCommandInput,
+  ModifySecurityGroupRulesCommand,
+  type ModifySecurityGroupRulesCommandInput,
   type NetworkAcl,
+  type NetworkInterface,
   paginateDescribeNetworkAcls,
+  paginateDescribeNetworkInterfaces,
   paginateDescribeRouteTables,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
   ReplaceNetworkAclAssociationCommand,
   type ReplaceNetworkAclAssociationCommandInput,
@@ -35,11 +49,25 @@ import {
   type ReplaceRouteCommandInput,
   ReplaceRouteTableAssociationCommand,
   type ReplaceRouteTableAssociationCommandInput,
+  RevokeSecurityGroupEgressCommand,
+  type RevokeSecurityGroupEgressCommandInput,
+  RevokeSecurityGroupIngressCommand,
+  type RevokeSecurityGroupIngressCommandInput,
   type RouteTable,
+  type SecurityGroupRule as SdkSecurityGroupRule,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import { parseAclProtocol, parseCidr } from '../domain/acl.js';
 import type { RevertCall } from '../domain/revert/types.js';
-import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
+import type {
+  NetworkAclState,
+  NetworkInterfaceState,
+  NetworkState,
+  RouteTableState,
+  SecurityGroupRuleState,
+  SecurityGroupState,
+  SubnetState,
+} from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import { parseDescribeOutput } from '../ingest/describe.js';
 import { DRY_RUN_OK, Ec2Error, toEc2Error } from './errors.js';
@@ -51,13 +79,23 @@ export interface Ec2Filter {
 }
 
 /** The Describe actions the adapter calls; the IAM policy grants exactly these and the revert actions. */
-export const DESCRIBE_ACTIONS = ['DescribeSubnets', 'DescribeRouteTables', 'DescribeNetworkAcls'] as const;
+export const DESCRIBE_ACTIONS = [
+  'DescribeSubnets',
+  'DescribeRouteTables',
+  'DescribeNetworkAcls',
+  'DescribeSecurityGroups',
+  'DescribeSecurityGroupRules',
+  'DescribeNetworkInterfaces',
+] as const;
 
 /** What netwarden asks of EC2 in one account and region. */
 export interface Ec2Adapter {
   describeSubnets(filters: readonly Ec2Filter[]): Promise<SubnetState[]>;
   describeRouteTables(filters: readonly Ec2Filter[]): Promise<RouteTableState[]>;
   describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
+  /** Security groups with their rules (rule ids included): the revert of a security-group change checks them. */
+  describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroupState[]>;
+  describeNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]>;
   /** Subnets, route tables and network ACLs of one VPC, or of the whole region when `vpcId` is null. */
   describeNetwork(vpcId: string | null): Promise<NetworkState>;
   /** Sends a revert call and returns its output fields (`AssociationId`, `NewAssociationId`, `Return`). */
@@ -118,6 +156,70 @@ async function collect<T>(action: string, pages: AsyncIterable<T>): Promise<T[]>
   return out;
 }
 
+/** One rule as DescribeSecurityGroupRules reports it; `null` for a peer netwarden does not model. */
+function ruleOf(r: SdkSecurityGroupRule): SecurityGroupRuleState | null {
+  const protocol = parseAclProtocol(r.IpProtocol);
+  if (!protocol) return null;
+  const v4 = r.CidrIpv4 ? parseCidr(r.CidrIpv4, 4) : null;
+  const v6 = r.CidrIpv6 ? parseCidr(r.CidrIpv6, 6) : null;
+  const peer: SecurityGroupRuleState['peer'] | null = v4
+    ? { kind: 'cidr', cidr: v4 }
+    : v6
+      ? { kind: 'cidr', cidr: v6 }
+      : r.PrefixListId
+        ? { kind: 'prefix-list', prefixListId: r.PrefixListId }
+        : r.ReferencedGroupInfo?.GroupId
+          ? {
+              kind: 'group',
+              groupId: r.ReferencedGroupInfo.GroupId,
+              userId: r.ReferencedGroupInfo.UserId ?? null,
+            }
+          : null;
+  if (!peer) return null;
+  const from = r.FromPort ?? -1;
+  const to = r.ToPort ?? -1;
+  const n = protocol.number;
+  return {
+    ruleId: r.SecurityGroupRuleId ?? null,
+    egress: r.IsEgress === true,
+    protocol,
+    ports: (n === 6 || n === 17) && from !== -1 ? { from, to } : null,
+    icmp: n === 1 || n === 58 ? { type: from, code: to } : null,
+    peer,
+    description: r.Description ?? null,
+  };
+}
+
+function interfaceOf(ni: NetworkInterface): NetworkInterfaceState {
+  const publicIpv4 = [
+    ...new Set(
+      [ni.Association?.PublicIp, ...(ni.PrivateIpAddresses ?? []).map((p) => p.Association?.PublicIp)].filter(
+        (ip): ip is string => typeof ip === 'string',
+      ),
+    ),
+  ];
+  const type = ni.InterfaceType;
+  const owner: NetworkInterfaceState['owner'] = ni.Attachment?.InstanceId
+    ? { kind: 'instance', id: ni.Attachment.InstanceId }
+    : type === 'natGateway'
+      ? { kind: 'nat-gateway', id: null }
+      : type === 'vpc_endpoint' || type === 'gateway_load_balancer_endpoint'
+        ? { kind: 'endpoint', id: null }
+        : type === 'network_load_balancer' || type === 'gateway_load_balancer' || type === 'load_balancer'
+          ? { kind: 'load-balancer', id: null }
+          : { kind: 'other', id: null };
+  return {
+    networkInterfaceId: ni.NetworkInterfaceId ?? '',
+    subnetId: ni.SubnetId ?? null,
+    vpcId: ni.VpcId ?? null,
+    groupIds: (ni.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+    publicIpv4,
+    ipv6Addresses: (ni.Ipv6Addresses ?? []).flatMap((a) => (a.Ipv6Address ? [a.Ipv6Address] : [])),
+    owner,
+    description: ni.Description ?? null,
+  };
+}
+
 /**
  * The revert call as an SDK command. The planner builds `params` with the EC2 API's parameter
  * names for exactly this action (`params` in domain/events/calls.ts), so the casts only restate that.
@@ -149,6 +251,20 @@ function command(call: RevertCall, dryRun: boolean) {
       return new ReplaceNetworkAclAssociationCommand(input<ReplaceNetworkAclAssociationCommandInput>());
     case 'DeleteNetworkAcl':
       return new DeleteNetworkAclCommand(input<DeleteNetworkAclCommandInput>());
+    case 'AuthorizeSecurityGroupIngress':
+      return new AuthorizeSecurityGroupIngressCommand(input<AuthorizeSecurityGroupIngressCommandInput>());
+    case 'AuthorizeSecurityGroupEgress':
+      return new AuthorizeSecurityGroupEgressCommand(input<AuthorizeSecurityGroupEgressCommandInput>());
+    case 'RevokeSecurityGroupIngress':
+      return new RevokeSecurityGroupIngressCommand(input<RevokeSecurityGroupIngressCommandInput>());
+    case 'RevokeSecurityGroupEgress':
+      return new RevokeSecurityGroupEgressCommand(input<RevokeSecurityGroupEgressCommandInput>());
+    case 'ModifySecurityGroupRules':
+      return new ModifySecurityGroupRulesCommand(input<ModifySecurityGroupRulesCommandInput>());
+    case 'DeleteSecurityGroup':
+      return new DeleteSecurityGroupCommand(input<DeleteSecurityGroupCommandInput>());
+    case 'ModifyNetworkInterfaceAttribute':
+      return new ModifyNetworkInterfaceAttributeCommand(input<ModifyNetworkInterfaceAttributeCommandInput>());
   }
 }
 
@@ -178,6 +294,49 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     return pages.flatMap((p) => p.NetworkAcls ?? []);
   }
 
+  async function securityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroupState[]> {
+    const pages = await collect(
+      'DescribeSecurityGroups',
+      paginateDescribeSecurityGroups({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    const groups = pages.flatMap((p) => p.SecurityGroups ?? []);
+    if (groups.length === 0) return [];
+    // DescribeSecurityGroups gives no rule ids; DescribeSecurityGroupRules does.
+    const rulePages = await collect(
+      'DescribeSecurityGroupRules',
+      paginateDescribeSecurityGroupRules(
+        { client, pageSize },
+        { Filters: [{ Name: 'group-id', Values: groups.flatMap((g) => (g.GroupId ? [g.GroupId] : [])) }] },
+      ),
+    );
+    const rules = rulePages.flatMap((p) => p.SecurityGroupRules ?? []);
+    return groups.flatMap((g) =>
+      g.GroupId
+        ? [
+            {
+              groupId: g.GroupId,
+              vpcId: g.VpcId ?? null,
+              groupName: g.GroupName ?? null,
+              rules: rules
+                .filter((r) => r.GroupId === g.GroupId)
+                .flatMap((r) => {
+                  const rule = ruleOf(r);
+                  return rule ? [rule] : [];
+                }),
+              tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+            },
+          ]
+        : [],
+    );
+  }
+  async function networkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]> {
+    const pages = await collect(
+      'DescribeNetworkInterfaces',
+      paginateDescribeNetworkInterfaces({ client, pageSize }, { Filters: sdkFilters(filters) }),
+    );
+    return pages.flatMap((p) => p.NetworkInterfaces ?? []).map(interfaceOf);
+  }
+
   async function send(call: RevertCall, dryRun: boolean): Promise<Record<string, unknown>> {
     try {
       // The SDK's command classes do not share one input type, so `send` sees a union it cannot
@@ -195,6 +354,8 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     describeSubnets: async (filters) => parse({ Subnets: await subnets(filters) }).subnets,
     describeRouteTables: async (filters) => parse({ RouteTables: await routeTables(filters) }).routeTables,
     describeNetworkAcls: async (filters) => parse({ NetworkAcls: await networkAcls(filters) }).networkAcls,
+    describeSecurityGroups: securityGroups,
+    describeNetworkInterfaces: networkInterfaces,
     async describeNetwork(vpcId) {
       const filters = vpcId === null ? [] : [{ name: 'vpc-id', values: [vpcId] }];
       const [s, t, a] = await Promise.all([subnets(filters), routeTables(filters), networkAcls(filters)]);

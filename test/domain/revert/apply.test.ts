@@ -334,6 +334,17 @@ function changeFor(p: Pick, s: NetworkState, n: number): NetworkChange | null {
       );
       return acl ? make(p.event, { networkAclId: acl.networkAclId }, n) : null;
     }
+    // This world has no security groups or interfaces: their events are replayed in
+    // test/domain/events/security-groups.test.ts.
+    case 'AuthorizeSecurityGroupIngress':
+    case 'AuthorizeSecurityGroupEgress':
+    case 'RevokeSecurityGroupIngress':
+    case 'RevokeSecurityGroupEgress':
+    case 'ModifySecurityGroupRules':
+    case 'CreateSecurityGroup':
+    case 'DeleteSecurityGroup':
+    case 'ModifyNetworkInterfaceAttribute':
+      return null;
   }
 }
 
