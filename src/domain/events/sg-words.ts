@@ -10,7 +10,7 @@ import { findGroup } from './lookups.js';
 import { listText } from './words.js';
 
 /** `0.0.0.0/0`, `prefix list pl-0abc`, `security group sg-0abc` (with its account when it names one). */
-export function sgPeerText(peer: SecurityGroupPeer): string {
+function sgPeerText(peer: SecurityGroupPeer): string {
   switch (peer.kind) {
     case 'cidr':
       return peer.cidr.cidr;
