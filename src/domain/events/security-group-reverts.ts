@@ -48,15 +48,22 @@ function revokedRules(
     return { reason: unknownBefore(before, `security group ${groupId}`, 'what the revoked rules were') };
   }
   const byId = ruleIds.map((id) => group.rules.find((r) => r.ruleId === id));
-  const byValue = rules.map((rule) => group.rules.find((r) => sameRule(r, rule)) ?? rule);
+  // EC2 answers a revoke of a rule the group does not have with success (listing it as unknown):
+  // only the rules the snapshot held were revoked, and only those are authorised again.
+  const byValue = rules.flatMap((rule) => group.rules.filter((r) => sameRule(r, rule)));
   const missing = ruleIds.filter((_, i) => byId[i] === undefined);
   if (missing.length > 0) {
     return {
       reason: `The snapshot of ${groupId} from before the change has no rule ${missing.join(', ')}: the snapshot is out of date, so what was revoked is unknown.`,
     };
   }
-  // A rule revoked by value is restored with the description the snapshot knew; without one, as the request named it.
-  return { rules: [...byId.filter((r): r is SecurityGroupRule => r !== undefined), ...byValue] };
+  const found = [...byId.filter((r): r is SecurityGroupRule => r !== undefined), ...byValue];
+  if (found.length === 0) {
+    return {
+      reason: `The snapshot of ${groupId} from before the change holds none of the revoked rules, so the call removed nothing netwarden knew of.`,
+    };
+  }
+  return { rules: found };
 }
 
 /** Revoke → authorize the same permissions again (the re-created rules get new ids). */

@@ -186,7 +186,7 @@ function applyEdit(s: NetworkState, edit: Edit): NetworkState {
         const found = g.rules[index];
         if (!found) continue;
         if (rule === null) g.rules.splice(index, 1);
-        else g.rules[index] = { ...rule, ruleId, egress: found.egress };
+        else g.rules[index] = { ruleId, egress: found.egress, ...rule };
       }
       return s;
     }
