@@ -23,9 +23,12 @@ import type { AclEntry, RouteDestination, RouteTarget } from '../../src/domain/c
 import { LOCAL_TARGET, ROUTE_TARGET_KEYS, routeTargetsIn } from '../../src/domain/route.js';
 import type {
   NetworkAclState,
+  NetworkInterfaceState,
   NetworkState,
   RouteState,
   RouteTableState,
+  SecurityGroupRuleState,
+  SecurityGroupState,
   Tags,
 } from '../../src/domain/state.js';
 
@@ -89,6 +92,9 @@ const DESCRIBE = new Set([
   'DescribeRouteTables',
   'DescribeNetworkAcls',
   'DescribeFlowLogs',
+  'DescribeSecurityGroups',
+  'DescribeSecurityGroupRules',
+  'DescribeNetworkInterfaces',
 ]);
 
 class ApiError extends Error {
@@ -213,6 +219,63 @@ function subnetXml(s: NetworkState['subnets'][number], ownerId: string): string 
   ].join('');
 }
 
+function groupXml(g: SecurityGroupState, ownerId: string): string {
+  return [
+    el('ownerId', ownerId),
+    el('groupId', g.groupId),
+    el('groupName', g.groupName),
+    el('groupDescription', g.groupName),
+    el('vpcId', g.vpcId),
+    set('ipPermissions', []),
+    set('ipPermissionsEgress', []),
+    tagSet(g.tags),
+  ].join('');
+}
+
+/** A rule as DescribeSecurityGroupRules and the Authorize calls' `securityGroupRuleSet` write it. */
+function sgRuleXml(groupId: string, r: SecurityGroupRuleState, ownerId: string): string {
+  const [from, to] = r.ports ? [r.ports.from, r.ports.to] : r.icmp ? [r.icmp.type, r.icmp.code] : [-1, -1];
+  const peer =
+    r.peer.kind === 'cidr'
+      ? el(r.peer.cidr.version === 4 ? 'cidrIpv4' : 'cidrIpv6', r.peer.cidr.cidr)
+      : r.peer.kind === 'prefix-list'
+        ? el('prefixListId', r.peer.prefixListId)
+        : `<referencedGroupInfo>${el('groupId', r.peer.groupId)}${el('userId', r.peer.userId)}</referencedGroupInfo>`;
+  return [
+    el('securityGroupRuleId', r.ruleId),
+    el('groupId', groupId),
+    el('groupOwnerId', ownerId),
+    el('isEgress', r.egress),
+    el('ipProtocol', String(r.protocol.number)),
+    el('fromPort', from),
+    el('toPort', to),
+    peer,
+    el('description', r.description),
+  ].join('');
+}
+
+function interfaceXml(ni: NetworkInterfaceState, ownerId: string): string {
+  return [
+    el('networkInterfaceId', ni.networkInterfaceId),
+    el('subnetId', ni.subnetId),
+    el('vpcId', ni.vpcId),
+    el('ownerId', ownerId),
+    el('interfaceType', 'interface'),
+    set(
+      'groupSet',
+      ni.groupIds.map((id) => el('groupId', id)),
+    ),
+    ni.owner.kind === 'instance' && ni.owner.id
+      ? `<attachment>${el('instanceId', ni.owner.id)}</attachment>`
+      : '',
+    ni.publicIpv4[0] ? `<association>${el('publicIp', ni.publicIpv4[0])}</association>` : '',
+    set(
+      'ipv6AddressesSet',
+      ni.ipv6Addresses.map((a) => el('ipv6Address', a)),
+    ),
+  ].join('');
+}
+
 function flowLogXml(f: FlowLogRecord): string {
   return [
     el('logDestination', f.logDestination),
@@ -302,6 +365,76 @@ function entryOf(params: Record<string, string>): AclEntry {
   });
 }
 
+/** `Name.1`, `Name.2`, … of a list parameter. */
+function listOf(params: Record<string, string>, name: string): string[] {
+  const out: string[] = [];
+  for (let n = 1; params[`${name}.${n}`] !== undefined; n += 1) out.push(params[`${name}.${n}`] ?? '');
+  return out;
+}
+
+/** The rules of `IpPermissions.N` as the Query API names them (`Groups.M` for the SDK's UserIdGroupPairs). */
+function permissionsOf(params: Record<string, string>, egress: boolean): SecurityGroupRuleState[] {
+  const rules: SecurityGroupRuleState[] = [];
+  for (let n = 1; params[`IpPermissions.${n}.IpProtocol`] !== undefined; n += 1) {
+    const at = (key: string) => params[`IpPermissions.${n}.${key}`];
+    const protocol = parseAclProtocol(at('IpProtocol'));
+    if (!protocol) throw new ApiError('InvalidParameterValue', 'Invalid IP protocol');
+    const from = Number(at('FromPort') ?? -1);
+    const to = Number(at('ToPort') ?? -1);
+    const ports = protocol.number === 6 || protocol.number === 17 ? { from, to } : null;
+    const icmp = protocol.number === 1 || protocol.number === 58 ? { type: from, code: to } : null;
+    const base = { ruleId: null, egress, protocol, ports, icmp };
+    for (let m = 1; at(`IpRanges.${m}.CidrIp`) !== undefined; m += 1) {
+      const cidr = parseCidr(at(`IpRanges.${m}.CidrIp`) ?? '', 4);
+      if (!cidr) throw new ApiError('InvalidParameterValue', 'Invalid CIDR');
+      rules.push({
+        ...base,
+        peer: { kind: 'cidr', cidr },
+        description: at(`IpRanges.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`Ipv6Ranges.${m}.CidrIpv6`) !== undefined; m += 1) {
+      const cidr = parseCidr(at(`Ipv6Ranges.${m}.CidrIpv6`) ?? '', 6);
+      if (!cidr) throw new ApiError('InvalidParameterValue', 'Invalid CIDR');
+      rules.push({
+        ...base,
+        peer: { kind: 'cidr', cidr },
+        description: at(`Ipv6Ranges.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`PrefixListIds.${m}.PrefixListId`) !== undefined; m += 1) {
+      rules.push({
+        ...base,
+        peer: { kind: 'prefix-list', prefixListId: at(`PrefixListIds.${m}.PrefixListId`) ?? '' },
+        description: at(`PrefixListIds.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`Groups.${m}.GroupId`) !== undefined; m += 1) {
+      rules.push({
+        ...base,
+        peer: {
+          kind: 'group',
+          groupId: at(`Groups.${m}.GroupId`) ?? '',
+          userId: at(`Groups.${m}.UserId`) ?? null,
+        },
+        description: at(`Groups.${m}.Description`) ?? null,
+      });
+    }
+  }
+  if (rules.length === 0) throw new ApiError('MissingParameter', 'The request must contain IpPermissions');
+  return rules;
+}
+
+function sameSgRule(a: SecurityGroupRuleState, b: SecurityGroupRuleState): boolean {
+  const peer = (r: SecurityGroupRuleState) => JSON.stringify({ ...r.peer, userId: undefined });
+  return (
+    a.egress === b.egress &&
+    JSON.stringify([a.protocol.number, a.ports, a.icmp]) ===
+      JSON.stringify([b.protocol.number, b.ports, b.icmp]) &&
+    peer(a) === peer(b)
+  );
+}
+
 function sameDestination(a: RouteDestination, b: RouteDestination): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -361,6 +494,11 @@ export async function startEc2Server(
       );
     return r;
   };
+  const group = (id: string): SecurityGroupState => {
+    const g = server.state.securityGroups?.find((x) => x.groupId === id);
+    if (!g) throw new ApiError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    return g;
+  };
   const entryIndex = (a: NetworkAclState, ruleNumber: number, egress: boolean): number =>
     a.entries.findIndex((e) => e.ruleNumber === ruleNumber && e.egress === egress);
 
@@ -392,6 +530,48 @@ export async function startEc2Server(
   }
 
   function describe(action: string, params: Record<string, string>): string {
+    if (action === 'DescribeSecurityGroups') {
+      const found = filterBy(server.state.securityGroups ?? [], params, {
+        'group-id': (g) => [g.groupId],
+        'vpc-id': (g) => [g.vpcId],
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'securityGroupInfo',
+          items.map((g) => groupXml(g, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    if (action === 'DescribeSecurityGroupRules') {
+      const rules = (server.state.securityGroups ?? []).flatMap((g) => g.rules.map((rule) => ({ g, rule })));
+      const found = filterBy(rules, params, {
+        'group-id': (x) => [x.g.groupId],
+        'security-group-rule-id': (x) => [x.rule.ruleId],
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'securityGroupRuleSet',
+          items.map((x) => sgRuleXml(x.g.groupId, x.rule, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    if (action === 'DescribeNetworkInterfaces') {
+      const found = filterBy(server.state.networkInterfaces ?? [], params, {
+        'network-interface-id': (ni) => [ni.networkInterfaceId],
+        'group-id': (ni) => ni.groupIds,
+        'subnet-id': (ni) => [ni.subnetId],
+        'vpc-id': (ni) => [ni.vpcId],
+      });
+      const { items, nextToken } = page(found, params);
+      return (
+        set(
+          'networkInterfaceSet',
+          items.map((ni) => interfaceXml(ni, ownerId)),
+        ) + el('nextToken', nextToken)
+      );
+    }
     if (action === 'DescribeFlowLogs') {
       const found = filterBy(server.flowLogs, params, {
         'resource-id': (f) => [f.resourceId],
@@ -592,6 +772,43 @@ export async function startEc2Server(
           );
         }
         if (apply) server.state.networkAcls = server.state.networkAcls.filter((x) => x !== a);
+        return el('return', true);
+      }
+      case 'AuthorizeSecurityGroupIngress':
+      case 'AuthorizeSecurityGroupEgress': {
+        const g = group(required(p, 'GroupId'));
+        const rules = permissionsOf(p, action.endsWith('Egress'));
+        for (const rule of rules) {
+          if (g.rules.some((r) => sameSgRule(r, rule))) {
+            throw new ApiError('InvalidPermission.Duplicate', 'the specified rule already exists');
+          }
+        }
+        const added = rules.map((rule) => ({ ...rule, ruleId: nextId('sgr') }));
+        if (apply) g.rules.push(...added);
+        return (
+          el('return', true) +
+          set(
+            'securityGroupRuleSet',
+            added.map((r) => sgRuleXml(g.groupId, r, ownerId)),
+          )
+        );
+      }
+      case 'RevokeSecurityGroupIngress':
+      case 'RevokeSecurityGroupEgress': {
+        const g = group(required(p, 'GroupId'));
+        const ids = listOf(p, 'SecurityGroupRuleId');
+        if (ids.length === 0)
+          throw new ApiError('MissingParameter', 'give SecurityGroupRuleId (this server revokes by id)');
+        for (const id of ids) {
+          const rule = g.rules.find((r) => r.ruleId === id);
+          if (!rule || rule.egress !== action.endsWith('Egress')) {
+            throw new ApiError(
+              'InvalidSecurityGroupRuleId.NotFound',
+              `The security group rule ID '${id}' does not exist`,
+            );
+          }
+        }
+        if (apply) g.rules = g.rules.filter((r) => !ids.includes(r.ruleId ?? ''));
         return el('return', true);
       }
       default:
