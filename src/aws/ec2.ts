@@ -8,6 +8,10 @@
 import {
   AssociateRouteTableCommand,
   type AssociateRouteTableCommandInput,
+  AuthorizeSecurityGroupEgressCommand,
+  type AuthorizeSecurityGroupEgressCommandInput,
+  AuthorizeSecurityGroupIngressCommand,
+  type AuthorizeSecurityGroupIngressCommandInput,
   CreateNetworkAclEntryCommand,
   type CreateNetworkAclEntryCommandInput,
   CreateRouteCommand,
@@ -20,10 +24,16 @@ import {
   type DeleteRouteCommandInput,
   DeleteRouteTableCommand,
   type DeleteRouteTableCommandInput,
+  DeleteSecurityGroupCommand,
+  type DeleteSecurityGroupCommandInput,
   DisassociateRouteTableCommand,
   type DisassociateRouteTableCommandInput,
   type EC2Client,
   type Filter,
+  ModifyNetworkInterfaceAttributeCommand,
+  type ModifyNetworkInterfaceAttributeCommandInput,
+  ModifySecurityGroupRulesCommand,
+  type ModifySecurityGroupRulesCommandInput,
   type NetworkAcl,
   type NetworkInterface,
   paginateDescribeNetworkAcls,
@@ -40,13 +50,24 @@ import {
   type ReplaceRouteCommandInput,
   ReplaceRouteTableAssociationCommand,
   type ReplaceRouteTableAssociationCommandInput,
+  RevokeSecurityGroupEgressCommand,
+  type RevokeSecurityGroupEgressCommandInput,
+  RevokeSecurityGroupIngressCommand,
+  type RevokeSecurityGroupIngressCommandInput,
   type RouteTable,
   type SecurityGroup,
   type SecurityGroupRule,
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { RevertCall } from '../domain/revert/types.js';
-import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
+import type {
+  NetworkAclState,
+  NetworkInterfaceState,
+  NetworkState,
+  RouteTableState,
+  SecurityGroupState,
+  SubnetState,
+} from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import { parseDescribeOutput } from '../ingest/describe-output.js';
 import { DRY_RUN_OK, Ec2Error, toEc2Error, UNAUTHORIZED } from './errors.js';
@@ -78,6 +99,9 @@ export interface Ec2Adapter {
   describeSubnets(filters: readonly Ec2Filter[]): Promise<SubnetState[]>;
   describeRouteTables(filters: readonly Ec2Filter[]): Promise<RouteTableState[]>;
   describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
+  /** Security groups with their rules (rule ids included): the revert of a security-group change checks them. */
+  describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroupState[]>;
+  describeNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]>;
   /**
    * Subnets, route tables, network ACLs, security groups with their rules and network interfaces
    * of one VPC, or of the whole region when `vpcId` is null. Groups and interfaces the role may not
@@ -174,6 +198,20 @@ function command(call: RevertCall, dryRun: boolean) {
       return new ReplaceNetworkAclAssociationCommand(input<ReplaceNetworkAclAssociationCommandInput>());
     case 'DeleteNetworkAcl':
       return new DeleteNetworkAclCommand(input<DeleteNetworkAclCommandInput>());
+    case 'AuthorizeSecurityGroupIngress':
+      return new AuthorizeSecurityGroupIngressCommand(input<AuthorizeSecurityGroupIngressCommandInput>());
+    case 'AuthorizeSecurityGroupEgress':
+      return new AuthorizeSecurityGroupEgressCommand(input<AuthorizeSecurityGroupEgressCommandInput>());
+    case 'RevokeSecurityGroupIngress':
+      return new RevokeSecurityGroupIngressCommand(input<RevokeSecurityGroupIngressCommandInput>());
+    case 'RevokeSecurityGroupEgress':
+      return new RevokeSecurityGroupEgressCommand(input<RevokeSecurityGroupEgressCommandInput>());
+    case 'ModifySecurityGroupRules':
+      return new ModifySecurityGroupRulesCommand(input<ModifySecurityGroupRulesCommandInput>());
+    case 'DeleteSecurityGroup':
+      return new DeleteSecurityGroupCommand(input<DeleteSecurityGroupCommandInput>());
+    case 'ModifyNetworkInterfaceAttribute':
+      return new ModifyNetworkInterfaceAttributeCommand(input<ModifyNetworkInterfaceAttributeCommandInput>());
   }
 }
 
@@ -286,6 +324,15 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     describeSubnets: async (filters) => parse({ Subnets: await subnets(filters) }).subnets,
     describeRouteTables: async (filters) => parse({ RouteTables: await routeTables(filters) }).routeTables,
     describeNetworkAcls: async (filters) => parse({ NetworkAcls: await networkAcls(filters) }).networkAcls,
+    async describeSecurityGroups(filters) {
+      const groups = await securityGroups(filters);
+      if (groups.length === 0) return [];
+      // DescribeSecurityGroups gives no rule ids; DescribeSecurityGroupRules does.
+      const rules = await securityGroupRules(groups.map((g) => g.GroupId ?? ''));
+      return parse({ SecurityGroups: groups, SecurityGroupRules: rules }).securityGroups ?? [];
+    },
+    describeNetworkInterfaces: async (filters) =>
+      parse({ NetworkInterfaces: await networkInterfaces(filters) }).networkInterfaces ?? [],
     async describeNetwork(vpcId) {
       const filters = vpcId === null ? [] : [{ name: 'vpc-id', values: [vpcId] }];
       const [s, t, a, groupsAndInterfaces] = await Promise.all([

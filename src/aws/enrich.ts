@@ -79,7 +79,15 @@ function isAwsProblem(error: unknown): boolean {
 /** Ids the record names, most specific first. */
 function namedIds(change: NetworkChange): string[] {
   const r = change.resources;
-  const ids = [r.subnetId, r.routeTableId, r.networkAclId, r.associationId, r.newAssociationId];
+  const ids = [
+    r.subnetId,
+    r.routeTableId,
+    r.networkAclId,
+    r.associationId,
+    r.newAssociationId,
+    r.securityGroupId,
+    r.networkInterfaceId,
+  ];
   return ids.filter((id): id is string => id !== undefined && id !== '');
 }
 
@@ -95,6 +103,13 @@ async function vpcFromEc2(ec2: Ec2Adapter, id: string): Promise<string | null> {
   if (id.startsWith('acl-') || id.startsWith('aclassoc-')) {
     const name = id.startsWith('acl-') ? 'network-acl-id' : 'association.association-id';
     return (await ec2.describeNetworkAcls([{ name, values: [id] }]))[0]?.vpcId ?? null;
+  }
+  if (id.startsWith('sg-')) {
+    return (await ec2.describeSecurityGroups([{ name: 'group-id', values: [id] }]))[0]?.vpcId ?? null;
+  }
+  if (id.startsWith('eni-')) {
+    const found = await ec2.describeNetworkInterfaces([{ name: 'network-interface-id', values: [id] }]);
+    return found[0]?.vpcId ?? null;
   }
   return null;
 }

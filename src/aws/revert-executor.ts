@@ -11,7 +11,13 @@ import type { NetworkChange } from '../domain/change.js';
 import { checkFact, type Fact, type FactCheck } from '../domain/revert/facts.js';
 import { associationAliases, associationProbes, rebasePlan } from '../domain/revert/rebase.js';
 import type { RevertApi, RevertPlan } from '../domain/revert/types.js';
-import type { NetworkAclState, NetworkState, RouteTableState } from '../domain/state.js';
+import type {
+  NetworkAclState,
+  NetworkInterfaceState,
+  NetworkState,
+  RouteTableState,
+  SecurityGroupState,
+} from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import type { Ec2Adapter, Ec2Filter, Ec2For } from './ec2.js';
 import { Ec2Error, UNAUTHORIZED } from './errors.js';
@@ -75,7 +81,10 @@ export interface RevertExecutor {
   execute(change: Pick<NetworkChange, 'account' | 'region'>, plan: RevertPlan): Promise<RevertResult>;
 }
 
-type Query = { resource: 'route-tables' | 'network-acls'; filters: Ec2Filter[] };
+type Query = {
+  resource: 'route-tables' | 'network-acls' | 'security-groups' | 'network-interfaces';
+  filters: Ec2Filter[];
+};
 
 /** The Describe call (and filters, as the EC2 API reference names them) that shows what a fact is about. */
 function queryFor(fact: Fact): Query {
@@ -100,28 +109,66 @@ function queryFor(fact: Fact): Query {
       return acls({ name: 'association.association-id', values: [fact.associationId] });
     case 'subnet-network-acl':
       return acls({ name: 'association.subnet-id', values: [fact.subnetId] });
+    case 'sg-rules':
+    case 'sg-rule-values':
+    case 'security-group':
+      return { resource: 'security-groups', filters: [{ name: 'group-id', values: [fact.groupId] }] };
+    case 'interface-groups':
+      return {
+        resource: 'network-interfaces',
+        filters: [{ name: 'network-interface-id', values: [fact.networkInterfaceId] }],
+      };
   }
+}
+
+/** Whether a fact about a group needs to know which interfaces use it. */
+function interfacesOfGroup(fact: Fact): Query | null {
+  return fact.kind === 'security-group'
+    ? { resource: 'network-interfaces', filters: [{ name: 'group-id', values: [fact.groupId] }] }
+    : null;
 }
 
 /** Reads exactly the live state the facts are about, merged into one NetworkState. */
 async function readLive(ec2: Ec2Adapter, facts: readonly Fact[]): Promise<NetworkState> {
   const queries = new Map<string, Query>();
   for (const fact of facts) {
-    const query = queryFor(fact);
-    queries.set(JSON.stringify(query), query);
+    for (const query of [queryFor(fact), interfacesOfGroup(fact)]) {
+      if (query) queries.set(JSON.stringify(query), query);
+    }
   }
   const tables = new Map<string, RouteTableState>();
   const acls = new Map<string, NetworkAclState>();
+  const groups = new Map<string, SecurityGroupState>();
+  const interfaces = new Map<string, NetworkInterfaceState>();
   await Promise.all(
     [...queries.values()].map(async (query) => {
-      if (query.resource === 'route-tables') {
-        for (const t of await ec2.describeRouteTables(query.filters)) tables.set(t.routeTableId, t);
-      } else {
-        for (const a of await ec2.describeNetworkAcls(query.filters)) acls.set(a.networkAclId, a);
+      switch (query.resource) {
+        case 'route-tables':
+          for (const t of await ec2.describeRouteTables(query.filters)) tables.set(t.routeTableId, t);
+          return;
+        case 'network-acls':
+          for (const a of await ec2.describeNetworkAcls(query.filters)) acls.set(a.networkAclId, a);
+          return;
+        case 'security-groups':
+          for (const g of await ec2.describeSecurityGroups(query.filters)) groups.set(g.groupId, g);
+          return;
+        case 'network-interfaces':
+          for (const ni of await ec2.describeNetworkInterfaces(query.filters)) {
+            interfaces.set(ni.networkInterfaceId, ni);
+          }
       }
     }),
   );
-  return { subnets: [], routeTables: [...tables.values()], networkAcls: [...acls.values()] };
+  const live: NetworkState = {
+    subnets: [],
+    routeTables: [...tables.values()],
+    networkAcls: [...acls.values()],
+  };
+  const kinds = new Set([...queries.values()].map((q) => q.resource));
+  // Read only when a fact is about them: absent otherwise, so no fact reads "none" from an unread list.
+  if (kinds.has('security-groups')) live.securityGroups = [...groups.values()];
+  if (kinds.has('network-interfaces')) live.networkInterfaces = [...interfaces.values()];
+  return live;
 }
 
 function awsCodeOf(error: unknown): string | undefined {

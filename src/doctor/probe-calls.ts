@@ -22,11 +22,18 @@ export interface ProbePlan {
 }
 
 function merged(states: readonly NetworkState[]): NetworkState {
-  return {
+  const known: NetworkState = {
     routeTables: states.flatMap((s) => s.routeTables),
     networkAcls: states.flatMap((s) => s.networkAcls),
     subnets: states.flatMap((s) => s.subnets),
   };
+  // Security groups and interfaces only when a snapshot read them (they are optional in a state).
+  if (states.some((s) => s.securityGroups))
+    known.securityGroups = states.flatMap((s) => s.securityGroups ?? []);
+  if (states.some((s) => s.networkInterfaces)) {
+    known.networkInterfaces = states.flatMap((s) => s.networkInterfaces ?? []);
+  }
+  return known;
 }
 
 function probePlan<A extends RevertApi>(api: A, known: NetworkState): ProbePlan {

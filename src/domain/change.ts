@@ -1,12 +1,14 @@
 /**
- * The one typed model of a route-table or network-ACL change that every other part of netwarden
+ * The one typed model of a route-table, network-ACL or security-group change that every other part of netwarden
  * (risk, revert planning, store, Slack) works on. A `NetworkChange` is a discriminated union on
  * `eventName`; `change` holds what the CloudTrail record says about that event and nothing more —
  * values the record does not carry (a replaced entry's previous value, the subnet behind an
  * association id) are left to enrichment from the topology snapshot, never guessed here.
  */
 
-/** The 14 EC2 events netwarden covers (README, "Events covered"). */
+import type { SecurityGroupRuleState } from './state.js';
+
+/** The 22 EC2 events netwarden covers (README, "Events covered"). */
 export const NETWORK_EVENT_NAMES = [
   'AssociateRouteTable',
   'ReplaceRouteTableAssociation',
@@ -22,13 +24,21 @@ export const NETWORK_EVENT_NAMES = [
   'ReplaceNetworkAclAssociation',
   'CreateNetworkAcl',
   'DeleteNetworkAcl',
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'RevokeSecurityGroupIngress',
+  'RevokeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'CreateSecurityGroup',
+  'DeleteSecurityGroup',
+  'ModifyNetworkInterfaceAttribute',
 ] as const;
 
 export type NetworkEventName = (typeof NETWORK_EVENT_NAMES)[number];
 
 const NETWORK_EVENT_SET: ReadonlySet<string> = new Set(NETWORK_EVENT_NAMES);
 
-/** True when `name` is one of the 14 covered events. */
+/** True when `name` is one of the covered events. */
 export function isNetworkEventName(name: string): name is NetworkEventName {
   return NETWORK_EVENT_SET.has(name);
 }
@@ -109,6 +119,8 @@ export interface Resources {
   networkAclId?: string;
   associationId?: string;
   newAssociationId?: string;
+  securityGroupId?: string;
+  networkInterfaceId?: string;
 }
 
 export type CidrBlock = { version: 4 | 6; cidr: string };
@@ -173,6 +185,18 @@ export interface RouteTarget {
 /** What an association attaches to a route table: a subnet or an edge gateway. */
 export type AssociationTarget = { kind: 'subnet'; subnetId: string } | { kind: 'gateway'; gatewayId: string };
 
+/**
+ * A security group rule as a call names it: one protocol and port range, one peer. Its `ruleId`
+ * is the `sgr-…` EC2 gave it (from the response of an Authorize call), `null` when not recorded.
+ */
+export type SecurityGroupRule = SecurityGroupRuleState;
+
+/** A rule's new value in ModifySecurityGroupRules: everything but its direction, which the call cannot change. */
+export interface SecurityGroupRuleUpdate {
+  ruleId: string;
+  rule: Omit<SecurityGroupRuleState, 'ruleId' | 'egress'>;
+}
+
 /** What each event's record says about the change itself. */
 export interface ChangeDetails {
   AssociateRouteTable: {
@@ -209,6 +233,17 @@ export interface ChangeDetails {
   };
   CreateNetworkAcl: { vpcId: string; networkAclId: string | null };
   DeleteNetworkAcl: { networkAclId: string };
+  /** `rules`: one per peer of each permission, with the rule id from the response when recorded. */
+  AuthorizeSecurityGroupIngress: { groupId: string; rules: SecurityGroupRule[] };
+  AuthorizeSecurityGroupEgress: { groupId: string; rules: SecurityGroupRule[] };
+  /** The rules revoked by permission (`rules`) and by id (`ruleIds`); a call names one or the other. */
+  RevokeSecurityGroupIngress: { groupId: string; rules: SecurityGroupRule[]; ruleIds: string[] };
+  RevokeSecurityGroupEgress: { groupId: string; rules: SecurityGroupRule[]; ruleIds: string[] };
+  ModifySecurityGroupRules: { groupId: string; updates: SecurityGroupRuleUpdate[] };
+  CreateSecurityGroup: { vpcId: string | null; groupName: string; groupId: string | null };
+  DeleteSecurityGroup: { groupId: string };
+  /** Only records that set the interface's security groups are covered; the others are ignored. */
+  ModifyNetworkInterfaceAttribute: { networkInterfaceId: string; groupIds: string[] };
 }
 
 /** A denied or failed call: it changed nothing and is never offered a revert. */

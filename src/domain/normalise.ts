@@ -26,7 +26,7 @@ import { actorFromIdentity } from './actor.js';
 import type { ChangeBase, NetworkChange, NetworkChangeOf, NetworkEventName, Source } from './change.js';
 import { isNetworkEventName } from './change.js';
 import { EVENT_CATALOGUE } from './events/catalogue.js';
-import { type EventInput, optional } from './record-input.js';
+import { type EventInput, NotCovered, optional } from './record-input.js';
 import { detectTool } from './user-agent.js';
 
 /** A covered event's change, or the source and name of an event netwarden does not cover. */
@@ -127,10 +127,13 @@ export function normaliseRecord(record: unknown, path = ''): NormaliseResult {
     attempt: base.attempt !== null,
     path,
   };
-  if (base.attempt === null) return { kind: 'change', change: changeOf(eventName, base, input) };
   try {
     return { kind: 'change', change: changeOf(eventName, base, input) };
   } catch (error) {
+    // A covered event whose record changes nothing netwarden watches (an interface's other attributes).
+    if (error instanceof NotCovered)
+      return { kind: 'ignored', eventSource, eventName, reason: error.message };
+    if (base.attempt === null) throw error;
     // A refused call with parameters the model cannot hold (a typo EC2 rejected) changed
     // nothing; refusing it would make the whole body — a log file, say — be refused with it.
     if (!(error instanceof InputError)) throw error;

@@ -59,6 +59,8 @@ export const RESOURCE_KEYS = [
   'networkAclId',
   'associationId',
   'newAssociationId',
+  'securityGroupId',
+  'networkInterfaceId',
 ] as const satisfies readonly (keyof Resources)[];
 
 /** Resources without the keys the record does not name, so they serialise and compare cleanly. */
@@ -72,3 +74,14 @@ export function resourcesOf(ids: { [K in keyof Resources]?: string | null }): Re
 }
 
 export const vpcIdRequest = z.looseObject({ vpcId: awsId('vpc') });
+
+/**
+ * Thrown by a builder when the record is of a covered event but not a change netwarden covers (a
+ * ModifyNetworkInterfaceAttribute that sets no security group): the record is ignored, not refused.
+ */
+export class NotCovered extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'NotCovered';
+  }
+}

@@ -70,7 +70,11 @@ describe('deploy/eventbridge-rule-pattern.json', () => {
     }
   });
 
-  const fixtures = [...recordFixtures('cloudtrail'), ...recordFixtures('own')];
+  const fixtures = [
+    ...recordFixtures('cloudtrail'),
+    ...recordFixtures('own'),
+    ...recordFixtures('security-groups'),
+  ];
 
   it.each(fixtures)('routes %s by its event name', (name) => {
     const record = fixtureRecord(name);

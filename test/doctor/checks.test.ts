@@ -15,6 +15,7 @@ import { problemCount, reportJson, reportTable } from '../../src/doctor/report.j
 import { doctorScopes, roleNameFor } from '../../src/doctor/scopes.js';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { REVERT_APIS } from '../../src/domain/revert/types.js';
+import type { NetworkState } from '../../src/domain/state.js';
 import { STATE } from './world.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
@@ -170,7 +171,15 @@ describe('probe calls', () => {
     const plans = probePlans([STATE]);
 
     expect(plans.map((p) => p.api)).toEqual([...REVERT_APIS]);
-    expect(plans.every((p) => p.call !== null)).toBe(true);
+    // STATE holds no security groups or interfaces: those calls say so instead of probing.
+    const sg = /SecurityGroup|NetworkInterface/;
+    expect(plans.filter((p) => !sg.test(p.api)).every((p) => p.call !== null)).toBe(true);
+    expect(plans.filter((p) => sg.test(p.api)).every((p) => p.call === null && p.reason !== null)).toBe(true);
+    const withGroups = probePlans([{ ...STATE, ...groupsAndInterfaces() }]);
+    expect(withGroups.every((p) => p.call !== null)).toBe(true);
+    expect(withGroups.find((p) => p.api === 'AuthorizeSecurityGroupIngress')?.call?.params).toMatchObject({
+      IpPermissions: [{ IpProtocol: '6', FromPort: 9, ToPort: 9, IpRanges: [{ CidrIp: '192.0.2.0/24' }] }],
+    });
     const create = plans.find((p) => p.api === 'CreateRoute')?.call?.params;
     expect(create).toMatchObject({
       DestinationCidrBlock: '192.0.2.0/24',
@@ -273,3 +282,39 @@ describe('the report as text', () => {
     expect(table.trimEnd().endsWith('1 problem in 2 checks (1.2 s)')).toBe(true);
   });
 });
+
+/** A group with an inbound and an outbound rule (with their ids), and an interface using it. */
+function groupsAndInterfaces(): Pick<NetworkState, 'securityGroups' | 'networkInterfaces'> {
+  const rule = (ruleId: string, egress: boolean) => ({
+    ruleId,
+    egress,
+    protocol: { number: 6, name: 'tcp' },
+    ports: { from: 443, to: 443 },
+    icmp: null,
+    peer: { kind: 'cidr' as const, cidr: { version: 4 as const, cidr: '10.0.0.0/8' } },
+    description: null,
+  });
+  return {
+    securityGroups: [
+      {
+        groupId: 'sg-0a000000000000001',
+        vpcId: null,
+        groupName: 'web',
+        rules: [rule('sgr-0a000000000000001', false), rule('sgr-0a000000000000002', true)],
+        tags: {},
+      },
+    ],
+    networkInterfaces: [
+      {
+        networkInterfaceId: 'eni-0a000000000000001',
+        subnetId: null,
+        vpcId: null,
+        groupIds: ['sg-0a000000000000001'],
+        publicIpv4: [],
+        ipv6Addresses: [],
+        owner: { kind: 'instance', id: null },
+        description: null,
+      },
+    ],
+  };
+}

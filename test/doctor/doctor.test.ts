@@ -62,9 +62,9 @@ describe('the doctor against loopback CloudTrail and EC2', () => {
     expect(trail?.detail).toContain('last delivered log files');
     expect(only(checks, 'flow-logs').map((c) => c.resource)).toEqual([VPC_A, VPC_B]);
     expect(only(checks, 'flow-logs')[0]?.detail).toContain(`ALL traffic to s3 ${FLOW_BUCKET}`);
-    // 12 revert actions and LookupEvents, each named as its IAM action.
+    // 19 revert actions and LookupEvents, each named as its IAM action.
     expect(only(checks, 'permissions').map((c) => c.resource)).toContain('ec2:DeleteNetworkAclEntry');
-    expect(only(checks, 'permissions')).toHaveLength(13);
+    expect(only(checks, 'permissions')).toHaveLength(20);
     expect(checks.every((c) => c.status === 'ok' && c.fix === null)).toBe(true);
   });
 

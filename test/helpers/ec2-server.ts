@@ -438,6 +438,76 @@ function entryOf(params: Record<string, string>): AclEntry {
   });
 }
 
+/** `Name.1`, `Name.2`, … of a list parameter. */
+function listOf(params: Record<string, string>, name: string): string[] {
+  const out: string[] = [];
+  for (let n = 1; params[`${name}.${n}`] !== undefined; n += 1) out.push(params[`${name}.${n}`] ?? '');
+  return out;
+}
+
+/** The rules of `IpPermissions.N` as the Query API names them (`Groups.M` for the SDK's UserIdGroupPairs). */
+function permissionsOf(params: Record<string, string>, egress: boolean): SecurityGroupRuleState[] {
+  const rules: SecurityGroupRuleState[] = [];
+  for (let n = 1; params[`IpPermissions.${n}.IpProtocol`] !== undefined; n += 1) {
+    const at = (key: string) => params[`IpPermissions.${n}.${key}`];
+    const protocol = parseAclProtocol(at('IpProtocol'));
+    if (!protocol) throw new ApiError('InvalidParameterValue', 'Invalid IP protocol');
+    const from = Number(at('FromPort') ?? -1);
+    const to = Number(at('ToPort') ?? -1);
+    const ports = protocol.number === 6 || protocol.number === 17 ? { from, to } : null;
+    const icmp = protocol.number === 1 || protocol.number === 58 ? { type: from, code: to } : null;
+    const base = { ruleId: null, egress, protocol, ports, icmp };
+    for (let m = 1; at(`IpRanges.${m}.CidrIp`) !== undefined; m += 1) {
+      const cidr = parseCidr(at(`IpRanges.${m}.CidrIp`) ?? '', 4);
+      if (!cidr) throw new ApiError('InvalidParameterValue', 'Invalid CIDR');
+      rules.push({
+        ...base,
+        peer: { kind: 'cidr', cidr },
+        description: at(`IpRanges.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`Ipv6Ranges.${m}.CidrIpv6`) !== undefined; m += 1) {
+      const cidr = parseCidr(at(`Ipv6Ranges.${m}.CidrIpv6`) ?? '', 6);
+      if (!cidr) throw new ApiError('InvalidParameterValue', 'Invalid CIDR');
+      rules.push({
+        ...base,
+        peer: { kind: 'cidr', cidr },
+        description: at(`Ipv6Ranges.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`PrefixListIds.${m}.PrefixListId`) !== undefined; m += 1) {
+      rules.push({
+        ...base,
+        peer: { kind: 'prefix-list', prefixListId: at(`PrefixListIds.${m}.PrefixListId`) ?? '' },
+        description: at(`PrefixListIds.${m}.Description`) ?? null,
+      });
+    }
+    for (let m = 1; at(`Groups.${m}.GroupId`) !== undefined; m += 1) {
+      rules.push({
+        ...base,
+        peer: {
+          kind: 'group',
+          groupId: at(`Groups.${m}.GroupId`) ?? '',
+          userId: at(`Groups.${m}.UserId`) ?? null,
+        },
+        description: at(`Groups.${m}.Description`) ?? null,
+      });
+    }
+  }
+  if (rules.length === 0) throw new ApiError('MissingParameter', 'The request must contain IpPermissions');
+  return rules;
+}
+
+function sameSgRule(a: SecurityGroupRuleState, b: SecurityGroupRuleState): boolean {
+  const peer = (r: SecurityGroupRuleState) => JSON.stringify({ ...r.peer, userId: undefined });
+  return (
+    a.egress === b.egress &&
+    JSON.stringify([a.protocol.number, a.ports, a.icmp]) ===
+      JSON.stringify([b.protocol.number, b.ports, b.icmp]) &&
+    peer(a) === peer(b)
+  );
+}
+
 function sameDestination(a: RouteDestination, b: RouteDestination): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -496,6 +566,11 @@ export async function startEc2Server(
         `no route with destination in route table ${t.routeTableId}`,
       );
     return r;
+  };
+  const group = (id: string): SecurityGroupState => {
+    const g = server.state.securityGroups?.find((x) => x.groupId === id);
+    if (!g) throw new ApiError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    return g;
   };
   const entryIndex = (a: NetworkAclState, ruleNumber: number, egress: boolean): number =>
     a.entries.findIndex((e) => e.ruleNumber === ruleNumber && e.egress === egress);
@@ -788,6 +863,43 @@ export async function startEc2Server(
           );
         }
         if (apply) server.state.networkAcls = server.state.networkAcls.filter((x) => x !== a);
+        return el('return', true);
+      }
+      case 'AuthorizeSecurityGroupIngress':
+      case 'AuthorizeSecurityGroupEgress': {
+        const g = group(required(p, 'GroupId'));
+        const rules = permissionsOf(p, action.endsWith('Egress'));
+        for (const rule of rules) {
+          if (g.rules.some((r) => sameSgRule(r, rule))) {
+            throw new ApiError('InvalidPermission.Duplicate', 'the specified rule already exists');
+          }
+        }
+        const added = rules.map((rule) => ({ ...rule, ruleId: nextId('sgr') }));
+        if (apply) g.rules.push(...added);
+        return (
+          el('return', true) +
+          set(
+            'securityGroupRuleSet',
+            added.map((r, i) => securityGroupRuleXml(g, r, i, ownerId)),
+          )
+        );
+      }
+      case 'RevokeSecurityGroupIngress':
+      case 'RevokeSecurityGroupEgress': {
+        const g = group(required(p, 'GroupId'));
+        const ids = listOf(p, 'SecurityGroupRuleId');
+        if (ids.length === 0)
+          throw new ApiError('MissingParameter', 'give SecurityGroupRuleId (this server revokes by id)');
+        for (const id of ids) {
+          const rule = g.rules.find((r) => r.ruleId === id);
+          if (!rule || rule.egress !== action.endsWith('Egress')) {
+            throw new ApiError(
+              'InvalidSecurityGroupRuleId.NotFound',
+              `The security group rule ID '${id}' does not exist`,
+            );
+          }
+        }
+        if (apply) g.rules = g.rules.filter((r) => !ids.includes(r.ruleId ?? ''));
         return el('return', true);
       }
       default:

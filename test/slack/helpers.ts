@@ -14,7 +14,7 @@ import type { RevertPlanView } from '../../src/slack/describe.js';
 import { changeFromFixture } from '../helpers/changes.js';
 import { fixtureJson, fixtureRecord } from '../helpers/fixtures.js';
 
-/** Every fixture that normalises to one of the 14 events, by event name. */
+/** Every fixture that normalises to one of the covered events, by event name. */
 export const FIXTURES = {
   AssociateRouteTable: 'cloudtrail/AssociateRouteTable__invictus.json',
   AssociateRouteTableDenied: 'own/AssociateRouteTable__denied.json',
@@ -34,6 +34,20 @@ export const FIXTURES = {
   ReplaceRouteTableAssociation: 'own/ReplaceRouteTableAssociation__sso-email-session.json',
   ReplaceRoute: 'own/ReplaceRoute__console-nat-gateway.json',
   ReplaceRouteLocal: 'own/ReplaceRoute__local-target.json',
+  AuthorizeSecurityGroupIngress: 'security-groups/AuthorizeSecurityGroupIngress__elastic-integrations.json',
+  AuthorizeSecurityGroupIngressOpenSsh:
+    'security-groups/AuthorizeSecurityGroupIngress__panther-open-ssh.json',
+  AuthorizeSecurityGroupIngressPeers:
+    'security-groups/AuthorizeSecurityGroupIngress__ipv6-prefix-list-group.json',
+  AuthorizeSecurityGroupEgress: 'security-groups/AuthorizeSecurityGroupEgress__elastic-integrations.json',
+  AuthorizeSecurityGroupEgressAll:
+    'security-groups/AuthorizeSecurityGroupEgress__panther-terraform-all-traffic.json',
+  RevokeSecurityGroupIngress: 'security-groups/RevokeSecurityGroupIngress__ipv6-and-group.json',
+  RevokeSecurityGroupEgress: 'security-groups/RevokeSecurityGroupEgress__prefix-list.json',
+  ModifySecurityGroupRules: 'security-groups/ModifySecurityGroupRules__cli-open-rdp.json',
+  CreateSecurityGroup: 'security-groups/CreateSecurityGroup__panther-terraform.json',
+  DeleteSecurityGroup: 'security-groups/DeleteSecurityGroup__console.json',
+  ModifyNetworkInterfaceAttribute: 'security-groups/ModifyNetworkInterfaceAttribute__groups.json',
 } as const;
 
 export type FixtureKey = keyof typeof FIXTURES;
@@ -53,6 +67,65 @@ export function withRequest(key: FixtureKey, changes: Record<string, unknown>): 
 /** The network state of the describe fixture (VPC vpc-0f1e2d3c4b5a69788). */
 export function contextState(): NetworkState {
   return parseDescribeOutput(fixtureJson('context/describe__invictus-vpc-ours.json'));
+}
+
+/**
+ * The describe fixture's state with the security groups and the interface the security-group
+ * fixtures name: sg-0a1b2c3d4e5f60718 (an inbound HTTPS rule from ::/0 with its id, as the
+ * Authorize fixture created it, and the default outbound rule) on eni-0f1e2d3c4b5a69788, a public
+ * instance's interface in the fixture's subnet, and an unused sg-0123456789abcdef0.
+ */
+export function contextStateWithGroups(): NetworkState {
+  const state = contextState();
+  const subnet = state.subnets[0];
+  state.securityGroups = [
+    {
+      groupId: 'sg-0a1b2c3d4e5f60718',
+      vpcId: subnet?.vpcId ?? null,
+      groupName: 'web',
+      rules: [
+        {
+          ruleId: 'sgr-0a11b22c33d44e551',
+          egress: false,
+          protocol: { number: 6, name: 'tcp' },
+          ports: { from: 443, to: 443 },
+          icmp: null,
+          peer: { kind: 'cidr', cidr: { version: 6, cidr: '::/0' } },
+          description: 'HTTPS from anywhere (IPv6)',
+        },
+        {
+          ruleId: 'sgr-0a11b22c33d44e559',
+          egress: true,
+          protocol: { number: -1, name: 'all' },
+          ports: null,
+          icmp: null,
+          peer: { kind: 'cidr', cidr: { version: 4, cidr: '0.0.0.0/0' } },
+          description: null,
+        },
+      ],
+      tags: {},
+    },
+    {
+      groupId: 'sg-0123456789abcdef0',
+      vpcId: subnet?.vpcId ?? null,
+      groupName: 'spare',
+      rules: [],
+      tags: {},
+    },
+  ];
+  state.networkInterfaces = [
+    {
+      networkInterfaceId: 'eni-0f1e2d3c4b5a69788',
+      subnetId: subnet?.subnetId ?? null,
+      vpcId: subnet?.vpcId ?? null,
+      groupIds: ['sg-0a1b2c3d4e5f60718'],
+      publicIpv4: ['198.51.100.7'],
+      ipv6Addresses: [],
+      owner: { kind: 'instance', id: 'i-0f1e2d3c4b5a69788' },
+      description: null,
+    },
+  ];
+  return state;
 }
 
 /** A finding as the risk engine shapes it. */

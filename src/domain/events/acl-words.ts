@@ -14,7 +14,10 @@ import { findAcl } from './lookups.js';
 export type PortSeparator = '/' | ' ';
 
 /** The traffic an ACL entry matches: `tcp/22`, `tcp/700-702`, `all traffic`, `icmp type 8`. */
-export function aclTraffic(entry: AclEntry, separator: PortSeparator = '/'): string {
+export function aclTraffic(
+  entry: Pick<AclEntry, 'protocol' | 'ports' | 'icmp'> & Partial<AclEntry>,
+  separator: PortSeparator = '/',
+): string {
   const { protocol } = entry;
   if (protocol.number === -1) return 'all traffic';
   if (protocol.number === 6 || protocol.number === 17) {

@@ -22,9 +22,11 @@ import type {
   RouteDestination,
   RouteTarget,
   RouteTargetType,
+  SecurityGroupRule,
+  SecurityGroupRuleUpdate,
 } from '../change.js';
 import { routeTargetsIn } from '../route.js';
-import type { NetworkState } from '../state.js';
+import type { NetworkState, SecurityGroupPeer } from '../state.js';
 import type { Edit } from './edits.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +116,79 @@ function aclEntryParams(networkAclId: string, entry: AclEntry): AclEntryParams {
   };
 }
 
+/** One IP permission of AuthorizeSecurityGroupIngress/Egress, as the SDK input names it. */
+export type IpPermissionParams = {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges?: Array<{ CidrIp: string; Description?: string }>;
+  Ipv6Ranges?: Array<{ CidrIpv6: string; Description?: string }>;
+  PrefixListIds?: Array<{ PrefixListId: string; Description?: string }>;
+  UserIdGroupPairs?: Array<{ GroupId: string; UserId?: string; Description?: string }>;
+};
+
+/** One rule's new value in ModifySecurityGroupRules (`SecurityGroupRuleRequest`). */
+export type SecurityGroupRuleRequestParams = {
+  IpProtocol: string;
+  FromPort: number;
+  ToPort: number;
+  CidrIpv4?: string;
+  CidrIpv6?: string;
+  PrefixListId?: string;
+  ReferencedGroupId?: string;
+  Description?: string;
+};
+
+/** `FromPort`/`ToPort` as EC2 takes them: ports, ICMP type and code, or -1 for all. */
+function portParams(rule: Pick<SecurityGroupRule, 'ports' | 'icmp'>): { FromPort: number; ToPort: number } {
+  if (rule.ports) return { FromPort: rule.ports.from, ToPort: rule.ports.to };
+  if (rule.icmp) return { FromPort: rule.icmp.type, ToPort: rule.icmp.code };
+  return { FromPort: -1, ToPort: -1 };
+}
+
+/** A description only when there is one (EC2 refuses an empty one on some calls). */
+function described(description: string | null): { Description?: string } {
+  return description ? { Description: description } : {};
+}
+
+/** One permission per rule: EC2 stores a permission with several peers as one rule per peer anyway. */
+function ipPermissionParams(rule: SecurityGroupRule): IpPermissionParams {
+  const base = { IpProtocol: String(rule.protocol.number), ...portParams(rule) };
+  const d = described(rule.description);
+  const peer = rule.peer;
+  switch (peer.kind) {
+    case 'cidr':
+      return peer.cidr.version === 4
+        ? { ...base, IpRanges: [{ CidrIp: peer.cidr.cidr, ...d }] }
+        : { ...base, Ipv6Ranges: [{ CidrIpv6: peer.cidr.cidr, ...d }] };
+    case 'prefix-list':
+      return { ...base, PrefixListIds: [{ PrefixListId: peer.prefixListId, ...d }] };
+    case 'group':
+      return {
+        ...base,
+        UserIdGroupPairs: [{ GroupId: peer.groupId, ...(peer.userId ? { UserId: peer.userId } : {}), ...d }],
+      };
+  }
+}
+
+function ruleRequestParams(rule: SecurityGroupRuleUpdate['rule']): SecurityGroupRuleRequestParams {
+  const peer = rule.peer;
+  const to =
+    peer.kind === 'cidr'
+      ? peer.cidr.version === 4
+        ? { CidrIpv4: peer.cidr.cidr }
+        : { CidrIpv6: peer.cidr.cidr }
+      : peer.kind === 'prefix-list'
+        ? { PrefixListId: peer.prefixListId }
+        : { ReferencedGroupId: peer.groupId };
+  return {
+    IpProtocol: String(rule.protocol.number),
+    ...portParams(rule),
+    ...to,
+    ...described(rule.description),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // What each call takes, in netwarden's model and as parameters
 
@@ -121,6 +196,10 @@ type RouteAt = { routeTableId: string; destination: RouteDestination };
 type RouteTo = RouteAt & { target: RouteTarget };
 type EntryIn = { networkAclId: string; entry: AclEntry };
 type RouteParams = { RouteTableId: string } & DestinationParams;
+type RulesIn = { groupId: string; rules: SecurityGroupRule[] };
+type RuleIdsIn = { groupId: string; ruleIds: string[] };
+type AuthorizeParams = { GroupId: string; IpPermissions: IpPermissionParams[] };
+type RevokeByIdParams = { GroupId: string; SecurityGroupRuleIds: string[] };
 
 /** Per call: what it does in netwarden's model (`input`) and the parameters EC2 takes (`params`). */
 export interface RevertCallTypes {
@@ -148,6 +227,25 @@ export interface RevertCallTypes {
     params: { AssociationId: string; NetworkAclId: string };
   };
   DeleteNetworkAcl: { input: { networkAclId: string }; params: { NetworkAclId: string } };
+  AuthorizeSecurityGroupIngress: { input: RulesIn; params: AuthorizeParams };
+  AuthorizeSecurityGroupEgress: { input: RulesIn; params: AuthorizeParams };
+  RevokeSecurityGroupIngress: { input: RuleIdsIn; params: RevokeByIdParams };
+  RevokeSecurityGroupEgress: { input: RuleIdsIn; params: RevokeByIdParams };
+  ModifySecurityGroupRules: {
+    input: { groupId: string; updates: SecurityGroupRuleUpdate[] };
+    params: {
+      GroupId: string;
+      SecurityGroupRules: Array<{
+        SecurityGroupRuleId: string;
+        SecurityGroupRule: SecurityGroupRuleRequestParams;
+      }>;
+    };
+  };
+  DeleteSecurityGroup: { input: { groupId: string }; params: { GroupId: string } };
+  ModifyNetworkInterfaceAttribute: {
+    input: { networkInterfaceId: string; groupIds: string[] };
+    params: { NetworkInterfaceId: string; Groups: string[] };
+  };
 }
 
 /** One of the EC2 actions a revert may call. */
@@ -271,6 +369,116 @@ function readEntry(call: RevertCall): EntryIn {
   return { networkAclId: text(call, 'NetworkAclId'), entry };
 }
 
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
+}
+
+function texts(call: RevertCall, key: string): string[] {
+  const value = call.params[key];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new CallParamError(call, key);
+  }
+  return value as string[];
+}
+
+/** Ports or ICMP type/code back from `FromPort`/`ToPort`, as the protocol reads them. */
+function readDetail(
+  call: RevertCall,
+  protocol: SecurityGroupRule['protocol'],
+  p: Record<string, unknown>,
+): Pick<SecurityGroupRule, 'ports' | 'icmp'> {
+  const from = numberOf(p.FromPort);
+  const to = numberOf(p.ToPort);
+  if (from === null || to === null) throw new CallParamError(call, 'port range');
+  const n = protocol.number;
+  if (n === 6 || n === 17) return { ports: { from, to }, icmp: null };
+  if (n === 1 || n === 58) return { ports: null, icmp: { type: from, code: to } };
+  return { ports: null, icmp: null };
+}
+
+function readDescription(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function readPermission(call: RevertCall, value: unknown, egress: boolean): SecurityGroupRule {
+  const p = record(value);
+  const protocol = parseAclProtocol(p?.IpProtocol);
+  if (!p || !protocol) throw new CallParamError(call, 'IpPermissions');
+  const peers: Array<{ peer: SecurityGroupPeer; description: unknown }> = [];
+  const list = (key: string) => (Array.isArray(p[key]) ? (p[key] as unknown[]).map(record) : []);
+  for (const r of list('IpRanges')) {
+    const cidr = typeof r?.CidrIp === 'string' ? parseCidr(r.CidrIp, 4) : null;
+    if (cidr) peers.push({ peer: { kind: 'cidr', cidr }, description: r?.Description });
+  }
+  for (const r of list('Ipv6Ranges')) {
+    const cidr = typeof r?.CidrIpv6 === 'string' ? parseCidr(r.CidrIpv6, 6) : null;
+    if (cidr) peers.push({ peer: { kind: 'cidr', cidr }, description: r?.Description });
+  }
+  for (const r of list('PrefixListIds')) {
+    if (typeof r?.PrefixListId === 'string') {
+      peers.push({ peer: { kind: 'prefix-list', prefixListId: r.PrefixListId }, description: r.Description });
+    }
+  }
+  for (const r of list('UserIdGroupPairs')) {
+    if (typeof r?.GroupId === 'string') {
+      const userId = typeof r.UserId === 'string' ? r.UserId : null;
+      peers.push({ peer: { kind: 'group', groupId: r.GroupId, userId }, description: r.Description });
+    }
+  }
+  const [one, ...more] = peers;
+  if (!one || more.length > 0) throw new CallParamError(call, 'single peer per permission');
+  return {
+    ruleId: null,
+    egress,
+    protocol,
+    ...readDetail(call, protocol, p),
+    peer: one.peer,
+    description: readDescription(one.description),
+  };
+}
+
+function readAuthorize(egress: boolean) {
+  return (call: RevertCall): RulesIn => {
+    const permissions = call.params.IpPermissions;
+    if (!Array.isArray(permissions) || permissions.length === 0)
+      throw new CallParamError(call, 'IpPermissions');
+    return { groupId: text(call, 'GroupId'), rules: permissions.map((p) => readPermission(call, p, egress)) };
+  };
+}
+
+function readRuleRequest(call: RevertCall, value: unknown): SecurityGroupRuleUpdate['rule'] {
+  const p = record(value);
+  const protocol = parseAclProtocol(p?.IpProtocol);
+  if (!p || !protocol) throw new CallParamError(call, 'SecurityGroupRule');
+  const peers: SecurityGroupPeer[] = [];
+  const v4 = typeof p.CidrIpv4 === 'string' ? parseCidr(p.CidrIpv4, 4) : null;
+  const v6 = typeof p.CidrIpv6 === 'string' ? parseCidr(p.CidrIpv6, 6) : null;
+  if (v4) peers.push({ kind: 'cidr', cidr: v4 });
+  if (v6) peers.push({ kind: 'cidr', cidr: v6 });
+  if (typeof p.PrefixListId === 'string') peers.push({ kind: 'prefix-list', prefixListId: p.PrefixListId });
+  if (typeof p.ReferencedGroupId === 'string') {
+    peers.push({ kind: 'group', groupId: p.ReferencedGroupId, userId: null });
+  }
+  const [peer, ...more] = peers;
+  if (!peer || more.length > 0) throw new CallParamError(call, 'single peer per rule');
+  return { protocol, ...readDetail(call, protocol, p), peer, description: readDescription(p.Description) };
+}
+
+function readModify(call: RevertCall): { groupId: string; updates: SecurityGroupRuleUpdate[] } {
+  const rules = call.params.SecurityGroupRules;
+  if (!Array.isArray(rules) || rules.length === 0) throw new CallParamError(call, 'SecurityGroupRules');
+  const updates = rules.map((value): SecurityGroupRuleUpdate => {
+    const r = record(value);
+    if (!r || typeof r.SecurityGroupRuleId !== 'string' || r.SecurityGroupRuleId === '') {
+      throw new CallParamError(call, 'SecurityGroupRuleId');
+    }
+    return { ruleId: r.SecurityGroupRuleId, rule: readRuleRequest(call, r.SecurityGroupRule) };
+  });
+  return { groupId: text(call, 'GroupId'), updates };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resources a DryRun probe can name
 
@@ -334,6 +542,75 @@ const entryWriteEdit = ({ networkAclId, entry }: EntryIn): Edit => ({
   egress: entry.egress,
   entry,
 });
+
+/** A group to probe with: one no interface uses when the state says, since DeleteSecurityGroup is among the probes. */
+function probeGroup(known: NetworkState) {
+  const used = new Set((known.networkInterfaces ?? []).flatMap((ni) => ni.groupIds));
+  const groups = known.securityGroups ?? [];
+  return groups.find((g) => !used.has(g.groupId)) ?? groups[0];
+}
+
+/** A rule with an id, in its group: Revoke and Modify by id need one. */
+function ruleWithId(known: NetworkState, egress: boolean | null) {
+  for (const g of known.securityGroups ?? []) {
+    const rule = g.rules.find((r) => r.ruleId !== null && (egress === null || r.egress === egress));
+    if (rule?.ruleId) return { groupId: g.groupId, ruleId: rule.ruleId, rule };
+  }
+  return undefined;
+}
+
+/** A rule nothing real would hold: tcp port 9 (discard) from the documentation range. */
+function probeRule(egress: boolean): SecurityGroupRule {
+  return {
+    ruleId: null,
+    egress,
+    protocol: { number: 6, name: 'tcp' },
+    ports: { from: 9, to: 9 },
+    icmp: null,
+    peer: { kind: 'cidr', cidr: { version: 4, cidr: PROBE_CIDR } },
+    description: null,
+  };
+}
+
+/** Ingress and egress take the same input; the spec is written once (structurally, so it fits both). */
+interface SameSpec<I, P> {
+  params(input: I): P;
+  read(call: RevertCall): I;
+  edit(input: I): Edit;
+  probe(known: NetworkState): { input: I; resource: string } | { missing: string };
+}
+
+function authorizeSpec(egress: boolean): SameSpec<RulesIn, AuthorizeParams> {
+  return {
+    params: ({ groupId, rules }) => ({ GroupId: groupId, IpPermissions: rules.map(ipPermissionParams) }),
+    read: readAuthorize(egress),
+    edit: ({ groupId, rules }) => ({ op: 'sg-rules', groupId, rules, present: true }),
+    probe: (known) => {
+      const group = probeGroup(known);
+      return group
+        ? { input: { groupId: group.groupId, rules: [probeRule(egress)] }, resource: group.groupId }
+        : { missing: 'security group' };
+    },
+  };
+}
+
+function revokeSpec(egress: boolean): SameSpec<RuleIdsIn, RevokeByIdParams> {
+  return {
+    params: ({ groupId, ruleIds }) => ({ GroupId: groupId, SecurityGroupRuleIds: ruleIds }),
+    read: (call) => ({ groupId: text(call, 'GroupId'), ruleIds: texts(call, 'SecurityGroupRuleIds') }),
+    edit: ({ groupId, ruleIds }) => ({
+      op: 'sg-rules-by-id',
+      groupId,
+      updates: ruleIds.map((ruleId) => ({ ruleId, rule: null })),
+    }),
+    probe: (known) => {
+      const found = ruleWithId(known, egress);
+      return found
+        ? { input: { groupId: found.groupId, ruleIds: [found.ruleId] }, resource: found.groupId }
+        : { missing: `${egress ? 'outbound' : 'inbound'} security group rule with its id` };
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // The catalogue
@@ -584,6 +861,75 @@ export const CALL_CATALOGUE: CallCatalogue = {
     probe: (known) => {
       const acl = probeAcl(known);
       return probed(acl ? { networkAclId: acl.networkAclId } : null, acl?.networkAclId, 'network ACL');
+    },
+  },
+  AuthorizeSecurityGroupIngress: authorizeSpec(false),
+  AuthorizeSecurityGroupEgress: authorizeSpec(true),
+  RevokeSecurityGroupIngress: revokeSpec(false),
+  RevokeSecurityGroupEgress: revokeSpec(true),
+  ModifySecurityGroupRules: {
+    params: ({ groupId, updates }) => ({
+      GroupId: groupId,
+      SecurityGroupRules: updates.map((u) => ({
+        SecurityGroupRuleId: u.ruleId,
+        SecurityGroupRule: ruleRequestParams(u.rule),
+      })),
+    }),
+    read: readModify,
+    edit: ({ groupId, updates }) => ({ op: 'sg-rules-by-id', groupId, updates }),
+    probe: (known) => {
+      // The rule as it is: setting it to itself changes nothing even if run.
+      const found = ruleWithId(known, null);
+      return probed(
+        found
+          ? {
+              groupId: found.groupId,
+              updates: [
+                {
+                  ruleId: found.ruleId,
+                  rule: {
+                    protocol: found.rule.protocol,
+                    ports: found.rule.ports,
+                    icmp: found.rule.icmp,
+                    peer: found.rule.peer,
+                    description: found.rule.description,
+                  },
+                },
+              ],
+            }
+          : null,
+        found?.groupId,
+        'security group rule with its id',
+      );
+    },
+  },
+  DeleteSecurityGroup: {
+    params: ({ groupId }) => ({ GroupId: groupId }),
+    read: (call) => ({ groupId: text(call, 'GroupId') }),
+    edit: ({ groupId }) => ({ op: 'delete-sg', groupId }),
+    probe: (known) => {
+      const group = probeGroup(known);
+      return probed(group ? { groupId: group.groupId } : null, group?.groupId, 'security group');
+    },
+  },
+  ModifyNetworkInterfaceAttribute: {
+    params: ({ networkInterfaceId, groupIds }) => ({
+      NetworkInterfaceId: networkInterfaceId,
+      Groups: groupIds,
+    }),
+    read: (call) => ({
+      networkInterfaceId: text(call, 'NetworkInterfaceId'),
+      groupIds: texts(call, 'Groups'),
+    }),
+    edit: ({ networkInterfaceId, groupIds }) => ({ op: 'interface-groups', networkInterfaceId, groupIds }),
+    probe: (known) => {
+      // The interface's own groups: setting them again changes nothing even if run.
+      const ni = (known.networkInterfaces ?? []).find((n) => n.groupIds.length > 0);
+      return probed(
+        ni ? { networkInterfaceId: ni.networkInterfaceId, groupIds: [...ni.groupIds] } : null,
+        ni?.networkInterfaceId,
+        'network interface with security groups',
+      );
     },
   },
 };

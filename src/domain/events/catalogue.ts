@@ -6,9 +6,14 @@
 import type { NetworkChange, NetworkEventName } from '../change.js';
 import { NETWORK_ACL_EVENTS } from './network-acls.js';
 import { ROUTE_TABLE_EVENTS } from './route-tables.js';
+import { SECURITY_GROUP_EVENTS } from './security-groups.js';
 import type { EventCatalogue, EventSpec } from './spec.js';
 
-export const EVENT_CATALOGUE: EventCatalogue = { ...ROUTE_TABLE_EVENTS, ...NETWORK_ACL_EVENTS };
+export const EVENT_CATALOGUE: EventCatalogue = {
+  ...ROUTE_TABLE_EVENTS,
+  ...NETWORK_ACL_EVENTS,
+  ...SECURITY_GROUP_EVENTS,
+};
 
 /**
  * The spec of `change`'s own event. The catalogue's mapped type pairs each name with its spec;

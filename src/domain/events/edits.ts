@@ -2,7 +2,14 @@
  * The edits a change makes to a network state, as EC2 makes them: each event's `edits` facet says
  * which; `applyChange` (`src/domain/revert/apply.ts`) plays them.
  */
-import type { AclEntry, AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
+import type {
+  AclEntry,
+  AssociationTarget,
+  RouteDestination,
+  RouteTarget,
+  SecurityGroupRule,
+  SecurityGroupRuleUpdate,
+} from '../change.js';
 
 /** One change to one resource, as EC2 makes it. */
 export type Edit =
@@ -17,7 +24,18 @@ export type Edit =
   | { op: 'delete-table'; routeTableId: string }
   | { op: 'move-acl-association'; associationId: string; networkAclId: string; newAssociationId: string }
   | { op: 'create-acl'; vpcId: string; networkAclId: string }
-  | { op: 'delete-acl'; networkAclId: string };
+  | { op: 'delete-acl'; networkAclId: string }
+  /** `present: false` removes every rule of the group that allows what one of `rules` allows. */
+  | { op: 'sg-rules'; groupId: string; rules: SecurityGroupRule[]; present: boolean }
+  /** Sets each rule with the id to its `rule` (keeping its direction); `rule: null` removes it. */
+  | {
+      op: 'sg-rules-by-id';
+      groupId: string;
+      updates: Array<{ ruleId: string; rule: SecurityGroupRuleUpdate['rule'] | null }>;
+    }
+  | { op: 'create-sg'; vpcId: string | null; groupId: string; groupName: string }
+  | { op: 'delete-sg'; groupId: string }
+  | { op: 'interface-groups'; networkInterfaceId: string; groupIds: string[] };
 
 /**
  * The id an association gets when the record or call does not say: a revert's AssociateRouteTable

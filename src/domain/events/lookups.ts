@@ -6,9 +6,11 @@
 import type {
   NetworkAclAssociationState,
   NetworkAclState,
+  NetworkInterfaceState,
   NetworkState,
   RouteTableAssociationState,
   RouteTableState,
+  SecurityGroupState,
 } from '../state.js';
 
 export function findTable(state: NetworkState | null, id: string | null | undefined): RouteTableState | null {
@@ -53,4 +55,29 @@ export function vpcOfSubnet(state: NetworkState | null, subnetId: string): strin
 export function mainTable(state: NetworkState | null, vpcId: string | null): RouteTableState | null {
   if (!state || !vpcId) return null;
   return state.routeTables.find((t) => t.vpcId === vpcId && t.associations.some((a) => a.main)) ?? null;
+}
+
+export function findGroup(
+  state: NetworkState | null,
+  id: string | null | undefined,
+): SecurityGroupState | null {
+  if (!state || !id) return null;
+  return state.securityGroups?.find((g) => g.groupId === id) ?? null;
+}
+
+export function findInterface(
+  state: NetworkState | null,
+  id: string | null | undefined,
+): NetworkInterfaceState | null {
+  if (!state || !id) return null;
+  return state.networkInterfaces?.find((ni) => ni.networkInterfaceId === id) ?? null;
+}
+
+/** The interfaces using the group; `null` when the state holds no interfaces (unknown, not none). */
+export function interfacesUsingGroup(
+  state: NetworkState | null,
+  groupId: string,
+): NetworkInterfaceState[] | null {
+  if (!state?.networkInterfaces) return null;
+  return state.networkInterfaces.filter((ni) => ni.groupIds.includes(groupId));
 }

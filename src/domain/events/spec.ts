@@ -12,7 +12,7 @@ import type { Inspect } from './cli.js';
 import type { Edit } from './edits.js';
 import type { BeforeAfter, Scope } from './words.js';
 
-export type EventFamily = 'route-tables' | 'network-acls';
+export type EventFamily = 'route-tables' | 'network-acls' | 'security-groups';
 
 export interface EventSpec<E extends NetworkEventName> {
   /** Reads the record's request and response into the change and the resources it names. */

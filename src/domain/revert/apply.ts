@@ -14,6 +14,7 @@ import type { AclEntry, AssociationTarget, NetworkChange } from '../change.js';
 import { editOfCall, type RevertCall } from '../events/calls.js';
 import { specOf } from '../events/catalogue.js';
 import { type Edit, ROUTE_ORIGIN, UNKNOWN_ASSOCIATION_ID } from '../events/edits.js';
+import { sameRule } from '../events/sg-words.js';
 import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
 import { sameDestination } from './facts.js';
 
@@ -65,6 +66,7 @@ function initialEntries(state: NetworkState, vpcId: string): AclEntry[] {
 function applyEdit(s: NetworkState, edit: Edit): NetworkState {
   const table = (id: string) => s.routeTables.find((t) => t.routeTableId === id);
   const acl = (id: string): NetworkAclState | undefined => s.networkAcls.find((a) => a.networkAclId === id);
+  const group = (id: string) => s.securityGroups?.find((g) => g.groupId === id);
   switch (edit.op) {
     case 'route': {
       const t = table(edit.routeTableId);
@@ -165,6 +167,59 @@ function applyEdit(s: NetworkState, edit: Edit): NetworkState {
     case 'delete-acl':
       s.networkAcls = s.networkAcls.filter((a) => a.networkAclId !== edit.networkAclId);
       return s;
+    case 'sg-rules': {
+      const g = group(edit.groupId);
+      if (!g) return s;
+      for (const rule of edit.rules) {
+        const same = g.rules.find((r) => sameRule(r, rule));
+        if (!edit.present) g.rules = g.rules.filter((r) => !sameRule(r, rule));
+        else if (same) same.ruleId ??= rule.ruleId;
+        else g.rules.push({ ...rule });
+      }
+      return s;
+    }
+    case 'sg-rules-by-id': {
+      const g = group(edit.groupId);
+      if (!g) return s;
+      for (const { ruleId, rule } of edit.updates) {
+        const index = g.rules.findIndex((r) => r.ruleId === ruleId);
+        const found = g.rules[index];
+        if (!found) continue;
+        if (rule === null) g.rules.splice(index, 1);
+        else g.rules[index] = { ruleId, egress: found.egress, ...rule };
+      }
+      return s;
+    }
+    case 'create-sg':
+      if (!s.securityGroups || group(edit.groupId)) return s;
+      // A new VPC security group allows all outbound IPv4 traffic and nothing inbound (Amazon VPC
+      // User Guide, security groups: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html).
+      s.securityGroups.push({
+        groupId: edit.groupId,
+        vpcId: edit.vpcId,
+        groupName: edit.groupName,
+        rules: [
+          {
+            ruleId: null,
+            egress: true,
+            protocol: { number: -1, name: 'all' },
+            ports: null,
+            icmp: null,
+            peer: { kind: 'cidr', cidr: { version: 4, cidr: '0.0.0.0/0' } },
+            description: null,
+          },
+        ],
+        tags: {},
+      });
+      return s;
+    case 'delete-sg':
+      if (s.securityGroups) s.securityGroups = s.securityGroups.filter((g) => g.groupId !== edit.groupId);
+      return s;
+    case 'interface-groups': {
+      const ni = s.networkInterfaces?.find((n) => n.networkInterfaceId === edit.networkInterfaceId);
+      if (ni) ni.groupIds = [...edit.groupIds];
+      return s;
+    }
   }
 }
 

@@ -6,8 +6,16 @@
  * answer as a full one.
  */
 import { FIRST_RESERVED_RULE } from '../acl.js';
-import type { AclEntry, AssociationTarget, RouteDestination, RouteTarget } from '../change.js';
+import type {
+  AclEntry,
+  AssociationTarget,
+  RouteDestination,
+  RouteTarget,
+  SecurityGroupRule,
+  SecurityGroupRuleUpdate,
+} from '../change.js';
 import { ROUTE_ORIGIN } from '../events/edits.js';
+import { sameRule, sgNames, sgRuleBody, sgRulesText } from '../events/sg-words.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { associationTargetText, destinationText, entryBody, ruleName, targetText } from './text.js';
 
@@ -39,7 +47,19 @@ export type Fact =
   /** `unused`: the table exists with no associations and only the routes it was created with. */
   | { kind: 'route-table'; routeTableId: string; state: 'absent' | 'unused' }
   /** `unused`: the ACL exists, is not the default, has no associations and only AWS's catch-all rules. */
-  | { kind: 'network-acl'; networkAclId: string; state: 'absent' | 'unused' };
+  | { kind: 'network-acl'; networkAclId: string; state: 'absent' | 'unused' }
+  /** Every one of `rules` is in the group (`present`), or none of them is. */
+  | { kind: 'sg-rules'; groupId: string; rules: SecurityGroupRule[]; present: boolean }
+  /** Each rule with the id holds its `rule` (direction aside); `rule: null`: there is no such rule. */
+  | {
+      kind: 'sg-rule-values';
+      groupId: string;
+      updates: Array<{ ruleId: string; rule: SecurityGroupRuleUpdate['rule'] | null }>;
+    }
+  /** `unused`: the group exists and no network interface uses it. */
+  | { kind: 'security-group'; groupId: string; state: 'absent' | 'unused' }
+  /** The interface uses exactly these groups (in any order). */
+  | { kind: 'interface-groups'; networkInterfaceId: string; groupIds: string[] };
 
 /** The outcome of checking one fact: whether it holds, and both sides in words. */
 export interface FactCheck {
@@ -130,8 +150,28 @@ export function describeFact(fact: Fact): string {
       return fact.state === 'absent'
         ? `network ACL ${fact.networkAclId} does not exist`
         : `network ACL ${fact.networkAclId} exists, unused, with only its default rules`;
+    case 'sg-rules':
+      return `${fact.groupId}: ${fact.present ? 'has' : 'has none of'} ${sgRulesText(fact.rules)}`;
+    case 'sg-rule-values':
+      return `${fact.groupId}: ${fact.updates.map(ruleValueText).join('; ')}`;
+    case 'security-group':
+      return fact.state === 'absent'
+        ? `security group ${fact.groupId} does not exist`
+        : `security group ${fact.groupId} exists and no network interface uses it`;
+    case 'interface-groups':
+      return `${fact.networkInterfaceId} uses ${sgNames(null, fact.groupIds)}`;
   }
 }
+
+function ruleValueText(u: { ruleId: string; rule: SecurityGroupRuleUpdate['rule'] | null }): string {
+  return u.rule ? `rule ${u.ruleId} allows ${sgRuleBody(u.rule, false)}` : `rule ${u.ruleId} does not exist`;
+}
+
+function sameRuleValue(a: SecurityGroupRuleUpdate['rule'], b: SecurityGroupRule): boolean {
+  return sameRule({ ...a, ruleId: null, egress: b.egress }, b);
+}
+
+const NOT_READ = 'the security groups were not read';
 
 /** Checks one fact against a network state; `found` says what the state shows instead. */
 export function checkFact(fact: Fact, state: NetworkState): FactCheck {
@@ -221,6 +261,52 @@ export function checkFact(fact: Fact, state: NetworkState): FactCheck {
         ? `network ACL ${fact.networkAclId} exists, unused, with only its default rules`
         : `network ACL ${fact.networkAclId} exists${acl.isDefault ? ' as the default ACL' : ''} with ${acl.associations.length} association(s) and ${added.length} added rule(s)`;
       return result(fact.state === 'unused' && unused, found);
+    }
+    case 'sg-rules': {
+      const group = state.securityGroups?.find((g) => g.groupId === fact.groupId);
+      if (!state.securityGroups) return result(false, NOT_READ);
+      if (!group) return result(false, `security group ${fact.groupId} does not exist`);
+      const held = fact.rules.filter((rule) => group.rules.some((r) => sameRule(r, rule)));
+      const holds = fact.present ? held.length === fact.rules.length : held.length === 0;
+      return result(holds, `${fact.groupId}: has ${held.length === 0 ? 'none of them' : sgRulesText(held)}`);
+    }
+    case 'sg-rule-values': {
+      const group = state.securityGroups?.find((g) => g.groupId === fact.groupId);
+      if (!state.securityGroups) return result(false, NOT_READ);
+      if (!group) return result(false, `security group ${fact.groupId} does not exist`);
+      const seen = fact.updates.map((u) => {
+        const rule = group.rules.find((r) => r.ruleId === u.ruleId);
+        return {
+          holds: rule ? u.rule !== null && sameRuleValue(u.rule, rule) : u.rule === null,
+          text: rule
+            ? `rule ${u.ruleId} allows ${sgRuleBody(rule, rule.egress)}`
+            : `rule ${u.ruleId} does not exist`,
+        };
+      });
+      return result(
+        seen.every((x) => x.holds),
+        `${fact.groupId}: ${seen.map((x) => x.text).join('; ')}`,
+      );
+    }
+    case 'security-group': {
+      if (!state.securityGroups) return result(false, NOT_READ);
+      const group = state.securityGroups.find((g) => g.groupId === fact.groupId);
+      if (!group) return result(fact.state === 'absent', `security group ${fact.groupId} does not exist`);
+      if (!state.networkInterfaces) return result(false, 'the network interfaces were not read');
+      const users = state.networkInterfaces.filter((ni) => ni.groupIds.includes(fact.groupId));
+      return result(
+        fact.state === 'unused' && users.length === 0,
+        users.length === 0
+          ? `security group ${fact.groupId} exists and no network interface uses it`
+          : `security group ${fact.groupId} is used by ${users.map((ni) => ni.networkInterfaceId).join(', ')}`,
+      );
+    }
+    case 'interface-groups': {
+      const ni = state.networkInterfaces?.find((n) => n.networkInterfaceId === fact.networkInterfaceId);
+      if (!ni) return result(false, `network interface ${fact.networkInterfaceId} was not found`);
+      const same =
+        ni.groupIds.length === fact.groupIds.length && fact.groupIds.every((id) => ni.groupIds.includes(id));
+      return result(same, `${fact.networkInterfaceId} uses ${sgNames(null, ni.groupIds)}`);
     }
   }
 }

@@ -6,7 +6,14 @@
  */
 import type { NetworkChange } from '../change.js';
 import { specOf } from '../events/catalogue.js';
-import { aclEntryKey, associationIdKey, routeKey } from '../events/keys.js';
+import {
+  aclEntryKey,
+  associationIdKey,
+  interfaceGroupsKey,
+  routeKey,
+  securityGroupKey,
+  sgRuleKey,
+} from '../events/keys.js';
 import type { NetworkState } from '../state.js';
 import { applyChange } from './apply.js';
 
@@ -60,6 +67,19 @@ export function resourcesOf(state: NetworkState, options: ResourceOptions = {}):
         JSON.stringify({ networkAclId: a.networkAclId, id: id(x.associationId) }),
       );
     }
+  }
+  // A rule's id is EC2's, like an association's: a re-authorised rule gets a new one.
+  for (const g of state.securityGroups ?? []) {
+    out.set(securityGroupKey(g.groupId), JSON.stringify({ vpcId: g.vpcId, name: g.groupName, tags: g.tags }));
+    for (const r of g.rules) {
+      out.set(
+        sgRuleKey(g.groupId, r),
+        JSON.stringify({ id: options.ignoreAssociationIds ? null : r.ruleId }),
+      );
+    }
+  }
+  for (const ni of state.networkInterfaces ?? []) {
+    out.set(interfaceGroupsKey(ni.networkInterfaceId), JSON.stringify([...ni.groupIds].sort()));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * The revert planner: for each of the 14 events, the exact EC2 call that undoes it (each event's
+ * The revert planner: for each covered event, the exact EC2 call that undoes it (each event's
  * `revertPlan` in the event catalogue, `src/domain/events/`), built from
  * the record and — for the nine events whose record does not carry the previous value — from the
  * topology snapshot taken before the change (docs/aws.md, "Reverts"). Pure:

@@ -82,6 +82,17 @@ export const RULES = {
     reference:
       'Amazon VPC User Guide, gateway route tables (ingress routing) — https://docs.aws.amazon.com/vpc/latest/userguide/gateway-route-tables.html',
   },
+  'sg.ingress-exposed': {
+    severity: 'high',
+    reference:
+      'AWS FSBP EC2.13, EC2.14, EC2.18, EC2.19 — https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html',
+  },
+  'sg.ingress-unverified': {
+    severity: 'medium',
+    reference:
+      'AWS FSBP EC2.13, EC2.14, EC2.18, EC2.19 — https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html',
+  },
+  'sg.ingress-not-reachable': { severity: 'low' },
   'actor.root': {
     severity: 'high',
     reference:

@@ -18,7 +18,7 @@ import {
 } from '../../../src/domain/events/calls.js';
 import { EVENT_CATALOGUE, specOf } from '../../../src/domain/events/index.js';
 import { applyCalls } from '../../../src/domain/revert/apply.js';
-import { contextState, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
+import { contextStateWithGroups, type FIXTURES, fixtureChange } from '../../slack/helpers.js';
 
 const FACETS = [
   'normalise',
@@ -41,20 +41,25 @@ describe('event catalogue', () => {
       const spec = EVENT_CATALOGUE[name];
       for (const facet of FACETS) expect(typeof spec[facet], `${name}.${facet}`).toBe('function');
       expect(spec.advice.length, `${name}.advice`).toBeGreaterThan(20);
-      expect(['route-tables', 'network-acls']).toContain(spec.family);
+      expect(['route-tables', 'network-acls', 'security-groups']).toContain(spec.family);
     }
   });
 
   it('each family holds its own events', () => {
     for (const name of NETWORK_EVENT_NAMES) {
       const family = EVENT_CATALOGUE[name].family;
-      expect(family, name).toBe(/NetworkAcl/.test(name) ? 'network-acls' : 'route-tables');
+      const expected = /SecurityGroup|NetworkInterface/.test(name)
+        ? 'security-groups'
+        : /NetworkAcl/.test(name)
+          ? 'network-acls'
+          : 'route-tables';
+      expect(family, name).toBe(expected);
     }
   });
 
   describe.each(NETWORK_EVENT_NAMES)('%s', (name) => {
     const change = fixtureChange(name as keyof typeof FIXTURES);
-    const state = contextState();
+    const state = contextStateWithGroups();
 
     it('words the real record with and without a snapshot', () => {
       const spec = specOf(change);
@@ -80,14 +85,20 @@ describe('event catalogue', () => {
       const spec = specOf(change);
       const { commands } = spec.inspect(change);
       expect(commands.length).toBeGreaterThan(0);
-      const family = spec.family === 'network-acls' ? 'describe-network-acls' : 'describe-route-tables';
-      for (const command of commands) expect(command).toContain(`aws ec2 ${family} `);
+      const family = {
+        'network-acls': /aws ec2 describe-network-acls /,
+        'route-tables': /aws ec2 describe-route-tables /,
+        'security-groups': /aws ec2 describe-(security-group-rules|security-groups|network-interfaces) /,
+      }[spec.family];
+      for (const command of commands) expect(command).toMatch(family);
     });
 
     it('names the resources the record touches', () => {
       const keys = specOf(change).resourceKeys(change);
       for (const key of keys)
-        expect(key).toMatch(/^(route|acl-entry|association|route-table|route-table-of|network-acl):/);
+        expect(key).toMatch(
+          /^(route|acl-entry|association|route-table|route-table-of|network-acl|sg-rule|sg-rule-id|security-group|groups-of):/,
+        );
     });
 
     it('plans a revert or says why none is possible', () => {
@@ -109,7 +120,7 @@ describe('event catalogue', () => {
 const CALL_FACETS = ['params', 'read', 'edit', 'probe'] as const;
 
 describe('call catalogue', () => {
-  const state = contextState();
+  const state = contextStateWithGroups();
 
   it('has exactly the revert calls, each with every facet', () => {
     expect(Object.keys(CALL_CATALOGUE)).toEqual([...REVERT_APIS]);
@@ -136,7 +147,7 @@ describe('call catalogue', () => {
 
     it('probes on resources of a known state, and names what is missing without one', () => {
       if ('missing' in probe) throw new Error(`${api}: nothing to probe with: ${probe.missing}`);
-      expect(probe.resource).toMatch(/^(rtb|rtbassoc|acl|aclassoc)-/);
+      expect(probe.resource).toMatch(/^(rtb|rtbassoc|acl|aclassoc|sg|eni)-/);
       const empty = spec.probe({ subnets: [], routeTables: [], networkAcls: [] });
       expect(empty).toEqual({ missing: expect.stringMatching(/\S/) });
     });
@@ -182,6 +193,7 @@ describe('the family wording modules', () => {
     'src/domain/events/route-words.ts',
     'src/domain/events/words.ts',
     'src/domain/events/lookups.ts',
+    'src/domain/events/sg-words.ts',
   ];
 
   it.each(modules)('%s: every exported wording is used outside it', (module) => {

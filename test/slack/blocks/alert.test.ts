@@ -48,6 +48,25 @@ describe('buildAlert', () => {
     ReplaceRouteTableAssociation: 'Route table association rtbassoc-0b6f1c2d3e4a5b697 moved to route table',
     ReplaceRoute: 'Route 0.0.0.0/0 in route table rtb-04b3c2d1e0f9a8b76 now points to nat-0a9b8c7d6e5f40312',
     ReplaceRouteLocal: 'Route 10.20.0.0/16 in route table rtb-09c8d7e6f5a4b3c21 now points to local',
+    AuthorizeSecurityGroupIngress:
+      'Security group sg-0f63fecfa17ef4fee rule added: inbound tcp 22 from 203.0.113.0/24',
+    AuthorizeSecurityGroupIngressOpenSsh:
+      'Security group sg-0d921df5d84f7270a opened to the internet: inbound tcp 22 from 0.0.0.0/0',
+    AuthorizeSecurityGroupIngressPeers:
+      'Security group sg-0a1b2c3d4e5f60718 opened to the internet: inbound tcp 443 from ::/0',
+    AuthorizeSecurityGroupEgress:
+      'Security group sg-038ccc3a1f7b05f42 rule added: outbound tcp 4444 to 73.21.4.36/32',
+    AuthorizeSecurityGroupEgressAll:
+      'Security group sg-03eee825d6bb78f54 rule added: outbound all traffic to 0.0.0.0/0',
+    RevokeSecurityGroupIngress: 'Security group sg-0a1b2c3d4e5f60718 rule revoked: inbound tcp 443 from ::/0',
+    RevokeSecurityGroupEgress:
+      'Security group sg-0a1b2c3d4e5f60718 rule revoked: outbound tcp 443 to prefix list pl-0e1d2c3b4a5968778',
+    ModifySecurityGroupRules:
+      'Security group sg-0a1b2c3d4e5f60718 rule modified: sgr-0a11b22c33d44e551 now tcp 3389 from 0.0.0.0/0',
+    CreateSecurityGroup:
+      'Security group sg-04d018d184a18f647 (prod-webapp-webserver-security) created in vpc-a1a044c7',
+    DeleteSecurityGroup: 'Security group sg-0123456789abcdef0 deleted',
+    ModifyNetworkInterfaceAttribute: 'Network interface eni-0f1e2d3c4b5a69788 now uses sg-0a1b2c3d4e5f60718',
   };
 
   it.each(Object.keys(FIXTURES) as FixtureKey[])(
