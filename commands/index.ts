@@ -81,7 +81,7 @@ function distance(a: string, b: string): number {
 function unknownSubcommand(name: string): string {
   const names = COMMANDS.map((c) => c.name);
   const kind = kindOf(name.toLowerCase());
-  if (kind === 'subnet' || kind === 'rtb' || kind === 'acl') {
+  if (kind === 'subnet' || kind === 'rtb' || kind === 'acl' || kind === 'sg') {
     return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} ${kind} ${name.toLowerCase()}`;
   }
   if (kind !== null)

@@ -46,7 +46,14 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { RevertCall } from '../domain/revert/types.js';
-import type { NetworkAclState, NetworkState, RouteTableState, SubnetState } from '../domain/state.js';
+import type {
+  NetworkAclState,
+  NetworkInterfaceState,
+  NetworkState,
+  RouteTableState,
+  SecurityGroupState,
+  SubnetState,
+} from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import { parseDescribeOutput } from '../ingest/describe.js';
 import { DRY_RUN_OK, Ec2Error, toEc2Error, UNAUTHORIZED } from './errors.js';
@@ -78,6 +85,10 @@ export interface Ec2Adapter {
   describeSubnets(filters: readonly Ec2Filter[]): Promise<SubnetState[]>;
   describeRouteTables(filters: readonly Ec2Filter[]): Promise<RouteTableState[]>;
   describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
+  /** Security groups with the rules of their own `IpPermissions` (no `sgr-` ids): where one lives. */
+  describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroupState[]>;
+  /** Network interfaces (`attachment.instance-id` finds an instance's): where one lives. */
+  describeNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]>;
   /**
    * Subnets, route tables, network ACLs, security groups with their rules and network interfaces
    * of one VPC, or of the whole region when `vpcId` is null. Groups and interfaces the role may not
@@ -286,6 +297,10 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     describeSubnets: async (filters) => parse({ Subnets: await subnets(filters) }).subnets,
     describeRouteTables: async (filters) => parse({ RouteTables: await routeTables(filters) }).routeTables,
     describeNetworkAcls: async (filters) => parse({ NetworkAcls: await networkAcls(filters) }).networkAcls,
+    describeSecurityGroups: async (filters) =>
+      parse({ SecurityGroups: await securityGroups(filters) }).securityGroups ?? [],
+    describeNetworkInterfaces: async (filters) =>
+      parse({ NetworkInterfaces: await networkInterfaces(filters) }).networkInterfaces ?? [],
     async describeNetwork(vpcId) {
       const filters = vpcId === null ? [] : [{ name: 'vpc-id', values: [vpcId] }];
       const [s, t, a, groupsAndInterfaces] = await Promise.all([

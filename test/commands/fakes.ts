@@ -105,6 +105,17 @@ export function fakeEc2(
         guard('DescribeNetworkAcls');
         return matching(state.networkAcls, filters, { 'network-acl-id': (a) => [a.networkAclId] });
       },
+      async describeSecurityGroups(filters) {
+        guard('DescribeSecurityGroups');
+        return matching(state.securityGroups ?? [], filters, { 'group-id': (g) => [g.groupId] });
+      },
+      async describeNetworkInterfaces(filters) {
+        guard('DescribeNetworkInterfaces');
+        return matching(state.networkInterfaces ?? [], filters, {
+          'network-interface-id': (ni) => [ni.networkInterfaceId],
+          'attachment.instance-id': (ni) => [ni.owner.kind === 'instance' ? ni.owner.id : null],
+        });
+      },
       async describeNetwork(vpcId) {
         guard('DescribeNetwork');
         return vpcId === null ? state : stateOfVpc(state, vpcId);

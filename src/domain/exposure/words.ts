@@ -2,8 +2,9 @@
  * The only place an exposure verdict is put into words. Plain text: the Block Kit builders escape
  * it. The wording is documented in docs/exposure.md.
  */
+import { aclTraffic } from '../events/acl-words.js';
 import { formatShare } from '../risk/public-space.js';
-import type { InterfaceOwnerKind } from '../state.js';
+import type { InterfaceOwnerKind, SecurityGroupPeer, SecurityGroupRuleState } from '../state.js';
 import type { ExposedInterface, ExposureQuery, ExposureVerdict, Gate } from './types.js';
 import { queryTraffic } from './verdict.js';
 
@@ -25,6 +26,43 @@ const OWNER_NAMES: Readonly<Record<InterfaceOwnerKind, string>> = {
 /** `route table`, `network ACL (inbound)`, … */
 export function gateName(gate: Gate): string {
   return GATE_NAMES[gate];
+}
+
+/** `an instance`, `a load balancer`…: what owns an interface, without its id. */
+export function ownerKindName(kind: InterfaceOwnerKind): string {
+  return OWNER_NAMES[kind];
+}
+
+/** `0.0.0.0/0`, `prefix list pl-0abc`, `members of sg-0abc` (`of account 111122223333` when another account's). */
+export function securityGroupPeerText(peer: SecurityGroupPeer): string {
+  switch (peer.kind) {
+    case 'cidr':
+      return peer.cidr.cidr;
+    case 'prefix-list':
+      return `prefix list ${peer.prefixListId}`;
+    case 'group':
+      return `members of ${peer.groupId}${peer.userId ? ` of account ${peer.userId}` : ''}`;
+  }
+}
+
+/**
+ * The one wording of a security group rule: `allow tcp/22 from 0.0.0.0/0`, `allow all traffic to
+ * ::/0`. Security groups only allow, so every rule reads `allow`; the traffic is worded like an
+ * ACL entry's (`aclTraffic`). The rule's description is not included: it is a person's text.
+ */
+export function securityGroupRuleText(
+  rule: Pick<SecurityGroupRuleState, 'egress' | 'protocol' | 'ports' | 'icmp' | 'peer'>,
+): string {
+  const traffic = aclTraffic({
+    ruleNumber: 1,
+    egress: rule.egress,
+    action: 'allow',
+    protocol: rule.protocol,
+    cidr: { version: 4, cidr: '0.0.0.0/0' },
+    ports: rule.ports,
+    icmp: rule.icmp,
+  });
+  return `allow ${traffic} ${rule.egress ? 'to' : 'from'} ${securityGroupPeerText(rule.peer)}`;
 }
 
 /** `instance i-0abc (eni-0123, 198.51.100.7)`; an owner without an id reads by its interface. */
