@@ -22,4 +22,5 @@ export {
   ownerKindName,
   securityGroupPeerText,
   securityGroupRuleText,
+  verdictShort,
 } from './words.js';
