@@ -65,6 +65,7 @@ function judge(state: NetworkState, target: Target): ExposureSubject {
         kind: verdict.kind,
         short: verdictShort(verdict),
         text: exposureText(verdict, query),
+        missing: verdict.kind === 'unknown' ? verdict.missing.join('; ') : null,
       };
     });
     return { name, traffic: queryTraffic({ protocol: TCP, port }), verdicts };

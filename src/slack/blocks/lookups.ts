@@ -114,7 +114,14 @@ export interface ExposureSubject {
     name: string;
     /** `tcp/22`. */
     traffic: string;
-    verdicts: ReadonlyArray<VerdictLine & { version: 4 | 6; short: string }>;
+    verdicts: ReadonlyArray<
+      VerdictLine & {
+        version: 4 | 6;
+        short: string;
+        /** For `unknown`: what is missing, so ports missing the same are said once. */
+        missing: string | null;
+      }
+    >;
   }>;
 }
 
@@ -501,18 +508,38 @@ function portsBlocks(subject: ExposureSubject): NwBlock[] {
     const families = p.verdicts.map((v) => md`IPv${v.version} ${VERDICT_MARKS[v.kind]} ${v.short}`);
     return md`• ${bold(p.name)} ${code(p.traffic)}: ${joinMd(families, ' · ')}`;
   });
+  // Exposed and opened verdicts each in full; unknown ones once per thing missing, with their ports.
   const details = [
     ...new Set(
-      subject.ports.flatMap((p) => p.verdicts.filter((v) => v.kind !== 'blocked').map((v) => v.text)),
+      subject.ports.flatMap((p) =>
+        p.verdicts
+          .filter((v) => v.kind === 'exposed' || v.kind === 'opened-not-listening')
+          .map((v) => v.text),
+      ),
     ),
   ];
   const kinds = new Map(subject.ports.flatMap((p) => p.verdicts.map((v) => [v.text, v.kind] as const)));
-  const detailLines = details
-    .slice(0, MAX_VERDICTS)
-    .map((t) => verdictLine({ kind: kinds.get(t) ?? 'unknown', text: t }));
+  const unknown = new Map<string, string[]>();
+  for (const p of subject.ports) {
+    for (const v of p.verdicts) {
+      if (v.missing === null) continue;
+      unknown.set(v.missing, [...(unknown.get(v.missing) ?? []), `${p.traffic} IPv${v.version}`]);
+    }
+  }
+  const detailLines = [
+    ...details.slice(0, MAX_VERDICTS).map((t) => verdictLine({ kind: kinds.get(t) ?? 'exposed', text: t })),
+    ...[...unknown].map(
+      ([missing, traffic]) =>
+        md`❔ Unknown for ${cap(traffic.join(', '), 600)}: missing ${cap(missing, 600)}`,
+    ),
+  ];
   const blocks = [section(md`${bold('Verdict per port')}\n${joinMd(table, '\n')}`)];
   if (detailLines.length > 0) {
-    blocks.push(section(joinMd([...detailLines, ...more(detailLines.length, details.length)], '\n')));
+    blocks.push(
+      section(
+        joinMd([...detailLines, ...more(Math.min(MAX_VERDICTS, details.length), details.length)], '\n'),
+      ),
+    );
   }
   return blocks;
 }
