@@ -1,6 +1,6 @@
 /**
  * The answers to `/netwarden` look-ups: a subnet, route table or network ACL with what it is
- * exposed to, who changed a resource, the changes awaiting a decision, the audit trail, help and
+ * exposed to, a security group with its rules and users, the exposure gates and verdicts, who changed a resource, the changes awaiting a decision, the audit trail, help and
  * usage errors. Pure: the handlers gather the data, these only lay it out; every value that comes
  * from AWS or a person goes through `mrkdwn.ts`, and every message is clamped to Slack's limits.
  */
