@@ -10,6 +10,8 @@ import {
   exposureOf,
   exposureText,
   JUDGED_PORTS,
+  queryTraffic,
+  verdictShort,
 } from '../src/domain/exposure/index.js';
 import type { NetworkState, SecurityGroupRuleState, SecurityGroupState } from '../src/domain/state.js';
 import { buildNotFound, buildSecurityGroupLookup } from '../src/slack/blocks/lookups.js';
@@ -51,8 +53,10 @@ function trafficOf(rule: SecurityGroupRuleState): Traffic[] {
   if (protocol === -1) return judged(0, 65535).map((port) => ({ protocol: TCP, port, versions: both }));
   if (protocol === TCP || protocol === UDP) {
     const { from, to } = rule.ports ?? { from: 0, to: 65535 };
-    const ports = protocol === TCP ? [from, ...judged(from, to)] : [from];
-    return [...new Set(ports)].map((port) => ({ protocol, port, versions: both }));
+    // A range is asked about the judged ports it covers; one without any, about its first port.
+    const covered = protocol === TCP ? judged(from, to) : [];
+    const ports = from === to || covered.length === 0 ? [from] : covered;
+    return ports.map((port) => ({ protocol, port, versions: both }));
   }
   if (protocol === ICMP || protocol === ICMPV6) {
     const type = rule.icmp === null || rule.icmp.type === -1 ? (protocol === ICMP ? 8 : 128) : rule.icmp.type;
@@ -95,6 +99,8 @@ function groupExposure(
     return { verdicts: [], note: 'No inbound rule admits addresses outside the VPC’s security groups.' };
   }
   const verdicts: Array<{ kind: ExposureVerdict['kind']; text: string }> = [];
+  // Blocked traffic is listed per reason (`blocked by the security groups: tcp/22 IPv6, …`).
+  const blocked = new Map<string, string[]>();
   for (const subnetId of subnets) {
     for (const t of traffic.slice(0, MAX_TRAFFIC)) {
       for (const version of t.versions) {
@@ -106,12 +112,23 @@ function groupExposure(
           version,
         };
         const verdict = exposureOf(state, query);
-        verdicts.push({ kind: verdict.kind, text: exposureText(verdict, query) });
+        if (verdict.kind === 'blocked') {
+          const reason = `${verdictShort(verdict)} in ${subnetId}`;
+          blocked.set(reason, [...(blocked.get(reason) ?? []), `${queryTraffic(query)} IPv${version}`]);
+        } else {
+          verdicts.push({ kind: verdict.kind, text: exposureText(verdict, query) });
+        }
       }
     }
   }
   const order: ExposureVerdict['kind'][] = ['exposed', 'unknown', 'opened-not-listening', 'blocked'];
   verdicts.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  for (const [reason, traffic] of blocked) {
+    verdicts.push({
+      kind: 'blocked',
+      text: `${reason[0]?.toUpperCase()}${reason.slice(1)}: ${traffic.join(', ')}`,
+    });
+  }
   const skipped = traffic.length - MAX_TRAFFIC;
   return {
     verdicts,

@@ -210,6 +210,9 @@ describe('/netwarden exposure and sg over signed HTTP requests, from the stored 
     );
     expect(text).toContain(`🔴 Exposed: tcp/22 over IPv4 reaches instance ${movedId(INSTANCE, A)}`);
     expect(text).toContain(`🔴 Exposed: tcp/443 over IPv6 reaches instance ${movedId(INSTANCE, A)}`);
+    expect(text).toContain(
+      `🟢 Blocked by the security groups in ${movedId(SUBNET, A)}: tcp/22 IPv6, tcp/443 IPv4`,
+    );
   });
 
   it("sg escapes the group's name and description: they are whoever created the group's text", async () => {
