@@ -88,6 +88,9 @@ function unknownSubcommand(name: string): string {
   if (kind === 'subnet' || kind === 'rtb' || kind === 'acl' || kind === 'sg') {
     return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} ${kind} ${name.toLowerCase()}`;
   }
+  if (kind === 'i' || kind === 'eni') {
+    return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} exposure ${name.toLowerCase()}`;
+  }
   if (kind !== null)
     return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} who ${name.toLowerCase()}`;
   const close = names.find((n) => distance(n, name.toLowerCase()) <= 2);

@@ -130,10 +130,14 @@ describe('the sg and exposure parsers', () => {
     expect(error(parseExposure(''))).toBe('Give the subnet, instance or network interface id to look up.');
   });
 
-  it('a bare security group id is pointed to sg', () => {
+  it('a bare security group id is pointed to sg, an instance id to exposure', () => {
     expect(parseCommand(SG)).toMatchObject({
       ok: false,
       error: `"${SG}" is not a subcommand. Did you mean: /netwarden sg ${SG}`,
+    });
+    expect(parseCommand(INSTANCE)).toMatchObject({
+      ok: false,
+      error: `"${INSTANCE}" is not a subcommand. Did you mean: /netwarden exposure ${INSTANCE}`,
     });
   });
 });

@@ -139,8 +139,13 @@ function sgGate(state: NetworkState, interfaces: readonly NetworkInterfaceState[
     for (const id of ni.groupIds) used.add(id);
   }
   const hidden = interfaces.length - exposedOnes.length;
-  if (hidden > 0)
-    lines.push(`${hidden} more interface(s) without a public address: the internet cannot reach them`);
+  if (hidden > 0) {
+    const which =
+      exposedOnes.length > 0
+        ? `${hidden} more interface(s) without a public address`
+        : `${hidden} interface(s), none with a public address`;
+    lines.push(`${which}: the internet cannot reach them`);
+  }
   if (interfaces.length === 0) lines.push('no network interface');
   for (const id of used) {
     const group: SecurityGroupState | undefined = groups.get(id);

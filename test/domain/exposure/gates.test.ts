@@ -81,6 +81,14 @@ describe('gatesOf', () => {
     ]);
   });
 
+  it('says when none of the judged interfaces has a public address', () => {
+    const state = world({ interfaces: [eni(PRIVATE_ENI, [WEB_SG])] });
+
+    expect(gatesOf(state, SUBNET, [PRIVATE_ENI])[3]?.lines[0]).toBe(
+      '1 interface(s), none with a public address: the internet cannot reach them',
+    );
+  });
+
   it('says a route to a NAT gateway, or none, does not reach the internet', () => {
     const [route] = gatesOf(world({ routes: ['10.0.0.0/16 local', '0.0.0.0/0 nat'] }), SUBNET, null);
 
