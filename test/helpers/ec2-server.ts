@@ -262,7 +262,7 @@ function securityGroupXml(g: SecurityGroupState, ownerId: string): string {
     el('ownerId', ownerId),
     el('groupId', g.groupId),
     el('groupName', g.groupName),
-    el('groupDescription', g.description ?? g.groupName),
+    el('groupDescription', g.description),
     el('vpcId', g.vpcId),
     set('ipPermissions', permissions(false)),
     set('ipPermissionsEgress', permissions(true)),
