@@ -19,7 +19,6 @@ export {
   exposedInterfaceText,
   exposureText,
   gateName,
-  ownerKindName,
   securityGroupPeerText,
   securityGroupRuleText,
   verdictShort,

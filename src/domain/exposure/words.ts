@@ -28,11 +28,6 @@ export function gateName(gate: Gate): string {
   return GATE_NAMES[gate];
 }
 
-/** `an instance`, `a load balancer`…: what owns an interface, without its id. */
-export function ownerKindName(kind: InterfaceOwnerKind): string {
-  return OWNER_NAMES[kind];
-}
-
 /** `0.0.0.0/0`, `prefix list pl-0abc`, `members of sg-0abc` (`of account 111122223333` when another account's). */
 export function securityGroupPeerText(peer: SecurityGroupPeer): string {
   switch (peer.kind) {
