@@ -6,10 +6,12 @@ import type { SlackMessage } from '../src/slack/blocks/kit.js';
 import { SLASH_COMMAND } from '../src/slack/ids.js';
 import { aclCommand } from './acl.js';
 import { doctorCommand } from './doctor.js';
+import { exposureCommand } from './exposure-lookup.js';
 import { makeHelp } from './help.js';
 import { historyCommand } from './history.js';
 import { pendingCommand } from './pending.js';
 import { rtbCommand } from './rtb.js';
+import { sgCommand } from './sg.js';
 import { subnetCommand } from './subnet.js';
 import type { CommandDefinition, LookupDeps, ParseContext, ParseResult } from './types.js';
 import { whoCommand } from './who.js';
@@ -38,6 +40,8 @@ const LOOKUPS: readonly Command[] = [
   erase(subnetCommand),
   erase(aclCommand),
   erase(rtbCommand),
+  erase(sgCommand),
+  erase(exposureCommand),
   erase(whoCommand),
   erase(pendingCommand),
   erase(historyCommand),
@@ -81,8 +85,11 @@ function distance(a: string, b: string): number {
 function unknownSubcommand(name: string): string {
   const names = COMMANDS.map((c) => c.name);
   const kind = kindOf(name.toLowerCase());
-  if (kind === 'subnet' || kind === 'rtb' || kind === 'acl') {
+  if (kind === 'subnet' || kind === 'rtb' || kind === 'acl' || kind === 'sg') {
     return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} ${kind} ${name.toLowerCase()}`;
+  }
+  if (kind === 'i' || kind === 'eni') {
+    return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} exposure ${name.toLowerCase()}`;
   }
   if (kind !== null)
     return `"${name}" is not a subcommand. Did you mean: ${SLASH_COMMAND} who ${name.toLowerCase()}`;

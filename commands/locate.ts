@@ -1,5 +1,5 @@
 /**
- * Where a subnet, route table or network ACL lives, and its VPC's state read live from EC2. A
+ * Where a subnet, route table, network ACL, security group, network interface or instance lives, and its VPC's state read live from EC2. A
  * look-up names only the id (and maybe a region), so the account and region are found in this
  * order: the accounts and regions of netwarden's own records of the resource, then the configured
  * ones — each asked with a Describe call filtered by the id (a filter that matches nothing answers
@@ -16,8 +16,8 @@ import { buildNotFound, type Place } from '../src/slack/blocks/lookups.js';
 import type { StoredChange } from '../src/store/store.js';
 import type { LookupDeps } from './types.js';
 
-/** The kinds with a network view of their own. */
-export type NetworkKind = 'subnet' | 'rtb' | 'acl';
+/** The kinds a look-up finds the VPC of: those with a network view of their own, and what the exposure look-ups name. */
+export type NetworkKind = 'subnet' | 'rtb' | 'acl' | 'sg' | 'eni' | 'instance';
 
 /** A resource found, with the state of its VPC. */
 export interface LocatedNetwork {
@@ -106,6 +106,19 @@ async function vpcIn(
       const [acl] = await ec2.describeNetworkAcls([{ name: 'network-acl-id', values: [id] }]);
       return acl ? { vpcId: acl.vpcId } : undefined;
     }
+    case 'sg': {
+      const [group] = await ec2.describeSecurityGroups([{ name: 'group-id', values: [id] }]);
+      return group ? { vpcId: group.vpcId } : undefined;
+    }
+    case 'eni': {
+      const [ni] = await ec2.describeNetworkInterfaces([{ name: 'network-interface-id', values: [id] }]);
+      return ni ? { vpcId: ni.vpcId } : undefined;
+    }
+    case 'instance': {
+      // An instance is found by its interfaces: every one of them is in the instance's VPC.
+      const [ni] = await ec2.describeNetworkInterfaces([{ name: 'attachment.instance-id', values: [id] }]);
+      return ni ? { vpcId: ni.vpcId } : undefined;
+    }
   }
 }
 
@@ -156,7 +169,7 @@ async function fromSnapshot(
   return null;
 }
 
-/** Finds a subnet, route table or ACL and reads its VPC; never throws for AWS problems, only for Redis. */
+/** Finds a resource and reads its VPC; never throws for AWS problems, only for Redis. */
 export async function locateNetwork(
   kind: NetworkKind,
   id: string,
@@ -241,7 +254,7 @@ export const RECENT_CHANGES = 5;
  */
 export async function lookUpResource<T>(
   lookup: {
-    kind: Exclude<NetworkKind, 'subnet'>;
+    kind: Exclude<NetworkKind, 'subnet' | 'instance'>;
     id: string;
     region: string | null;
     noun: string;

@@ -19,6 +19,7 @@ export const RESOURCE_KINDS = {
   vgw: 'virtual private gateway',
   tgw: 'transit gateway',
   pcx: 'VPC peering connection',
+  sg: 'security group',
   eni: 'network interface',
   vpce: 'VPC endpoint',
   i: 'instance',
@@ -28,7 +29,7 @@ export const RESOURCE_KINDS = {
 export type ResourceKind = keyof typeof RESOURCE_KINDS;
 
 /** The kinds that have a subcommand of their own. */
-const OWN_COMMAND: ReadonlySet<string> = new Set(['subnet', 'rtb', 'acl']);
+const OWN_COMMAND: ReadonlySet<string> = new Set(['subnet', 'rtb', 'acl', 'sg']);
 
 /*
  * EC2 ids are the prefix and 8 hexadecimal digits (older resources) or 17 (since 2016–2018; EC2 User
@@ -111,8 +112,11 @@ export function readResourceId(word: string, expected: readonly ResourceKind[]):
   const id = word.toLowerCase();
   const kind = kindOf(id);
   if (kind !== null && expected.includes(kind)) return { ok: true, args: id };
+  const names = expected.map((k) => RESOURCE_KINDS[k]);
   const wanted =
-    expected.length === 1 && expected[0] ? `a ${RESOURCE_KINDS[expected[0]]} id` : 'a resource id';
+    names.length <= 3
+      ? `a ${names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0]} id`
+      : 'a resource id';
   if (kind !== null) {
     const hint = OWN_COMMAND.has(kind) ? `/netwarden ${kind} ${id}` : `/netwarden who ${id}`;
     return {

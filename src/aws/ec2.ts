@@ -101,6 +101,7 @@ export interface Ec2Adapter {
   describeNetworkAcls(filters: readonly Ec2Filter[]): Promise<NetworkAclState[]>;
   /** Security groups with their rules (rule ids included): the revert of a security-group change checks them. */
   describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<SecurityGroupState[]>;
+  /** Network interfaces (`attachment.instance-id` finds an instance's): where one lives. */
   describeNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]>;
   /**
    * Subnets, route tables, network ACLs, security groups with their rules and network interfaces

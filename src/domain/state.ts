@@ -118,6 +118,8 @@ export interface SecurityGroupState {
   vpcId: string | null;
   /** The group's `GroupName`. */
   groupName: string | null;
+  /** The group's `Description` (`GroupDescription`); absent when the source gave none (a rule-only read). */
+  description?: string;
   rules: SecurityGroupRuleState[];
   tags: Tags;
 }

@@ -128,6 +128,7 @@ const ipPermissionSchema = z.object({
 const securityGroupSchema = z.object({
   GroupId: z.string().min(1),
   GroupName: z.string().optional(),
+  Description: z.string().optional(),
   VpcId: z.string().optional(),
   IpPermissions: z.array(ipPermissionSchema).optional(),
   IpPermissionsEgress: z.array(ipPermissionSchema).optional(),
@@ -313,6 +314,7 @@ function securityGroupsOf(parsed: z.infer<typeof describeSchema>): SecurityGroup
       groupId: g.GroupId,
       vpcId: g.VpcId ?? null,
       groupName: g.GroupName ?? null,
+      ...(g.Description === undefined ? {} : { description: g.Description }),
       rules:
         parsed.SecurityGroupRules === undefined
           ? [

@@ -1,5 +1,5 @@
 /**
- * Who may run which `/netwarden` look-ups. `read` look-ups (subnet, acl, rtb, who) show what one
+ * Who may run which `/netwarden` look-ups. `read` look-ups (subnet, acl, rtb, who, sg, exposure) show what one
  * resource looks like and are open to the workspace by default; `admin` look-ups (pending, history,
  * doctor) list what is still undecided, what was waved through and which checks fail — a map of the
  * network's weak spots — so by default only NETWARDEN_APPROVERS may run them. `slack.lookups` in
@@ -17,7 +17,7 @@ export interface LookupAccess {
 
 /** How a refusal names the look-ups it is about. */
 const GROUP_WORDS: Readonly<Record<Exclude<CommandAccess, 'open'>, string>> = {
-  read: 'Read look-ups (subnet, acl, rtb, who)',
+  read: 'Read look-ups (subnet, acl, rtb, who, sg, exposure)',
   admin: 'Admin look-ups (pending, history, doctor)',
 };
 

@@ -36,7 +36,7 @@ export interface LookupAudience {
 }
 
 /**
- * Who may run which look-ups: `read` (subnet, acl, rtb, who) and `admin` (pending, history,
+ * Who may run which look-ups: `read` (subnet, acl, rtb, who, sg, exposure) and `admin` (pending, history,
  * doctor). `null` keeps the default: `read` open to the workspace, `admin` to NETWARDEN_APPROVERS,
  * because history, pending and doctor describe the network's weak spots.
  */

@@ -31,7 +31,7 @@ export interface TopologyStore {
   latestSnapshot(vpc: VpcRef): Promise<TopologySnapshot | null>;
   /** The newest snapshot fetched strictly before `time`, or `null`: the state before a change at `time`. */
   snapshotBefore(vpc: VpcRef, time: Date): Promise<TopologySnapshot | null>;
-  /** The VPC a subnet, route table, ACL, association, security group or interface belongs to, if a snapshot has held it. */
+  /** The VPC a subnet, route table, ACL, association, security group, interface or instance (by its interfaces) belongs to, if a snapshot has held it. */
   vpcOf(account: string, region: string, resourceId: string): Promise<string | null>;
   /** Every VPC that has a snapshot. */
   knownVpcs(): Promise<VpcRef[]>;
@@ -75,7 +75,12 @@ function resourceIds(state: NetworkState, vpcId: string): string[] {
   }
   // A security-group or interface change names only its group or interface.
   for (const group of state.securityGroups ?? []) if (mine(group.vpcId)) ids.add(group.groupId);
-  for (const ni of state.networkInterfaces ?? []) if (mine(ni.vpcId)) ids.add(ni.networkInterfaceId);
+  // An instance is found by its interfaces (`/netwarden exposure i-…`).
+  for (const ni of state.networkInterfaces ?? []) {
+    if (!mine(ni.vpcId)) continue;
+    ids.add(ni.networkInterfaceId);
+    if (ni.owner.kind === 'instance' && ni.owner.id !== null) ids.add(ni.owner.id);
+  }
   return [...ids];
 }
 

@@ -113,6 +113,7 @@ export function fakeEc2(
         guard('DescribeNetworkInterfaces');
         return matching(state.networkInterfaces ?? [], filters, {
           'network-interface-id': (ni) => [ni.networkInterfaceId],
+          'attachment.instance-id': (ni) => [ni.owner.kind === 'instance' ? ni.owner.id : null],
         });
       },
       async describeNetwork(vpcId) {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseAcl } from '../../commands/acl.js';
+import { parse as parseExposure } from '../../commands/exposure-lookup.js';
 import { parse as parseHistory } from '../../commands/history.js';
 import { COMMANDS, parseCommand, usageHint } from '../../commands/index.js';
 import { parse as parsePending } from '../../commands/pending.js';
 import { parse as parseRtb } from '../../commands/rtb.js';
+import { parse as parseSg } from '../../commands/sg.js';
 import { parse as parseSubnet } from '../../commands/subnet.js';
 import { parse as parseWho } from '../../commands/who.js';
 import { readOptions, words } from '../../commands/words.js';
@@ -84,6 +86,62 @@ describe('the subnet, acl and rtb parsers', () => {
   });
 });
 
+describe('the sg and exposure parsers', () => {
+  const SG = 'sg-0a000000000000001';
+  const INSTANCE = 'i-0a000000000000001';
+  const ENI = 'eni-0a000000000000001';
+
+  it('sg reads a security group id and a region', () => {
+    expect(parseSg(`${SG} eu-west-1`)).toEqual({ ok: true, args: { id: SG, region: 'eu-west-1' } });
+    expect(parseSg('sg-0a1b2c3d')).toEqual({ ok: true, args: { id: 'sg-0a1b2c3d', region: null } });
+  });
+
+  it('sg refuses a malformed id, an id of another kind and a missing one', () => {
+    expect(error(parseSg('sg-web'))).toBe(
+      '"sg-web" is not a security group id: security group ids are "sg-" followed by 8 or 17 hexadecimal digits, like sg-0a1b2c3d4e5f60718.',
+    );
+    expect(error(parseSg(SUBNET))).toBe(
+      `"${SUBNET}" is a subnet id, not a security group id. Try: /netwarden subnet ${SUBNET}`,
+    );
+    expect(error(parseSg(''))).toBe('Give the security group id to look up.');
+    expect(error(parseSg(`${SG} ${SG}`))).toContain('is not an AWS region');
+  });
+
+  it('exposure reads a subnet, instance or interface id', () => {
+    for (const id of [SUBNET, INSTANCE, ENI]) {
+      expect(parseExposure(id)).toEqual({ ok: true, args: { id, region: null } });
+    }
+    expect(parseExposure(`eu-west-1 ${INSTANCE}`)).toEqual({
+      ok: true,
+      args: { id: INSTANCE, region: 'eu-west-1' },
+    });
+  });
+
+  it('exposure names the kinds it takes when given another, and points a group to sg', () => {
+    expect(error(parseExposure(RTB))).toBe(
+      `"${RTB}" is a route table id, not a subnet, instance or network interface id. Try: /netwarden rtb ${RTB}`,
+    );
+    expect(error(parseExposure(SG))).toBe(
+      `"${SG}" is a security group id, not a subnet, instance or network interface id. Try: /netwarden sg ${SG}`,
+    );
+    expect(error(parseExposure('i-123'))).toBe(
+      '"i-123" is not a subnet, instance or network interface id: ids are a prefix (subnet-, i-, eni-) followed by 8 or 17 hexadecimal digits, like subnet-0a1b2c3d4e5f60718.',
+    );
+    expect(error(parseExposure(''))).toBe('Give the subnet, instance or network interface id to look up.');
+  });
+
+  it('a bare security group id is pointed to sg, an instance id to exposure', () => {
+    expect(parseCommand(SG)).toMatchObject({
+      ok: false,
+      error: `"${SG}" is not a subcommand. Did you mean: /netwarden sg ${SG}`,
+    });
+    expect(parseCommand(INSTANCE)).toMatchObject({
+      ok: false,
+      error: `"${INSTANCE}" is not a subcommand. Did you mean: /netwarden exposure ${INSTANCE}`,
+    });
+  });
+});
+
 describe('the who parser', () => {
   it('takes any resource id, a region and --days', () => {
     expect(parseWho(RTB)).toEqual({ ok: true, args: { id: RTB, region: null, days: 7 } });
@@ -156,7 +214,7 @@ describe('the command registry', () => {
       ok: false,
       command: null,
       error:
-        'Unknown subcommand "frobnicate". Subcommands: subnet, acl, rtb, who, pending, history, doctor, help.',
+        'Unknown subcommand "frobnicate". Subcommands: subnet, acl, rtb, sg, exposure, who, pending, history, doctor, help.',
     });
     expect(parseCommand('subent x')).toMatchObject({
       ok: false,
@@ -181,12 +239,14 @@ describe('the command registry', () => {
 
   it('generates the usage hint from the definitions', () => {
     expect(usageHint()).toBe(
-      'subnet <id> | acl <id> | rtb <id> | who <id> | pending | history | doctor [account] [region] | help',
+      'subnet <id> | acl <id> | rtb <id> | sg <id> | exposure <id> | who <id> | pending | history | doctor [account] [region] | help',
     );
     expect(COMMANDS.map((c) => c.name)).toEqual([
       'subnet',
       'acl',
       'rtb',
+      'sg',
+      'exposure',
       'who',
       'pending',
       'history',

@@ -262,7 +262,7 @@ function securityGroupXml(g: SecurityGroupState, ownerId: string): string {
     el('ownerId', ownerId),
     el('groupId', g.groupId),
     el('groupName', g.groupName),
-    el('groupDescription', g.groupName),
+    el('groupDescription', g.description),
     el('vpcId', g.vpcId),
     set('ipPermissions', permissions(false)),
     set('ipPermissionsEgress', permissions(true)),
@@ -665,6 +665,7 @@ export async function startEc2Server(
         'vpc-id': (ni) => [ni.vpcId],
         'subnet-id': (ni) => [ni.subnetId],
         'group-id': (ni) => ni.groupIds,
+        'attachment.instance-id': (ni) => [ni.owner.kind === 'instance' ? ni.owner.id : null],
       });
       const { items, nextToken } = page(found, params);
       return (

@@ -50,6 +50,7 @@ describe('parseDescribeOutput: security groups and network interfaces', () => {
       groupId: 'sg-903004f8',
       vpcId: 'vpc-1a2b3c4d',
       groupName: 'MySecurityGroup',
+      description: 'My security group',
       tags: { Name: 'SG1' },
     });
     expect(

@@ -53,7 +53,7 @@ describe('createLookupAccess', () => {
     );
     expect(await access.refusal('read', 'U0ANY', 'C0NETOPS')).toBeNull();
     expect((await access.refusal('read', 'U0ANY', 'C0OTHER'))?.text).toBe(
-      'Read look-ups (subnet, acl, rtb, who) may only be run in <#C0NETOPS> (set by slack.lookups.read).',
+      'Read look-ups (subnet, acl, rtb, who, sg, exposure) may only be run in <#C0NETOPS> (set by slack.lookups.read).',
     );
     expect((await access.refusal('read', 'U0ANY', null))?.text).toContain('in <#C0NETOPS>');
     expect(await access.refusal('admin', 'U0ANY', null)).toBeNull();

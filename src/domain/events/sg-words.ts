@@ -9,7 +9,7 @@ import { aclTraffic } from './acl-words.js';
 import { findGroup } from './lookups.js';
 import { listText } from './words.js';
 
-/** `0.0.0.0/0`, `prefix list pl-0abc`, `security group sg-0abc` (with its account when it names one). */
+/** `0.0.0.0/0`, `prefix list pl-0abc`, `security group sg-0abc` (`of account 111122223333` when it names one). */
 function sgPeerText(peer: SecurityGroupPeer): string {
   switch (peer.kind) {
     case 'cidr':
@@ -17,7 +17,7 @@ function sgPeerText(peer: SecurityGroupPeer): string {
     case 'prefix-list':
       return `prefix list ${peer.prefixListId}`;
     case 'group':
-      return `security group ${peer.groupId}`;
+      return `security group ${peer.groupId}${peer.userId ? ` of account ${peer.userId}` : ''}`;
   }
 }
 
@@ -31,6 +31,15 @@ export function sgRuleBody(rule: RuleParts, egress: boolean): string {
 /** `inbound tcp 22 from 0.0.0.0/0`, `outbound all traffic to 0.0.0.0/0`. */
 export function sgRuleText(rule: SecurityGroupRule): string {
   return `${rule.egress ? 'outbound' : 'inbound'} ${sgRuleBody(rule, rule.egress)}`;
+}
+
+/**
+ * `allow tcp 22 from 0.0.0.0/0`: a rule listed under its group's inbound or outbound rules.
+ * Security groups only allow, so every rule reads `allow`. The rule's description is not
+ * included: it is a person's text, shown apart and escaped by the caller.
+ */
+export function sgRuleAllowText(rule: RuleParts & Pick<SecurityGroupRule, 'egress'>): string {
+  return `allow ${sgRuleBody(rule, rule.egress)}`;
 }
 
 /** Several rules in one line, at most `max` spelt out. */

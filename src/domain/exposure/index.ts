@@ -6,6 +6,7 @@ export {
   uncheckedGates,
   unknownFallbackSeverity,
 } from './fallback.js';
+export { type GateView, gatesOf, JUDGED_PORTS } from './gates.js';
 export {
   type ExposedInterface,
   type ExposureQuery,
@@ -13,5 +14,10 @@ export {
   GATES,
   type Gate,
 } from './types.js';
-export { EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
-export { exposedInterfaceText, exposureText, gateName } from './words.js';
+export { aclReplyPorts, EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
+export {
+  exposedInterfaceText,
+  exposureText,
+  gateName,
+  verdictShort,
+} from './words.js';

@@ -213,6 +213,24 @@ function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
   return merged;
 }
 
+/**
+ * The client ports (within EPHEMERAL_PORTS) to which the ACL's outbound entries let a TCP reply go
+ * out to at least one public address of the family: the ACL's half of the reply gate.
+ */
+export function aclReplyPorts(acl: NetworkAclState, version: 4 | 6): PortRange[] {
+  const egress = evaluationOrder(acl.entries, true);
+  const query: ExposureQuery = { subnetId: '', protocol: TCP, port: EPHEMERAL_PORTS.from, version };
+  const cells = cellsOf(probesFor([egress], { trusted: [], ports: [EPHEMERAL_PORTS.from] }), version).filter(
+    (c) => publicAddressesIn(version, c.first, c.last) > 0n,
+  );
+  return mergeRanges(
+    cells.flatMap((cell) => {
+      const out = replyOut(egress, cell, query, version);
+      return Array.isArray(out) ? out : [];
+    }),
+  );
+}
+
 function isOpen(out: PortRange[] | boolean): boolean {
   return Array.isArray(out) ? out.length > 0 : out;
 }

@@ -56,3 +56,17 @@ export function exposureText(verdict: ExposureVerdict, query: ExposureQuery): st
       return `Unknown whether ${traffic} reaches subnet ${query.subnetId}: missing ${verdict.missing.join('; ')}`;
   }
 }
+
+/** The verdict in a few words, for a table of ports: `exposed`, `blocked by the route table`, `unknown`. */
+export function verdictShort(verdict: ExposureVerdict): string {
+  switch (verdict.kind) {
+    case 'exposed':
+      return 'exposed';
+    case 'opened-not-listening':
+      return 'opened, nothing listening';
+    case 'blocked':
+      return `blocked by the ${gateName(verdict.gate)}`;
+    case 'unknown':
+      return 'unknown';
+  }
+}

@@ -1,14 +1,28 @@
 /**
  * The answers to `/netwarden` look-ups: a subnet, route table or network ACL with what it is
- * exposed to, who changed a resource, the changes awaiting a decision, the audit trail, help and
+ * exposed to, a security group with its rules and users, the exposure gates and verdicts, who changed a resource, the changes awaiting a decision, the audit trail, help and
  * usage errors. Pure: the handlers gather the data, these only lay it out; every value that comes
  * from AWS or a person goes through `mrkdwn.ts`, and every message is clamped to Slack's limits.
  */
 import type { NetworkChange } from '../../domain/change.js';
 import { ruleNumberText } from '../../domain/events/acl-words.js';
+import { sgRuleAllowText } from '../../domain/events/sg-words.js';
+import {
+  type ExposureVerdict,
+  exposedInterfaceText,
+  type GateView,
+  gateName,
+} from '../../domain/exposure/index.js';
 import { evaluationOrder } from '../../domain/risk/acl-exposure.js';
 import type { Finding, Severity } from '../../domain/risk/index.js';
-import type { NetworkAclState, RouteTableState, SubnetState } from '../../domain/state.js';
+import type {
+  NetworkAclState,
+  NetworkInterfaceState,
+  RouteTableState,
+  SecurityGroupRuleState,
+  SecurityGroupState,
+  SubnetState,
+} from '../../domain/state.js';
 import type { AuditEntry, ChangeState, StoredChange } from '../../store/store.js';
 import { aclTraffic, changeHeadline, destinationText, targetText } from '../describe.js';
 import { finishMessage, fitBlocks, LIMITS } from '../limits.js';
@@ -67,6 +81,57 @@ export interface AclLookup {
   acl: NetworkAclState;
   subnets: readonly SubnetState[];
   exposure: readonly Finding[];
+  recent: readonly StoredChange[];
+  notes: readonly string[];
+}
+
+/** One verdict as the look-ups list it. */
+export interface VerdictLine {
+  kind: ExposureVerdict['kind'];
+  /** `exposureText`'s line. */
+  text: string;
+}
+
+/** `/netwarden sg`. */
+export interface SecurityGroupLookup {
+  place: Place;
+  group: SecurityGroupState;
+  /** The interfaces using the group; `null` when the state holds no interfaces. */
+  interfaces: readonly NetworkInterfaceState[] | null;
+  /** The verdicts over the group's own rules, exposed first. */
+  exposure: readonly VerdictLine[];
+  /** Why there are no verdicts, or what was left unjudged. */
+  exposureNote: string | null;
+  recent: readonly StoredChange[];
+  notes: readonly string[];
+}
+
+/** One subnet or interface judged by `/netwarden exposure`. */
+export interface ExposureSubject {
+  title: string;
+  gates: readonly GateView[];
+  ports: ReadonlyArray<{
+    name: string;
+    /** `tcp/22`. */
+    traffic: string;
+    verdicts: ReadonlyArray<
+      VerdictLine & {
+        version: 4 | 6;
+        short: string;
+        /** For `unknown`: what is missing, so ports missing the same are said once. */
+        missing: string | null;
+      }
+    >;
+  }>;
+}
+
+/** `/netwarden exposure`. */
+export interface ExposureLookup {
+  place: Place;
+  id: string;
+  /** `subnet`, `instance`, `network interface`. */
+  noun: string;
+  subjects: readonly ExposureSubject[];
   recent: readonly StoredChange[];
   notes: readonly string[];
 }
@@ -348,6 +413,163 @@ export function buildAclLookup(view: AclLookup): SlackMessage {
   ];
   return finishMessage(
     fallback(`Network ACL ${acl.networkAclId}${name}: ${view.subnets.length} subnet(s)`),
+    blocks,
+  );
+}
+
+const VERDICT_MARKS: Readonly<Record<ExposureVerdict['kind'], string>> = {
+  exposed: '🔴',
+  'opened-not-listening': '🟡',
+  blocked: '🟢',
+  unknown: '❔',
+};
+
+const MAX_INTERFACES = 20;
+const MAX_VERDICTS = 12;
+const MAX_SUBJECTS = 3;
+
+function verdictLine(line: VerdictLine): Mrkdwn {
+  return md`${VERDICT_MARKS[line.kind]} ${cap(line.text, 400)}`;
+}
+
+function sgRuleLine(rule: SecurityGroupRuleState): Mrkdwn {
+  const id = rule.ruleId ? md` ${code(rule.ruleId)}` : md``;
+  const description = rule.description ? md` — ${italic(cap(rule.description, 200))}` : md``;
+  return md`• ${sgRuleAllowText(rule)}${id}${description}`;
+}
+
+function sgRulesText(group: SecurityGroupState, egress: boolean): Mrkdwn {
+  const rules = group.rules.filter((r) => r.egress === egress);
+  const title = bold(egress ? 'Outbound' : 'Inbound');
+  if (rules.length === 0) {
+    return md`${title}\n${italic(egress ? 'No rule: nothing may go out, except replies to allowed inbound traffic.' : 'No rule: nothing may come in.')}`;
+  }
+  const lines = rules.slice(0, MAX_RULES).map(sgRuleLine);
+  return md`${title}\n${joinMd([...lines, ...more(lines.length, rules.length)], '\n')}`;
+}
+
+function interfaceLine(ni: NetworkInterfaceState): Mrkdwn {
+  const addresses = [...ni.publicIpv4, ...ni.ipv6Addresses];
+  const where = exposedInterfaceText({ ...ni, addresses });
+  const subnet = ni.subnetId ? md` in ${code(ni.subnetId)}` : md``;
+  const none = addresses.length === 0 ? md` · ${italic('no public address')}` : md``;
+  return md`• ${cap(where, 300)}${subnet}${none}`;
+}
+
+/** `/netwarden sg`: the group, its rules, the interfaces using it and what it lets the internet reach. */
+export function buildSecurityGroupLookup(view: SecurityGroupLookup): SlackMessage {
+  const { group } = view;
+  const name = group.groupName
+    ? md`${bold('Name')} ${cap(group.groupName, 255)}`
+    : md`${bold('Name')} unknown`;
+  const description =
+    group.description !== undefined ? md`\n${bold('Description')} ${cap(group.description, 255)}` : md``;
+  const interfaces =
+    view.interfaces === null
+      ? md`${bold('Used by')} unknown: the state holds no network interfaces.`
+      : view.interfaces.length === 0
+        ? md`${bold('Used by')} no network interface.`
+        : md`${bold('Used by')}\n${joinMd([...view.interfaces.slice(0, MAX_INTERFACES).map(interfaceLine), ...more(Math.min(MAX_INTERFACES, view.interfaces.length), view.interfaces.length)], '\n')}`;
+  const verdicts = view.exposure.slice(0, MAX_VERDICTS).map(verdictLine);
+  const note = view.exposureNote ? [italic(view.exposureNote)] : [];
+  const exposure = md`${bold('From the internet')} ${italic('judged over this group’s rules, through the route table and network ACL of each subnet it is used in')}\n${joinMd([...verdicts, ...more(verdicts.length, view.exposure.length), ...note], '\n')}`;
+  const blocks: NwBlock[] = [
+    { type: 'header', text: plainText(`Security group ${group.groupId}`) },
+    placeContext(view.place),
+    section(md`${name}${description}`),
+    section(sgRulesText(group, false)),
+    section(sgRulesText(group, true)),
+    section(interfaces),
+    section(exposure),
+    recentBlock(view.recent),
+    ...notesBlocks(view.notes),
+  ];
+  const exposed = view.exposure.filter((v) => v.kind === 'exposed').length;
+  return finishMessage(
+    fallback(`Security group ${group.groupId}: ${group.rules.length} rule(s), ${exposed} exposed verdict(s)`),
+    blocks,
+  );
+}
+
+function gateBlock(gate: GateView, index: number): NwBlock {
+  const title = bold(`${index + 1}. ${gateName(gate.gate)[0]?.toUpperCase()}${gateName(gate.gate).slice(1)}`);
+  if (gate.unchecked !== null) {
+    return section(md`${title} — ❔ ${bold('not checked')}: ${cap(gate.unchecked, 500)}`);
+  }
+  const subject = gate.subject ? md` — ${cap(gate.subject, 200)}` : md``;
+  const lines = gate.lines.slice(0, MAX_RULES).map((l) => md`• ${cap(l, 300)}`);
+  return section(
+    md`${title}${subject}\n${joinMd([...lines, ...more(lines.length, gate.lines.length)], '\n')}`,
+  );
+}
+
+function portsBlocks(subject: ExposureSubject): NwBlock[] {
+  const table = subject.ports.map((p) => {
+    const families = p.verdicts.map((v) => md`IPv${v.version} ${VERDICT_MARKS[v.kind]} ${v.short}`);
+    return md`• ${bold(p.name)} ${code(p.traffic)}: ${joinMd(families, ' · ')}`;
+  });
+  // Exposed and opened verdicts each in full; unknown ones once per thing missing, with their ports.
+  const details = [
+    ...new Set(
+      subject.ports.flatMap((p) =>
+        p.verdicts
+          .filter((v) => v.kind === 'exposed' || v.kind === 'opened-not-listening')
+          .map((v) => v.text),
+      ),
+    ),
+  ];
+  const kinds = new Map(subject.ports.flatMap((p) => p.verdicts.map((v) => [v.text, v.kind] as const)));
+  const unknown = new Map<string, string[]>();
+  for (const p of subject.ports) {
+    for (const v of p.verdicts) {
+      if (v.missing === null) continue;
+      unknown.set(v.missing, [...(unknown.get(v.missing) ?? []), `${p.traffic} IPv${v.version}`]);
+    }
+  }
+  const detailLines = [
+    ...details.slice(0, MAX_VERDICTS).map((t) => verdictLine({ kind: kinds.get(t) ?? 'exposed', text: t })),
+    ...[...unknown].map(
+      ([missing, traffic]) =>
+        md`❔ Unknown for ${cap(traffic.join(', '), 600)}: missing ${cap(missing, 600)}`,
+    ),
+  ];
+  const blocks = [section(md`${bold('Verdict per port')}\n${joinMd(table, '\n')}`)];
+  if (detailLines.length > 0) {
+    blocks.push(
+      section(
+        joinMd([...detailLines, ...more(Math.min(MAX_VERDICTS, details.length), details.length)], '\n'),
+      ),
+    );
+  }
+  return blocks;
+}
+
+/** `/netwarden exposure`: the gates one by one and the verdict for the judged ports, per subnet or interface. */
+export function buildExposureLookup(view: ExposureLookup): SlackMessage {
+  const subjects = view.subjects
+    .slice(0, MAX_SUBJECTS)
+    .flatMap((subject) => [
+      divider(),
+      section(bold(subject.title)),
+      ...subject.gates.map(gateBlock),
+      ...portsBlocks(subject),
+    ]);
+  const hidden = view.subjects.length - Math.min(MAX_SUBJECTS, view.subjects.length);
+  const exposed = view.subjects.some((s) =>
+    s.ports.some((p) => p.verdicts.some((v) => v.kind === 'exposed')),
+  );
+  const blocks: NwBlock[] = [
+    { type: 'header', text: plainText(`Exposure of ${view.noun} ${view.id}`) },
+    placeContext(view.place),
+    ...subjects,
+    ...(hidden > 0 ? [context([italic(`… and ${hidden} more interface(s) not shown`)])] : []),
+    recentBlock(view.recent),
+    ...notesBlocks(view.notes),
+  ];
+  return finishMessage(
+    fallback(
+      `Exposure of ${view.noun} ${view.id}: ${exposed ? 'reachable from the internet' : 'not found reachable from the internet'}`,
+    ),
     blocks,
   );
 }
