@@ -3,6 +3,7 @@ import { compareTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import { AWAITING_STATES, type ChangeState, type ChangeStore, type StoredChange } from '../store/store.js';
+import type { ExpiryRevertOutcome, RevertApproved } from '../workflow/exceptions.js';
 import type { Answers } from './answers.js';
 import type { SlackApi } from './api.js';
 import type { Approvers } from './approvers.js';
@@ -132,6 +133,8 @@ export interface Workflow {
    * else it was already decided and keeps its decision.
    */
   historyCorrected(stored: StoredChange, late: StoredChange, rejudged: boolean): Promise<void>;
+  /** Reverts an approved change when its time-boxed approval ends (src/workflow/exceptions.ts). */
+  revertApproved: RevertApproved;
 }
 
 function entryOf(stored: StoredChange): TimelineEntry {
@@ -366,7 +369,20 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     }
     const reverting = await transition(click, stored, AWAITING_STATES, 'reverting');
     if (!reverting) return;
-    await afterTransition(click, reverting, { kind: 'revert_started', by: click.userId, at: now(), plan });
+    await runRevert(click, click.userId, stored, reverting, plan);
+  }
+
+  /** The revert sequence once the change is `reverting`: EC2 calls, the outcome's transition, Slack. */
+  async function runRevert(
+    click: Click | null,
+    by: string,
+    stored: StoredChange,
+    reverting: StoredChange,
+    plan: NonNullable<NonNullable<StoredChange['processing']>['plan']>,
+  ): Promise<RevertOutcome | null> {
+    const executor = deps.executor;
+    if (executor === null) return null;
+    await afterTransition(click, reverting, { kind: 'revert_started', by, at: now(), plan });
     // The revert's own CloudTrail events will come back through ingest: remember what they touch.
     await store.expectOwnRevert(
       stored.change.account,
@@ -376,7 +392,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     );
     let outcome: RevertOutcome;
     try {
-      outcome = await deps.executor.revert(reverting);
+      outcome = await executor.revert(reverting);
     } catch (error) {
       logger.error({ err: error, changeId: stored.change.id }, 'revert failed unexpectedly');
       outcome = {
@@ -388,7 +404,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const result = await store.transition(stored.change.id, {
       from: ['reverting'],
       to,
-      by: click.userId,
+      by,
       at: now(),
       action: 'revert',
       detail: outcome.ok
@@ -400,12 +416,49 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
         { changeId: stored.change.id, result },
         'revert finished but its state could not be recorded',
       );
-      return;
+      return outcome;
     }
     const event: ThreadEvent = outcome.ok
-      ? { kind: 'reverted', by: click.userId, at: now(), plan, result: outcome.result ?? null }
-      : { kind: 'revert_failed', by: click.userId, at: now(), error: outcome.message, plan };
+      ? { kind: 'reverted', by, at: now(), plan, result: outcome.result ?? null }
+      : { kind: 'revert_failed', by, at: now(), error: outcome.message, plan };
     await afterTransition(click, result.change, event);
+    return outcome;
+  }
+
+  // --- Exceptions (src/workflow/exceptions.ts): the revert when a time-boxed approval ends ---
+
+  /** Reverts an approved change on netwarden's own account, with the Revert button's guard. */
+  async function revertApproved(changeId: string, by: string): Promise<ExpiryRevertOutcome> {
+    const stored = await store.getChange(changeId);
+    if (stored === null) return { kind: 'skipped', reason: 'the change no longer exists (it expired)' };
+    const plan = stored.processing?.plan ?? null;
+    if (deps.executor === null)
+      return { kind: 'refused', reason: 'revert is not configured on this netwarden (it has no AWS access)' };
+    if (stored.change.attempt || !plan?.possible)
+      return { kind: 'refused', reason: plan?.reason ?? 'no exact revert is known for this change' };
+    const newer = await newerInEffect(stored, NAMED_NEWER);
+    if (newer.length > 0) return { kind: 'refused', reason: newerFirstReason(newer) };
+    const started = await store.transition(changeId, {
+      from: ['approved'],
+      to: 'reverting',
+      by,
+      at: now(),
+      action: 'revert',
+      detail: { approvalEnded: true },
+    });
+    if (!started.ok)
+      return {
+        kind: 'skipped',
+        reason:
+          started.reason === 'missing'
+            ? 'the change expired'
+            : `the change is ${started.change.state.replace('_', ' ')}`,
+      };
+    const outcome = await runRevert(null, by, stored, started.change, plan);
+    if (outcome === null) return { kind: 'refused', reason: 'revert is not configured on this netwarden' };
+    return outcome.ok
+      ? { kind: 'reverted', message: outcome.message }
+      : { kind: 'failed', message: outcome.message };
   }
 
   async function publishHome(userId: string): Promise<void> {
@@ -743,6 +796,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   }
 
   return {
+    revertApproved,
     handleGroupClick,
     handleReview,
     async handleClick(click) {
