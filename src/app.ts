@@ -45,6 +45,8 @@ export interface AppOptions {
   executor?: RevertExecutor;
   /** Overrides `config.backfill` (tests run a round by hand with `RunningApp.backfill.runOnce`). */
   backfill?: BackfillSettings;
+  /** The clock of the exceptions' timers; tests drive expiry with it. */
+  now?: () => Date;
 }
 
 /** The modules that load the AWS SDK, imported on demand. */
@@ -137,6 +139,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           logger,
           metrics,
           retentionDays: config.retentionDays,
+          now: options.now,
         });
   if (slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
@@ -167,6 +170,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       onHistoryCorrected: slack
         ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
         : undefined,
+      decideBySnooze: slack ? (stored) => slack.exceptions.decideBySnooze(stored) : undefined,
     }),
   );
   const ingestor = createIngestor({
@@ -210,6 +214,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       topology: lookups?.topology ?? null,
       doctor: doctor?.doctor ?? null,
       access: slack.lookupAccess,
+      exceptions: slack.exceptions,
       logger,
     });
     slack.start();

@@ -36,7 +36,13 @@ function automationNote(stored: StoredChange): string[] {
 export function decisionsOf(audit: readonly AuditEntry[]): Decision[] {
   return audit.flatMap((entry): Decision[] => {
     if (entry.outcome !== 'transition' || entry.to === null || entry.to === 'pending') return [];
-    const error = typeof entry.detail.error === 'string' ? entry.detail.error : null;
+    // A snooze's approval carries its note ("snoozed by U… until …").
+    const error =
+      typeof entry.detail.error === 'string'
+        ? entry.detail.error
+        : typeof entry.detail.note === 'string'
+          ? entry.detail.note
+          : null;
     return [{ state: entry.to, by: entry.by === BOT_ACTOR ? null : entry.by, at: entry.at, detail: error }];
   });
 }
