@@ -41,7 +41,7 @@ export function reminderAt(from: Date, until: Date): Date {
  * change cannot be snoozed, since nothing ties a later change to the same session.
  */
 export function sessionKeyOf(actor: Actor): string | null {
-  if (actor.type === 'AssumedRole' && actor.arn) return `arn:${actor.arn}`;
+  if (actor.type === 'AssumedRole' && actor.arn) return `session:${actor.arn}`;
   if (actor.accessKeyId) return `key:${actor.accessKeyId}`;
   return null;
 }

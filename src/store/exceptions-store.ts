@@ -31,7 +31,7 @@ export interface Snooze {
   by: string;
   account: string;
   region: string;
-  /** `arn:<assumed-role ARN>` or `key:<access key id>` (domain/exceptions.ts). */
+  /** `session:<assumed-role ARN>` or `key:<access key id>` (domain/exceptions.ts). */
   session: string;
   resources: string[];
   /** ISO-8601. */

@@ -21,6 +21,8 @@ const APPROVER = 'U0APPROVER';
 const OUTSIDER = 'U0OUTSIDER';
 const ACCOUNT = '111122223333';
 const HOUR = 3_600_000;
+/** Thread replies wait behind the channel's posts (one per second per channel, README "Durable outbox"). */
+const THREAD_WAIT_MS = 20_000;
 const ASSOCIATE = 'cloudtrail/AssociateRouteTable__invictus.json';
 const PLAN = {
   possible: true,
@@ -166,12 +168,12 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
     const audit = await a.app.store.auditOf('ex-1h');
     expect(audit.at(-1)).toMatchObject({ action: 'approve-for', to: 'approved', by: APPROVER });
     expect(audit.at(-1)?.detail.approved_until).toBe(new Date(approvedAt + HOUR).toISOString());
-    await waitFor(() => thread('ex-1h', 'until')[0]);
+    await waitFor(() => thread('ex-1h', 'until')[0], THREAD_WAIT_MS);
 
     clock = approvedAt + 49 * 60_000;
     await tickBoth();
     await tickBoth();
-    const reminder = await waitFor(() => thread('ex-1h', 'Keep for good')[0]);
+    const reminder = await waitFor(() => thread('ex-1h', 'Keep for good')[0], THREAD_WAIT_MS);
     expect(textOf(reminder)).toContain('nw_extend_4h');
     expect(thread('ex-1h', 'Keep for good')).toHaveLength(1);
     expect(await stateOf('ex-1h')).toBe('approved');
@@ -181,7 +183,7 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
     await tickBoth();
     await waitFor(async () => (await stateOf('ex-1h')) === 'reverted');
     expect(reverts.filter((id) => id === 'ex-1h')).toEqual(['ex-1h']);
-    await waitFor(() => thread('ex-1h', 'netwarden reverted the change')[0]);
+    await waitFor(() => thread('ex-1h', 'netwarden reverted the change')[0], THREAD_WAIT_MS);
     expect((await a.app.store.auditOf('ex-1h')).map((e) => e.to).filter(Boolean)).toEqual([
       'approved',
       'reverting',
@@ -200,7 +202,7 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
 
     clock += HOUR + 1000;
     await tickBoth();
-    const told = await waitFor(() => thread('ex-changed', 'did not revert')[0]);
+    const told = await waitFor(() => thread('ex-changed', 'did not revert')[0], THREAD_WAIT_MS);
     expect(textOf(told)).toContain('ex-later');
     expect(await stateOf('ex-changed')).toBe('approved');
     expect(reverts).not.toContain('ex-changed');
@@ -219,12 +221,12 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
 
     clock = start + 50 * 60_000;
     await tickBoth();
-    await waitFor(() => thread('ex-extend', 'Keep for good')[0]);
+    await waitFor(() => thread('ex-extend', 'Keep for good')[0], THREAD_WAIT_MS);
     await click(b, 'nw_extend_4h', '4h:ex-extend', OUTSIDER);
     await click(b, 'nw_extend_4h', '4h:ex-extend');
     await click(a, 'nw_keep', 'ex-keep');
-    await waitFor(() => thread('ex-extend', 'Extended')[0]);
-    await waitFor(() => thread('ex-keep', 'Kept for good')[0]);
+    await waitFor(() => thread('ex-extend', 'Extended')[0], THREAD_WAIT_MS);
+    await waitFor(() => thread('ex-keep', 'Kept for good')[0], THREAD_WAIT_MS);
     const extended = await a.app.slack?.exceptions.active();
     expect(extended?.approvals.find((x) => x.changeId === 'ex-extend')?.until).toBe(
       new Date(clock + 4 * HOUR).toISOString(),
@@ -264,7 +266,7 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
     await waitFor(() => slack.callsTo('chat.postMessage').find((c) => textOf(c).includes('ex-snooze')));
     await click(a, 'nw_snooze', 'ex-snooze', OUTSIDER);
     await click(a, 'nw_snooze', 'ex-snooze');
-    const snoozed = await waitFor(() => thread('ex-snooze', 'Snoozed by')[0]);
+    const snoozed = await waitFor(() => thread('ex-snooze', 'Snoozed by')[0], THREAD_WAIT_MS);
     const endButton = JSON.stringify(snoozed.args.blocks).match(/"value":"(s-[0-9a-f]{20})"/)?.[1];
     expect(endButton).toBeDefined();
 
@@ -303,10 +305,10 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
     expect(listed).toContain('nw_snooze_end');
 
     await click(b, 'nw_snooze_end', endButton ?? '');
-    await waitFor(() => thread('ex-snooze', 'Snooze ended by')[0]);
+    await waitFor(() => thread('ex-snooze', 'Snooze ended by')[0], THREAD_WAIT_MS);
     expect((await a.app.slack?.exceptions.active())?.snoozes).toEqual([]);
     await a.postJson(asEventBridge(sessionRecord('ex-after-end', 'gh-1', 9443)));
     await waitFor(async () => (await a.app.store.getChange('ex-after-end'))?.processing ?? undefined);
     expect(await stateOf('ex-after-end')).toBe('pending');
-  });
+  }, 60_000);
 });
