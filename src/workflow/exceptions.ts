@@ -226,6 +226,11 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
     async snooze(changeId, by) {
       const stored = await store.getChange(changeId);
       if (stored === null) return { ok: false, reason: 'this change no longer exists (it expired)' };
+      if (stored.change.attempt)
+        return {
+          ok: false,
+          reason: 'an attempt changed nothing; a snooze would only wave the session’s next changes through',
+        };
       const session = sessionKeyOf(stored.change.actor);
       if (session === null)
         return {

@@ -36,16 +36,17 @@ function spanOptions(changeId: string) {
 
 /**
  * The controls under an undecided alert: *Approve for…* (only when its change can be reverted at
- * the end: a possible plan, not an attempt) and *Snooze 24 h*. Empty when the id cannot travel.
+ * the end: a possible plan) and *Snooze 24 h*. Empty for an attempt, and when the id cannot travel.
  */
 export function exceptionControls(
   change: NetworkChange,
   options: { revertible: boolean; revision?: number },
 ): NwBlock[] {
-  if (!isChangeId(change.id)) return [];
+  // An attempt changed nothing: nothing to approve for a while, and no session to wave through.
+  if (!isChangeId(change.id) || change.attempt !== null) return [];
   const elements: Array<ButtonElement | StaticSelectElement> = [];
   const spans = spanOptions(change.id);
-  if (options.revertible && change.attempt === null && spans.length > 0) {
+  if (options.revertible && spans.length > 0) {
     elements.push({
       type: 'static_select',
       action_id: EXCEPTION_ACTION_IDS.approveFor,
