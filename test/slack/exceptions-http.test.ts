@@ -157,6 +157,20 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
       slack.callsTo('chat.postMessage').find((c) => textOf(c).includes('ex-offer')),
     );
     expect(textOf(alert)).toContain('nw_snooze');
+    // No revert plan (no AWS here): a forged Approve for… is refused, and so is a span not offered.
+    await waitFor(async () => (await a.app.store.getChange('ex-offer'))?.message ?? undefined);
+    await click(a, 'nw_approve_for', '1h:ex-offer');
+    await click(a, 'nw_approve_for', '5h:ex-offer');
+    const refused = await waitFor(async () => {
+      const entries = await a.app.store.auditOf('ex-offer');
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(refused[0]).toMatchObject({ outcome: 'refused', action: 'approveFor', by: APPROVER });
+    expect(String(refused[0]?.detail.reason)).toContain('needs a revert at the end');
+    await waitFor(() =>
+      slack.callsTo('chat.postEphemeral').find((c) => textOf(c).includes('does not name a netwarden change')),
+    );
+    expect(await stateOf('ex-offer')).toBe('pending');
   });
 
   it('approves for 1 h, reminds once, and reverts at expiry exactly once across two replicas', async () => {
@@ -169,6 +183,14 @@ describe('time-boxed approvals and snoozes over HTTP mode, on two replicas', () 
     expect(audit.at(-1)).toMatchObject({ action: 'approve-for', to: 'approved', by: APPROVER });
     expect(audit.at(-1)?.detail.approved_until).toBe(new Date(approvedAt + HOUR).toISOString());
     await waitFor(() => thread('ex-1h', 'until')[0], THREAD_WAIT_MS);
+    // The alert itself says until when, through chat.update with blocks.
+    await waitFor(
+      () =>
+        slack
+          .callsTo('chat.update')
+          .find((c) => textOf(c).includes('ex-1h') && textOf(c).includes('for a while, until'))?.args.blocks,
+      THREAD_WAIT_MS,
+    );
 
     clock = approvedAt + 49 * 60_000;
     await tickBoth();
