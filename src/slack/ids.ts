@@ -13,8 +13,9 @@ export const ACTION_IDS = {
 /**
  * `action_id`s of the exceptions (README, "Automation rules and exceptions"): *Approve for…* (a
  * select whose option values are `<span>:<change id>`), *Extend* and *Keep for good* in the
- * reminder (button value `<span>:<change id>` and the change id), *Snooze 24 h* (the change id) and
- * *End snooze* (the snooze id).
+ * reminder (one *Extend* button per span, `nw_extend_<span>`, since action ids are unique within a
+ * block; value `<span>:<change id>`; *Keep for good* carries the change id), *Snooze 24 h* (the
+ * change id) and *End snooze* (the snooze id).
  */
 export const EXCEPTION_ACTION_IDS = {
   approveFor: 'nw_approve_for',

@@ -4,7 +4,6 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import { createOutbox, type Outbox } from '../outbox/index.js';
-// --- Exceptions (time-boxed approvals, snoozes) ---
 import { createExceptionsStore } from '../store/exceptions-store.js';
 import { scheduleWithLease } from '../store/lease.js';
 import type { RedisClient } from '../store/redis-client.js';
