@@ -53,7 +53,7 @@ export const pendingCommand: CommandDefinition<Record<string, never>> = {
   hint: 'pending',
   usage: 'pending',
   summary:
-    'Changes waiting for a decision, most severe first, with their Approve / Revert / Escalate buttons.',
+    'Changes waiting for a decision, most severe first, with their Approve / Revert / Escalate buttons; then approvals that end and active snoozes.',
   examples: ['pending', 'pending --share'],
   access: 'admin',
   answers: 'later',
