@@ -123,6 +123,8 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
       }
       case 'snooze': {
         const snooze = await exceptions.endSnooze(item.snoozeId);
+        // Ended by a click meanwhile: only the due entry is left.
+        if (snooze === null) await exceptions.done(item);
         if (snooze) {
           await note(snooze.changeId, 'snooze-ended', 'netwarden', {
             snoozeId: snooze.id,
@@ -134,8 +136,10 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
       }
       case 'expire': {
         const current = await exceptions.approval(item.changeId);
+        // Kept for good or taken by another replica: only a stray due entry may be left.
+        if (current === null) return exceptions.done(item);
         // Extended after it was claimed: its new end is scheduled already.
-        if (current === null || Date.parse(current.until) > now().getTime()) return;
+        if (Date.parse(current.until) > now().getTime()) return;
         // Exactly one replica takes it (compare-and-set on its end).
         const approval = await exceptions.take(item.changeId, current.until);
         if (approval === null) return;
