@@ -3,7 +3,10 @@
  * then newest, each with the same Approve / Revert / Escalate buttons as its alert; a click runs
  * the same workflow, authorised the same way.
  */
+
+import { exceptionLines } from '../src/slack/blocks/exceptions.js';
 import { buildPendingLookup, type PendingItem } from '../src/slack/blocks/lookups.js';
+import { finishMessage } from '../src/slack/limits.js';
 import { decisionsOf, viewOf } from '../src/slack/render.js';
 import type { CommandDefinition, LookupDeps, ParseResult } from './types.js';
 import { readOptions, words } from './words.js';
@@ -34,7 +37,14 @@ export async function run(_args: Record<string, never>, deps: LookupDeps) {
       decisions: decisionsOf(await deps.store.auditOf(stored.change.id)),
     });
   }
-  return buildPendingLookup({ items, more: awaiting.length > PENDING_LIMIT, now: deps.now() });
+  const message = buildPendingLookup({ items, more: awaiting.length > PENDING_LIMIT, now: deps.now() });
+  const active = deps.exceptions ? await deps.exceptions.active() : null;
+  if (active === null || active.approvals.length + active.snoozes.length === 0) return message;
+  // Approvals that end and active snoozes come after the changes awaiting a decision.
+  return finishMessage(message.text, [
+    ...message.blocks,
+    ...exceptionLines(active.approvals, active.snoozes),
+  ]);
 }
 
 /** The definition registered in commands/index.ts. */
@@ -43,7 +53,7 @@ export const pendingCommand: CommandDefinition<Record<string, never>> = {
   hint: 'pending',
   usage: 'pending',
   summary:
-    'Changes waiting for a decision, most severe first, with their Approve / Revert / Escalate buttons.',
+    'Changes waiting for a decision, most severe first, with their Approve / Revert / Escalate buttons; then approvals that end and active snoozes.',
   examples: ['pending', 'pending --share'],
   access: 'admin',
   answers: 'later',

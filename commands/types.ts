@@ -9,6 +9,7 @@ import type { RiskPolicy } from '../src/domain/risk/index.js';
 import type { SlackMessage } from '../src/slack/blocks/kit.js';
 import type { ChangeStore } from '../src/store/store.js';
 import type { TopologyStore } from '../src/store/topology-store.js';
+import type { Exceptions } from '../src/workflow/exceptions.js';
 
 /** A parser's answer: the arguments, or what is wrong with the text in words for the user. */
 export type ParseResult<A> = { ok: true; args: A } | { ok: false; error: string };
@@ -41,6 +42,8 @@ export interface LookupDeps {
   topology: Pick<TopologyStore, 'vpcOf' | 'latestSnapshot'> | null;
   /** `/netwarden doctor`'s checks; absent when netwarden has no AWS access. */
   doctor?: Doctor | null;
+  /** Time-boxed approvals and snoozes still running, for `pending`; absent without Slack. */
+  exceptions?: Pick<Exceptions, 'active'> | null;
   now(): Date;
 }
 

@@ -47,6 +47,8 @@ export interface AppOptions {
   executor?: RevertExecutor;
   /** Overrides `config.backfill` (tests run a round by hand with `RunningApp.backfill.runOnce`). */
   backfill?: BackfillSettings;
+  /** The clock of the exceptions' timers; tests drive expiry with it. */
+  now?: () => Date;
 }
 
 /** The modules that load the AWS SDK, imported on demand. */
@@ -117,6 +119,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           executor: options.executor ?? aws?.side.executor ?? null,
           logger,
           metrics,
+          now: options.now,
         });
   if (slack === null && options.notifier === undefined) {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
@@ -145,6 +148,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       onHistoryCorrected: slack
         ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
         : undefined,
+      decideBySnooze: slack ? (stored) => slack.exceptions.decideBySnooze(stored) : undefined,
     }),
   );
   const ingestor = createIngestor({
@@ -181,6 +185,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       topology: aws?.topology ?? null,
       doctor: aws?.doctor.doctor ?? null,
       access: slack.lookupAccess,
+      exceptions: slack.exceptions,
       logger,
     });
     slack.start();

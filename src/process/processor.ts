@@ -65,6 +65,8 @@ export interface ProcessorDeps {
    * it keeps its decision and only its thread hears that the history was corrected.
    */
   onHistoryCorrected?: (stored: StoredChange, late: StoredChange, rejudged: boolean) => Promise<void>;
+  /** Approves a pending change an active snooze covers (src/workflow/exceptions.ts); answers it as it is now. */
+  decideBySnooze?: (stored: StoredChange) => Promise<StoredChange>;
   now?: () => Date;
 }
 
@@ -124,7 +126,8 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
       }
     }
     const judged = await deps.store.getChange(id);
-    const processed = judged === null ? null : await decideByRule(judged);
+    const ruled = judged === null ? null : await decideByRule(judged);
+    const processed = ruled === null || !deps.decideBySnooze ? ruled : await deps.decideBySnooze(ruled);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };

@@ -26,6 +26,8 @@ export interface CommandDeps {
   doctor?: Doctor | null;
   /** Who may run which look-ups (`slack.lookups`); without it every look-up is open (tests of the look-ups alone). */
   access?: LookupAccess | null;
+  /** Time-boxed approvals and snoozes, listed by `pending`. */
+  exceptions?: LookupDeps['exceptions'];
   logger: Logger;
   now?: () => Date;
 }
@@ -59,6 +61,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     aws: deps.aws,
     topology: deps.topology ?? null,
     doctor: deps.doctor ?? null,
+    exceptions: deps.exceptions ?? null,
     now: deps.now ?? (() => new Date()),
   };
   const context: ParseContext = { regions: [...new Set((deps.aws?.scopes ?? []).map((s) => s.region))] };

@@ -10,6 +10,52 @@ export const ACTION_IDS = {
   escalate: 'nw_escalate',
 } as const;
 
+/**
+ * `action_id`s of the exceptions (README, "Automation rules and exceptions"): *Approve for…* (a
+ * select whose option values are `<span>:<change id>`), *Extend* and *Keep for good* in the
+ * reminder (one *Extend* button per span, `nw_extend_<span>`, since action ids are unique within a
+ * block; value `<span>:<change id>`; *Keep for good* carries the change id), *Snooze 24 h* (the
+ * change id) and *End snooze* (the snooze id).
+ */
+export const EXCEPTION_ACTION_IDS = {
+  approveFor: 'nw_approve_for',
+  extend: 'nw_extend',
+  keep: 'nw_keep',
+  snooze: 'nw_snooze',
+  endSnooze: 'nw_snooze_end',
+} as const;
+
+export type ExceptionActionName = keyof typeof EXCEPTION_ACTION_IDS;
+
+/** `<span>:<change id>` as a select option or button value; `null` when it cannot carry one. */
+export function spanValue(span: string, changeId: string): string | null {
+  const value = `${span}:${changeId}`;
+  return isChangeId(changeId) && value.length <= OPTION_VALUE_MAX ? value : null;
+}
+
+/** Slack's limit on an option's value (doc "Option object"). */
+const OPTION_VALUE_MAX = 150;
+
+/** The span and change id of a clicked option or button, each validated; `null` otherwise. */
+export function parseSpanValue(
+  value: unknown,
+  spans: readonly string[],
+): { span: string; changeId: string } | null {
+  if (typeof value !== 'string') return null;
+  const colon = value.indexOf(':');
+  const span = value.slice(0, colon);
+  const changeId = parseButtonValue(value.slice(colon + 1));
+  return colon > 0 && spans.includes(span) && changeId !== null ? { span, changeId } : null;
+}
+
+/* A snooze id: `s-` and 20 hex digits (workflow/exceptions). */
+const SNOOZE_ID = /^s-[0-9a-f]{20}$/;
+
+/** The snooze id from a clicked button's value, or `null`. */
+export function parseSnoozeValue(value: unknown): string | null {
+  return typeof value === 'string' && SNOOZE_ID.test(value) ? value : null;
+}
+
 /** `approve`, `revert` or `escalate`. */
 export type ActionName = keyof typeof ACTION_IDS;
 /** One of the action id strings. */
@@ -71,6 +117,7 @@ export const BLOCK_IDS = {
   groupDetail: 'nw_g_detail',
   reviewItem: 'nw_review_item',
   reviewNav: 'nw_review_nav',
+  exceptionActions: 'nw_exc_actions',
 } as const;
 
 /** The name of a block id prefix. */

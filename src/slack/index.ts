@@ -4,13 +4,20 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import { createOutbox, type Outbox } from '../outbox/index.js';
+import { createExceptionsStore } from '../store/exceptions-store.js';
 import { scheduleWithLease } from '../store/lease.js';
 import type { RedisContext } from '../store/redis-client.js';
 import type { ChangeStore } from '../store/store.js';
+import { createExceptions, type Exceptions } from '../workflow/exceptions.js';
 import type { RevertExecutor } from '../workflow/index.js';
 import { createApprovers, createMembership } from '../workflow/index.js';
 import { createAnswers } from './answers.js';
 import { createDeliveredSlackApi, createSlackApi, createWebTransport, type SlackApi } from './api.js';
+import {
+  createExceptionClicks,
+  createExceptionsPresenter,
+  registerExceptionListeners,
+} from './exceptions.js';
 import { createGrouping } from './grouping.js';
 import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
@@ -18,6 +25,9 @@ import { createLookupAccess, type LookupAccess } from './lookup-access.js';
 import { createSlackNotifier } from './notifier.js';
 import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
 import { createWorkflow, type Workflow } from './workflow.js';
+
+/** How often one replica runs what exceptions have due (expiries, reminders, snoozes ending). */
+const EXCEPTIONS_INTERVAL_MS = 15_000;
 
 /** How often one replica looks for critical changes left pending too long. */
 const AUTO_ESCALATE_INTERVAL_MS = 60_000;
@@ -27,6 +37,8 @@ export interface SlackSide {
   api: SlackApi;
   workflow: Workflow;
   notifier: ChangeNotifier;
+  /** Time-boxed approvals and snoozes (README, "Automation rules and exceptions"). */
+  exceptions: Exceptions;
   /** Who may run which `/netwarden` look-ups. */
   lookupAccess: LookupAccess;
   /** The durable, paced queue of Slack calls. */
@@ -45,6 +57,8 @@ export function startSlack(deps: {
   executor: RevertExecutor | null;
   logger: Logger;
   metrics?: Metrics;
+  /** The clock of the exceptions' timers (tests drive it). */
+  now?: () => Date;
 }): SlackSide {
   const { slack, store, logger, metrics } = deps;
   const runtime = createSlackRuntime(
@@ -71,6 +85,7 @@ export function startSlack(deps: {
   const groups = createGroupStore(deps.redis);
   // One cache of user group members for the approvers and the look-ups.
   const membership = createMembership((group) => api.usergroupMembers(group));
+  const approvers = createApprovers(slack.approvers, membership);
   const grouping = createGrouping({
     store,
     groups,
@@ -86,7 +101,7 @@ export function startSlack(deps: {
     api,
     grouping,
     groups,
-    approvers: createApprovers(slack.approvers, membership),
+    approvers,
     answers: createAnswers(redis, { prefix }),
     identities,
     settings: slack.settings,
@@ -95,6 +110,30 @@ export function startSlack(deps: {
     logger,
   });
   registerListeners(runtime.app, workflow, logger);
+  // --- Exceptions: their own store, logic, listeners and timer; the revert is the workflow's.
+  const exceptionDeps = { store, api, grouping, approvers, identities, logger, now: deps.now };
+  const exceptions = createExceptions({
+    store,
+    exceptions: createExceptionsStore(deps.redis),
+    revert: workflow.revertApproved,
+    revertConfigured: deps.executor !== null,
+    presenter: createExceptionsPresenter(exceptionDeps),
+    logger,
+    now: deps.now,
+  });
+  registerExceptionListeners(runtime.app, createExceptionClicks({ ...exceptionDeps, exceptions }), logger);
+  const exceptionTimers = scheduleWithLease(
+    redis,
+    {
+      prefix,
+      job: 'exceptions',
+      intervalMs: EXCEPTIONS_INTERVAL_MS,
+      onError: (error) => logger.warn({ err: error }, 'exceptions round failed'),
+    },
+    async () => {
+      await exceptions.tick();
+    },
+  );
   const notifier = createSlackNotifier(grouping, {
     outbox,
     channel: slack.channel,
@@ -121,11 +160,13 @@ export function startSlack(deps: {
     },
     api,
     workflow,
+    exceptions,
     notifier,
     lookupAccess: createLookupAccess(slack.settings.lookups, slack.approvers, membership),
     outbox,
     async stop() {
       autoEscalation.stop();
+      exceptionTimers.stop();
       await runtime.stop();
       await outbox.stop();
     },

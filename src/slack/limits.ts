@@ -115,6 +115,7 @@ function clampActions(block: ActionsBlock): ActionsBlock {
   return {
     ...block,
     elements: block.elements.slice(0, LIMITS.actionsElements).map((button) => {
+      if (button.type !== 'button') return button;
       const clamped = { ...button, text: clampPlain(button.text, LIMITS.buttonText) };
       if (button.confirm) {
         clamped.confirm = {
@@ -278,6 +279,15 @@ export function limitViolations(blocks: readonly NwBlock[], surface: Surface, te
             problems.push(`${el}: duplicate action_id ${button.action_id}`);
           actionIds.add(button.action_id);
           if (button.action_id.length > LIMITS.actionId) problems.push(`${el}: action_id too long`);
+          if (button.type === 'static_select') {
+            if (button.options.length === 0 || button.options.length > 100)
+              problems.push(`${el}: ${button.options.length} options, limit 100`);
+            for (const option of button.options) {
+              problems.push(...textProblems(`${el}.option`, option.text, LIMITS.buttonText));
+              if (option.value.length > 150) problems.push(`${el}.option.value: too long`);
+            }
+            return;
+          }
           problems.push(...textProblems(`${el}.text`, button.text, LIMITS.buttonText));
           if (button.value !== undefined && button.value.length > LIMITS.buttonValue) {
             problems.push(`${el}.value: ${button.value.length} characters, limit ${LIMITS.buttonValue}`);
@@ -291,7 +301,7 @@ export function limitViolations(blocks: readonly NwBlock[], surface: Surface, te
             problems.push(...textProblems(`${el}.confirm.deny`, button.confirm.deny, LIMITS.confirmButton));
           }
         });
-        if (block.elements.filter((b) => b.style === 'primary').length > 1) {
+        if (block.elements.filter((b) => b.type === 'button' && b.style === 'primary').length > 1) {
           problems.push(`${at}: more than one primary button`);
         }
         break;

@@ -4,6 +4,7 @@ import {
   buildDecided,
   type ChangeView,
   type Decision,
+  formatUtc,
   type SlackMessage,
 } from './blocks/index.js';
 
@@ -34,7 +35,15 @@ function automationNote(stored: StoredChange): string[] {
 export function decisionsOf(audit: readonly AuditEntry[]): Decision[] {
   return audit.flatMap((entry): Decision[] => {
     if (entry.outcome !== 'transition' || entry.to === null || entry.to === 'pending') return [];
-    const error = typeof entry.detail.error === 'string' ? entry.detail.error : null;
+    // A snooze's approval carries its note ("snoozed by U… until …"); a time-boxed one, its end.
+    const error =
+      typeof entry.detail.error === 'string'
+        ? entry.detail.error
+        : typeof entry.detail.note === 'string'
+          ? entry.detail.note
+          : typeof entry.detail.approved_until === 'string'
+            ? `for a while, until ${formatUtc(entry.detail.approved_until, false)}`
+            : null;
     return [{ state: entry.to, by: entry.by === BOT_ACTOR ? null : entry.by, at: entry.at, detail: error }];
   });
 }

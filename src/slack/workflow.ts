@@ -3,6 +3,7 @@ import { compareTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { GroupStore } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeState, ChangeStore, StoredChange } from '../store/store.js';
+import type { ExpiryRevertOutcome, RevertApproved } from '../workflow/exceptions.js';
 import {
   type Approvers,
   dueForEscalation,
@@ -119,6 +120,8 @@ export interface Workflow {
    * else it was already decided and keeps its decision.
    */
   historyCorrected(stored: StoredChange, late: StoredChange, rejudged: boolean): Promise<void>;
+  /** Reverts an approved change when its time-boxed approval ends (src/workflow/exceptions.ts). */
+  revertApproved: RevertApproved;
 }
 
 function entryOf(stored: StoredChange): TimelineEntry {
@@ -371,6 +374,51 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
           ? { kind: 'reverted', by: click.userId, at: now(), plan, result: outcome.result ?? null }
           : { kind: 'revert_failed', by: click.userId, at: now(), error: outcome.message, plan };
         await afterTransition(click, run.finished, event);
+      }
+    }
+  }
+
+  // --- Exceptions (src/workflow/exceptions.ts): the revert when a time-boxed approval ends ---
+
+  /** Reverts an approved change on netwarden's own account, with the Revert button's guard. */
+  async function revertApproved(changeId: string, by: string): Promise<ExpiryRevertOutcome> {
+    const stored = await store.getChange(changeId);
+    if (stored === null) return { kind: 'skipped', reason: 'the change no longer exists (it expired)' };
+    const executor = deps.executor;
+    if (executor === null)
+      return { kind: 'refused', reason: 'revert is not configured on this netwarden (it has no AWS access)' };
+    const plan = stored.processing?.plan ?? null;
+    const blocker = revertBlocker(stored.change, plan);
+    if (blocker !== null || plan === null) return { kind: 'refused', reason: refusalOf(blocker) };
+    const run = await runRevert({ store, executor, logger, now }, stored, {
+      by,
+      start: TRANSITIONS.revertApproved,
+      detail: { approvalEnded: true },
+      onStarted: (reverting) =>
+        afterTransition(null, reverting, { kind: 'revert_started', by, at: now(), plan }),
+    });
+    switch (run.kind) {
+      case 'newer_first':
+        return { kind: 'refused', reason: newerFirstReason(await withLinks(run.newer, 0)) };
+      case 'not_started':
+        return {
+          kind: 'skipped',
+          reason:
+            run.result.reason === 'missing'
+              ? 'the change expired'
+              : `the change is ${run.result.change.state.replace('_', ' ')}`,
+        };
+      case 'ran': {
+        const { outcome } = run;
+        if (run.finished !== null) {
+          const event: ThreadEvent = outcome.ok
+            ? { kind: 'reverted', by, at: now(), plan, result: outcome.result ?? null }
+            : { kind: 'revert_failed', by, at: now(), error: outcome.message, plan };
+          await afterTransition(null, run.finished, event);
+        }
+        return outcome.ok
+          ? { kind: 'reverted', message: outcome.message }
+          : { kind: 'failed', message: outcome.message };
       }
     }
   }
@@ -691,6 +739,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   }
 
   return {
+    revertApproved,
     handleGroupClick,
     handleReview,
     async handleClick(click) {

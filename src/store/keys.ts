@@ -81,6 +81,14 @@ export interface Keys {
    * so the counting script touches one slot.
    */
   deniedCalls(identity: string, part: 'calls' | 'raised'): string;
+
+  // --- Exceptions (store/exceptions-store.ts) ---
+  /**
+   * Time-boxed approvals and snoozes: `approvals` hash change id → JSON, `snoozes` hash snooze id →
+   * JSON, `due` sorted set of what is due when (`expire|…`, `remind|…`, `snooze|…`) scored by epoch
+   * ms. One hash tag, so claiming what is due and taking an approval are each one script.
+   */
+  exceptions(part: 'approvals' | 'snoozes' | 'due'): string;
 }
 
 /** Ids come from untrusted records: braces would move the hash tag, so they are percent-encoded. */
@@ -129,5 +137,8 @@ export function createKeys(prefix: string): Keys {
 
     // --- Denied calls (store/denied-calls.ts) ---
     deniedCalls: (identity, part) => `${prefix}denied:${part}:${tag(`denied/${identity}`)}`,
+
+    // --- Exceptions (store/exceptions-store.ts) ---
+    exceptions: (part) => `${prefix}exc:${part}:{exc}`,
   };
 }

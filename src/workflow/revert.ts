@@ -91,6 +91,8 @@ export async function runRevert(
   stored: StoredChange,
   options: {
     by: string;
+    /** The move into `reverting`: from a waiting state (a click), or from `approved` (an approval's end). */
+    start?: typeof TRANSITIONS.revert | typeof TRANSITIONS.revertApproved;
     detail?: Record<string, unknown>;
     onStarted?: (reverting: StoredChange) => Promise<void>;
   },
@@ -102,7 +104,7 @@ export async function runRevert(
   const newer = [...((await executor.newerChanges?.(stored)) ?? [])].reverse();
   if (newer.length > 0) return { kind: 'newer_first', newer };
   const started = await store.transition(id, {
-    ...TRANSITIONS.revert,
+    ...(options.start ?? TRANSITIONS.revert),
     by: options.by,
     at: now(),
     action: 'revert',

@@ -25,13 +25,15 @@ export function isAwaiting(state: ChangeState): boolean {
 
 /**
  * Every move a decision makes: from which states, to which. Escalating needs `pending` (an
- * escalated change stays escalated); approving and reverting take any waiting change; a revert in
- * progress ends `reverted` or `revert_failed`.
+ * escalated change stays escalated); approving and reverting take any waiting change (and a
+ * time-boxed approval's end reverts an approved one); a revert in progress ends `reverted` or `revert_failed`.
  */
 export const TRANSITIONS = {
   approve: { from: AWAITING_STATES, to: 'approved' },
   escalate: { from: ['pending'], to: 'escalated' },
   revert: { from: AWAITING_STATES, to: 'reverting' },
+  /** A time-boxed approval ended: the change is reverted from `approved`, by netwarden itself. */
+  revertApproved: { from: ['approved'], to: 'reverting' },
   revertSucceeded: { from: ['reverting'], to: 'reverted' },
   revertFailed: { from: ['reverting'], to: 'revert_failed' },
 } as const satisfies Record<string, { from: readonly ChangeState[]; to: ChangeState }>;

@@ -341,7 +341,9 @@ describe('pending and history', () => {
     const message = await runPending({}, deps({ store, now: () => NOW }));
 
     const buttons = message.blocks.flatMap((b) =>
-      b.type === 'actions' ? b.elements.map((e) => `${e.action_id}:${e.value}`) : [],
+      b.type === 'actions'
+        ? b.elements.map((e) => `${e.action_id}:${e.type === 'button' ? e.value : ''}`)
+        : [],
     );
     expect(buttons).toEqual(['nw_approve:ev-critical', 'nw_escalate:ev-critical', 'nw_approve:ev-escalated']);
     expect(flat(message)).not.toContain('ev-done');

@@ -128,7 +128,8 @@ describe('alert and one-click revert, end to end', () => {
       possible: true,
       calls: [{ api: 'DisassociateRouteTable', params: { AssociationId: 'rtbassoc-06c42ea03f0967f18' } }],
     });
-    expect(buttons(alert)).toEqual(['nw_approve', 'nw_revert', 'nw_escalate']);
+    // With a possible plan the alert also offers Approve for… (a select) and Snooze 24 h.
+    expect(buttons(alert)).toEqual(['nw_approve', 'nw_revert', 'nw_escalate', 'nw_approve_for', 'nw_snooze']);
     const ts = stored?.message?.ts;
     expect(ts).toBeDefined();
 

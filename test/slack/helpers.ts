@@ -9,7 +9,7 @@ import type { Assessment, Finding } from '../../src/domain/risk/index.js';
 import type { NetworkState } from '../../src/domain/state.js';
 import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import type { ChangeView } from '../../src/slack/blocks/index.js';
-import type { NwBlock, SlackMessage } from '../../src/slack/blocks/kit.js';
+import type { ButtonElement, NwBlock, SlackMessage } from '../../src/slack/blocks/kit.js';
 import type { RevertPlanView } from '../../src/slack/describe.js';
 import { changeFromFixture } from '../helpers/changes.js';
 import { fixtureJson, fixtureRecord } from '../helpers/fixtures.js';
@@ -276,6 +276,8 @@ export function visible(message: SlackMessage): string {
 }
 
 /** The buttons of a message or view, flattened. */
-export function buttonsOf(blocks: readonly NwBlock[]) {
-  return blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+export function buttonsOf(blocks: readonly NwBlock[]): ButtonElement[] {
+  return blocks.flatMap((b) =>
+    b.type === 'actions' ? b.elements.filter((e): e is ButtonElement => e.type === 'button') : [],
+  );
 }

@@ -137,6 +137,7 @@ describe('the Slack workflow over HTTP mode', () => {
     expect(buttonsOf(alert).map((b) => [b.action_id, b.value])).toEqual([
       ['nw_approve', 'wf-alert'],
       ['nw_escalate', 'wf-alert'],
+      ['nw_snooze', 'wf-alert'],
     ]);
     const message = await waitFor(
       async () => (await t.app.store.getChange('wf-alert'))?.message ?? undefined,

@@ -21,6 +21,7 @@ import {
   sourceContext,
   whatBlock,
 } from './common.js';
+import { exceptionControls } from './exceptions.js';
 import { type NwBlock, type SlackMessage, section } from './kit.js';
 
 /** The input of `buildAlert`: the change, its assessment, the state before it, the revert plan. */
@@ -63,7 +64,11 @@ export function changeMessage(
 
 /** The alert posted for a new change or attempt, with Approve / Revert / Escalate. */
 export function buildAlert(input: AlertInput): SlackMessage {
-  return changeMessage(input, { closing: actionBlocks(input) });
+  const exceptions = exceptionControls(input.change, {
+    revertible: input.plan?.possible === true,
+    revision: input.revision,
+  });
+  return changeMessage(input, { closing: [...actionBlocks(input), ...exceptions] });
 }
 
 /**

@@ -4,6 +4,7 @@
  * user-controlled string goes through `mrkdwn.ts`.
  */
 import type { NetworkChange } from '../../domain/change.js';
+import { snoozeUserOf } from '../../domain/exceptions.js';
 import type { Assessment, Finding } from '../../domain/risk/index.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { NetworkState } from '../../domain/state.js';
@@ -389,13 +390,16 @@ export function actionBlocks(view: ChangeView, options: { escalated?: boolean } 
 export function outcomeLine(decision: Decision, options: { attempt?: boolean } = {}): Mrkdwn {
   const by = mentionUser(decision.by);
   const rule = automationRuleOf(decision.by);
+  const snoozedBy = mentionUser(snoozeUserOf(decision.by));
   const who = by
     ? md` by ${by}`
-    : rule !== null
-      ? md` by automation rule ${code(cap(rule, 100))}`
-      : decision.by === null
-        ? md` by netwarden`
-        : md``;
+    : snoozedBy
+      ? md` by the snooze of ${snoozedBy}`
+      : rule !== null
+        ? md` by automation rule ${code(cap(rule, 100))}`
+        : decision.by === null
+          ? md` by netwarden`
+          : md``;
   const at = formatUtc(decision.at, false);
   const detail = decision.detail ? md`: ${cap(decision.detail, 500)}` : md``;
   switch (decision.state) {

@@ -253,7 +253,10 @@ function textLength(blocks: readonly NwBlock[]): number {
     else if (b.type === 'context') n += b.elements.reduce((a, e) => a + e.text.length, 0);
     else if (b.type === 'header') n += b.text.text.length;
     else if (b.type === 'actions')
-      n += b.elements.reduce((a, e) => a + e.text.text.length + (e.confirm?.text.text.length ?? 0), 0);
+      n += b.elements.reduce(
+        (a, e) => a + (e.type === 'button' ? e.text.text.length + (e.confirm?.text.text.length ?? 0) : 0),
+        0,
+      );
   }
   return n;
 }

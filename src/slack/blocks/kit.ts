@@ -70,11 +70,25 @@ export interface ButtonElement {
   confirm?: ConfirmDialog;
 }
 
+/** An option of a select: text 75 characters, value 150. */
+export interface OptionObject {
+  text: PlainTextObject;
+  value: string;
+}
+
+/** A static select: placeholder 150 characters, up to 100 options. */
+export interface StaticSelectElement {
+  type: 'static_select';
+  action_id: string;
+  placeholder: PlainTextObject;
+  options: OptionObject[];
+}
+
 /** An actions block: up to 25 elements. */
 export interface ActionsBlock {
   type: 'actions';
   block_id?: string;
-  elements: ButtonElement[];
+  elements: Array<ButtonElement | StaticSelectElement>;
 }
 
 /** Every block netwarden builds. */

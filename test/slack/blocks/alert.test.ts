@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { assessChange, DEFAULT_POLICY } from '../../../src/domain/risk/index.js';
 import { buildAlert, buildDecided } from '../../../src/slack/blocks/index.js';
 import type { ActionsBlock, HeaderBlock, NwBlock, SectionBlock } from '../../../src/slack/blocks/kit.js';
-import { ACTION_IDS } from '../../../src/slack/ids.js';
+import { ACTION_IDS, EXCEPTION_ACTION_IDS } from '../../../src/slack/ids.js';
 import { LIMITS, limitViolations } from '../../../src/slack/limits.js';
 import {
   allStrings,
@@ -168,6 +168,7 @@ describe('buildAlert', () => {
     expect(buttonsOf(message.blocks).map((b) => b.action_id)).toEqual([
       ACTION_IDS.approve,
       ACTION_IDS.escalate,
+      EXCEPTION_ACTION_IDS.snooze,
     ]);
     expect(visible(message)).toContain(
       'Revert not possible: The previous value is not in the CloudTrail record and no snapshot from before the change holds it.',
@@ -179,8 +180,27 @@ describe('buildAlert', () => {
     expect(buttonsOf(message.blocks).map((b) => b.action_id)).toEqual([
       ACTION_IDS.approve,
       ACTION_IDS.escalate,
+      EXCEPTION_ACTION_IDS.snooze,
     ]);
     expect(visible(message)).toContain('Revert not available: revert planning is not configured.');
+  });
+
+  it('offers Approve for… (1 h, 4 h, 24 h, 7 d) and Snooze 24 h when the change can be reverted', () => {
+    const change = fixtureChange('AssociateRouteTable');
+    const message = buildAlert(viewOf(change));
+    const elements = message.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    const select = elements.find((e) => e.type === 'static_select');
+    expect(select?.action_id).toBe(EXCEPTION_ACTION_IDS.approveFor);
+    expect(select?.type === 'static_select' ? select.options.map((o) => o.value) : []).toEqual(
+      ['1h', '4h', '24h', '7d'].map((span) => `${span}:${change.id}`),
+    );
+    expect(buttonsOf(message.blocks).at(-1)).toMatchObject({
+      action_id: EXCEPTION_ACTION_IDS.snooze,
+      value: change.id,
+    });
+    expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+    const blocks: types.KnownBlock[] = message.blocks;
+    expect(blocks.length).toBeGreaterThan(0);
   });
 
   it('is assignable to the Block Kit types of @slack/types', () => {
@@ -303,7 +323,7 @@ describe('buildAlert within Slack limits', () => {
     expect(message.text.length).toBeLessThanOrEqual(4000);
     // The buttons survive, and the hidden findings are counted.
     const actions = message.blocks.filter((b): b is ActionsBlock => b.type === 'actions');
-    expect(actions).toHaveLength(1);
+    expect(actions.map((a) => a.block_id?.split('.')[0])).toEqual(['nw_actions', 'nw_exc_actions']);
     expect(visible(message)).toMatch(/\d+ more findings not shown/);
     const shown = (visible(message).match(/\(critical, `|\(high, `/g) ?? []).length;
     const hidden = Number(/(\d+) more findings not shown/.exec(visible(message))?.[1]);
