@@ -57,6 +57,16 @@ export interface ExceptionsStore {
    * `until`, only when the approval still ends then (an expiry claimed before an Extend is void).
    */
   take(changeId: string, until?: string): Promise<TimedApproval | null>;
+  /**
+   * Begins an approval's expiry: moves it aside (no longer extendable or kept) and answers it to
+   * exactly one caller, only while it still ends at `until`. With `until` null (the caller found no
+   * approval), answers an expiry begun earlier and not finished — its replica died before the
+   * revert was recorded — so the replica holding the due entry's claim next completes it rather
+   * than losing it. The due entry stays until `finishExpiry`.
+   */
+  beginExpiry(changeId: string, until: string | null): Promise<TimedApproval | null>;
+  /** Ends an expiry begun with `beginExpiry`: drops the approval and its due entry. */
+  finishExpiry(changeId: string): Promise<void>;
   /** Marks the reminder sent; `true` for exactly one caller. */
   markReminded(changeId: string): Promise<boolean>;
   /**
@@ -87,6 +97,23 @@ if not json then return false end
 if ARGV[2] ~= '' and cjson.decode(json)['until'] ~= ARGV[2] then return false end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], 'expire|' .. ARGV[1], 'remind|' .. ARGV[1])
+return json
+`);
+
+/**
+ * KEYS: approvals, expiring, due. ARGV: change id, expected until ('' for an expiry begun before).
+ * Answers the approval's JSON, or false.
+ */
+const BEGIN_EXPIRY = script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then
+  if ARGV[2] == '' then return redis.call('HGET', KEYS[2], ARGV[1]) end
+  return false
+end
+if ARGV[2] == '' or cjson.decode(json)['until'] ~= ARGV[2] then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], json)
+redis.call('ZREM', KEYS[3], 'remind|' .. ARGV[1])
 return json
 `);
 
@@ -165,6 +192,7 @@ export function createExceptionsStore(context: RedisContext): ExceptionsStore {
   const { redis: client, prefix } = context;
   const keys = createKeys(prefix);
   const approvals = keys.exceptions('approvals');
+  const expiring = keys.exceptions('expiring');
   const snoozes = keys.exceptions('snoozes');
   const due = keys.exceptions('due');
   const run = (s: Script, keyList: string[], args: string[]) => runScript(client, s, keyList, args);
@@ -202,6 +230,14 @@ export function createExceptionsStore(context: RedisContext): ExceptionsStore {
       guarded('ending an approval', async () =>
         approvalOf(await run(TAKE, [approvals, due], [changeId, until ?? ''])),
       ),
+    beginExpiry: (changeId, until) =>
+      guarded('ending an approval', async () =>
+        approvalOf(await run(BEGIN_EXPIRY, [approvals, expiring, due], [changeId, until ?? ''])),
+      ),
+    finishExpiry: (changeId) =>
+      guarded('finishing an approval', async () => {
+        await client.multi().hdel(expiring, changeId).zrem(due, `expire|${changeId}`).exec();
+      }),
     markReminded: (changeId) =>
       guarded(
         'marking a reminder',

@@ -88,7 +88,7 @@ export interface Keys {
    * JSON, `due` sorted set of what is due when (`expire|…`, `remind|…`, `snooze|…`) scored by epoch
    * ms. One hash tag, so claiming what is due and taking an approval are each one script.
    */
-  exceptions(part: 'approvals' | 'snoozes' | 'due'): string;
+  exceptions(part: 'approvals' | 'expiring' | 'snoozes' | 'due'): string;
 }
 
 /** Ids come from untrusted records: braces would move the hash tag, so they are percent-encoded. */

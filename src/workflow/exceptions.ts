@@ -136,17 +136,18 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
       }
       case 'expire': {
         const current = await exceptions.approval(item.changeId);
-        // Kept for good or taken by another replica: only a stray due entry may be left.
-        if (current === null) return exceptions.done(item);
         // Extended after it was claimed: its new end is scheduled already.
-        if (Date.parse(current.until) > now().getTime()) return;
-        // Exactly one replica takes it (compare-and-set on its end).
-        const approval = await exceptions.take(item.changeId, current.until);
-        if (approval === null) return;
+        if (current !== null && Date.parse(current.until) > now().getTime()) return;
+        // Exactly one replica begins it (compare-and-set on its end); with no approval left, an
+        // expiry a dead replica began is picked up again here instead of being lost.
+        const approval = await exceptions.beginExpiry(item.changeId, current?.until ?? null);
+        // Kept for good or ended by a click: only a stray due entry is left.
+        if (approval === null) return exceptions.done(item);
         const stored = await store.getChange(item.changeId);
-        if (stored === null) return;
+        if (stored === null) return exceptions.finishExpiry(item.changeId);
         // The timer undoes only its own approval; a change approved otherwise keeps its decision.
         if (stored.state !== 'approved' || stored.decidedAt !== approval.approvedAt) {
+          await exceptions.finishExpiry(item.changeId);
           await deps.presenter.expired(stored, approval, {
             kind: 'skipped',
             reason: `the change is ${stored.state.replace('_', ' ')} since`,
@@ -154,6 +155,7 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
           return;
         }
         const outcome = await deps.revert(item.changeId, 'netwarden');
+        await exceptions.finishExpiry(item.changeId);
         await note(item.changeId, 'approve-for-expired', 'netwarden', {
           approved_until: approval.until,
           outcome: outcome.kind,

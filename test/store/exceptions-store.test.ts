@@ -65,6 +65,29 @@ describe('the exceptions store on real Redis', () => {
     expect(await store.extend('c2', 'U0B', iso(T0), iso(T0))).toBeNull();
   });
 
+  it('begins an expiry once, picks up one a dead replica began, and forgets it when finished', async () => {
+    const far = T0 + 100 * 86_400_000;
+    const a = approval('c9', far);
+    await store.schedule(a);
+    const [first, second] = await Promise.all([
+      store.beginExpiry('c9', a.until),
+      other.beginExpiry('c9', a.until),
+    ]);
+    expect([first, second].filter((t) => t !== null)).toEqual([a]);
+    // Begun: no longer an approval a click could extend or keep.
+    expect(await store.approval('c9')).toBeNull();
+    expect(await store.extend('c9', 'U0B', iso(far), iso(far))).toBeNull();
+    // The replica died before finishing: the next one, finding no approval, gets the same one back.
+    expect(await other.beginExpiry('c9', null)).toEqual(a);
+    // Its due entry is still there to be claimed again after the lease.
+    const due = await store.claimDue(new Date(far), 60_000, 1_000);
+    expect(due).toContainEqual({ kind: 'expire', changeId: 'c9' });
+    await store.finishExpiry('c9');
+    expect(await store.beginExpiry('c9', null)).toBeNull();
+    const later = await store.claimDue(new Date(far + 120_000), 60_000, 1_000);
+    expect(later).not.toContainEqual({ kind: 'expire', changeId: 'c9' });
+  });
+
   it('marks a reminder sent once', async () => {
     await store.schedule(approval('c3', T0 + 3_600_000));
     const marks = await Promise.all([store.markReminded('c3'), other.markReminded('c3')]);
