@@ -86,6 +86,7 @@ export function startSlack(deps: {
   // One cache of user group members for the approvers and the look-ups.
   const membership = createMembership((group) => api.usergroupMembers(group));
   const approvers = createApprovers(slack.approvers, membership);
+  const lookupAccess = createLookupAccess(slack.settings.lookups, slack.approvers, membership);
   const grouping = createGrouping({
     store,
     groups,
@@ -108,6 +109,7 @@ export function startSlack(deps: {
     escalationChannel: slack.escalationChannel,
     executor: deps.executor,
     logger,
+    homeRefusal: (userId) => lookupAccess.refusal('admin', userId, null),
   });
   registerListeners(runtime.app, workflow, logger);
   // --- Exceptions: their own store, logic, listeners and timer; the revert is the workflow's.
@@ -162,7 +164,7 @@ export function startSlack(deps: {
     workflow,
     exceptions,
     notifier,
-    lookupAccess: createLookupAccess(slack.settings.lookups, slack.approvers, membership),
+    lookupAccess,
     outbox,
     async stop() {
       autoEscalation.stop();

@@ -28,6 +28,7 @@ import {
   buildEphemeral,
   buildEscalation,
   buildHome,
+  buildHomeRefused,
   buildThreadReply,
   type HomeItem,
   type SlackMessage,
@@ -42,6 +43,7 @@ import {
 import type { Grouping } from './grouping.js';
 import type { Identities } from './identity.js';
 import type { ActionName, GroupActionName, ReviewActionName } from './ids.js';
+import type { Mrkdwn } from './mrkdwn.js';
 import { BOT_ACTOR, decisionsOf, viewOf } from './render.js';
 import type { SlackSettings } from './settings.js';
 
@@ -99,6 +101,11 @@ export interface WorkflowDeps {
   executor: RevertExecutor | null;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Why `userId` may not see the pending list in the App Home (`null` when they may); the Home
+   * shows every pending change, so it follows the `pending` look-up's rule. Absent: anyone may.
+   */
+  homeRefusal?: (userId: string) => Promise<Mrkdwn | null>;
 }
 
 export interface Workflow {
@@ -424,6 +431,11 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   }
 
   async function publishHome(userId: string): Promise<void> {
+    const refusal = (await deps.homeRefusal?.(userId)) ?? null;
+    if (refusal !== null) {
+      await api.publishHome(userId, buildHomeRefused(refusal));
+      return;
+    }
     const awaiting = await store.awaitingDecision(40);
     const items: HomeItem[] = [];
     for (const stored of awaiting) {

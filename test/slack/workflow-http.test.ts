@@ -312,6 +312,20 @@ describe('the Slack workflow over HTTP mode', () => {
       slack.callsTo('views.publish').find((c) => c.args.user_id === APPROVER),
     );
     expect(JSON.stringify(published.args.view)).toContain('wf-home');
+
+    // The Home lists what the `pending` look-up lists: someone who may not run that sees why, not the list.
+    const outsider = body.replace(APPROVER, OUTSIDER).replace('Ev1', 'Ev2');
+    const refused = await t.post('/slack/events', outsider, {
+      ...signedHeaders(SECRET, outsider),
+      'content-type': 'application/json',
+    });
+    expect(refused.status).toBe(200);
+    const shown = await waitFor(() =>
+      slack.callsTo('views.publish').find((c) => c.args.user_id === OUTSIDER),
+    );
+    const text = JSON.stringify(shown.args.view);
+    expect(text).not.toContain('wf-home');
+    expect(text).toContain('Admin look-ups (pending, history, doctor) may only be run by');
   });
 
   it('escalates a critical change left pending, once, by itself', async () => {

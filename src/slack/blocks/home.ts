@@ -99,3 +99,15 @@ export function buildHome(items: readonly HomeItem[], options: HomeOptions): Hom
   );
   return { type: 'home', callback_id: CALLBACK_IDS.home, blocks: finishBlocks(blocks, LIMITS.homeBlocks) };
 }
+
+/**
+ * The App Home of someone who may not see the pending list: it is the `pending` look-up by
+ * another door, so the same rule (`slack.lookups.admin`) and the same refusal apply.
+ */
+export function buildHomeRefused(refusal: Mrkdwn): HomeView {
+  const blocks: NwBlock[] = [
+    { type: 'header', text: plainText('netwarden · pending network changes') },
+    section(refusal),
+  ];
+  return { type: 'home', callback_id: CALLBACK_IDS.home, blocks: finishBlocks(blocks, LIMITS.homeBlocks) };
+}
