@@ -21,7 +21,7 @@ export interface HelpTopic {
 
 /** Said under every help text. */
 export const COMMON_HELP =
-  'Answers are visible only to you; add --share to post one in the channel. A region is needed only when netwarden has no record of the resource and it is outside the configured regions.';
+  'Answers are visible only to you; add --share to post one in the channel. A region is needed only when netwarden has no record of the resource and it is outside the configured regions. By default pending, history and doctor may be run only by the approvers (NETWARDEN_APPROVERS); slack.lookups can change who may run which.';
 
 /** The help subcommand over the registry's topics (a thunk: the registry includes help itself). */
 export function makeHelp(

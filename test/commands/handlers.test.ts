@@ -457,6 +457,7 @@ describe('help', () => {
       expect(text).toContain(`/netwarden ${usage.replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
     }
     expect(text).toContain('--share');
+    expect(text).toContain('pending, history and doctor may be run only by the approvers');
     withinLimits(message);
   });
 });
