@@ -14,8 +14,9 @@ import type { AclEntry, AssociationTarget, NetworkChange } from '../change.js';
 import { editOfCall, type RevertCall } from '../events/calls.js';
 import { specOf } from '../events/catalogue.js';
 import { type Edit, ROUTE_ORIGIN, UNKNOWN_ASSOCIATION_ID } from '../events/edits.js';
+import { findAcl, findGroup, findTable } from '../events/lookups.js';
 import { sameRule } from '../events/sg-words.js';
-import type { NetworkAclState, NetworkState, RouteTableState } from '../state.js';
+import type { NetworkState, RouteTableState } from '../state.js';
 import { sameDestination } from './facts.js';
 
 export { UNKNOWN_ASSOCIATION_ID };
@@ -64,9 +65,9 @@ function initialEntries(state: NetworkState, vpcId: string): AclEntry[] {
 }
 
 function applyEdit(s: NetworkState, edit: Edit): NetworkState {
-  const table = (id: string) => s.routeTables.find((t) => t.routeTableId === id);
-  const acl = (id: string): NetworkAclState | undefined => s.networkAcls.find((a) => a.networkAclId === id);
-  const group = (id: string) => s.securityGroups?.find((g) => g.groupId === id);
+  const table = (id: string) => findTable(s, id);
+  const acl = (id: string) => findAcl(s, id);
+  const group = (id: string) => findGroup(s, id);
   switch (edit.op) {
     case 'route': {
       const t = table(edit.routeTableId);

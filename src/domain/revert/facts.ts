@@ -15,6 +15,7 @@ import type {
   SecurityGroupRuleUpdate,
 } from '../change.js';
 import { ROUTE_ORIGIN } from '../events/edits.js';
+import { findAcl, findTable } from '../events/lookups.js';
 import { sameRule, sgNames, sgRuleBody, sgRulesText } from '../events/sg-words.js';
 import type { NetworkState, RouteTableState } from '../state.js';
 import { associationTargetText, destinationText, entryBody, ruleName, targetText } from './text.js';
@@ -99,10 +100,6 @@ export function sameEntry(a: AclEntry, b: AclEntry): boolean {
     a.icmp?.type === b.icmp?.type &&
     a.icmp?.code === b.icmp?.code
   );
-}
-
-function findTable(state: NetworkState, routeTableId: string): RouteTableState | undefined {
-  return state.routeTables.find((t) => t.routeTableId === routeTableId);
 }
 
 function routeWords(target: RouteTarget | null, destination: RouteDestination): string {
@@ -193,7 +190,7 @@ export function checkFact(fact: Fact, state: NetworkState): FactCheck {
       return result(holds, found);
     }
     case 'acl-entry': {
-      const acl = state.networkAcls.find((a) => a.networkAclId === fact.networkAclId);
+      const acl = findAcl(state, fact.networkAclId);
       if (!acl) return result(false, `network ACL ${fact.networkAclId} does not exist`);
       const entry = acl.entries.find((e) => e.ruleNumber === fact.ruleNumber && e.egress === fact.egress);
       const holds = entry ? fact.entry !== null && sameEntry(entry, fact.entry) : fact.entry === null;
@@ -253,7 +250,7 @@ export function checkFact(fact: Fact, state: NetworkState): FactCheck {
       return result(fact.state === 'unused' && unused, found);
     }
     case 'network-acl': {
-      const acl = state.networkAcls.find((a) => a.networkAclId === fact.networkAclId);
+      const acl = findAcl(state, fact.networkAclId);
       if (!acl) return result(fact.state === 'absent', `network ACL ${fact.networkAclId} does not exist`);
       const added = acl.entries.filter((e) => e.ruleNumber < FIRST_RESERVED_RULE);
       const unused = !acl.isDefault && acl.associations.length === 0 && added.length === 0;

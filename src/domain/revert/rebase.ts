@@ -5,7 +5,9 @@
  * again by the subnet or gateway it serves and puts its current id into the plan: the state is
  * judged by which table or ACL a subnet uses, never by an id EC2 chose.
  */
+
 import type { AssociationTarget } from '../change.js';
+import { findAcl, findAclAssociation, findRtbAssociation, findTable } from '../events/lookups.js';
 import type { NetworkState } from '../state.js';
 import type { Fact } from './facts.js';
 import type { RevertPlan } from './types.js';
@@ -39,17 +41,15 @@ export function associationAliases(facts: readonly Fact[], live: NetworkState): 
   for (const fact of facts) {
     if (fact.kind === 'route-table-association' && fact.target && fact.routeTableId) {
       const { associationId, routeTableId, target } = fact;
-      if (live.routeTables.some((t) => t.associations.some((a) => a.associationId === associationId)))
-        continue;
-      const table = live.routeTables.find((t) => t.routeTableId === routeTableId);
+      if (findRtbAssociation(live, associationId)) continue;
+      const table = findTable(live, routeTableId);
       const now = table?.associations.find((a) => !a.main && serves(a, target));
       if (now) aliases.set(associationId, now.associationId);
     }
     if (fact.kind === 'acl-association' && fact.subnetId && fact.networkAclId) {
       const { associationId, networkAclId, subnetId } = fact;
-      if (live.networkAcls.some((x) => x.associations.some((a) => a.associationId === associationId)))
-        continue;
-      const acl = live.networkAcls.find((x) => x.networkAclId === networkAclId);
+      if (findAclAssociation(live, associationId)) continue;
+      const acl = findAcl(live, networkAclId);
       const now = acl?.associations.find((a) => a.subnetId === subnetId);
       if (now) aliases.set(associationId, now.associationId);
     }
