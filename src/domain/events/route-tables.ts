@@ -3,6 +3,7 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
+import { defaultRouteExposure, withExposure } from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import {
   assessRouteAssociate,
@@ -337,7 +338,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `+ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unknown target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: false }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteWrite({ ...change.change, replaces: false }, context),
+        defaultRouteExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -373,7 +378,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `~ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unrecorded target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: true }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteWrite({ ...change.change, replaces: true }, context),
+        defaultRouteExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -406,7 +415,14 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: (change) => `− route ${destinationText(change.change.destination)}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteDelete(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteDelete(change.change, context),
+        defaultRouteExposure(
+          { routeTableId: change.change.routeTableId, destination: change.change.destination },
+          context.state,
+        ),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits: (change) => [
       {
