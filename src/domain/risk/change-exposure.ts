@@ -1,6 +1,6 @@
 /**
- * The exposure verdict of a network-ACL entry or default-route change: the traffic the change
- * opens or closes is put to `exposureOf` (docs/exposure.md) for each subnet it touches, with the
+ * The exposure verdict of a network-ACL entry, default-route or route-table association change:
+ * the traffic the change opens or closes is put to `exposureOf` (docs/exposure.md) for each subnet it touches, with the
  * state just before the change and the same state with the change applied. The verdict after the
  * change becomes one finding (`change.exposure`) that carries the verdict's line for the alert,
  * and it may move the severity of the rule findings: newly exposed on a high-risk port raises it
@@ -21,11 +21,17 @@ import {
   uncheckedGates,
   verdictShort,
 } from '../exposure/index.js';
-import type { NetworkState, RouteState } from '../state.js';
+import type { NetworkState, RouteState, RouteTableAssociationState } from '../state.js';
 import type { RuleOutcome } from './context.js';
 import { type Finding, finding, type RuleId } from './findings.js';
 import { capSeverity } from './severity.js';
-import { findNetworkAcl, findRouteTable, subnetsUsingAcl, subnetsUsingRouteTable } from './topology.js';
+import {
+  findNetworkAcl,
+  findRouteTable,
+  routeTableOfSubnet,
+  subnetsUsingAcl,
+  subnetsUsingRouteTable,
+} from './topology.js';
 
 /** One subnet and traffic judged before and after the change. */
 export interface JudgedExposure {
@@ -158,6 +164,72 @@ export function defaultRouteExposure(
   };
   const subnets = subnetsUsingRouteTable(state, table).map((s) => s.subnetId);
   return judge(state, after, subnets, JUDGED_TCP, destination.kind === 'ipv4' ? 4 : 6);
+}
+
+/**
+ * A route-table association moved: a subnet associated with `routeTableId`, an association moved
+ * to it, or (`routeTableId: null`) removed so its subnet falls back to the main table.
+ */
+export type AssociationMove =
+  | { subnetId: string; routeTableId: string }
+  | { associationId: string; routeTableId: string | null };
+
+function moved(state: NetworkState, move: AssociationMove): NetworkState | null {
+  let taken: RouteTableAssociationState | undefined;
+  const tables = state.routeTables.map((t) => {
+    const keep = t.associations.filter((a) => {
+      const hit =
+        'subnetId' in move ? a.subnetId === move.subnetId && !a.main : a.associationId === move.associationId;
+      if (hit) taken = a;
+      return !hit;
+    });
+    return keep.length === t.associations.length ? t : { ...t, associations: keep };
+  });
+  const found: RouteTableAssociationState | undefined = taken;
+  const association: RouteTableAssociationState | undefined =
+    'subnetId' in move
+      ? {
+          associationId: found?.associationId ?? 'rtbassoc-new',
+          main: false,
+          subnetId: move.subnetId,
+          gatewayId: null,
+        }
+      : found;
+  // A gateway's association routes what enters the VPC (edge routing), and the main association
+  // cannot be removed: neither moves a subnet.
+  if (association === undefined || association.gatewayId !== null) return null;
+  if (association.main && move.routeTableId === null) return null;
+  const target = move.routeTableId;
+  if (target !== null && !tables.some((t) => t.routeTableId === target)) return null;
+  return {
+    ...state,
+    routeTables: tables.map((t) =>
+      t.routeTableId === target ? { ...t, associations: [...t.associations, association] } : t,
+    ),
+  };
+}
+
+/**
+ * The verdicts of a route-table association change, over IPv4 and IPv6 and the judged ports, for
+ * each subnet whose route table it changes; none when either table leads nowhere near an
+ * internet gateway (the move changes no path from the internet).
+ */
+export function associationExposure(move: AssociationMove, state: NetworkState | null): JudgedExposure[] {
+  if (state === null) return [];
+  const after = moved(state, move);
+  if (after === null) return [];
+  const toGateway = (s: NetworkState, subnetId: string) =>
+    routeTableOfSubnet(s, subnetId)?.routes.some(
+      (r) => r.target?.type === 'internet-gateway' && isDefaultDestination(r.destination),
+    ) === true;
+  const subnets = state.subnets
+    .map((s) => s.subnetId)
+    .filter(
+      (id) =>
+        routeTableOfSubnet(state, id)?.routeTableId !== routeTableOfSubnet(after, id)?.routeTableId &&
+        (toGateway(state, id) || toGateway(after, id)),
+    );
+  return [4, 6].flatMap((version) => judge(state, after, subnets, JUDGED_TCP, version as 4 | 6));
 }
 
 const KIND_ORDER: Readonly<Record<ExposureVerdict['kind'], number>> = {

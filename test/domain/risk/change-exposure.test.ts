@@ -14,11 +14,12 @@ import {
   INSTANCE,
   PRIVATE_ENI,
   PUBLIC_ENI,
+  route,
   SUBNET,
   TABLE,
   world,
 } from '../exposure/world.js';
-import { aclEntryChange, assess, ids, only, routeChange } from './build.js';
+import { aclEntryChange, assess, ids, only, reassociateChange, routeChange } from './build.js';
 
 const SSH_SG = 'sg-0e0000000000000e9';
 /** Lets only tcp/443 in, and every reply out. */
@@ -65,6 +66,23 @@ const openSsh = () => aclEntryChange('CreateNetworkAclEntry', ACL, 'in 90 allow 
 const defaultRoute = () =>
   routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/0', gatewayId: IGW });
 const NO_DEFAULT = ['10.0.0.0/16 local'];
+const PUBLIC_TABLE = 'rtb-0e0000000000000e9';
+const ASSOCIATION = 'rtbassoc-0e0000000000000e1';
+
+/** The subnet on a table without a default route, beside a public table with one to the internet gateway. */
+function twoTables(options: Parameters<typeof world>[0]): NetworkState {
+  const state = world({ routes: NO_DEFAULT, acl: OPEN_ACL_V4, ...options });
+  const [own] = state.routeTables;
+  if (own === undefined) throw new Error('the world has a table');
+  const publicTable = {
+    ...own,
+    routeTableId: PUBLIC_TABLE,
+    associations: [],
+    routes: ['10.0.0.0/16 local', '0.0.0.0/0 igw'].map(route),
+  };
+  return { ...state, routeTables: [...state.routeTables, publicTable] };
+}
+const moveToPublic = () => reassociateChange(ASSOCIATION, PUBLIC_TABLE);
 
 const cases: Case[] = [
   {
@@ -147,6 +165,31 @@ const cases: Case[] = [
     kind: null,
     severity: 'medium',
     rule: ['route.internet-gateway', 'medium'],
+  },
+  {
+    name: 'a subnet moved to a table routing to the internet gateway, public SSH instance: exposed now',
+    change: moveToPublic,
+    state: twoTables({ groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'exposed',
+    exposureSeverity: 'high',
+    severity: 'high',
+    says: [`instance ${INSTANCE} (${PUBLIC_ENI}, 198.51.100.7)`, 'tcp/22 over IPv4'],
+  },
+  {
+    name: 'a subnet moved to a table routing to the internet gateway, ACL lets no reply out: blocked by the ACL egress',
+    change: moveToPublic,
+    state: twoTables({ acl: NO_REPLIES_ACL, groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'blocked',
+    exposureSeverity: 'info',
+    severity: 'medium',
+    says: ['Blocked by the network ACL'],
+  },
+  {
+    name: 'a subnet moved on a snapshot without groups or interfaces: unknown, the rules alone',
+    change: moveToPublic,
+    state: twoTables({ groups: undefined, interfaces: undefined }),
+    kind: null,
+    severity: 'medium',
   },
 ];
 
