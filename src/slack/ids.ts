@@ -95,6 +95,7 @@ export const BLOCK_IDS = {
   facts: 'nw_facts',
   what: 'nw_what',
   attempt: 'nw_attempt',
+  exposure: 'nw_exposure',
   findings: 'nw_findings',
   nextSteps: 'nw_next',
   revertCommands: 'nw_revert_cli',

@@ -4,6 +4,7 @@
  */
 import type { AclEntry, NetworkEventName } from '../change.js';
 import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from '../risk/acl-rules.js';
+import { aclEntryExposure, withExposure } from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
@@ -96,7 +97,11 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `+ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: (change, context) => assessEntryWrite({ ...change.change, replaces: false }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessEntryWrite({ ...change.change, replaces: false }, context),
+        aclEntryExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
@@ -129,7 +134,11 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       `~ ${aclRuleName(change.change.entry.ruleNumber, change.change.entry.egress)} ${aclEntryText(change.change.entry)}`,
     advice: OPEN_RULE_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: (change, context) => assessEntryWrite({ ...change.change, replaces: true }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessEntryWrite({ ...change.change, replaces: true }, context),
+        aclEntryExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.entry.ruleNumber, change.change.entry.egress),
     ],
@@ -162,7 +171,17 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     shortLine: (change) => `− ${aclRuleName(change.change.ruleNumber, change.change.egress)}`,
     advice: SEGMENTATION_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: (change, context) => assessEntryDelete(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessEntryDelete(change.change, context),
+        aclEntryExposure(
+          {
+            networkAclId: change.change.networkAclId,
+            deleted: { ruleNumber: change.change.ruleNumber, egress: change.change.egress },
+          },
+          context.state,
+        ),
+      ),
     resourceKeys: (change) => [
       aclEntryKey(change.change.networkAclId, change.change.ruleNumber, change.change.egress),
     ],

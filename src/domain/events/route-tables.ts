@@ -3,6 +3,7 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
+import { associationExposure, defaultRouteExposure, withExposure } from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import {
   assessRouteAssociate,
@@ -163,7 +164,15 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteAssociate(change.change, context),
+    assess(change, context) {
+      const outcome = assessRouteAssociate(change.change, context);
+      const { target, routeTableId } = change.change;
+      if (target?.kind !== 'subnet') return outcome;
+      return withExposure(
+        outcome,
+        associationExposure({ subnetId: target.subnetId, routeTableId }, context.state),
+      );
+    },
     resourceKeys(change) {
       const { target, associationId } = change.change;
       const keys = associationId ? [associationIdKey(associationId)] : [];
@@ -237,7 +246,14 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
         commands.push(byAssociation(change.change.newAssociationId, change.region));
       return { commands, historyId: change.change.routeTableId };
     },
-    assess: (change, context) => assessRouteReassociate(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteReassociate(change.change, context),
+        associationExposure(
+          { associationId: change.change.associationId, routeTableId: change.change.routeTableId },
+          context.state,
+        ),
+      ),
     resourceKeys: (change) => replacedAssociationKeys(change.change),
     edits(change) {
       const { associationId, routeTableId, newAssociationId } = change.change;
@@ -303,7 +319,14 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       commands: [byAssociation(change.change.associationId, change.region)],
       historyId: null,
     }),
-    assess: (change, context) => assessRouteDisassociate(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteDisassociate(change.change, context),
+        associationExposure(
+          { associationId: change.change.associationId, routeTableId: null },
+          context.state,
+        ),
+      ),
     resourceKeys: (change) => [associationIdKey(change.change.associationId)],
     edits: (change) => [{ op: 'disassociate-table', associationId: change.change.associationId }],
     revertPlan: planDisassociateRouteTable,
@@ -337,7 +360,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `+ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unknown target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: false }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteWrite({ ...change.change, replaces: false }, context),
+        defaultRouteExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -373,7 +400,11 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       `~ route ${destinationText(change.change.destination)} → ${change.change.target?.id ?? 'unrecorded target'}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteWrite({ ...change.change, replaces: true }, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteWrite({ ...change.change, replaces: true }, context),
+        defaultRouteExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
       const { routeTableId, destination, target } = change.change;
@@ -406,7 +437,14 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: (change) => `− route ${destinationText(change.change.destination)}`,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: (change, context) => assessRouteDelete(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessRouteDelete(change.change, context),
+        defaultRouteExposure(
+          { routeTableId: change.change.routeTableId, destination: change.change.destination },
+          context.state,
+        ),
+      ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits: (change) => [
       {

@@ -3,7 +3,15 @@
  * public reference it rests on. Ids are part of the contract (policy overrides, Slack, stored
  * history name them), so an id is never renamed or reused for a different judgement.
  */
+import type { ExposureVerdict } from '../exposure/types.js';
 import type { Severity } from './severity.js';
+
+/** The exposure verdict a finding carries for the alert's one "Exposure:" line (docs/exposure.md). */
+export interface ExposureLine {
+  kind: ExposureVerdict['kind'];
+  /** `exposureText`'s line, plain text. */
+  text: string;
+}
 
 /** One reason why a change is (or is not) risky. */
 export interface Finding {
@@ -16,6 +24,8 @@ export interface Finding {
   detail: string;
   /** The benchmark, control or AWS page the judgement rests on, when there is one. */
   reference?: string;
+  /** The exposure verdict of what the change touched, when the finding rests on one. */
+  exposure?: ExposureLine;
 }
 
 interface RuleSpec {
@@ -111,6 +121,11 @@ export const RULES = {
   },
   'attempt.failed': { severity: 'info' },
   'change.unassessed': { severity: 'low' },
+  'change.exposure': {
+    severity: 'info',
+    reference:
+      'Amazon VPC User Guide, internet gateways, network ACLs and security groups together decide what the internet reaches — https://docs.aws.amazon.com/vpc/latest/userguide/infrastructure-security.html',
+  },
   'context.missing': { severity: 'info' },
 } as const satisfies Record<string, RuleSpec>;
 

@@ -116,20 +116,26 @@ function judgeRule(context: RiskContext, opening: SgOpening, rule: SecurityGroup
   const judged = verdictsFor(state, opening, rule);
   const exposed = judged.find((j) => j.verdict.kind === 'exposed');
   if (exposed) {
-    return finding(
-      'sg.ingress-exposed',
-      `${group} exposes ${text} to the internet`,
-      exposureText(exposed.verdict, exposed.query),
-      exposedSeverity(fallback.severity, rule),
+    return withLine(
+      finding(
+        'sg.ingress-exposed',
+        `${group} exposes ${text} to the internet`,
+        exposureText(exposed.verdict, exposed.query),
+        exposedSeverity(fallback.severity, rule),
+      ),
+      exposed,
     );
   }
   const unknown = judged.find((j) => j.verdict.kind === 'unknown');
   if (unknown) {
-    return finding(
-      'sg.ingress-unverified',
-      `${group} allows ${text}`,
-      `${exposureText(unknown.verdict, unknown.query)}; judged on the rule alone: ${fallback.reason}.`,
-      fallback.severity,
+    return withLine(
+      finding(
+        'sg.ingress-unverified',
+        `${group} allows ${text}`,
+        `${exposureText(unknown.verdict, unknown.query)}; judged on the rule alone: ${fallback.reason}.`,
+        fallback.severity,
+      ),
+      unknown,
     );
   }
   if (fallback.severity === 'info') return null;
@@ -137,11 +143,21 @@ function judgeRule(context: RiskContext, opening: SgOpening, rule: SecurityGroup
     judged.length === 0
       ? `No network interface in the snapshot uses ${opening.groupId}: the rule reaches nothing today, but will as soon as the group is attached.`
       : judged.map((j) => exposureText(j.verdict, j.query)).join(' ');
-  return finding(
+  const made = finding(
     'sg.ingress-not-reachable',
     `${group} allows ${text}, which the internet does not reach`,
     detail,
   );
+  const first = judged[0];
+  return first ? withLine(made, first) : made;
+}
+
+/** The finding with the verdict it rests on, for the alert's "Exposure:" line. */
+function withLine(made: Finding, judged: Judged): Finding {
+  return {
+    ...made,
+    exposure: { kind: judged.verdict.kind, text: exposureText(judged.verdict, judged.query) },
+  };
 }
 
 /** Findings about inbound rules a change gives a group (or the groups an interface gains). */

@@ -1,7 +1,7 @@
 /**
  * The alert for one change, and the same message after each decision (`chat.update`). Layout:
  * header (severity + what happened) · facts (who, where, subnets, VPC, when, from) · before → after
- * · error (attempts) · findings · next steps with CLI commands · ids and user agent · buttons, or
+ * · error (attempts) · the exposure verdict · findings · next steps with CLI commands · ids and user agent · buttons, or
  * the outcome. Only whole findings sections are dropped to stay within 50 blocks.
  */
 import { finishMessage, fitBlocks, LIMITS } from '../limits.js';
@@ -11,6 +11,7 @@ import {
   attemptBlock,
   type ChangeView,
   type Decision,
+  exposureBlock,
   factsBlock,
   fallbackText,
   findingSections,
@@ -39,12 +40,14 @@ export function changeMessage(
   options: { prefix?: string; top?: NwBlock[]; closing: NwBlock[]; fallbackPrefix?: MdValue },
 ): SlackMessage {
   const attempt = attemptBlock(view);
+  const exposure = exposureBlock(view);
   const head: NwBlock[] = [
     headerBlock(view, options.prefix),
     ...(options.top ?? []),
     factsBlock(view),
     whatBlock(view),
     ...(attempt ? [attempt] : []),
+    ...(exposure ? [exposure] : []),
   ];
   const findings = findingSections(view);
   const tail: NwBlock[] = [...nextStepsBlocks(view), sourceContext(view), ...options.closing];

@@ -211,6 +211,18 @@ export function attemptBlock(view: ChangeView): SectionBlock | null {
   return section(md`${bold(label)}: ${code(cap(attempt.errorCode, 200))}${message}`, idFor(view, 'attempt'));
 }
 
+/**
+ * The one "Exposure:" line: the exposure verdict (docs/exposure.md) of the most severe finding
+ * that carries one, in the words of `exposureText`; `null` when no finding rests on a verdict.
+ */
+export function exposureBlock(view: ChangeView): SectionBlock | null {
+  const carrier = [...view.assessment.findings]
+    .sort((a, b) => compareSeverity(a.severity, b.severity))
+    .find((f) => f.exposure !== undefined);
+  if (carrier?.exposure === undefined) return null;
+  return section(md`${bold('Exposure:')} ${cap(carrier.exposure.text, 1200)}`, idFor(view, 'exposure'));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Findings
 

@@ -5,9 +5,12 @@ import { buildAlert, buildDecided } from '../../../src/slack/blocks/index.js';
 import type { ActionsBlock, HeaderBlock, NwBlock, SectionBlock } from '../../../src/slack/blocks/kit.js';
 import { ACTION_IDS, EXCEPTION_ACTION_IDS } from '../../../src/slack/ids.js';
 import { LIMITS, limitViolations } from '../../../src/slack/limits.js';
+import { ACL, eni, group, PUBLIC_ENI, world } from '../../domain/exposure/world.js';
+import { aclEntryChange } from '../../domain/risk/build.js';
 import {
   allStrings,
   assessment,
+  blockTexts,
   buttonsOf,
   contextState,
   FIXTURES,
@@ -425,4 +428,31 @@ describe('buildAlert with the real risk engine', () => {
       for (const f of real.findings) expect(visible(message)).toContain(`\`${f.id}\``);
     },
   );
+});
+
+describe('buildAlert with an exposure verdict', () => {
+  const sshGroup = 'sg-0e0000000000000e9';
+  const state = world({
+    acl: ['in 100 allow tcp 443 0.0.0.0/0', 'out 100 allow all 0.0.0.0/0'],
+    groups: [group(sshGroup, ['in tcp 22 0.0.0.0/0'])],
+    interfaces: [eni(PUBLIC_ENI, [sshGroup], { v4: ['198.51.100.7'] }, { kind: 'instance', id: 'i-<b>&co' })],
+  });
+  const change = aclEntryChange('CreateNetworkAclEntry', ACL, 'in 90 allow tcp 22 0.0.0.0/0');
+
+  it('shows one Exposure: line naming the interface and its owner, escaped', () => {
+    const real = assessChange(change, { state, policy: DEFAULT_POLICY });
+    const message = buildAlert(viewOf(change, { assessment: real, state }));
+    const lines = blockTexts(message.blocks).filter((t) => t.startsWith('*Exposure:*'));
+    expect(lines).toEqual([
+      `*Exposure:* Exposed: tcp/22 over IPv4 reaches instance i-&lt;b&gt;&amp;co (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+    ]);
+    expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+  });
+
+  it('shows no Exposure: line when no finding carries a verdict', () => {
+    const unknown = world({ groups: undefined, interfaces: undefined });
+    const real = assessChange(change, { state: unknown, policy: DEFAULT_POLICY });
+    const message = buildAlert(viewOf(change, { assessment: real, state: unknown }));
+    expect(blockTexts(message.blocks).some((t) => t.includes('Exposure:'))).toBe(false);
+  });
 });
