@@ -14,34 +14,7 @@ import { applyChange } from '../../src/domain/revert/apply.js';
 import { planRevert } from '../../src/domain/revert/plan.js';
 import type { NetworkState, SecurityGroupRuleState } from '../../src/domain/state.js';
 import { type Ec2TestServer, startEc2Server } from '../helpers/ec2-server.js';
-import { contextStateWithGroups, fixtureChange } from '../slack/helpers.js';
-
-/** An outbound HTTPS rule to a prefix list, as RevokeSecurityGroupEgress__prefix-list found it. */
-const EGRESS_TO_PREFIX_LIST: SecurityGroupRuleState = {
-  ruleId: 'sgr-0a11b22c33d44e55a',
-  egress: true,
-  protocol: { number: 6, name: 'tcp' },
-  ports: { from: 443, to: 443 },
-  icmp: null,
-  peer: { kind: 'prefix-list', prefixListId: 'pl-0e1d2c3b4a5968778' },
-  description: 'HTTPS to the S3 prefix list',
-};
-
-/**
- * The snapshot before: the groups of contextStateWithGroups (sg-0a1b2c3d4e5f60718 also with
- * EGRESS_TO_PREFIX_LIST), and the empty groups the Authorize fixtures write to:
- * sg-0f63fecfa17ef4fee (ingress) and sg-038ccc3a1f7b05f42 (egress).
- */
-function snapshotBefore(): NetworkState {
-  const state = contextStateWithGroups();
-  const vpcId = state.subnets[0]?.vpcId ?? null;
-  state.securityGroups?.find((g) => g.groupId === WEB)?.rules.push(structuredClone(EGRESS_TO_PREFIX_LIST));
-  state.securityGroups?.push(
-    { groupId: 'sg-0f63fecfa17ef4fee', vpcId, groupName: 'bastion', rules: [], tags: {} },
-    { groupId: 'sg-038ccc3a1f7b05f42', vpcId, groupName: 'integrations', rules: [], tags: {} },
-  );
-  return state;
-}
+import { fixtureChange, sgSnapshotBefore as snapshotBefore } from '../slack/helpers.js';
 
 const WEB = 'sg-0a1b2c3d4e5f60718';
 const SPARE = 'sg-0123456789abcdef0';
