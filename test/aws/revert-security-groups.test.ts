@@ -14,7 +14,7 @@ import { applyChange } from '../../src/domain/revert/apply.js';
 import { planRevert } from '../../src/domain/revert/plan.js';
 import type { NetworkState, SecurityGroupRuleState } from '../../src/domain/state.js';
 import { type Ec2TestServer, startEc2Server } from '../helpers/ec2-server.js';
-import { fixtureChange, sgSnapshotBefore as snapshotBefore } from '../slack/helpers.js';
+import { fixtureChange, sgSnapshotBefore as snapshotBefore, withRequest } from '../slack/helpers.js';
 
 const WEB = 'sg-0a1b2c3d4e5f60718';
 const SPARE = 'sg-0123456789abcdef0';
@@ -193,6 +193,39 @@ describe('security-group reverts against the loopback EC2', () => {
         'IpPermissions.1.Ipv6Ranges.1.Description': 'HTTPS from anywhere (IPv6)',
         DryRun: 'false',
       });
+      expect(sortedRulesOf(server.state, WEB)).toEqual(sortedRulesOf(snapshot, WEB));
+    });
+
+    it('by rule id is undone by authorising the rule the snapshot held under that id', async () => {
+      const change = withRequest('RevokeSecurityGroupIngress', {
+        ipPermissions: {},
+        securityGroupRuleIds: { items: [{ securityGroupRuleId: 'sgr-0a11b22c33d44e551' }] },
+      });
+      const { snapshot, result } = await revertAfter(change);
+
+      expect(result.outcome, result.message).toBe('reverted');
+      const [, call] = server.calls('AuthorizeSecurityGroupIngress');
+      expect(call?.params).toEqual({
+        GroupId: WEB,
+        'IpPermissions.1.IpProtocol': '6',
+        'IpPermissions.1.FromPort': '443',
+        'IpPermissions.1.ToPort': '443',
+        'IpPermissions.1.Ipv6Ranges.1.CidrIpv6': '::/0',
+        'IpPermissions.1.Ipv6Ranges.1.Description': 'HTTPS from anywhere (IPv6)',
+        DryRun: 'false',
+      });
+      expect(sortedRulesOf(server.state, WEB)).toEqual(sortedRulesOf(snapshot, WEB));
+    });
+
+    it('authorises a rule the record names by id and by value once', async () => {
+      const change = withRequest('RevokeSecurityGroupIngress', {
+        securityGroupRuleIds: { items: [{ securityGroupRuleId: 'sgr-0a11b22c33d44e551' }] },
+      });
+      const { snapshot, result } = await revertAfter(change);
+
+      expect(result.outcome, result.message).toBe('reverted');
+      const [, call] = server.calls('AuthorizeSecurityGroupIngress');
+      expect(Object.keys(call?.params ?? {}).filter((k) => k.startsWith('IpPermissions.2'))).toEqual([]);
       expect(sortedRulesOf(server.state, WEB)).toEqual(sortedRulesOf(snapshot, WEB));
     });
 
