@@ -122,6 +122,27 @@ describe('security-group reverts against the loopback EC2', () => {
       expect(rulesOf(server.state, 'sg-0f63fecfa17ef4fee')).toHaveLength(1);
     });
 
+    it('with three peers is undone by revoking the three rule ids in one call', async () => {
+      // The snapshot from before the fixture: the web group without its inbound rules.
+      const snapshot = snapshotBefore();
+      const web = snapshot.securityGroups?.find((g) => g.groupId === WEB);
+      if (web) web.rules = web.rules.filter((r) => r.egress);
+      const change = fixtureChange('AuthorizeSecurityGroupIngressPeers');
+      const { result } = await revertAfter(change, snapshot);
+
+      expect(result.outcome, result.message).toBe('reverted');
+
+      const [, call] = server.calls('RevokeSecurityGroupIngress');
+      expect(call?.params).toEqual({
+        GroupId: WEB,
+        'SecurityGroupRuleId.1': 'sgr-0a11b22c33d44e551',
+        'SecurityGroupRuleId.2': 'sgr-0a11b22c33d44e552',
+        'SecurityGroupRuleId.3': 'sgr-0a11b22c33d44e553',
+        DryRun: 'false',
+      });
+      expect(sortedRulesOf(server.state, WEB)).toEqual(sortedRulesOf(snapshot, WEB));
+    });
+
     it('without rule ids in the record, the plan says why and nothing is sent', async () => {
       const change = fixtureChange('AuthorizeSecurityGroupIngressOpenSsh');
       const { plan, result } = await revertAfter(change);
