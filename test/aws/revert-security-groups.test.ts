@@ -370,6 +370,30 @@ describe('security-group reverts against the loopback EC2', () => {
       expect(server.state.securityGroups?.map((g) => g.groupId)).toContain(CREATED);
     });
 
+    it('refuses when a rule was added to the group since, and sends nothing', async () => {
+      const snapshot = snapshotBefore();
+      const change = fixtureChange('CreateSecurityGroup');
+      server.state = applyChange(snapshot, change);
+      server.state.securityGroups
+        ?.find((g) => g.groupId === CREATED)
+        ?.rules.push({
+          ruleId: 'sgr-0c0ffee0c0ffee001',
+          egress: false,
+          protocol: { number: 6, name: 'tcp' },
+          ports: { from: 443, to: 443 },
+          icmp: null,
+          peer: { kind: 'cidr', cidr: { version: 4, cidr: '0.0.0.0/0' } },
+          description: null,
+        });
+
+      const result = await executor.execute(change, planRevert(change, snapshot));
+
+      expect(result.outcome).toBe('changed-since');
+      expect(result.message).toContain('has rules added since: inbound tcp 443 from 0.0.0.0/0');
+      expect(writes()).toEqual([]);
+      expect(server.state.securityGroups?.map((g) => g.groupId)).toContain(CREATED);
+    });
+
     it('when the snapshot shows the group in use, the plan says why and nothing is sent', async () => {
       const snapshot = applyChange(snapshotBefore(), fixtureChange('CreateSecurityGroup'));
       const ni = snapshot.networkInterfaces?.[0];

@@ -129,7 +129,7 @@ export function planCreateSecurityGroup(
   }
   return revert(
     revertCall('DeleteSecurityGroup', { groupId }),
-    `Delete security group ${groupId}, which this change created; checked first that no network interface uses it.`,
+    `Delete security group ${groupId}, which this change created; checked first that no network interface uses it and no rule was added since.`,
     [{ kind: 'security-group', groupId, state: 'unused' }],
     [{ kind: 'security-group', groupId, state: 'absent' }],
   );
