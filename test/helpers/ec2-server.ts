@@ -19,6 +19,15 @@
  * refuses those calls with `UnauthorizedOperation`, as EC2 refuses a role whose policy predates
  * them.
  *
+ * The security-group reverts it applies: `AuthorizeSecurityGroupIngress/Egress` (`IpPermissions.N`,
+ * answering with the new rules' `securityGroupRuleSet`, `InvalidPermission.Duplicate`),
+ * `RevokeSecurityGroupIngress/Egress` by `SecurityGroupRuleId.N`, `ModifySecurityGroupRules`
+ * (`SecurityGroupRule.N.SecurityGroupRuleId` with `SecurityGroupRule.N.SecurityGroupRule.*`, the
+ * rule keeping its direction and id), `DeleteSecurityGroup` (answering `return` and `groupId`;
+ * `DependencyViolation` while an interface uses the group or another group's rule refers to it,
+ * `CannotDelete` for a default group) and `ModifyNetworkInterfaceAttribute` with
+ * `SecurityGroupId.N` (groups of the interface's VPC only).
+ *
  * It also answers `DescribeFlowLogs` from `flowLogs` (filters `resource-id`, `flow-log-id`,
  * `log-destination-type`, `deliver-log-status`, `traffic-type`; `flowLogSet/item` with the fields
  * of the EC2 API reference's FlowLog, in moto's `moto/ec2/responses/flow_logs.py` template order),
@@ -36,6 +45,7 @@ import type {
   NetworkState,
   RouteState,
   RouteTableState,
+  SecurityGroupPeer,
   SecurityGroupRuleState,
   SecurityGroupState,
   Tags,
@@ -498,6 +508,61 @@ function permissionsOf(params: Record<string, string>, egress: boolean): Securit
   return rules;
 }
 
+/**
+ * `SecurityGroupRule.N.SecurityGroupRuleId` and `SecurityGroupRule.N.SecurityGroupRule.*` (the
+ * EC2 API reference's SecurityGroupRuleRequest: exactly one of CidrIpv4, CidrIpv6, PrefixListId,
+ * ReferencedGroupId) → the rule ids and their new values, direction left to the rule's own.
+ */
+function ruleUpdatesOf(
+  params: Record<string, string>,
+): Array<{ ruleId: string; rule: Omit<SecurityGroupRuleState, 'ruleId' | 'egress'> }> {
+  const updates: Array<{ ruleId: string; rule: Omit<SecurityGroupRuleState, 'ruleId' | 'egress'> }> = [];
+  for (let n = 1; params[`SecurityGroupRule.${n}.SecurityGroupRuleId`] !== undefined; n += 1) {
+    const at = (key: string) => params[`SecurityGroupRule.${n}.SecurityGroupRule.${key}`];
+    const protocol = parseAclProtocol(at('IpProtocol'));
+    if (!protocol) throw new ApiError('InvalidParameterValue', 'Invalid IP protocol');
+    const from = Number(at('FromPort') ?? -1);
+    const to = Number(at('ToPort') ?? -1);
+    const peers: SecurityGroupPeer[] = [];
+    const v4 = at('CidrIpv4');
+    const v6 = at('CidrIpv6');
+    if (v4 !== undefined) {
+      const cidr = parseCidr(v4, 4);
+      if (!cidr) throw new ApiError('InvalidParameterValue', `Invalid CIDR ${v4}`);
+      peers.push({ kind: 'cidr', cidr });
+    }
+    if (v6 !== undefined) {
+      const cidr = parseCidr(v6, 6);
+      if (!cidr) throw new ApiError('InvalidParameterValue', `Invalid CIDR ${v6}`);
+      peers.push({ kind: 'cidr', cidr });
+    }
+    const prefixListId = at('PrefixListId');
+    if (prefixListId !== undefined) peers.push({ kind: 'prefix-list', prefixListId });
+    const groupId = at('ReferencedGroupId');
+    if (groupId !== undefined) peers.push({ kind: 'group', groupId, userId: null });
+    const [peer, ...more] = peers;
+    if (!peer || more.length > 0) {
+      throw new ApiError(
+        'InvalidParameterCombination',
+        'Exactly one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId must be specified',
+      );
+    }
+    updates.push({
+      ruleId: params[`SecurityGroupRule.${n}.SecurityGroupRuleId`] ?? '',
+      rule: {
+        protocol,
+        ports: protocol.number === 6 || protocol.number === 17 ? { from, to } : null,
+        icmp: protocol.number === 1 || protocol.number === 58 ? { type: from, code: to } : null,
+        peer,
+        description: at('Description') ?? null,
+      },
+    });
+  }
+  if (updates.length === 0)
+    throw new ApiError('MissingParameter', 'The request must contain the parameter SecurityGroupRule');
+  return updates;
+}
+
 function sameSgRule(a: SecurityGroupRuleState, b: SecurityGroupRuleState): boolean {
   const peer = (r: SecurityGroupRuleState) => JSON.stringify({ ...r.peer, userId: undefined });
   return (
@@ -901,6 +966,72 @@ export async function startEc2Server(
           }
         }
         if (apply) g.rules = g.rules.filter((r) => !ids.includes(r.ruleId ?? ''));
+        return el('return', true);
+      }
+      case 'ModifySecurityGroupRules': {
+        const g = group(required(p, 'GroupId'));
+        const updates = ruleUpdatesOf(p);
+        const found = updates.map(({ ruleId, rule }) => {
+          const at = g.rules.findIndex((r) => r.ruleId === ruleId);
+          if (at < 0) {
+            throw new ApiError(
+              'InvalidSecurityGroupRuleId.NotFound',
+              `The security group rule ID '${ruleId}' does not exist`,
+            );
+          }
+          const old = g.rules[at] as SecurityGroupRuleState;
+          return { at, rule: { ...rule, ruleId, egress: old.egress } };
+        });
+        for (const { at, rule } of found) {
+          if (g.rules.some((r, i) => i !== at && sameSgRule(r, rule))) {
+            throw new ApiError('InvalidPermission.Duplicate', 'the specified rule already exists');
+          }
+        }
+        if (apply) for (const { at, rule } of found) g.rules[at] = rule;
+        return el('return', true);
+      }
+      case 'DeleteSecurityGroup': {
+        const g = group(required(p, 'GroupId'));
+        if (g.groupName === 'default') {
+          throw new ApiError(
+            'CannotDelete',
+            `the specified group: "${g.groupId}" name: "default" cannot be deleted by a user`,
+          );
+        }
+        // EC2 refuses while an interface uses the group or another group's rule refers to it.
+        const users = (server.state.networkInterfaces ?? []).filter((ni) => ni.groupIds.includes(g.groupId));
+        const referrers = (server.state.securityGroups ?? []).filter(
+          (x) => x !== g && x.rules.some((r) => r.peer.kind === 'group' && r.peer.groupId === g.groupId),
+        );
+        if (users.length > 0 || referrers.length > 0) {
+          throw new ApiError('DependencyViolation', `resource ${g.groupId} has a dependent object`);
+        }
+        if (apply) server.state.securityGroups = server.state.securityGroups?.filter((x) => x !== g);
+        return el('return', true) + el('groupId', g.groupId);
+      }
+      case 'ModifyNetworkInterfaceAttribute': {
+        const id = required(p, 'NetworkInterfaceId');
+        const ni = server.state.networkInterfaces?.find((x) => x.networkInterfaceId === id);
+        if (!ni) {
+          throw new ApiError(
+            'InvalidNetworkInterfaceID.NotFound',
+            `The networkInterface ID '${id}' does not exist`,
+          );
+        }
+        const groupIds = listOf(p, 'SecurityGroupId');
+        // This server changes only the groups; the other attributes are not modelled.
+        if (groupIds.length === 0)
+          throw new ApiError('MissingParameter', 'give SecurityGroupId (this server sets only groups)');
+        for (const id of groupIds) {
+          const g = group(id);
+          if (g.vpcId !== null && ni.vpcId !== null && g.vpcId !== ni.vpcId) {
+            throw new ApiError(
+              'InvalidParameter',
+              `Security group ${id} and interface ${ni.networkInterfaceId} belong to different networks.`,
+            );
+          }
+        }
+        if (apply) ni.groupIds = [...groupIds];
         return el('return', true);
       }
       default:

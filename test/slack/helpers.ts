@@ -6,7 +6,7 @@
  */
 import type { NetworkChange } from '../../src/domain/change.js';
 import type { Assessment, Finding } from '../../src/domain/risk/index.js';
-import type { NetworkState } from '../../src/domain/state.js';
+import type { NetworkState, SecurityGroupRuleState } from '../../src/domain/state.js';
 import { parseDescribeOutput } from '../../src/ingest/describe-output.js';
 import type { ChangeView } from '../../src/slack/blocks/index.js';
 import type { ButtonElement, NwBlock, SlackMessage } from '../../src/slack/blocks/kit.js';
@@ -125,6 +125,35 @@ export function contextStateWithGroups(): NetworkState {
       description: null,
     },
   ];
+  return state;
+}
+
+/** An outbound HTTPS rule to a prefix list, as RevokeSecurityGroupEgress__prefix-list found it. */
+const EGRESS_TO_PREFIX_LIST: SecurityGroupRuleState = {
+  ruleId: 'sgr-0a11b22c33d44e55a',
+  egress: true,
+  protocol: { number: 6, name: 'tcp' },
+  ports: { from: 443, to: 443 },
+  icmp: null,
+  peer: { kind: 'prefix-list', prefixListId: 'pl-0e1d2c3b4a5968778' },
+  description: 'HTTPS to the S3 prefix list',
+};
+
+/**
+ * The snapshot before: the groups of contextStateWithGroups (sg-0a1b2c3d4e5f60718 also with
+ * EGRESS_TO_PREFIX_LIST), and the empty groups the Authorize fixtures write to:
+ * sg-0f63fecfa17ef4fee (ingress) and sg-038ccc3a1f7b05f42 (egress).
+ */
+export function sgSnapshotBefore(): NetworkState {
+  const state = contextStateWithGroups();
+  const vpcId = state.subnets[0]?.vpcId ?? null;
+  state.securityGroups
+    ?.find((g) => g.groupId === 'sg-0a1b2c3d4e5f60718')
+    ?.rules.push(structuredClone(EGRESS_TO_PREFIX_LIST));
+  state.securityGroups?.push(
+    { groupId: 'sg-0f63fecfa17ef4fee', vpcId, groupName: 'bastion', rules: [], tags: {} },
+    { groupId: 'sg-038ccc3a1f7b05f42', vpcId, groupName: 'integrations', rules: [], tags: {} },
+  );
   return state;
 }
 

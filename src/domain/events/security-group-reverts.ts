@@ -57,7 +57,9 @@ function revokedRules(
       reason: `The snapshot of ${groupId} from before the change has no rule ${missing.join(', ')}: the snapshot is out of date, so what was revoked is unknown.`,
     };
   }
-  const found = [...byId.filter((r): r is SecurityGroupRule => r !== undefined), ...byValue];
+  // A rule named twice (by id and by value, or in two permissions) is authorised once: EC2 stores
+  // one rule per permission and peer.
+  const found = [...new Set([...byId.filter((r): r is SecurityGroupRule => r !== undefined), ...byValue])];
   if (found.length === 0) {
     return {
       reason: `The snapshot of ${groupId} from before the change holds none of the revoked rules, so the call removed nothing netwarden knew of.`,
@@ -127,7 +129,7 @@ export function planCreateSecurityGroup(
   }
   return revert(
     revertCall('DeleteSecurityGroup', { groupId }),
-    `Delete security group ${groupId}, which this change created; checked first that no network interface uses it.`,
+    `Delete security group ${groupId}, which this change created; checked first that no network interface uses it and no rule was added since.`,
     [{ kind: 'security-group', groupId, state: 'unused' }],
     [{ kind: 'security-group', groupId, state: 'absent' }],
   );

@@ -57,7 +57,10 @@ export type Fact =
       groupId: string;
       updates: Array<{ ruleId: string; rule: SecurityGroupRuleUpdate['rule'] | null }>;
     }
-  /** `unused`: the group exists and no network interface uses it. */
+  /**
+   * `unused`: the group exists, no network interface uses it, and it holds only the outbound
+   * allow-all rules EC2 gives a new group (a rule added since is a newer change).
+   */
   | { kind: 'security-group'; groupId: string; state: 'absent' | 'unused' }
   /** The interface uses exactly these groups (in any order). */
   | { kind: 'interface-groups'; networkInterfaceId: string; groupIds: string[] };
@@ -154,7 +157,7 @@ export function describeFact(fact: Fact): string {
     case 'security-group':
       return fact.state === 'absent'
         ? `security group ${fact.groupId} does not exist`
-        : `security group ${fact.groupId} exists and no network interface uses it`;
+        : `security group ${fact.groupId} exists, unused, with only the rules of a new group`;
     case 'interface-groups':
       return `${fact.networkInterfaceId} uses ${sgNames(null, fact.groupIds)}`;
   }
@@ -169,6 +172,20 @@ function sameRuleValue(a: SecurityGroupRuleUpdate['rule'], b: SecurityGroupRule)
 }
 
 const NOT_READ = 'the security groups were not read';
+
+/**
+ * A rule EC2 puts in every new VPC security group: all outbound traffic to 0.0.0.0/0, and to ::/0
+ * in a VPC with IPv6 (Amazon VPC User Guide, security groups:
+ * https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html).
+ */
+function isNewGroupRule(rule: SecurityGroupRule): boolean {
+  return (
+    rule.egress &&
+    rule.protocol.number === -1 &&
+    rule.peer.kind === 'cidr' &&
+    (rule.peer.cidr.cidr === '0.0.0.0/0' || rule.peer.cidr.cidr === '::/0')
+  );
+}
 
 /** Checks one fact against a network state; `found` says what the state shows instead. */
 export function checkFact(fact: Fact, state: NetworkState): FactCheck {
@@ -291,12 +308,14 @@ export function checkFact(fact: Fact, state: NetworkState): FactCheck {
       if (!group) return result(fact.state === 'absent', `security group ${fact.groupId} does not exist`);
       if (!state.networkInterfaces) return result(false, 'the network interfaces were not read');
       const users = state.networkInterfaces.filter((ni) => ni.groupIds.includes(fact.groupId));
-      return result(
-        fact.state === 'unused' && users.length === 0,
-        users.length === 0
-          ? `security group ${fact.groupId} exists and no network interface uses it`
-          : `security group ${fact.groupId} is used by ${users.map((ni) => ni.networkInterfaceId).join(', ')}`,
-      );
+      const added = group.rules.filter((r) => !isNewGroupRule(r));
+      const found =
+        users.length > 0
+          ? `security group ${fact.groupId} is used by ${users.map((ni) => ni.networkInterfaceId).join(', ')}`
+          : added.length > 0
+            ? `security group ${fact.groupId} has rules added since: ${sgRulesText(added)}`
+            : `security group ${fact.groupId} exists, unused, with only the rules of a new group`;
+      return result(fact.state === 'unused' && users.length === 0 && added.length === 0, found);
     }
     case 'interface-groups': {
       const ni = state.networkInterfaces?.find((n) => n.networkInterfaceId === fact.networkInterfaceId);

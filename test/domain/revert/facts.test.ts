@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFact, describeFact, type Fact } from '../../../src/domain/revert/facts.js';
+import type { NetworkState } from '../../../src/domain/state.js';
+import { contextStateWithGroups } from '../../slack/helpers.js';
 import { entry, worldBefore } from './world.js';
 
 const state = worldBefore();
@@ -93,6 +95,31 @@ describe('checking revert facts against a network state', () => {
     expect(unused('rtb-0a0a0a0a0a0a0a0a0')).toMatchObject({
       holds: false,
       found: 'route table rtb-0a0a0a0a0a0a0a0a0 exists with 1 association(s) and 1 added route(s)',
+    });
+  });
+
+  it('calls a security group unused only without users and rules besides a new group’s outbound allow-all', () => {
+    const groups = contextStateWithGroups();
+    const unused = (groupId: string, state: NetworkState) =>
+      checkFact({ kind: 'security-group', groupId, state: 'unused' }, state);
+    const spare = groups.securityGroups?.find((g) => g.groupId === 'sg-0123456789abcdef0');
+    const web = groups.securityGroups?.find((g) => g.groupId === 'sg-0a1b2c3d4e5f60718');
+    const allOut = web?.rules.find((r) => r.egress);
+    if (!spare || !web || !allOut) throw new Error('the fixture groups changed');
+
+    spare.rules = [allOut, { ...allOut, peer: { kind: 'cidr', cidr: { version: 6, cidr: '::/0' } } }];
+    expect(unused('sg-0123456789abcdef0', groups)).toMatchObject({
+      holds: true,
+      found: 'security group sg-0123456789abcdef0 exists, unused, with only the rules of a new group',
+    });
+    spare.rules.push({ ...allOut, protocol: { number: 6, name: 'tcp' }, ports: { from: 443, to: 443 } });
+    expect(unused('sg-0123456789abcdef0', groups)).toMatchObject({
+      holds: false,
+      found: 'security group sg-0123456789abcdef0 has rules added since: outbound tcp 443 to 0.0.0.0/0',
+    });
+    expect(unused('sg-0a1b2c3d4e5f60718', groups)).toMatchObject({
+      holds: false,
+      found: 'security group sg-0a1b2c3d4e5f60718 is used by eni-0f1e2d3c4b5a69788',
     });
   });
 
