@@ -148,26 +148,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     concurrency: config.processingConcurrency,
   });
   metrics.watchQueue('processing', () => queue.depth());
-  queue.start(
-    createProcessor({
-      store,
-      policy: config.policy,
-      notifier,
-      logger,
-      context: options.context ?? aws?.context,
-      deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
-      missedEarlier: options.context ? undefined : aws?.missedEarlier,
-      warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
-      planner: options.planner ?? aws?.planner,
-      own: awsConfig
-        ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
-        : null,
-      onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
-      onHistoryCorrected: slack
-        ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
-        : undefined,
-    }),
-  );
+  const processor = createProcessor({
+    store,
+    policy: config.policy,
+    notifier,
+    logger,
+    context: options.context ?? aws?.context,
+    deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
+    missedEarlier: options.context ? undefined : aws?.missedEarlier,
+    warnings: doctor ? (change) => doctor.flowLogWarnings(change) : undefined,
+    planner: options.planner ?? aws?.planner,
+    own: awsConfig
+      ? { principals: awsConfig.config.ownPrincipals, sessionName: awsConfig.config.roleSessionName }
+      : null,
+    onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
+    onHistoryCorrected: slack
+      ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
+      : undefined,
+  });
+  queue.start(processor, processor.many);
   const ingestor = createIngestor({
     store,
     queue,

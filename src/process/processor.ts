@@ -72,55 +72,119 @@ const MAX_REJUDGED = 100;
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
 
+/** Processes queued changes; `many` takes consecutive changes of one VPC (or account and region). */
+export interface Processor {
+  (id: string): Promise<void>;
+  /**
+   * The same as calling the processor on each id in turn, with the Redis reads and writes of the
+   * batch sharing round trips: every change is judged in order, then all are notified in order.
+   */
+  many(ids: readonly string[]): Promise<void>;
+}
+
 /**
  * Processes one stored change: context → risk → revert plan → saved with the change → notified.
  * Idempotent: a change processed before is only notified again (its judgement is not redone,
  * so a retry after a crash shows people the same thing).
  */
-export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<void> {
+export function createProcessor(deps: ProcessorDeps): Processor {
   const now = deps.now ?? (() => new Date());
   const contextOf = deps.context ?? NO_CONTEXT;
-  return async (id) => {
+  // Without a context provider nothing a judgement reads depends on an earlier change's saved
+  // judgement, so the saves of a batch need not be waited for one by one.
+  const savesMayWait = deps.context === undefined && deps.missedEarlier === undefined;
+
+  async function processOwn(stored: StoredChange): Promise<void> {
+    // Not a change to review: netwarden's own revert or DryRun probe, echoed back by CloudTrail.
+    // It leaves the awaiting list at once and is linked to the change it undid.
+    await deps.store.transition(stored.change.id, {
+      from: ['pending'],
+      to: 'approved',
+      by: 'netwarden',
+      at: now(),
+      action: 'own-change',
+    });
+    // On the timeline all the same: a revert changes the state later changes are judged on.
+    await contextOf(stored.change).catch(() => undefined);
+    await deps.onOwnChange?.(stored);
+  }
+
+  /** Judges and saves a change not judged yet; answers the processed changes after it on its timeline. */
+  async function judgeAndSave(stored: StoredChange, saves: Promise<void>[] | null): Promise<string[]> {
+    if (stored.processing !== null) return [];
+    const id = stored.change.id;
+    const context = await contextFor(stored.change);
+    const processing = await judge(stored.change, context);
+    const saved = deps.store.saveProcessing(id, processing, now());
+    if (saves !== null) {
+      saves.push(saved);
+      return context.later ?? [];
+    }
+    await saved;
+    // Saved first, then checked: an earlier change indexed after this check sees this one as
+    // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
+    if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
+      await deps.store.saveProcessing(id, await judge(stored.change, await contextFor(stored.change)), now());
+    }
+    return context.later ?? [];
+  }
+
+  const processOne = async (id: string): Promise<void> => {
     const stored = await deps.store.getChange(id);
     if (stored === null) {
       deps.logger.warn({ changeId: id }, 'queued change not found (expired?); skipped');
       return;
     }
-    if (deps.own && isOwnChange(stored.change, deps.own)) {
-      // Not a change to review: netwarden's own revert or DryRun probe, echoed back by CloudTrail.
-      // It leaves the awaiting list at once and is linked to the change it undid.
-      await deps.store.transition(id, {
-        from: ['pending'],
-        to: 'approved',
-        by: 'netwarden',
-        at: now(),
-        action: 'own-change',
-      });
-      // On the timeline all the same: a revert changes the state later changes are judged on.
-      await contextOf(stored.change).catch(() => undefined);
-      await deps.onOwnChange?.(stored);
-      return;
-    }
-    let later: string[] = [];
-    if (stored.processing === null) {
-      const context = await contextFor(stored.change);
-      later = context.later ?? [];
-      const processing = await judge(stored.change, context);
-      await deps.store.saveProcessing(id, processing, now());
-      // Saved first, then checked: an earlier change indexed after this check sees this one as
-      // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
-      if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
-        await deps.store.saveProcessing(
-          id,
-          await judge(stored.change, await contextFor(stored.change)),
-          now(),
-        );
-      }
-    }
+    if (deps.own && isOwnChange(stored.change, deps.own)) return processOwn(stored);
+    const later = await judgeAndSave(stored, null);
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };
+
+  async function many(ids: readonly string[]): Promise<void> {
+    // Read together (one round trip), judged one after the other in queue order.
+    const found = await Promise.all(ids.map((id) => deps.store.getChange(id)));
+    const own = deps.own;
+    if (own && found.some((stored) => stored !== null && isOwnChange(stored.change, own))) {
+      // netwarden's own changes are rare (reverts, probes): such a batch goes one change at a time.
+      for (const id of ids) await processOne(id);
+      return;
+    }
+    const saves: Promise<void>[] = [];
+    let pending: string[] = [];
+    /** Notifies the changes judged since the last flush, in queue order; answers the last one read back. */
+    const flush = async (): Promise<StoredChange | null> => {
+      await Promise.all(saves.splice(0));
+      const ids = pending;
+      pending = [];
+      const processed = (await Promise.all(ids.map((id) => deps.store.getChange(id)))).filter(
+        (stored): stored is StoredChange => stored !== null,
+      );
+      if (processed.length === 0) return null;
+      if (deps.notifier.notifyMany) await deps.notifier.notifyMany(processed);
+      else for (const stored of processed) await deps.notifier.notify(stored);
+      const last = processed.at(-1);
+      return last !== undefined && last.change.id === ids.at(-1) ? last : null;
+    };
+    for (const [i, stored] of found.entries()) {
+      if (stored === null) {
+        deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
+        continue;
+      }
+      const later = await judgeAndSave(stored, savesMayWait ? saves : null);
+      pending.push(stored.change.id);
+      if (later.length > 0) {
+        // A late change corrects the changes after it before the next one is judged, as when
+        // processed one at a time (the next one's judgement would otherwise show in the correction).
+        const processed = await flush();
+        if (processed !== null) await correctHistory(processed, later);
+      }
+    }
+    await flush();
+  }
+
+  return Object.assign(processOne, { many });
 
   async function contextFor(change: NetworkChange): Promise<ChangeContext> {
     try {

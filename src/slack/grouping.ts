@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type GroupScope, sessionOf } from '../group/key.js';
-import type { GroupMeta, GroupStore } from '../group/store.js';
+import type { GroupMeta, GroupStore, JoinRequest, Membership } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import type { Outbox, ThreadTarget } from '../outbox/index.js';
@@ -61,6 +61,7 @@ export interface GroupingDeps {
 
 /** Where changes are shown, and how they get there. */
 export interface Grouping extends ChangeNotifier {
+  notifyMany(stored: readonly StoredChange[]): Promise<void>;
   /**
    * Re-renders every message showing these changes: their own, their groups', their groups'
    * escalations. `decided` when a person just decided on them: the updates go first in their lanes.
@@ -242,31 +243,58 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     return stored?.message ? { channel: stored.message.channel, thread: { ts: stored.message.ts } } : null;
   }
 
-  return {
-    async notify(stored) {
-      const channel = channelFor(stored, deps.channel, deps.settings);
-      if (channel === null) {
-        logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
-        return;
-      }
-      const { change } = stored;
-      const scope: GroupScope = {
-        channel,
-        account: change.account,
-        region: change.region,
-        vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
-        session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
-      };
-      const eventMs = Date.parse(change.eventTime);
-      const joined = await groups.join(change.id, scope, {
+  /** How a change joins its group, or `null` when it is not posted (below slack.minSeverity). */
+  function joinRequestOf(stored: StoredChange): JoinRequest | null {
+    const channel = channelFor(stored, deps.channel, deps.settings);
+    if (channel === null) {
+      logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
+      return null;
+    }
+    const { change } = stored;
+    const scope: GroupScope = {
+      channel,
+      account: change.account,
+      region: change.region,
+      vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
+      session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
+    };
+    const eventMs = Date.parse(change.eventTime);
+    return {
+      changeId: change.id,
+      scope,
+      options: {
         eventMs: Number.isNaN(eventMs) ? now() : eventMs,
         windowMs,
         now: now(),
         critical: stored.processing?.assessment.severity === 'critical',
-      });
-      // A group holding a critical change is never held: its message goes out now and grows.
-      const delayMs = joined.critical ? 0 : holdOf(joined);
-      await sendGroup(joined.groupId, channel, delayMs, joined.size, joined.index);
+      },
+    };
+  }
+
+  /** Queues the group's message for a change that joined it. */
+  function sendJoined(joined: Membership, channel: string): Promise<void> {
+    // A group holding a critical change is never held: its message goes out now and grows.
+    const delayMs = joined.critical ? 0 : holdOf(joined);
+    return sendGroup(joined.groupId, channel, delayMs, joined.size, joined.index);
+  }
+
+  return {
+    async notify(stored) {
+      const request = joinRequestOf(stored);
+      if (request === null) return;
+      await sendJoined(
+        await groups.join(request.changeId, request.scope, request.options),
+        request.scope.channel,
+      );
+    },
+
+    async notifyMany(list) {
+      const requests = list.flatMap((stored) => joinRequestOf(stored) ?? []);
+      const joined = await groups.joinMany(requests);
+      // Queued together in order: the outbox's scripts run in the order they were issued.
+      await Promise.all(
+        joined.map((membership, i) => sendJoined(membership, requests[i]?.scope.channel ?? deps.channel)),
+      );
     },
 
     async refresh(changeIds, options = {}) {

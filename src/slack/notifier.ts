@@ -8,6 +8,6 @@ import type { Grouping } from './grouping.js';
  * joining and queueing are idempotent, and the outbox remembers the message it posted, so a retry
  * never posts a second alert.
  */
-export function createSlackNotifier(grouping: Pick<Grouping, 'notify'>): ChangeNotifier {
-  return { notify: (stored) => grouping.notify(stored) };
+export function createSlackNotifier(grouping: Pick<Grouping, 'notify' | 'notifyMany'>): ChangeNotifier {
+  return { notify: (stored) => grouping.notify(stored), notifyMany: (list) => grouping.notifyMany(list) };
 }
