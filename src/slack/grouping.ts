@@ -188,11 +188,11 @@ export function createGrouping(deps: GroupingDeps): Grouping {
   }
 
   /**
-   * Queues a group's message and the detail chunk a member landed in. The first post of the group's
+   * Queues a group's message and the detail chunks members landed in. The first post of the group's
    * message is a new alert; once posted, the outbox queues it as a summary update, behind new alerts
    * and decisions. The thread listing goes last.
    */
-  async function sendGroup(groupId: string, channel: string, delayMs: number, size: number, index: number) {
+  async function sendGroup(groupId: string, channel: string, delayMs: number, chunks: readonly number[]) {
     const summary = outbox.send(
       {
         op: 'message',
@@ -203,23 +203,25 @@ export function createGrouping(deps: GroupingDeps): Grouping {
       },
       { delayMs, priority: 'new' },
     );
-    if (size < 2) {
-      await summary;
-      return;
-    }
-    const chunk = Math.floor((index - 1) / DETAIL_CHUNK);
-    const detail = outbox.send(
-      {
-        op: 'message',
-        channel,
-        ref: REFS.detail(groupId, chunk),
-        mode: 'upsert',
-        body: { render: { kind: 'detail', id: groupId, part: chunk } },
-        thread: { ref: REFS.group(groupId) },
-      },
-      { delayMs, priority: 'thread' },
+    const details = chunks.map((chunk) =>
+      outbox.send(
+        {
+          op: 'message',
+          channel,
+          ref: REFS.detail(groupId, chunk),
+          mode: 'upsert',
+          body: { render: { kind: 'detail', id: groupId, part: chunk } },
+          thread: { ref: REFS.group(groupId) },
+        },
+        { delayMs, priority: 'thread' },
+      ),
     );
-    await Promise.all([summary, detail]);
+    await Promise.all([summary, ...details]);
+  }
+
+  /** The detail chunk a member's line is in; none while the group holds one change. */
+  function chunksOf(joined: Membership): number[] {
+    return joined.size < 2 ? [] : [Math.floor((joined.index - 1) / DETAIL_CHUNK)];
   }
 
   async function groupMessage(groupId: string) {
@@ -271,11 +273,11 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     };
   }
 
-  /** Queues the group's message for a change that joined it. */
-  function sendJoined(joined: Membership, channel: string): Promise<void> {
+  /** Queues the group's message (and the given detail chunks) for a change that joined it. */
+  function sendJoined(joined: Membership, channel: string, chunks = chunksOf(joined)): Promise<void> {
     // A group holding a critical change is never held: its message goes out now and grows.
     const delayMs = joined.critical ? 0 : holdOf(joined);
-    return sendGroup(joined.groupId, channel, delayMs, joined.size, joined.index);
+    return sendGroup(joined.groupId, channel, delayMs, chunks);
   }
 
   return {
@@ -291,9 +293,23 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     async notifyMany(list) {
       const requests = list.flatMap((stored) => joinRequestOf(stored) ?? []);
       const joined = await groups.joinMany(requests);
-      // Queued together in order: the outbox's scripts run in the order they were issued.
+      // One send per group and detail chunk, not one per change: the outbox would coalesce the
+      // rest into it (keeping the earliest due time, which the group's latest membership gives:
+      // a critical change makes its group unheld for good). Each group is queued where its first
+      // change of the batch stands, with what its last one knows; the scripts run in this order.
+      const byGroup = new Map<string, { last: Membership; channel: string; chunks: Set<number> }>();
+      for (const [i, membership] of joined.entries()) {
+        const entry = byGroup.get(membership.groupId) ?? {
+          last: membership,
+          channel: requests[i]?.scope.channel ?? deps.channel,
+          chunks: new Set<number>(),
+        };
+        entry.last = membership;
+        for (const chunk of chunksOf(membership)) entry.chunks.add(chunk);
+        byGroup.set(membership.groupId, entry);
+      }
       await Promise.all(
-        joined.map((membership, i) => sendJoined(membership, requests[i]?.scope.channel ?? deps.channel)),
+        [...byGroup.values()].map(({ last, channel, chunks }) => sendJoined(last, channel, [...chunks])),
       );
     },
 
