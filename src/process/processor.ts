@@ -109,24 +109,33 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     await deps.onOwnChange?.(stored);
   }
 
-  /** Judges and saves a change not judged yet; answers the processed changes after it on its timeline. */
-  async function judgeAndSave(stored: StoredChange, saves: Promise<void>[] | null): Promise<string[]> {
-    if (stored.processing !== null) return [];
+  /**
+   * Judges and saves a change not judged yet; answers the processed changes after it on its
+   * timeline, and the judgement saved (the stored one when it was judged before).
+   */
+  async function judgeAndSave(
+    stored: StoredChange,
+    saves: Promise<void>[] | null,
+  ): Promise<{ later: string[]; processing: Processing }> {
+    if (stored.processing !== null) return { later: [], processing: stored.processing };
     const id = stored.change.id;
     const context = await contextFor(stored.change);
+    const later = context.later ?? [];
     const processing = await judge(stored.change, context);
     const saved = deps.store.saveProcessing(id, processing, now());
     if (saves !== null) {
       saves.push(saved);
-      return context.later ?? [];
+      return { later, processing };
     }
     await saved;
     // Saved first, then checked: an earlier change indexed after this check sees this one as
     // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
     if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
-      await deps.store.saveProcessing(id, await judge(stored.change, await contextFor(stored.change)), now());
+      const again = await judge(stored.change, await contextFor(stored.change));
+      await deps.store.saveProcessing(id, again, now());
+      return { later, processing: again };
     }
-    return context.later ?? [];
+    return { later, processing };
   }
 
   const processOne = async (id: string): Promise<void> => {
@@ -136,7 +145,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return;
     }
     if (deps.own && isOwnChange(stored.change, deps.own)) return processOwn(stored);
-    const later = await judgeAndSave(stored, null);
+    const { later } = await judgeAndSave(stored, null);
     const processed = await deps.store.getChange(id);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
@@ -152,28 +161,31 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return;
     }
     const saves: Promise<void>[] = [];
-    let pending: string[] = [];
-    /** Notifies the changes judged since the last flush, in queue order; answers the last one read back. */
+    /** Judged since the last flush: read back before notifying unless `known` is the saved record. */
+    let pending: Array<{ id: string; known: StoredChange | null }> = [];
+    /** Notifies the changes judged since the last flush, in queue order; answers the last one. */
     const flush = async (): Promise<StoredChange | null> => {
       await Promise.all(saves.splice(0));
-      const ids = pending;
+      const batch = pending;
       pending = [];
-      const processed = (await Promise.all(ids.map((id) => deps.store.getChange(id)))).filter(
-        (stored): stored is StoredChange => stored !== null,
-      );
+      const processed = (
+        await Promise.all(batch.map(({ id, known }) => known ?? deps.store.getChange(id)))
+      ).filter((stored): stored is StoredChange => stored !== null);
       if (processed.length === 0) return null;
       if (deps.notifier.notifyMany) await deps.notifier.notifyMany(processed);
       else for (const stored of processed) await deps.notifier.notify(stored);
       const last = processed.at(-1);
-      return last !== undefined && last.change.id === ids.at(-1) ? last : null;
+      return last !== undefined && last.change.id === batch.at(-1)?.id ? last : null;
     };
     for (const [i, stored] of found.entries()) {
       if (stored === null) {
         deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
         continue;
       }
-      const later = await judgeAndSave(stored, savesMayWait ? saves : null);
-      pending.push(stored.change.id);
+      const { later, processing } = await judgeAndSave(stored, savesMayWait ? saves : null);
+      // Without a context provider the record is what was read plus the judgement just saved, so
+      // it is not read again; with one (AWS), another replica may have judged it too: read back.
+      pending.push({ id: stored.change.id, known: savesMayWait ? { ...stored, processing } : null });
       if (later.length > 0) {
         // A late change corrects the changes after it before the next one is judged, as when
         // processed one at a time (the next one's judgement would otherwise show in the correction).
