@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { NetworkChange } from '../domain/change.js';
 import { idsOfChange, isOwnChange, type OwnIdentity } from '../domain/ids.js';
 import { assessChange, type RiskPolicy } from '../domain/risk/index.js';
@@ -177,11 +178,16 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       const last = processed.at(-1);
       return last !== undefined && last.change.id === batch.at(-1)?.id ? last : null;
     };
+    let criticalSent = false;
     for (const [i, stored] of found.entries()) {
       if (stored === null) {
         deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
         continue;
       }
+      // Judging a change that was not denied awaits no I/O, so without this turn a batch would be
+      // judged in one stretch of microtasks, holding back HTTP requests, Redis replies and the
+      // outbox's timers (its paced Slack calls) until the whole batch is done.
+      if (i > 0) await nextTurn();
       const { later, processing } = await judgeAndSave(stored, savesMayWait ? saves : null);
       // Without a context provider the record is what was read plus the judgement just saved, so
       // it is not read again; with one (AWS), another replica may have judged it too: read back.
@@ -191,6 +197,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         // processed one at a time (the next one's judgement would otherwise show in the correction).
         const processed = await flush();
         if (processed !== null) await correctHistory(processed, later);
+      } else if (!criticalSent && processing.assessment.severity === 'critical') {
+        // A critical change's group is never held: its alert is queued now, not after the rest of
+        // the batch is judged. Later members only grow that message, which the outbox refreshes
+        // at its own pace, so they wait for the batch.
+        criticalSent = true;
+        await flush();
       }
     }
     await flush();

@@ -106,6 +106,59 @@ describe('processing a batch', () => {
     expect(batch.told.told).toEqual([...batch.ids, ...batch.ids]);
   });
 
+  it('queues the alert of the first critical change of a batch before judging the rest of it', async () => {
+    const prefix = uniquePrefix();
+    const store: ChangeStore = createRedisStore(client, { prefix, retentionDays: 1 });
+    // SSH opened to the internet: critical, like the burst in docs/bench.md.
+    const changes = Array.from({ length: 6 }, (_, i) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', {
+        eventID: `crit-${i}`,
+        eventTime: new Date(NOW.getTime() + i * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        requestParameters: {
+          aclProtocol: '6',
+          cidrBlock: '0.0.0.0/0',
+          egress: false,
+          icmpTypeCode: {},
+          networkAclId: 'acl-1111',
+          portRange: { from: 22, to: 22 },
+          ruleAction: 'allow',
+          ruleNumber: 100 + i,
+        },
+      }),
+    );
+    await store.saveChanges(changes, NOW);
+    const ids = changes.map((c) => c.id);
+    /** For each notified batch: its ids, and how many changes of the whole batch were judged by then. */
+    const seen: Array<{ ids: string[]; judged: number }> = [];
+    const processor = createProcessor({
+      store,
+      policy: DEFAULT_POLICY,
+      notifier: {
+        async notify() {
+          throw new Error('a batch is notified through notifyMany');
+        },
+        async notifyMany(list) {
+          const judged = (await Promise.all(ids.map((id) => store.getChange(id)))).filter(
+            (stored) => stored?.processing != null,
+          ).length;
+          seen.push({ ids: list.map((stored) => stored.change.id), judged });
+        },
+      },
+      logger: silent,
+      deniedCalls: createDeniedCallCounter(client, prefix),
+      now: () => NOW,
+    });
+    await processor.many(ids);
+
+    const first = await store.getChange(ids[0] ?? '');
+    expect(first?.processing?.assessment.severity).toBe('critical');
+    // The first alert goes out alone, while the other five still wait to be judged; then the rest together.
+    expect(seen).toEqual([
+      { ids: ids.slice(0, 1), judged: 1 },
+      { ids: ids.slice(1), judged: 6 },
+    ]);
+  });
+
   it('notifies one at a time, in order, through a notifier without batches', async () => {
     const batch = await world(false);
     await batch.processor.many(batch.ids);
