@@ -131,26 +131,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     concurrency: config.processingConcurrency,
   });
   metrics.watchQueue('processing', () => queue.depth());
-  queue.start(
-    createProcessor({
-      store,
-      policy: config.policy,
-      automation: config.automation,
-      notifier,
-      logger,
-      context: options.context ?? aws?.side.context,
-      deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
-      missedEarlier: options.context ? undefined : aws?.side.missedEarlier,
-      warnings: aws ? (change) => aws.doctor.flowLogWarnings(change) : undefined,
-      planner: options.planner ?? aws?.side.planner,
-      own: aws ? { principals: aws.config.ownPrincipals, sessionName: aws.config.roleSessionName } : null,
-      onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
-      onHistoryCorrected: slack
-        ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
-        : undefined,
-      decideBySnooze: slack ? (stored) => slack.exceptions.decideBySnooze(stored) : undefined,
-    }),
-  );
+  const processor = createProcessor({
+    store,
+    policy: config.policy,
+    automation: config.automation,
+    notifier,
+    logger,
+    context: options.context ?? aws?.side.context,
+    deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
+    missedEarlier: options.context ? undefined : aws?.side.missedEarlier,
+    warnings: aws ? (change) => aws.doctor.flowLogWarnings(change) : undefined,
+    planner: options.planner ?? aws?.side.planner,
+    own: aws ? { principals: aws.config.ownPrincipals, sessionName: aws.config.roleSessionName } : null,
+    onOwnChange: slack ? (stored) => slack.workflow.observeOwnChange(stored) : undefined,
+    onHistoryCorrected: slack
+      ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
+      : undefined,
+    decideBySnooze: slack ? (stored) => slack.exceptions.decideBySnooze(stored) : undefined,
+  });
+  queue.start(processor, processor.many);
   const ingestor = createIngestor({
     store,
     queue,

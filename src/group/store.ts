@@ -92,6 +92,13 @@ export interface Membership {
   critical: boolean;
 }
 
+/** One change joining its scope's group: the arguments of `GroupStore.join`. */
+export interface JoinRequest {
+  changeId: string;
+  scope: GroupScope;
+  options: { eventMs: number; windowMs: number; now: number; critical?: boolean };
+}
+
 /** A decision taken on a whole group, as its audit records it. */
 export interface GroupAuditEntry {
   action: 'approve' | 'revert' | 'escalate';
@@ -110,6 +117,13 @@ export interface GroupStore {
     scope: GroupScope,
     options: { eventMs: number; windowMs: number; now: number; critical?: boolean },
   ): Promise<Membership>;
+  /**
+   * `join` for each request in turn, with the batch's commands sharing round trips: every
+   * pointer is read, then the open groups are found, then the members added, each step's
+   * commands issued in request order (a script runs where it is issued on its connection), so
+   * the changes get the groups and join order they would get one at a time.
+   */
+  joinMany(requests: readonly JoinRequest[]): Promise<Membership[]>;
   /** The group a change joined, or `null`. */
   groupOf(changeId: string): Promise<string | null>;
   meta(groupId: string): Promise<GroupMeta | null>;
@@ -140,52 +154,88 @@ export function createGroupStore(context: RedisContext): GroupStore {
   const keys = createKeys(context.prefix);
   const ttl = String(context.retentionDays * 86_400);
 
+  /** The scope's open group (a new id when the window is 0); `full` is a group to move on from. */
+  async function open({ scope, options: o }: JoinRequest, full: string): Promise<string> {
+    if (o.windowMs <= 0) return newGroupId();
+    // Open long enough for late CloudTrail deliveries (most arrive within 15 minutes).
+    const openTtl = String(Math.ceil(o.windowMs / 1000) * 2 + 900);
+    const answer = (await runScript(
+      client,
+      JOIN_OPEN,
+      [keys.groupOpen(groupKeyOf(scope))],
+      [String(o.eventMs), String(o.windowMs), newGroupId(), openTtl, full],
+    )) as [string, number];
+    return answer[0];
+  }
+
+  /** Points the change at `groupId` unless it already points somewhere: answers where it points. */
+  async function point(changeId: string, groupId: string): Promise<string> {
+    // Two workers processing one change at once: the first pointer wins, the other follows it.
+    const set = await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl), 'NX');
+    return set === 'OK' ? groupId : ((await client.get(keys.groupOf(changeId))) ?? groupId);
+  }
+
+  /** Adds the change to `groupId`: its membership, or `null` when the group is full. */
+  async function add(
+    { changeId, scope, options: o }: JoinRequest,
+    groupId: string,
+  ): Promise<Membership | null> {
+    const [index, size, createdAt, isCritical] = (await runScript(
+      client,
+      ADD_MEMBER,
+      [keys.group(groupId, 'meta'), keys.group(groupId, 'members')],
+      [
+        changeId,
+        scope.channel,
+        scope.account,
+        scope.region,
+        scope.vpcId ?? '',
+        String(o.now),
+        ttl,
+        String(MAX_GROUP_SIZE),
+        o.critical ? '1' : '0',
+      ],
+    )) as [number, number, string, number];
+    if (index <= 0) return null;
+    return { groupId, index, size, createdAt: Number(createdAt), critical: isCritical === 1 };
+  }
+
+  async function join(request: JoinRequest): Promise<Membership> {
+    let groupId = await client.get(keys.groupOf(request.changeId));
+    if (groupId === null) groupId = await point(request.changeId, await open(request, ''));
+    return addOrMoveOn(request, groupId);
+  }
+
+  async function addOrMoveOn(request: JoinRequest, first: string): Promise<Membership> {
+    let groupId = first;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 5) throw new Error(`could not find a group with room for change ${request.changeId}`);
+      const joined = await add(request, groupId);
+      if (joined !== null) return joined;
+      // Full: the scope moves on to a new group, and so does this change.
+      groupId = await open(request, groupId);
+      await client.set(keys.groupOf(request.changeId), groupId, 'EX', Number(ttl));
+    }
+  }
+
   return {
-    async join(changeId, scope, { eventMs, windowMs, now, critical }) {
-      const open = async (full: string): Promise<string> => {
-        if (windowMs <= 0) return newGroupId();
-        // Open long enough for late CloudTrail deliveries (most arrive within 15 minutes).
-        const openTtl = String(Math.ceil(windowMs / 1000) * 2 + 900);
-        const answer = (await runScript(
-          client,
-          JOIN_OPEN,
-          [keys.groupOpen(groupKeyOf(scope))],
-          [String(eventMs), String(windowMs), newGroupId(), openTtl, full],
-        )) as [string, number];
-        return answer[0];
-      };
-      let groupId = await client.get(keys.groupOf(changeId));
-      if (groupId === null) {
-        groupId = await open('');
-        // Two workers processing one change at once: the first pointer wins, the other follows it.
-        const set = await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl), 'NX');
-        if (set !== 'OK') groupId = (await client.get(keys.groupOf(changeId))) ?? groupId;
+    join: (changeId, scope, options) => join({ changeId, scope, options }),
+
+    async joinMany(requests) {
+      // Each step's commands are issued together in request order, and Redis runs them so.
+      const pointers = await Promise.all(requests.map((r) => client.get(keys.groupOf(r.changeId))));
+      const opened = await Promise.all(requests.map((r, i) => pointers[i] ?? open(r, '')));
+      const groupIds = await Promise.all(
+        requests.map((r, i) => pointers[i] ?? point(r.changeId, opened[i] ?? '')),
+      );
+      const added = await Promise.all(requests.map((r, i) => add(r, groupIds[i] ?? '')));
+      const joined: Membership[] = [];
+      for (const [i, request] of requests.entries()) {
+        // A full group: this change and the ones after it in that group move on one at a time,
+        // in order, so they open one new group together (rare: a thousand changes a group).
+        joined.push(added[i] ?? (await addOrMoveOn(request, groupIds[i] ?? '')));
       }
-      for (let attempt = 0; ; attempt++) {
-        if (attempt > 5) throw new Error(`could not find a group with room for change ${changeId}`);
-        const [index, size, createdAt, isCritical] = (await runScript(
-          client,
-          ADD_MEMBER,
-          [keys.group(groupId, 'meta'), keys.group(groupId, 'members')],
-          [
-            changeId,
-            scope.channel,
-            scope.account,
-            scope.region,
-            scope.vpcId ?? '',
-            String(now),
-            ttl,
-            String(MAX_GROUP_SIZE),
-            critical ? '1' : '0',
-          ],
-        )) as [number, number, string, number];
-        if (index > 0) {
-          return { groupId, index, size, createdAt: Number(createdAt), critical: isCritical === 1 };
-        }
-        // Full: the scope moves on to a new group, and so does this change.
-        groupId = await open(groupId);
-        await client.set(keys.groupOf(changeId), groupId, 'EX', Number(ttl));
-      }
+      return joined;
     },
 
     groupOf: (changeId) => client.get(keys.groupOf(changeId)),

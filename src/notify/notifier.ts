@@ -8,6 +8,8 @@ import type { StoredChange } from '../store/store.js';
  */
 export interface ChangeNotifier {
   notify(stored: StoredChange): Promise<void>;
+  /** The same as `notify` on each change in turn (same order); an implementation may share round trips. */
+  notifyMany?(stored: readonly StoredChange[]): Promise<void>;
 }
 
 /** Until Slack is configured the bot reports each change in its log, one structured line each. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type AutomationRule, matchAutomation } from '../domain/automation.js';
 import type { NetworkChange } from '../domain/change.js';
 import { idsOfChange, isOwnChange, type OwnIdentity } from '../domain/ids.js';
@@ -80,54 +81,82 @@ const MAX_REJUDGED = 100;
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
 
+/** Processes queued changes; `many` takes consecutive changes of one VPC (or account and region). */
+export interface Processor {
+  (id: string): Promise<void>;
+  /**
+   * The same as calling the processor on each id in turn, with the Redis reads and writes of the
+   * batch sharing round trips: every change is judged in order, then all are notified in order.
+   */
+  many(ids: readonly string[]): Promise<void>;
+}
+
 /**
  * Processes one stored change: context → risk → revert plan → saved with the change → notified.
  * Idempotent: a change processed before is only notified again (its judgement is not redone,
  * so a retry after a crash shows people the same thing).
  */
-export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<void> {
+export function createProcessor(deps: ProcessorDeps): Processor {
   const now = deps.now ?? (() => new Date());
   const contextOf = deps.context ?? NO_CONTEXT;
-  return async (id) => {
+  // Without a context provider nothing a judgement reads depends on an earlier change's saved
+  // judgement, so the saves of a batch need not be waited for one by one.
+  const savesMayWait = deps.context === undefined && deps.missedEarlier === undefined;
+
+  async function processOwn(stored: StoredChange): Promise<void> {
+    // Not a change to review: netwarden's own revert or DryRun probe, echoed back by CloudTrail.
+    // It leaves the awaiting list at once and is linked to the change it undid.
+    await deps.store.transition(stored.change.id, {
+      from: ['pending'],
+      to: 'approved',
+      by: 'netwarden',
+      at: now(),
+      action: 'own-change',
+    });
+    // On the timeline all the same: a revert changes the state later changes are judged on.
+    await contextOf(stored.change).catch(() => undefined);
+    await deps.onOwnChange?.(stored);
+  }
+
+  /**
+   * Judges and saves a change not judged yet; answers the processed changes after it on its
+   * timeline, and the judgement saved (the stored one when it was judged before).
+   */
+  async function judgeAndSave(
+    stored: StoredChange,
+    saves: Promise<void>[] | null,
+  ): Promise<{ later: string[]; processing: Processing }> {
+    if (stored.processing !== null) return { later: [], processing: stored.processing };
+    const id = stored.change.id;
+    const context = await contextFor(stored.change);
+    const later = context.later ?? [];
+    const processing = await judge(stored.change, context);
+    const saved = deps.store.saveProcessing(id, processing, now());
+    if (saves !== null) {
+      saves.push(saved);
+      return { later, processing };
+    }
+    await saved;
+    // Saved first, then checked: an earlier change indexed after this check sees this one as
+    // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
+    if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
+      const again = await judge(stored.change, await contextFor(stored.change));
+      await deps.store.saveProcessing(id, again, now());
+      return { later, processing: again };
+    }
+    return { later, processing };
+  }
+
+  const processOne = async (id: string): Promise<void> => {
     const stored = await deps.store.getChange(id);
     if (stored === null) {
       deps.logger.warn({ changeId: id }, 'queued change not found (expired?); skipped');
       return;
     }
-    if (deps.own && isOwnChange(stored.change, deps.own)) {
-      // Not a change to review: netwarden's own revert or DryRun probe, echoed back by CloudTrail.
-      // It leaves the awaiting list at once and is linked to the change it undid.
-      await deps.store.transition(id, {
-        from: ['pending'],
-        to: 'approved',
-        by: 'netwarden',
-        at: now(),
-        action: 'own-change',
-      });
-      // On the timeline all the same: a revert changes the state later changes are judged on.
-      await contextOf(stored.change).catch(() => undefined);
-      await deps.onOwnChange?.(stored);
-      return;
-    }
-    let later: string[] = [];
-    if (stored.processing === null) {
-      const context = await contextFor(stored.change);
-      later = context.later ?? [];
-      const processing = await judge(stored.change, context);
-      await deps.store.saveProcessing(id, processing, now());
-      // Saved first, then checked: an earlier change indexed after this check sees this one as
-      // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
-      if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
-        await deps.store.saveProcessing(
-          id,
-          await judge(stored.change, await contextFor(stored.change)),
-          now(),
-        );
-      }
-    }
+    if (deps.own && isOwnChange(stored.change, deps.own)) return processOwn(stored);
+    const { later } = await judgeAndSave(stored, null);
     const judged = await deps.store.getChange(id);
-    const ruled = judged === null ? null : await decideByRule(judged);
-    const processed = ruled === null || !deps.decideBySnooze ? ruled : await deps.decideBySnooze(ruled);
+    const processed = judged === null ? null : await decide(judged);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };
@@ -157,6 +186,72 @@ export function createProcessor(deps: ProcessorDeps): (id: string) => Promise<vo
     }
     return result.reason === 'conflict' ? result.change : stored;
   }
+
+  /** An automation rule's decision, then a snooze's: what a judged change is before it is notified. */
+  async function decide(stored: StoredChange): Promise<StoredChange> {
+    const ruled = await decideByRule(stored);
+    return deps.decideBySnooze ? deps.decideBySnooze(ruled) : ruled;
+  }
+
+  async function many(ids: readonly string[]): Promise<void> {
+    // Read together (one round trip), judged one after the other in queue order.
+    const found = await Promise.all(ids.map((id) => deps.store.getChange(id)));
+    const own = deps.own;
+    if (own && found.some((stored) => stored !== null && isOwnChange(stored.change, own))) {
+      // netwarden's own changes are rare (reverts, probes): such a batch goes one change at a time.
+      for (const id of ids) await processOne(id);
+      return;
+    }
+    const saves: Promise<void>[] = [];
+    /** Judged since the last flush: read back before notifying unless `known` is the saved record. */
+    let pending: Array<{ id: string; known: StoredChange | null }> = [];
+    /** Notifies the changes judged since the last flush, in queue order; answers the last one. */
+    const flush = async (): Promise<StoredChange | null> => {
+      await Promise.all(saves.splice(0));
+      const batch = pending;
+      pending = [];
+      const read = (
+        await Promise.all(batch.map(({ id, known }) => known ?? deps.store.getChange(id)))
+      ).filter((stored): stored is StoredChange => stored !== null);
+      // Each decided by its automation rule or a snooze, if any, before anyone is told of it.
+      const processed = await Promise.all(read.map(decide));
+      if (processed.length === 0) return null;
+      if (deps.notifier.notifyMany) await deps.notifier.notifyMany(processed);
+      else for (const stored of processed) await deps.notifier.notify(stored);
+      const last = processed.at(-1);
+      return last !== undefined && last.change.id === batch.at(-1)?.id ? last : null;
+    };
+    let criticalSent = false;
+    for (const [i, stored] of found.entries()) {
+      if (stored === null) {
+        deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
+        continue;
+      }
+      // Judging a change that was not denied awaits no I/O, so without this turn a batch would be
+      // judged in one stretch of microtasks, holding back HTTP requests, Redis replies and the
+      // outbox's timers (its paced Slack calls) until the whole batch is done.
+      if (i > 0) await nextTurn();
+      const { later, processing } = await judgeAndSave(stored, savesMayWait ? saves : null);
+      // Without a context provider the record is what was read plus the judgement just saved, so
+      // it is not read again; with one (AWS), another replica may have judged it too: read back.
+      pending.push({ id: stored.change.id, known: savesMayWait ? { ...stored, processing } : null });
+      if (later.length > 0) {
+        // A late change corrects the changes after it before the next one is judged, as when
+        // processed one at a time (the next one's judgement would otherwise show in the correction).
+        const processed = await flush();
+        if (processed !== null) await correctHistory(processed, later);
+      } else if (!criticalSent && processing.assessment.severity === 'critical') {
+        // A critical change's group is never held: its alert is queued now, not after the rest of
+        // the batch is judged. Later members only grow that message, which the outbox refreshes
+        // at its own pace, so they wait for the batch.
+        criticalSent = true;
+        await flush();
+      }
+    }
+    await flush();
+  }
+
+  return Object.assign(processOne, { many });
 
   async function contextFor(change: NetworkChange): Promise<ChangeContext> {
     try {

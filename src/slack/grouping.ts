@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type GroupScope, sessionOf } from '../group/key.js';
-import type { GroupMeta, GroupStore } from '../group/store.js';
+import type { GroupMeta, GroupStore, JoinRequest, Membership } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
 import type { Outbox, ThreadTarget } from '../outbox/index.js';
@@ -62,6 +62,7 @@ export interface GroupingDeps {
 
 /** Where changes are shown, and how they get there. */
 export interface Grouping extends ChangeNotifier {
+  notifyMany(stored: readonly StoredChange[]): Promise<void>;
   /**
    * Re-renders every message showing these changes: their own, their groups', their groups'
    * escalations. `decided` when a person just decided on them: the updates go first in their lanes.
@@ -188,11 +189,11 @@ export function createGrouping(deps: GroupingDeps): Grouping {
   }
 
   /**
-   * Queues a group's message and the detail chunk a member landed in. The first post of the group's
+   * Queues a group's message and the detail chunks members landed in. The first post of the group's
    * message is a new alert; once posted, the outbox queues it as a summary update, behind new alerts
    * and decisions. The thread listing goes last.
    */
-  async function sendGroup(groupId: string, channel: string, delayMs: number, size: number, index: number) {
+  async function sendGroup(groupId: string, channel: string, delayMs: number, chunks: readonly number[]) {
     const summary = outbox.send(
       {
         op: 'message',
@@ -203,23 +204,25 @@ export function createGrouping(deps: GroupingDeps): Grouping {
       },
       { delayMs, priority: 'new' },
     );
-    if (size < 2) {
-      await summary;
-      return;
-    }
-    const chunk = Math.floor((index - 1) / DETAIL_CHUNK);
-    const detail = outbox.send(
-      {
-        op: 'message',
-        channel,
-        ref: REFS.detail(groupId, chunk),
-        mode: 'upsert',
-        body: { render: { kind: 'detail', id: groupId, part: chunk } },
-        thread: { ref: REFS.group(groupId) },
-      },
-      { delayMs, priority: 'thread' },
+    const details = chunks.map((chunk) =>
+      outbox.send(
+        {
+          op: 'message',
+          channel,
+          ref: REFS.detail(groupId, chunk),
+          mode: 'upsert',
+          body: { render: { kind: 'detail', id: groupId, part: chunk } },
+          thread: { ref: REFS.group(groupId) },
+        },
+        { delayMs, priority: 'thread' },
+      ),
     );
-    await Promise.all([summary, detail]);
+    await Promise.all([summary, ...details]);
+  }
+
+  /** The detail chunk a member's line is in; none while the group holds one change. */
+  function chunksOf(joined: Membership): number[] {
+    return joined.size < 2 ? [] : [Math.floor((joined.index - 1) / DETAIL_CHUNK)];
   }
 
   async function groupMessage(groupId: string) {
@@ -243,31 +246,72 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     return stored?.message ? { channel: stored.message.channel, thread: { ts: stored.message.ts } } : null;
   }
 
-  return {
-    async notify(stored) {
-      const channel = channelFor(stored, deps.channel, deps.settings);
-      if (channel === null) {
-        logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
-        return;
-      }
-      const { change } = stored;
-      const scope: GroupScope = {
-        channel,
-        account: change.account,
-        region: change.region,
-        vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
-        session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
-      };
-      const eventMs = Date.parse(change.eventTime);
-      const joined = await groups.join(change.id, scope, {
+  /** How a change joins its group, or `null` when it is not posted (below slack.minSeverity). */
+  function joinRequestOf(stored: StoredChange): JoinRequest | null {
+    const channel = channelFor(stored, deps.channel, deps.settings);
+    if (channel === null) {
+      logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
+      return null;
+    }
+    const { change } = stored;
+    const scope: GroupScope = {
+      channel,
+      account: change.account,
+      region: change.region,
+      vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
+      session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
+    };
+    const eventMs = Date.parse(change.eventTime);
+    return {
+      changeId: change.id,
+      scope,
+      options: {
         eventMs: Number.isNaN(eventMs) ? now() : eventMs,
         windowMs,
         now: now(),
         critical: stored.processing?.assessment.severity === 'critical',
-      });
-      // A group holding a critical change is never held: its message goes out now and grows.
-      const delayMs = joined.critical ? 0 : holdOf(joined);
-      await sendGroup(joined.groupId, channel, delayMs, joined.size, joined.index);
+      },
+    };
+  }
+
+  /** Queues the group's message (and the given detail chunks) for a change that joined it. */
+  function sendJoined(joined: Membership, channel: string, chunks = chunksOf(joined)): Promise<void> {
+    // A group holding a critical change is never held: its message goes out now and grows.
+    const delayMs = joined.critical ? 0 : holdOf(joined);
+    return sendGroup(joined.groupId, channel, delayMs, chunks);
+  }
+
+  return {
+    async notify(stored) {
+      const request = joinRequestOf(stored);
+      if (request === null) return;
+      await sendJoined(
+        await groups.join(request.changeId, request.scope, request.options),
+        request.scope.channel,
+      );
+    },
+
+    async notifyMany(list) {
+      const requests = list.flatMap((stored) => joinRequestOf(stored) ?? []);
+      const joined = await groups.joinMany(requests);
+      // One send per group and detail chunk, not one per change: the outbox would coalesce the
+      // rest into it (keeping the earliest due time, which the group's latest membership gives:
+      // a critical change makes its group unheld for good). Each group is queued where its first
+      // change of the batch stands, with what its last one knows; the scripts run in this order.
+      const byGroup = new Map<string, { last: Membership; channel: string; chunks: Set<number> }>();
+      for (const [i, membership] of joined.entries()) {
+        const entry = byGroup.get(membership.groupId) ?? {
+          last: membership,
+          channel: requests[i]?.scope.channel ?? deps.channel,
+          chunks: new Set<number>(),
+        };
+        entry.last = membership;
+        for (const chunk of chunksOf(membership)) entry.chunks.add(chunk);
+        byGroup.set(membership.groupId, entry);
+      }
+      await Promise.all(
+        [...byGroup.values()].map(({ last, channel, chunks }) => sendJoined(last, channel, [...chunks])),
+      );
     },
 
     async refresh(changeIds, options = {}) {

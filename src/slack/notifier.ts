@@ -26,18 +26,35 @@ export interface AutomationNotices {
  * posts nothing; any other posts one compact line, once (its outbox reference is per change).
  */
 export function createSlackNotifier(
-  grouping: Pick<Grouping, 'notify'>,
+  grouping: Pick<Grouping, 'notify' | 'notifyMany'>,
   automation?: AutomationNotices,
 ): ChangeNotifier {
+  /** The rule that approved the change, when it was an automation rule's own decision. */
+  function ruleOf(stored: StoredChange): { rule: string; quiet: boolean } | null {
+    const rule = automationRuleOf(stored.decidedBy);
+    const match = stored.processing?.automation;
+    return rule !== null && match && 'action' in match && match.rule === rule
+      ? { rule, quiet: match.quiet }
+      : null;
+  }
+  async function notifyApproved(stored: StoredChange, by: { rule: string; quiet: boolean }): Promise<void> {
+    if (by.quiet || automation === undefined) return;
+    await postApproved(stored, by.rule, automation);
+  }
   return {
     async notify(stored) {
-      const rule = automationRuleOf(stored.decidedBy);
-      const match = stored.processing?.automation;
-      if (rule === null || !match || !('action' in match) || match.rule !== rule) {
-        return grouping.notify(stored);
+      const rule = ruleOf(stored);
+      if (rule === null) return grouping.notify(stored);
+      await notifyApproved(stored, rule);
+    },
+    async notifyMany(list) {
+      const grouped: StoredChange[] = [];
+      for (const stored of list) {
+        const rule = ruleOf(stored);
+        if (rule === null) grouped.push(stored);
+        else await notifyApproved(stored, rule);
       }
-      if (match.quiet || automation === undefined) return;
-      await postApproved(stored, rule, automation);
+      if (grouped.length > 0) await grouping.notifyMany(grouped);
     },
   };
 }

@@ -31,11 +31,11 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {1, 0}
 `);
 
-/** Adds the processing result to an existing record (never recreates an expired one); answers its state. */
+/** Adds the processing result to an existing record (never recreates an expired one); answers its state and its change. */
 const SAVE_PROCESSING = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'processing', ARGV[1])
-return redis.call('HGET', KEYS[1], 'state')
+return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'change')}
 `);
 
 /** Remembers where the alert went, only on an existing record. */
@@ -192,11 +192,15 @@ export function createRedisStore(context: RedisContext): ChangeStore {
 
     saveProcessing: (id, processing, _now) =>
       guarded('saving an assessment', async () => {
-        const state = await run(SAVE_PROCESSING, [keys.change(id)], [JSON.stringify(processing)]);
-        if (typeof state !== 'string') return;
+        // The state and the change come back with the save: no second read for the awaiting index.
+        const answer = await run(SAVE_PROCESSING, [keys.change(id)], [JSON.stringify(processing)]);
+        if (!Array.isArray(answer)) return;
+        const [state, json] = answer as [unknown, unknown];
+        if (typeof state !== 'string' || typeof json !== 'string') return;
         if (AWAITING_STATES.includes(state as ChangeState)) {
-          const stored = await read(id);
-          if (stored) await client.zadd(keys.awaiting(), awaitingScore(stored.change, processing), id);
+          // Written only by this store, from validated values.
+          const change = JSON.parse(json) as NetworkChange;
+          await client.zadd(keys.awaiting(), awaitingScore(change, processing), id);
         }
       }),
 

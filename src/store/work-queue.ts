@@ -19,8 +19,12 @@ export interface WorkQueue {
   /**
    * Starts reading; `handle` runs once per id (again after a crash or a thrown error), up to
    * `concurrency` at once, one at a time per VPC (or per account and region) in queue order.
+   * With `many`, consecutive entries of one VPC (or one account and region) read together go to
+   * it as one batch, in queue order, so their Redis reads and writes share round trips; a batch
+   * that fails is handled again one entry at a time (so one failing change is retried and, at
+   * worst, dropped alone).
    */
-  start(handle: (id: string) => Promise<void>): void;
+  start(handle: (id: string) => Promise<void>, many?: (ids: readonly string[]) => Promise<void>): void;
   /** Stops reading and waits for the item in hand. */
   stop(): Promise<void>;
   /** Entries waiting or in hand (acknowledged ones are deleted). */
@@ -84,6 +88,11 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
   const taken = new Map<string, Promise<void>>();
   const scopes = new Map<string, ScopeOrder>();
 
+  interface Handlers {
+    one: (id: string) => Promise<void>;
+    many?: (ids: readonly string[]) => Promise<void>;
+  }
+
   async function handleEntry(entryId: string, fields: string[], handle: (id: string) => Promise<void>) {
     const id = field(fields, 'id');
     try {
@@ -96,14 +105,38 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     }
   }
 
+  /** Consecutive entries of one order key: handled as one batch when there is a batch handler. */
+  async function handleEntries(entries: StreamEntries, handlers: Handlers): Promise<void> {
+    const [only] = entries;
+    if (only !== undefined && entries.length === 1) return handleEntry(only[0], only[1], handlers.one);
+    if (handlers.many !== undefined) {
+      const ids = entries.flatMap(([, fields]) => field(fields, 'id') ?? []);
+      const entryIds = entries.map(([entryId]) => entryId);
+      try {
+        await handlers.many(ids);
+        await Promise.all([client.xack(key, GROUP, ...entryIds), client.xdel(key, ...entryIds)]);
+        return;
+      } catch (error) {
+        options.logger.warn(
+          { err: error, changes: ids.length },
+          'processing a batch of changes failed; handling them one at a time',
+        );
+      }
+    }
+    for (const [entryId, fields] of entries) await handleEntry(entryId, fields, handlers.one);
+  }
+
   /**
-   * Starts an entry once every earlier entry it is ordered after has finished: a VPC's entry
-   * after the previous one of that VPC and the last whole-scope entry; a whole-scope entry (VPC
-   * not known) after everything taken before it in its account and region.
+   * Starts entries (consecutive ones of one order key) once every earlier entry they are ordered
+   * after has finished: a VPC's entries after the previous one of that VPC and the last
+   * whole-scope entry; whole-scope entries (VPC not known) after everything taken before them in
+   * their account and region.
    */
-  function dispatch(entryId: string, fields: string[], handle: (id: string) => Promise<void>): void {
-    if (taken.has(entryId)) return;
-    const order = decodeOrderKey(field(fields, 'k'));
+  function dispatch(batch: StreamEntries, handlers: Handlers): void {
+    const entries = batch.filter(([entryId]) => !taken.has(entryId));
+    const [first] = entries;
+    if (first === undefined) return;
+    const order = decodeOrderKey(field(first[1], 'k'));
     let scope = scopes.get(order.scope);
     if (scope === undefined) {
       scope = { whole: Promise.resolve(), vpcs: new Map(), open: 0 };
@@ -113,20 +146,20 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       order.vpcId === null
         ? [scope.whole, ...scope.vpcs.values()]
         : [scope.whole, scope.vpcs.get(order.vpcId) ?? Promise.resolve()];
-    const done = Promise.all(after).then(() => handleEntry(entryId, fields, handle));
+    const done = Promise.all(after).then(() => handleEntries(entries, handlers));
     const mine = scope;
-    mine.open += 1;
+    mine.open += entries.length;
     if (order.vpcId === null) {
       mine.whole = done;
       mine.vpcs.clear();
     } else {
       mine.vpcs.set(order.vpcId, done);
     }
-    taken.set(entryId, done);
+    for (const [entryId] of entries) taken.set(entryId, done);
     void done.then(() => {
-      taken.delete(entryId);
+      for (const [entryId] of entries) taken.delete(entryId);
       if (order.vpcId !== null && mine.vpcs.get(order.vpcId) === done) mine.vpcs.delete(order.vpcId);
-      mine.open -= 1;
+      mine.open -= entries.length;
       if (mine.open === 0 && scopes.get(order.scope) === mine) scopes.delete(order.scope);
     });
   }
@@ -138,7 +171,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
   }
 
   /** Takes over entries another consumer (or this one) left unacknowledged for too long. */
-  async function reclaim(handle: (id: string) => Promise<void>): Promise<void> {
+  async function reclaim(handlers: Handlers): Promise<void> {
     // An entry this replica holds (running, or waiting for an earlier one of its VPC) is neither
     // dropped nor taken over from itself.
     const pending = (
@@ -161,10 +194,26 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     const retry = pending.filter(([entryId]) => !poisoned.includes(entryId)).map(([entryId]) => entryId);
     if (retry.length === 0) return;
     const claimed = (await client.xclaim(key, GROUP, consumer, claimAfterMs, ...retry)) as StreamEntries;
-    for (const [entryId, fields] of claimed) dispatch(entryId, fields, handle);
+    // One at a time: a claimed entry may be one that failed.
+    for (const entry of claimed) dispatch([entry], { one: handlers.one });
   }
 
-  async function run(handle: (id: string) => Promise<void>): Promise<void> {
+  /** Splits entries read together into runs of consecutive entries with the same order key. */
+  function runsOf(entries: StreamEntries): StreamEntries[] {
+    const runs: StreamEntries[] = [];
+    let last: string | null = null;
+    for (const entry of entries) {
+      const k = field(entry[1], 'k');
+      const current = runs.at(-1);
+      // Entries without a key (queued by a version without keys) are never batched.
+      if (current !== undefined && k !== null && k === last) current.push(entry);
+      else runs.push([entry]);
+      last = k;
+    }
+    return runs;
+  }
+
+  async function run(handlers: Handlers): Promise<void> {
     let lastReclaim = 0;
     while (running) {
       try {
@@ -177,7 +226,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
         await ensureGroup();
         if (Date.now() - lastReclaim >= Math.min(claimAfterMs, 30_000)) {
           lastReclaim = Date.now();
-          await reclaim(handle);
+          await reclaim(handlers);
         }
         const count = await room();
         if (!running) break;
@@ -194,7 +243,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
           '>',
         )) as Array<[string, StreamEntries]> | null;
         for (const [, entries] of answer ?? []) {
-          for (const [entryId, fields] of entries) dispatch(entryId, fields, handle);
+          for (const batch of runsOf(entries)) dispatch(batch, handlers);
         }
       } catch (error) {
         if (!running) break;
@@ -216,10 +265,10 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
           }),
         );
       }),
-    start(handle) {
+    start(handle, many) {
       if (running) return;
       running = true;
-      loop = run(handle);
+      loop = run({ one: handle, many });
     },
     depth: () => guarded('reading the queue depth', () => client.xlen(key)),
     async stop() {

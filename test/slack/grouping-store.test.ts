@@ -108,6 +108,33 @@ describe('the group store', () => {
     expect((await groups.meta(joined[0]?.groupId ?? ''))?.size).toBe(MAX_GROUP_SIZE);
   });
 
+  it('joins a batch as it would join its changes one at a time: same groups, same order, across a full group', async () => {
+    const s = scope({ session: 'batch' });
+    const other = scope({ session: 'batch-other' });
+    // Fill a group to one short of full, then join a batch that fills it, spills over and mixes scopes.
+    for (let i = 0; i < MAX_GROUP_SIZE - 1; i++) await groups.join(`jm${i}`, s, { ...window, eventMs: t0 });
+    const requests = ['n1', 'n2', 'o1', 'n3', 'o2'].map((name) => ({
+      changeId: `jm-${name}`,
+      scope: name.startsWith('o') ? other : s,
+      options: { ...window, eventMs: t0 + 1000, critical: name === 'n3' },
+    }));
+    const joined = await groups.joinMany(requests);
+
+    const [n1, n2, o1, n3, o2] = joined;
+    const full = (await groups.groupOf('jm0')) ?? '';
+    expect(n1).toMatchObject({ groupId: full, index: MAX_GROUP_SIZE });
+    expect(n2?.groupId).not.toBe(full);
+    expect(n2).toMatchObject({ index: 1, critical: false });
+    expect(n3).toMatchObject({ groupId: n2?.groupId, index: 2, size: 2, critical: true });
+    expect(o1).toMatchObject({ index: 1 });
+    expect(o2).toMatchObject({ groupId: o1?.groupId, index: 2 });
+    expect(await groups.memberIds(n2?.groupId ?? '')).toEqual(['jm-n2', 'jm-n3']);
+    // Joined again (a retried batch): the same groups and places; n3 has made its group critical.
+    const again = await groups.joinMany(requests);
+    expect(again.map((m) => [m.groupId, m.index])).toEqual(joined.map((m) => [m.groupId, m.index]));
+    expect(again[1]?.critical).toBe(true);
+  });
+
   it('keeps every change apart when grouping is off', async () => {
     const a = await groups.join('o1', scope({ session: 'off' }), {
       windowMs: 0,

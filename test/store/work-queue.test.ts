@@ -164,4 +164,60 @@ describe('work queue', () => {
     // Another account is not held up by this one's whole-scope change.
     expect(at('start other')).toBeLessThan(at('end w'));
   });
+
+  it('hands consecutive entries of one VPC read together to the batch handler in queue order, beside other VPCs', async () => {
+    const { queue, client, prefix } = await setup({ concurrency: 16 });
+    const scope = '111111111111/eu-west-1';
+    // Queued before the worker starts, so one read takes them all.
+    const writer = queue();
+    await writer.enqueue(
+      ['a1', 'a2', 'a3', 'b1', 'w1', 'w2', 'a4'],
+      [
+        `${scope}|vpc-a`,
+        `${scope}|vpc-a`,
+        `${scope}|vpc-a`,
+        `${scope}|vpc-b`,
+        `${scope}|`,
+        `${scope}|`,
+        `${scope}|vpc-a`,
+      ],
+    );
+    const q = queue();
+    const log: string[] = [];
+    q.start(
+      async (id) => void log.push(id),
+      async (ids) => void log.push(ids.join('+')),
+    );
+    await waitFor(() => log.length === 4, 5000);
+
+    expect(log).toEqual(['a1+a2+a3', 'b1', 'w1+w2', 'a4']);
+    // Acknowledged and deleted, batch and all.
+    await waitFor(async () => (await client.xlen(createKeys(prefix).workQueue())) === 0, 5000);
+  });
+
+  it('handles a failed batch again one entry at a time, so only the failing change is retried', async () => {
+    const { queue, client, prefix } = await setup({ concurrency: 16, claimAfterMs: 200 });
+    const scope = '111111111111/eu-west-1|';
+    const writer = queue();
+    await writer.enqueue(['x1', 'bad', 'x2'], [scope, scope, scope]);
+    const q = queue();
+    const one: string[] = [];
+    let batches = 0;
+    q.start(
+      async (id) => {
+        one.push(id);
+        if (id === 'bad' && one.filter((x) => x === 'bad').length === 1) throw new Error('boom');
+      },
+      async () => {
+        batches += 1;
+        throw new Error('batch failed');
+      },
+    );
+    await waitFor(() => one.filter((x) => x === 'bad').length === 2, 10_000);
+
+    expect(batches).toBe(1);
+    expect(one.slice(0, 3)).toEqual(['x1', 'bad', 'x2']);
+    expect(one.filter((x) => x !== 'bad')).toEqual(['x1', 'x2']);
+    await waitFor(async () => (await client.xlen(createKeys(prefix).workQueue())) === 0, 5000);
+  });
 });
