@@ -11,6 +11,7 @@ import type { Snooze } from '../store/exceptions-store.js';
 import type { ChangeStore, StoredChange } from '../store/store.js';
 import type { Exceptions, ExceptionsPresenter } from '../workflow/exceptions.js';
 import type { Approvers } from '../workflow/index.js';
+import { refusedEntry } from '../workflow/index.js';
 import type { SlackApi } from './api.js';
 import {
   buildApprovedFor,
@@ -96,16 +97,7 @@ export function createExceptionClicks(
     if (changeId !== null) {
       const stored = await store.getChange(changeId);
       if (stored) {
-        await store.audit({
-          changeId,
-          action: click.action,
-          outcome: 'refused',
-          from: stored.state,
-          to: null,
-          by: click.userId,
-          at: now().toISOString(),
-          detail: { reason },
-        });
+        await store.audit(refusedEntry(stored, click, now(), { reason }));
       }
     }
     await tell(click, buildEphemeral(`Nothing done: ${reason}.`));

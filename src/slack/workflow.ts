@@ -10,6 +10,7 @@ import {
   isAwaiting,
   type RevertBlocker,
   type RevertExecutor,
+  refusedEntry,
   revertBlocker,
   runRevert,
   TRANSITIONS,
@@ -158,16 +159,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
 
   async function refuse(click: Click, stored: StoredChange | null, reason: string): Promise<void> {
     if (stored) {
-      await store.audit({
-        changeId: stored.change.id,
-        action: click.action,
-        outcome: 'refused',
-        from: stored.state,
-        to: null,
-        by: click.userId,
-        at: now().toISOString(),
-        detail: { reason },
-      });
+      await store.audit(refusedEntry(stored, click, now(), { reason }));
     }
     await tell(click, buildEphemeral(`Nothing done: ${reason}.`));
   }
@@ -358,16 +350,12 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     switch (run.kind) {
       case 'newer_first': {
         const newer = await withLinks(run.newer, NAMED_NEWER);
-        await store.audit({
-          changeId: stored.change.id,
-          action: click.action,
-          outcome: 'refused',
-          from: stored.state,
-          to: null,
-          by: click.userId,
-          at: now().toISOString(),
-          detail: { reason: newerFirstReason(newer), newer: newer.map((n) => n.change.id) },
-        });
+        await store.audit(
+          refusedEntry(stored, click, now(), {
+            reason: newerFirstReason(newer),
+            newer: newer.map((n) => n.change.id),
+          }),
+        );
         await tell(click, buildNewerFirst(newer));
         return;
       }
@@ -488,16 +476,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     reason: string,
   ): Promise<void> {
     for (const member of members.filter((m) => isAwaiting(m.state))) {
-      await store.audit({
-        changeId: member.change.id,
-        action: click.action,
-        outcome: 'refused',
-        from: member.state,
-        to: null,
-        by: click.userId,
-        at: now().toISOString(),
-        detail: { reason, group: click.groupId },
-      });
+      await store.audit(refusedEntry(member, click, now(), { reason, group: click.groupId }));
     }
     await tell(click, buildEphemeral(`Nothing done: ${reason}.`));
   }

@@ -3,7 +3,9 @@
  * whether a change can be reverted, the revert sequence, and which changes escalate on their own.
  * The Slack layer presents it (`workflow.ts` there: buttons, ephemeral answers, modals, updates).
  */
+
 export { type Approvers, createApprovers, createMembership, type Membership, splitIds } from './approvers.js';
+export { refusedEntry } from './audit.js';
 export { type DueForEscalation, dueForEscalation } from './escalation.js';
 export {
   type RevertBlocker,

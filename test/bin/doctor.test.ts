@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { REVERT_APIS } from '../../src/domain/revert/types.js';
 import { ACCOUNT, type DoctorWorld, REGION, startDoctorWorld } from '../doctor/world.js';
 import { redisUrl } from '../helpers/redis.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+/** The trail, delivery, two VPCs' flow logs, cloudtrail:LookupEvents, and one DryRun per revert call. */
+const CHECKS = 5 + REVERT_APIS.length;
 
 interface Run {
   code: number;
@@ -67,7 +70,7 @@ describe('npm run --silent doctor', () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as { checks: Array<Record<string, unknown>> };
     expect(Object.keys(report)).toEqual(['checks']);
-    expect(report.checks.length).toBe(17);
+    expect(report.checks.length).toBe(CHECKS);
     for (const check of report.checks) {
       expect(Object.keys(check)).toEqual([
         'area',
@@ -114,7 +117,7 @@ describe('npm run --silent doctor', () => {
     expect(run.stdout).toContain('PROBLEM  permissions');
     expect(run.stdout).toContain('ec2:ReplaceRoute');
     expect(run.stdout).toContain('fix: aws iam put-role-policy --role-name netwarden');
-    expect(run.stdout).toMatch(/1 problem in 17 checks \(\d+\.\d s\)\n$/);
+    expect(run.stdout).toMatch(new RegExp(`1 problem in ${CHECKS} checks \\(\\d+\\.\\d s\\)\\n$`));
   });
 
   // Three processes, each starting tsx, one waiting 5 s for Redis: side by side, with room for a loaded machine.
