@@ -40,10 +40,10 @@ export interface AppOptions {
   sns?: { fetchCertificate?: CertificateFetcher; confirmSubscription?: SubscriptionConfirmer };
   /** Who hears about processed changes; the log until Slack is configured. */
   notifier?: ChangeNotifier;
-  /** The state before a change and its revert plan (the AWS issue); without them risk judges the event alone. */
+  /** The state before a change and its revert plan (src/aws/enrich.ts, src/domain/revert/plan.ts); without them risk judges the event alone. */
   context?: ContextProvider;
   planner?: RevertPlanner;
-  /** Undoes a change in AWS (the AWS issue); without it the Revert button says revert is not configured. */
+  /** Undoes a change in AWS (src/aws/revert-executor.ts); without it the Revert button says revert is not configured. */
   executor?: RevertExecutor;
   /** Overrides `config.backfill` (tests run a round by hand with `RunningApp.backfill.runOnce`). */
   backfill?: BackfillSettings;

@@ -32,10 +32,10 @@ export interface ChangeContext {
   snapshotAt?: string | null;
 }
 
-/** Finds the state before a change (the topology snapshot, from the AWS issue). */
+/** Finds the state before a change (the topology snapshot with the VPC's timeline played on it: src/aws/enrich.ts). */
 export type ContextProvider = (change: NetworkChange) => Promise<ChangeContext>;
 
-/** Plans the exact revert of a change from the state before it (pure; from the AWS issue). */
+/** Plans the exact revert of a change from the state before it (pure: src/domain/revert/plan.ts). */
 export type RevertPlanner = (change: NetworkChange, before: NetworkState | null) => StoredRevertPlan;
 
 export interface ProcessorDeps {
