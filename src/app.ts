@@ -147,7 +147,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     onHistoryCorrected: slack
       ? (stored, late, rejudged) => slack.workflow.historyCorrected(stored, late, rejudged)
       : undefined,
-    decideBySnooze: slack ? (stored) => slack.exceptions.decideBySnooze(stored) : undefined,
+    decideBySnooze: slack ? (list) => slack.exceptions.decideBySnooze(list) : undefined,
   });
   queue.start(processor, processor.many);
   const ingestor = createIngestor({

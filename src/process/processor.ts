@@ -66,8 +66,11 @@ export interface ProcessorDeps {
    * it keeps its decision and only its thread hears that the history was corrected.
    */
   onHistoryCorrected?: (stored: StoredChange, late: StoredChange, rejudged: boolean) => Promise<void>;
-  /** Approves a pending change an active snooze covers (src/workflow/exceptions.ts); answers it as it is now. */
-  decideBySnooze?: (stored: StoredChange) => Promise<StoredChange>;
+  /**
+   * Approves the pending changes an active snooze covers (src/workflow/exceptions.ts); answers each
+   * as it is now, in order. Given a batch at once, so the snoozes are read once per batch.
+   */
+  decideBySnooze?: (list: readonly StoredChange[]) => Promise<StoredChange[]>;
   now?: () => Date;
 }
 
@@ -156,7 +159,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (deps.own && isOwnChange(stored.change, deps.own)) return processOwn(stored);
     const { later } = await judgeAndSave(stored, null);
     const judged = await deps.store.getChange(id);
-    const processed = judged === null ? null : await decide(judged);
+    const processed = judged === null ? null : ((await decide([judged]))[0] ?? judged);
     if (processed !== null) await deps.notifier.notify(processed);
     if (processed !== null && later.length > 0) await correctHistory(processed, later);
   };
@@ -187,9 +190,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return result.reason === 'conflict' ? result.change : stored;
   }
 
-  /** An automation rule's decision, then a snooze's: what a judged change is before it is notified. */
-  async function decide(stored: StoredChange): Promise<StoredChange> {
-    const ruled = await decideByRule(stored);
+  /** An automation rule's decision, then a snooze's: what judged changes are before they are notified. */
+  async function decide(list: readonly StoredChange[]): Promise<StoredChange[]> {
+    const ruled = await Promise.all(list.map(decideByRule));
     return deps.decideBySnooze ? deps.decideBySnooze(ruled) : ruled;
   }
 
@@ -214,7 +217,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         await Promise.all(batch.map(({ id, known }) => known ?? deps.store.getChange(id)))
       ).filter((stored): stored is StoredChange => stored !== null);
       // Each decided by its automation rule or a snooze, if any, before anyone is told of it.
-      const processed = await Promise.all(read.map(decide));
+      const processed = await decide(read);
       if (processed.length === 0) return null;
       if (deps.notifier.notifyMany) await deps.notifier.notifyMany(processed);
       else for (const stored of processed) await deps.notifier.notify(stored);

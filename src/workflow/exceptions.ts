@@ -69,8 +69,11 @@ export interface Exceptions {
   ): Promise<Refusable<{ stored: StoredChange; approval: TimedApproval }>>;
   snooze(changeId: string, by: string): Promise<Refusable<{ stored: StoredChange; snooze: Snooze }>>;
   endSnooze(snoozeId: string, by: string): Promise<Refusable<{ snooze: Snooze }>>;
-  /** Approves a pending change an active snooze covers; answers the change as it is now. */
-  decideBySnooze(stored: StoredChange): Promise<StoredChange>;
+  /**
+   * Approves the pending changes an active snooze covers; answers each as it is now, in order. The
+   * snoozes are read once for the whole list, and not at all when none of it is pending.
+   */
+  decideBySnooze(list: readonly StoredChange[]): Promise<StoredChange[]>;
   /** Runs what is due (expiries, reminders, snoozes ending); answers how many items it handled. */
   tick(): Promise<number>;
   /** Approvals still running and snoozes still active, soonest end first. */
@@ -166,6 +169,29 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
         return;
       }
     }
+  }
+
+  /** Approves `stored` when one of the `active` snoozes covers it; answers the change as it is now. */
+  async function bySnooze(stored: StoredChange, active: readonly Snooze[], at: Date): Promise<StoredChange> {
+    const severity = stored.processing?.assessment.severity;
+    if (severity === undefined) return stored;
+    const snooze = active.find(
+      (s) => s.changeId !== stored.change.id && snoozeCovers(s, stored.change, severity, at),
+    );
+    if (snooze === undefined) return stored;
+    const result = await store.transition(stored.change.id, {
+      from: ['pending'],
+      to: 'approved',
+      by: snoozeActor(snooze.by),
+      at,
+      action: 'snooze-approve',
+      detail: { snoozeId: snooze.id, note: `snoozed by ${snooze.by} until ${snooze.until}` },
+    });
+    if (result.ok) {
+      logger.info({ changeId: stored.change.id, snoozeId: snooze.id }, 'change approved by a snooze');
+      return result.change;
+    }
+    return result.reason === 'conflict' ? result.change : stored;
   }
 
   return {
@@ -270,27 +296,15 @@ export function createExceptions(deps: ExceptionsDeps): Exceptions {
       return { ok: true, snooze };
     },
 
-    async decideBySnooze(stored) {
-      if (stored.state !== 'pending' || stored.processing === null) return stored;
+    async decideBySnooze(list) {
+      const waiting = list.filter((stored) => stored.state === 'pending' && stored.processing !== null);
+      if (waiting.length === 0) return [...list];
+      const active = await exceptions.snoozes();
+      if (active.length === 0) return [...list];
       const at = now();
-      const severity = stored.processing.assessment.severity;
-      const snooze = (await exceptions.snoozes()).find(
-        (s) => s.changeId !== stored.change.id && snoozeCovers(s, stored.change, severity, at),
+      return Promise.all(
+        list.map((stored) => (waiting.includes(stored) ? bySnooze(stored, active, at) : stored)),
       );
-      if (snooze === undefined) return stored;
-      const result = await store.transition(stored.change.id, {
-        from: ['pending'],
-        to: 'approved',
-        by: snoozeActor(snooze.by),
-        at,
-        action: 'snooze-approve',
-        detail: { snoozeId: snooze.id, note: `snoozed by ${snooze.by} until ${snooze.until}` },
-      });
-      if (result.ok) {
-        logger.info({ changeId: stored.change.id, snoozeId: snooze.id }, 'change approved by a snooze');
-        return result.change;
-      }
-      return result.reason === 'conflict' ? result.change : stored;
     },
 
     async tick() {
