@@ -1,7 +1,8 @@
 /**
  * The EC2 adapter: the Describe calls netwarden reads topology with (every page, filtered) —
- * subnets, route tables, network ACLs, and for the exposure verdict security groups, their rules
- * and network interfaces — converted to NetworkState by the same parser as `aws ec2 describe-*`
+ * subnets, route tables, network ACLs, and for the exposure verdict security groups, their rules,
+ * network interfaces and the entries of the managed prefix lists those rules and the routes name —
+ * converted to NetworkState by the same parser as `aws ec2 describe-*`
  * output, and the revert calls, with DryRun. Every SDK error leaves here as an Ec2Error carrying the EC2 error code.
  * Throttling (`RequestLimitExceeded`) is retried by the SDK's standard retry mode (clients.ts).
  */
@@ -42,6 +43,7 @@ import {
   paginateDescribeSecurityGroupRules,
   paginateDescribeSecurityGroups,
   paginateDescribeSubnets,
+  paginateGetManagedPrefixListEntries,
   ReplaceNetworkAclAssociationCommand,
   type ReplaceNetworkAclAssociationCommandInput,
   ReplaceNetworkAclEntryCommand,
@@ -60,13 +62,15 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { RevertCall } from '../domain/revert/types.js';
-import type {
-  NetworkAclState,
-  NetworkInterfaceState,
-  NetworkState,
-  RouteTableState,
-  SecurityGroupState,
-  SubnetState,
+import {
+  type NetworkAclState,
+  type NetworkInterfaceState,
+  type NetworkState,
+  type PrefixListState,
+  prefixListIdsIn,
+  type RouteTableState,
+  type SecurityGroupState,
+  type SubnetState,
 } from '../domain/state.js';
 import { NetwardenError } from '../errors.js';
 import { parseDescribeOutput } from '../ingest/describe-output.js';
@@ -78,7 +82,11 @@ export interface Ec2Filter {
   values: string[];
 }
 
-/** The Describe actions the adapter calls; the IAM policy grants exactly these and the revert actions. */
+/**
+ * The read actions the adapter calls (Describe…, and GetManagedPrefixListEntries for the entries
+ * of the prefix lists the rules and routes name); the IAM policy grants exactly these and the
+ * revert actions.
+ */
 export const DESCRIBE_ACTIONS = [
   'DescribeSubnets',
   'DescribeRouteTables',
@@ -86,7 +94,24 @@ export const DESCRIBE_ACTIONS = [
   'DescribeSecurityGroups',
   'DescribeSecurityGroupRules',
   'DescribeNetworkInterfaces',
+  'GetManagedPrefixListEntries',
 ] as const;
+
+/**
+ * Prefix lists whose entries one read (one VPC, or one region) fetches; the others are left
+ * unread, and named as such. Each list costs one GetManagedPrefixListEntries call per 100
+ * entries, and a list may hold up to 1,000; 100 is the default quota of prefix lists per Region
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html, "Managed prefix
+ * lists"), so the bound covers every customer-managed list of an account at that quota and
+ * keeps a snapshot of a region that references more from costing more than ~1,000 calls.
+ */
+export const MAX_PREFIX_LISTS_PER_READ = 100;
+
+/**
+ * Prefix lists read side by side: a few, so a VPC naming dozens does not wait for each in turn,
+ * nor spend EC2's request-rate budget for the account in one burst.
+ */
+const PREFIX_LIST_READS_AT_ONCE = 4;
 
 /**
  * Group ids per `group-id` filter of DescribeSecurityGroupRules: the EC2 API reference allows up
@@ -273,6 +298,46 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
     );
     return pages.flatMap((p) => p.NetworkInterfaces ?? []);
   }
+  /**
+   * The entries of each list in `ids` (the first MAX_PREFIX_LISTS_PER_READ of them), every page.
+   * A list that cannot be read (the role may not, it is gone, or EC2 failed after the SDK's
+   * retries) is kept as unread with the reason: one unreadable list must not cost the snapshot.
+   */
+  async function prefixLists(ids: readonly string[]): Promise<PrefixListState[]> {
+    const out: PrefixListState[] = [];
+    async function read(id: string): Promise<PrefixListState> {
+      try {
+        const pages = await collect(
+          'GetManagedPrefixListEntries',
+          paginateGetManagedPrefixListEntries({ client, pageSize }, { PrefixListId: id }),
+        );
+        const Entries = pages.flatMap((p) => p.Entries ?? []);
+        const [list] = parse({ PrefixLists: [{ PrefixListId: id, Entries }] }).prefixLists ?? [];
+        if (list === undefined) throw new NetwardenError(`EC2 returned no prefix list ${id}`);
+        return list;
+      } catch (error) {
+        if (error instanceof Ec2Error) {
+          return {
+            prefixListId: id,
+            cidrs: null,
+            unread: `${error.awsCode}: ${error.sentence.replace(/\.$/, '')}`,
+          };
+        }
+        if (error instanceof NetwardenError) {
+          return { prefixListId: id, cidrs: null, unread: 'EC2 returned entries netwarden cannot read' };
+        }
+        throw error;
+      }
+    }
+    const toRead = ids.slice(0, MAX_PREFIX_LISTS_PER_READ);
+    for (let i = 0; i < toRead.length; i += PREFIX_LIST_READS_AT_ONCE) {
+      out.push(...(await Promise.all(toRead.slice(i, i + PREFIX_LIST_READS_AT_ONCE).map(read))));
+    }
+    const unread = `netwarden reads at most ${MAX_PREFIX_LISTS_PER_READ} prefix lists per snapshot`;
+    for (const id of ids.slice(MAX_PREFIX_LISTS_PER_READ))
+      out.push({ prefixListId: id, cidrs: null, unread });
+    return out;
+  }
   /** `undefined` when the role may not make the call; the state then leaves that part out. */
   async function unlessDenied<T>(read: () => Promise<T>): Promise<T | undefined> {
     try {
@@ -342,7 +407,11 @@ export function createEc2Adapter(client: EC2Client, options: Ec2AdapterOptions =
         networkAcls(filters),
         security(filters, vpcId),
       ]);
-      return parse({ Subnets: s, RouteTables: t, NetworkAcls: a, ...groupsAndInterfaces });
+      const state = parse({ Subnets: s, RouteTables: t, NetworkAcls: a, ...groupsAndInterfaces });
+      const ids = prefixListIdsIn(state);
+      // Only when something names a list: a state without any keeps `prefixLists` absent.
+      if (ids.length > 0) state.prefixLists = await prefixLists(ids);
+      return state;
     },
     send: (call) => send(call, false),
     async probe(call) {

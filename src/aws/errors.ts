@@ -68,6 +68,8 @@ const SENTENCES: Readonly<Record<string, (action: string) => string>> = {
   'InvalidTransitGatewayID.NotFound': () => 'the transit gateway the route pointed at no longer exists.',
   'InvalidNetworkInterfaceID.NotFound': () => 'the network interface the route pointed at no longer exists.',
   'InvalidInstanceID.NotFound': () => 'the instance the route pointed at no longer exists.',
+  'InvalidPrefixListID.NotFound': () =>
+    'the prefix list does not exist (or is not shared with this account).',
   InvalidParameterValue: () => "EC2 refused a parameter value (a netwarden bug; AWS's message names it).",
   MissingParameter: () => "EC2 says a parameter is missing (a netwarden bug; AWS's message names it).",
   InvalidParameterCombination: () => 'EC2 refused the combination of parameters (a netwarden bug).',

@@ -4,7 +4,7 @@
  * `aws.accounts`, so a VPC has a "before" state even for its first change, and every VPC already
  * known from events. Replicas share the work through leases: one refreshes a scope per interval.
  */
-import type { NetworkState } from '../domain/state.js';
+import { type NetworkState, prefixListIdsIn } from '../domain/state.js';
 import type { Logger } from '../logger.js';
 import type { TopologySnapshot, TopologyStore, VpcRef } from '../store/topology-store.js';
 import { type AwsConfig, regionsOf } from './config.js';
@@ -53,7 +53,10 @@ export function stateOfVpc(state: NetworkState, vpcId: string): NetworkState {
   if (state.networkInterfaces !== undefined) {
     vpc.networkInterfaces = state.networkInterfaces.filter((ni) => ni.vpcId === vpcId);
   }
-  if (state.prefixLists !== undefined) vpc.prefixLists = state.prefixLists;
+  // The lists this VPC's rules and routes name; as in a read of the VPC alone, absent when none.
+  const named = new Set(prefixListIdsIn(vpc));
+  const lists = (state.prefixLists ?? []).filter((l) => named.has(l.prefixListId));
+  if (lists.length > 0) vpc.prefixLists = lists;
   return vpc;
 }
 

@@ -111,14 +111,14 @@ export const aclProtocolSchema = z.union([z.string(), z.number()]).transform((va
   return z.NEVER;
 });
 
-/** A CIDR block of the given IP version, canonicalised (see `parseCidr`). */
-export function cidrSchema(version: 4 | 6) {
+/** A CIDR block of the given IP version (of either without one), canonicalised (see `parseCidr`). */
+export function cidrSchema(version?: 4 | 6) {
   return z.string().transform((value, ctx): CidrBlock => {
     const cidr = parseCidr(value, version);
     if (cidr) return cidr;
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(value)} is not a valid IPv${version} CIDR block`,
+      message: `${JSON.stringify(value)} is not a valid ${version === undefined ? 'IPv4 or IPv6' : `IPv${version}`} CIDR block`,
     });
     return z.NEVER;
   });

@@ -26,7 +26,10 @@ export interface NetworkState {
   securityGroups?: SecurityGroupState[];
   /** The VPC's network interfaces; absent when they were not read (no `ec2:DescribeNetworkInterfaces`, see `securityGroups`). */
   networkInterfaces?: NetworkInterfaceState[];
-  /** Managed prefix lists whose entries are known; a list not here has unknown entries. */
+  /**
+   * The managed prefix lists the security group rules and routes name: their entries, or why they
+   * could not be read. A list not here has unknown entries (not read, or read by an older snapshot).
+   */
   prefixLists?: PrefixListState[];
 }
 
@@ -141,10 +144,52 @@ export interface NetworkInterfaceState {
   description: string | null;
 }
 
-/** A managed prefix list whose entries netwarden knows. */
-export interface PrefixListState {
+/**
+ * A managed prefix list (`pl-…`, customer- or AWS-managed): its entries' CIDRs when they were read,
+ * else `cidrs: null` and why not (`unread`), so a verdict can name what it is missing.
+ */
+export type PrefixListState = KnownPrefixList | UnreadPrefixList;
+
+export interface KnownPrefixList {
   prefixListId: string;
   cidrs: CidrBlock[];
+}
+
+export interface UnreadPrefixList {
+  prefixListId: string;
+  cidrs: null;
+  /** Why the entries are unknown: `UnauthorizedOperation`, `InvalidPrefixListID.NotFound`, the per-snapshot bound. */
+  unread: string;
+}
+
+/** The prefix lists a state's security group rules and routes name, each once, in order of first mention. */
+export function prefixListIdsIn(state: Pick<NetworkState, 'routeTables' | 'securityGroups'>): string[] {
+  const ids = [
+    ...(state.securityGroups ?? []).flatMap((g) =>
+      g.rules.flatMap((r) => (r.peer.kind === 'prefix-list' ? [r.peer.prefixListId] : [])),
+    ),
+    ...state.routeTables.flatMap((t) =>
+      t.routes.flatMap((r) => (r.destination.kind === 'prefix-list' ? [r.destination.prefixListId] : [])),
+    ),
+  ];
+  return [...new Set(ids)];
+}
+
+/** The known entries of prefix list `id`, `null` when the state holds none (absent or unread). */
+export function knownPrefixList(state: NetworkState, id: string): KnownPrefixList | null {
+  const list = state.prefixLists?.find((l) => l.prefixListId === id);
+  return list === undefined || list.cidrs === null ? null : list;
+}
+
+/** Why the entries of prefix list `id` are unknown: `not read: <why>`, or `not in the snapshot`. */
+export function prefixListUnknownWhy(state: NetworkState, id: string): string {
+  const list = state.prefixLists?.find((l) => l.prefixListId === id);
+  return list?.cidrs === null ? `not read: ${list.unread}` : 'not in the snapshot';
+}
+
+/** What a verdict is missing about prefix list `id`: its entries, and why they are unknown. */
+export function prefixListMissing(state: NetworkState, id: string): string {
+  return `the entries of prefix list ${id} (${prefixListUnknownWhy(state, id)})`;
 }
 
 /** An empty state: what the engine sees when no context was given. */

@@ -32,7 +32,8 @@ import { formatPath, parseWith } from '../validation.js';
  * {"Subnets": [...], "RouteTables": [...], "NetworkAcls": [...]}, optionally with
  * `describe-security-groups` (`SecurityGroups`), `describe-security-group-rules`
  * (`SecurityGroupRules`, which carry the rule ids and take precedence over the groups'
- * `IpPermissions`) and `describe-network-interfaces` (`NetworkInterfaces`). Unknown keys are ignored, as
+ * `IpPermissions`), `describe-network-interfaces` (`NetworkInterfaces`) and the entries of the
+ * managed prefix lists the rules and routes name (`PrefixLists`, see `prefixListSchema`). Unknown keys are ignored, as
  * AWS adds fields over time; the values a judgement rests on (CIDRs, rule numbers, protocols)
  * are validated strictly.
  */
@@ -173,6 +174,16 @@ const networkInterfaceSchema = z.object({
   Ipv6Addresses: z.array(z.object({ Ipv6Address: z.string().optional() })).optional(),
 });
 
+/**
+ * A managed prefix list and its entries: `PrefixListId` as `describe-managed-prefix-lists` names
+ * it, with `Entries` as `get-managed-prefix-list-entries --prefix-list-id pl-…` prints them (every
+ * page; EC2 API GetManagedPrefixListEntries, `entrySet/item/cidr`).
+ */
+const prefixListSchema = z.object({
+  PrefixListId: z.string().min(1),
+  Entries: z.array(z.object({ Cidr: cidrSchema(), Description: z.string().optional() })),
+});
+
 const describeSchema = z.object({
   Subnets: z.array(subnetSchema).optional(),
   RouteTables: z.array(routeTableSchema).optional(),
@@ -180,6 +191,7 @@ const describeSchema = z.object({
   SecurityGroups: z.array(securityGroupSchema).optional(),
   SecurityGroupRules: z.array(securityGroupRuleSchema).optional(),
   NetworkInterfaces: z.array(networkInterfaceSchema).optional(),
+  PrefixLists: z.array(prefixListSchema).optional(),
 });
 
 const TOP_LEVEL_KEYS: readonly string[] = Object.keys(describeSchema.shape);
@@ -349,7 +361,7 @@ export function parseDescribeOutput(value: unknown): NetworkState {
   }
   if (!TOP_LEVEL_KEYS.some((key) => key in value)) {
     throw new InputError(
-      'none of Subnets, RouteTables or NetworkAcls (or SecurityGroups, SecurityGroupRules, NetworkInterfaces) is present (aws ec2 describe-* output)',
+      'none of Subnets, RouteTables or NetworkAcls (or SecurityGroups, SecurityGroupRules, NetworkInterfaces, PrefixLists) is present (aws ec2 describe-* output)',
     );
   }
   const parsed = parseWith(describeSchema, value);
@@ -429,5 +441,11 @@ export function parseDescribeOutput(value: unknown): NetworkState {
   if (securityGroups !== undefined) state.securityGroups = securityGroups;
   if (parsed.NetworkInterfaces !== undefined)
     state.networkInterfaces = parsed.NetworkInterfaces.map(interfaceOf);
+  if (parsed.PrefixLists !== undefined) {
+    state.prefixLists = parsed.PrefixLists.map((l) => ({
+      prefixListId: l.PrefixListId,
+      cidrs: l.Entries.map((e) => e.Cidr),
+    }));
+  }
   return state;
 }

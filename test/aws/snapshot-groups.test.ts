@@ -2,10 +2,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
 import { parseAwsConfig } from '../../src/aws/config.js';
-import { ec2ForClients } from '../../src/aws/ec2.js';
+import { ec2ForClients, MAX_PREFIX_LISTS_PER_READ } from '../../src/aws/ec2.js';
 import { createSnapshotService, type SnapshotService, stateOfVpc } from '../../src/aws/snapshot.js';
 import { parseAclProtocol, parseCidr } from '../../src/domain/acl.js';
 import type {
+  KnownPrefixList,
   NetworkInterfaceState,
   NetworkState,
   SecurityGroupRuleState,
@@ -174,10 +175,25 @@ const INTERFACES: NetworkInterfaceState[] = [
   ),
 ];
 
+function block(text: string) {
+  const parsed = parseCidr(text);
+  if (parsed === null) throw new Error(text);
+  return parsed;
+}
+
+/** The list WEB's SSH rule names: three entries, so two pages at the server's two per page. */
+const OFFICE: KnownPrefixList = {
+  prefixListId: 'pl-0a0000000000000a1',
+  cidrs: [block('198.51.100.0/24'), block('203.0.113.0/25'), block('2001:db8:1::/48')],
+};
+/** A list a route names (an AWS-managed one, as com.amazonaws.<region>.s3 is). */
+const S3: KnownPrefixList = { prefixListId: 'pl-6ea54007', cidrs: [block('52.218.0.0/17')] };
+
 const WORLD: NetworkState = {
   ...worldBefore(),
   securityGroups: [WEB, DB, OTHER_VPC],
   networkInterfaces: INTERFACES,
+  prefixLists: [OFFICE],
 };
 const config = parseAwsConfig({ regions: [REGION], snapshot: { refreshIntervalSeconds: 600 } }, 'aws');
 
@@ -241,10 +257,111 @@ describe('topology snapshot: security groups, their rules and network interfaces
     expect(server.calls('DescribeSecurityGroups')[0]?.params).toMatchObject({ 'Filter.1.Name': 'vpc-id' });
   });
 
+  it('reads the entries of every prefix list a rule or a route names, page by page', async () => {
+    const table = server.state.routeTables.find((t) => t.vpcId === VPC_A);
+    table?.routes.push({
+      destination: { kind: 'prefix-list', prefixListId: S3.prefixListId },
+      target: { type: 'vpc-endpoint', id: 'vpce-0a0000000000000a1' },
+      state: 'active',
+      origin: 'CreateRoute',
+    });
+    server.state.prefixLists = [OFFICE, S3];
+
+    const snapshot = await service.refreshVpc({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
+
+    expect(snapshot.state.prefixLists).toEqual([OFFICE, S3]);
+    const reads = server.calls('GetManagedPrefixListEntries');
+    expect(reads.map((r) => [r.params.PrefixListId, r.params.NextToken])).toEqual([
+      [OFFICE.prefixListId, undefined],
+      [S3.prefixListId, undefined],
+      [OFFICE.prefixListId, '2'],
+    ]);
+    expect(reads.every((r) => r.params.MaxResults === '100')).toBe(true);
+    // Kept with the snapshot, so the verdict reads them later.
+    const stored = await store.latestSnapshot({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
+    expect(stored?.state.prefixLists).toEqual([OFFICE, S3]);
+  });
+
+  it('leaves a list the role may not read unknown, with the reason, and keeps the snapshot', async () => {
+    server.deny.add('GetManagedPrefixListEntries');
+
+    const { state } = await service.refreshVpc({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
+
+    expect(state.prefixLists).toEqual([
+      {
+        prefixListId: OFFICE.prefixListId,
+        cidrs: null,
+        unread: expect.stringMatching(/^UnauthorizedOperation: .*ec2:GetManagedPrefixListEntries/),
+      },
+    ]);
+    expect(state.securityGroups).toEqual(stateOfVpc(WORLD, VPC_A).securityGroups);
+    expect(state.routeTables).toEqual(stateOfVpc(WORLD, VPC_A).routeTables);
+  });
+
+  it('leaves a list that does not exist unknown, and reads the others', async () => {
+    server.state.prefixLists = [];
+
+    const { state } = await service.refreshVpc({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
+
+    expect(state.prefixLists).toEqual([
+      {
+        prefixListId: OFFICE.prefixListId,
+        cidrs: null,
+        unread: expect.stringMatching(/^InvalidPrefixListID\.NotFound: the prefix list does not exist/),
+      },
+    ]);
+    expect(state.networkInterfaces).toHaveLength(5);
+  });
+
+  it(`reads at most ${MAX_PREFIX_LISTS_PER_READ} lists per read and names the rest as not read`, async () => {
+    const ids = Array.from(
+      { length: MAX_PREFIX_LISTS_PER_READ + 1 },
+      (_, i) => `pl-0c${String(i).padStart(15, '0')}`,
+    );
+    const many: SecurityGroupState = {
+      groupId: 'sg-0a0000000000000a9',
+      vpcId: VPC_A,
+      groupName: 'many',
+      tags: {},
+      rules: ids.map((id, i) =>
+        rule(
+          `sgr-0c${String(i).padStart(15, '0')}`,
+          false,
+          'tcp',
+          { ports: { from: 443, to: 443 } },
+          {
+            kind: 'prefix-list',
+            prefixListId: id,
+          },
+        ),
+      ),
+    };
+    server.state.securityGroups?.push(many);
+    server.state.prefixLists = [
+      OFFICE,
+      ...ids.map((id) => ({ prefixListId: id, cidrs: [block('10.9.0.0/16')] })),
+    ];
+
+    const { state } = await service.refreshVpc({ account: ACCOUNT, region: REGION, vpcId: VPC_A });
+
+    const read = new Set(server.calls('GetManagedPrefixListEntries').map((r) => r.params.PrefixListId));
+    expect(read.size).toBe(MAX_PREFIX_LISTS_PER_READ);
+    const unread = (state.prefixLists ?? []).filter((l) => l.cidrs === null);
+    // The SSH rule's list comes first, so it and 99 of the others are read.
+    expect(unread.map((l) => l.prefixListId)).toEqual(ids.slice(-2));
+    expect(unread[0]).toMatchObject({
+      unread: `netwarden reads at most ${MAX_PREFIX_LISTS_PER_READ} prefix lists per snapshot`,
+    });
+  });
+
   it('splits a region-wide read by VPC, groups and interfaces included', async () => {
     const snapshots = await service.refreshRegion(ACCOUNT, REGION);
 
+    const a = snapshots.find((s) => s.vpcId === VPC_A);
+    expect(a?.state.prefixLists).toEqual([OFFICE]);
     const b = snapshots.find((s) => s.vpcId === VPC_B);
+    // VPC B names no prefix list, so it has none (absent, as in a read of that VPC alone).
+    expect(b?.state).not.toHaveProperty('prefixLists');
     expect(b?.state.securityGroups).toEqual([OTHER_VPC]);
     expect(b?.state.networkInterfaces?.map((ni) => ni.networkInterfaceId)).toEqual(['eni-0b0000000000000b1']);
     // Region-wide, the rules are read without a filter.

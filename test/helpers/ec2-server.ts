@@ -28,6 +28,10 @@
  * `CannotDelete` for a default group) and `ModifyNetworkInterfaceAttribute` with
  * `SecurityGroupId.N` (groups of the interface's VPC only).
  *
+ * It answers `GetManagedPrefixListEntries` (`entrySet/item` with `cidr` and `description`, paged
+ * with `nextToken`) from the known lists of `state.prefixLists`, and `InvalidPrefixListID.NotFound`
+ * for any other list.
+ *
  * It also answers `DescribeFlowLogs` from `flowLogs` (filters `resource-id`, `flow-log-id`,
  * `log-destination-type`, `deliver-log-status`, `traffic-type`; `flowLogSet/item` with the fields
  * of the EC2 API reference's FlowLog, in moto's `moto/ec2/responses/flow_logs.py` template order),
@@ -114,6 +118,7 @@ const DESCRIBE = new Set([
   'DescribeSecurityGroups',
   'DescribeSecurityGroupRules',
   'DescribeNetworkInterfaces',
+  'GetManagedPrefixListEntries',
 ]);
 
 class ApiError extends Error {
@@ -719,6 +724,20 @@ export async function startEc2Server(
               ownerId,
             ),
           ),
+        ) + el('nextToken', nextToken)
+      );
+    }
+    if (action === 'GetManagedPrefixListEntries') {
+      const id = required(params, 'PrefixListId');
+      const list = server.state.prefixLists?.find((l) => l.prefixListId === id);
+      if (list === undefined || list.cidrs === null) {
+        throw new ApiError('InvalidPrefixListID.NotFound', `The prefix list ID '${id}' does not exist`);
+      }
+      const { items, nextToken } = page(list.cidrs, params);
+      return (
+        set(
+          'entrySet',
+          items.map((c) => `${el('cidr', c.cidr)}${el('description', `${id} ${c.cidr}`)}`),
         ) + el('nextToken', nextToken)
       );
     }

@@ -10,8 +10,13 @@
 import type { PortRange } from '../change.js';
 import { addressRange, isEverywhere } from '../risk/addresses.js';
 import { publicAddressesOf } from '../risk/public-space.js';
-import type { Severity } from '../risk/severity.js';
-import type { NetworkState, SecurityGroupRuleState } from '../state.js';
+import { compareSeverity, type Severity } from '../risk/severity.js';
+import {
+  knownPrefixList,
+  type NetworkState,
+  prefixListUnknownWhy,
+  type SecurityGroupRuleState,
+} from '../state.js';
 import { GATES, type Gate } from './types.js';
 import { gateName } from './words.js';
 
@@ -79,8 +84,16 @@ function covered(range: PortRange): string[] {
     .map(([port, name]) => `${port} (${name})`);
 }
 
-/** The severity of what `rule` opens, judged without the gates in `unchecked`. */
-export function unknownFallbackSeverity(rule: OpenedRule, unchecked: readonly Gate[]): FallbackJudgement {
+/**
+ * The severity of what `rule` opens, judged without the gates in `unchecked`. A rule naming a
+ * prefix list whose entries `state` holds is judged as the worst of its entries, each like a rule
+ * naming that CIDR; without them it is medium, as nobody can tell what it admits.
+ */
+export function unknownFallbackSeverity(
+  rule: OpenedRule,
+  unchecked: readonly Gate[],
+  state: NetworkState | null = null,
+): FallbackJudgement {
   const gates = [...unchecked];
   const judged = (severity: Severity, reason: string, references: string[] = []): FallbackJudgement => {
     const names = gates.map(gateName).join(', ');
@@ -96,7 +109,28 @@ export function unknownFallbackSeverity(rule: OpenedRule, unchecked: readonly Ga
   if (peer.kind === 'group')
     return judged('info', `the rule admits members of ${peer.groupId}, not the internet`);
   if (peer.kind === 'prefix-list') {
-    return judged('medium', `the rule admits prefix list ${peer.prefixListId}, whose entries are not known`);
+    const list = state === null ? null : knownPrefixList(state, peer.prefixListId);
+    if (list === null) {
+      const why = state === null ? 'no snapshot' : prefixListUnknownWhy(state, peer.prefixListId);
+      return judged(
+        'medium',
+        `the rule admits prefix list ${peer.prefixListId}, whose entries are not known (${why})`,
+      );
+    }
+    const [worst] = list.cidrs
+      .map((cidr) => ({
+        cidr,
+        judgement: unknownFallbackSeverity({ ...rule, peer: { kind: 'cidr', cidr } }, []),
+      }))
+      .sort((a, b) => compareSeverity(a.judgement.severity, b.judgement.severity));
+    if (worst === undefined) {
+      return judged('info', `the rule admits prefix list ${peer.prefixListId}, which has no entries`);
+    }
+    return judged(
+      worst.judgement.severity,
+      `the rule admits prefix list ${peer.prefixListId}, which holds ${worst.cidr.cidr}: ${worst.judgement.reason}`,
+      worst.judgement.references,
+    );
   }
   if (!isEverywhere(peer.cidr)) {
     const range = addressRange(peer.cidr);

@@ -10,7 +10,14 @@
 import type { AclEntry, CidrBlock } from '../change.js';
 import { matchesTraffic, type Packet } from '../risk/acl-exposure.js';
 import { addressRange, inRange } from '../risk/addresses.js';
-import type { NetworkState, PrefixListState, SecurityGroupRuleState, SecurityGroupState } from '../state.js';
+import {
+  knownPrefixList,
+  type NetworkState,
+  type PrefixListState,
+  prefixListMissing,
+  type SecurityGroupRuleState,
+  type SecurityGroupState,
+} from '../state.js';
 
 /** How a group (or a set of them) answers for one cell: allows, does not, or cannot tell. */
 export type GroupAnswer = { kind: 'allow' } | { kind: 'deny' } | { kind: 'unknown'; missing: string[] };
@@ -40,12 +47,8 @@ export function ruleBoundaries(
   for (const group of groups) {
     for (const rule of group.rules) if (rule.peer.kind === 'cidr') blocks.push(rule.peer.cidr);
   }
-  for (const list of lists) blocks.push(...list.cidrs);
+  for (const list of lists) blocks.push(...(list.cidrs ?? []));
   return blocks;
-}
-
-function listOf(state: NetworkState, id: string): PrefixListState | null {
-  return state.prefixLists?.find((l) => l.prefixListId === id) ?? null;
 }
 
 /** Whether one ingress rule lets `packet` in. */
@@ -58,9 +61,11 @@ function ruleAnswer(state: NetworkState, rule: SecurityGroupRuleState, packet: P
     case 'group':
       return { kind: 'deny' };
     case 'prefix-list': {
-      const list = listOf(state, rule.peer.prefixListId);
+      // Judged by its entries, each like a rule naming that CIDR: the cut has a cell boundary at
+      // every entry (`ruleBoundaries`), so one address decides the whole cell.
+      const list = knownPrefixList(state, rule.peer.prefixListId);
       if (list === null) {
-        return { kind: 'unknown', missing: [`the entries of prefix list ${rule.peer.prefixListId}`] };
+        return { kind: 'unknown', missing: [prefixListMissing(state, rule.peer.prefixListId)] };
       }
       return list.cidrs.some(within) ? { kind: 'allow' } : { kind: 'deny' };
     }

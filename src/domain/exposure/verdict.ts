@@ -25,12 +25,14 @@ import {
 import { addressRange, inRange } from '../risk/addresses.js';
 import { publicAddressCount, publicAddressesIn, ratio } from '../risk/public-space.js';
 import { routeTableOfSubnet } from '../risk/topology.js';
-import type {
-  NetworkAclState,
-  NetworkInterfaceState,
-  NetworkState,
-  RouteTableState,
-  SecurityGroupState,
+import {
+  knownPrefixList,
+  type NetworkAclState,
+  type NetworkInterfaceState,
+  type NetworkState,
+  prefixListUnknownWhy,
+  type RouteTableState,
+  type SecurityGroupState,
 } from '../state.js';
 import { combine, type GroupAnswer, groupAnswer, ruleBoundaries } from './security-groups.js';
 import {
@@ -121,10 +123,10 @@ function familyRoutes(
     const active = route.state !== 'blackhole';
     const d = route.destination;
     if (d.kind === 'prefix-list') {
-      const list = state.prefixLists?.find((l) => l.prefixListId === d.prefixListId);
-      if (list === undefined) {
+      const list = knownPrefixList(state, d.prefixListId);
+      if (list === null) {
         notes.push(
-          `the route to prefix list ${d.prefixListId} (${targetText(route.target)}) is taken to cover no client: its entries are not known`,
+          `the route to prefix list ${d.prefixListId} (${targetText(route.target)}) is taken to cover no client: its entries are not known (${prefixListUnknownWhy(state, d.prefixListId)})`,
         );
         continue;
       }

@@ -17,7 +17,7 @@ import {
   uncheckedGates,
   unknownFallbackSeverity,
 } from '../exposure/index.js';
-import type { NetworkState } from '../state.js';
+import { knownPrefixList, type NetworkState } from '../state.js';
 import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
 import { type Finding, finding } from './findings.js';
 import { maxSeverity, type Severity } from './severity.js';
@@ -47,8 +47,15 @@ function portOf(rule: SecurityGroupRule): { protocol: number; port: number | nul
   return { protocol, port: null };
 }
 
-function versionOf(rule: SecurityGroupRule): 4 | 6 {
-  return rule.peer.kind === 'cidr' ? rule.peer.cidr.version : 4;
+/**
+ * The address families a rule admits: its CIDR's, or those of its prefix list's known entries (a
+ * list holds one family; an AWS-managed list such as com.amazonaws.<region>.ipv6.s3 is IPv6).
+ */
+function versionsOf(state: NetworkState, rule: SecurityGroupRule): Array<4 | 6> {
+  if (rule.peer.kind === 'cidr') return [rule.peer.cidr.version];
+  const list = rule.peer.kind === 'prefix-list' ? knownPrefixList(state, rule.peer.prefixListId) : null;
+  const versions = [...new Set((list?.cidrs ?? []).map((c) => c.version))].sort();
+  return versions.length > 0 ? versions : [4];
 }
 
 /** The state with the opening applied to the group, so the verdict sees the rule. */
@@ -75,17 +82,21 @@ function verdictsFor(state: NetworkState, opening: SgOpening, rule: SecurityGrou
   );
   const after = withRules(state, opening);
   const { protocol, port } = portOf(rule);
+  const versions = versionsOf(state, rule);
   return users.flatMap((ni) => {
-    if (ni.subnetId === null) return [];
-    const query: ExposureQuery = {
-      subnetId: ni.subnetId,
-      networkInterfaceId: ni.networkInterfaceId,
-      groupIds: [opening.groupId],
-      protocol,
-      port,
-      version: versionOf(rule),
-    };
-    return [{ verdict: exposureOf(after, query), query }];
+    const subnetId = ni.subnetId;
+    if (subnetId === null) return [];
+    return versions.map((version) => {
+      const query: ExposureQuery = {
+        subnetId,
+        networkInterfaceId: ni.networkInterfaceId,
+        groupIds: [opening.groupId],
+        protocol,
+        port,
+        version,
+      };
+      return { verdict: exposureOf(after, query), query };
+    });
   });
 }
 
@@ -100,7 +111,7 @@ function judgeRule(context: RiskContext, opening: SgOpening, rule: SecurityGroup
   const group = sgName(context.state, opening.groupId);
   const text = sgRuleText(rule);
   const unchecked = uncheckedGates(context.state);
-  const fallback = unknownFallbackSeverity(rule, unchecked);
+  const fallback = unknownFallbackSeverity(rule, unchecked, context.state);
   if (rule.egress || rule.peer.kind === 'group') return null;
   if (context.state === null || unchecked.length > 0) {
     if (fallback.severity === 'info') return null;
