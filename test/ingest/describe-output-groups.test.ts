@@ -236,4 +236,35 @@ describe('parseDescribeOutput: security groups and network interfaces', () => {
     });
     expect(parseDescribeOutput({ SecurityGroups: [] }).securityGroups).toEqual([]);
   });
+
+  it('reads the entries of prefix lists (get-managed-prefix-list-entries output under each list id)', () => {
+    const state = parseDescribeOutput({
+      PrefixLists: [
+        {
+          PrefixListId: 'pl-0a1b2c3d4e5f60718',
+          PrefixListName: 'office',
+          Entries: [{ Cidr: '203.0.113.0/24', Description: 'office' }, { Cidr: '2001:DB8:1::/48' }],
+        },
+        { PrefixListId: 'pl-6ea54007', Entries: [] },
+      ],
+    });
+    expect(state.prefixLists).toEqual([
+      {
+        prefixListId: 'pl-0a1b2c3d4e5f60718',
+        cidrs: [
+          { version: 4, cidr: '203.0.113.0/24' },
+          { version: 6, cidr: '2001:db8:1::/48' },
+        ],
+      },
+      { prefixListId: 'pl-6ea54007', cidrs: [] },
+    ]);
+    expect(parseDescribeOutput({ Subnets: [] })).not.toHaveProperty('prefixLists');
+  });
+
+  it('refuses a prefix list entry that is not a CIDR block, naming the field', () => {
+    expect(() =>
+      parseDescribeOutput({ PrefixLists: [{ PrefixListId: 'pl-1', Entries: [{ Cidr: '203.0.113.0/33' }] }] }),
+    ).toThrow(/PrefixLists\[0\]\.Entries\[0\]\.Cidr.*IPv4 or IPv6 CIDR block/);
+    expect(() => parseDescribeOutput({ PrefixLists: [{ PrefixListId: 'pl-1' }] })).toThrow(InputError);
+  });
 });

@@ -5,6 +5,7 @@
  * revert undoes its change.
  */
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../../src/domain/acl.js';
 import type { NetworkChange, NetworkChangeOf, NetworkEventName } from '../../../src/domain/change.js';
 import { specOf } from '../../../src/domain/events/index.js';
 import { normaliseRecord } from '../../../src/domain/normalise.js';
@@ -16,7 +17,7 @@ import type { NetworkState } from '../../../src/domain/state.js';
 import { changeFromFixture } from '../../helpers/changes.js';
 import { fixtureRecord } from '../../helpers/fixtures.js';
 import { contextStateWithGroups, FIXTURES, fixtureChange, withRequest } from '../../slack/helpers.js';
-import { eni, group, PUBLIC_ENI, SUBNET, WEB_SG, world } from '../exposure/world.js';
+import { eni, group, OFFICE_PL, PUBLIC_ENI, SUBNET, WEB_SG, world } from '../exposure/world.js';
 
 function as<E extends NetworkEventName>(change: NetworkChange, name: E): NetworkChangeOf<E> {
   expect(change.eventName).toBe(name);
@@ -309,6 +310,64 @@ describe('judging them', () => {
     expect(none.findings.find((f) => f.id === 'sg.ingress-unverified')?.detail).toContain(
       'not checked: route table, network ACL (inbound), network ACL (outbound replies), security groups',
     );
+  });
+
+  describe('a rule from a prefix list', () => {
+    const fromList = (state: NetworkState | null) => {
+      const change = withRequest('AuthorizeSecurityGroupIngressOpenSsh', {
+        groupId: WEB_SG,
+        ipPermissions: {
+          items: [
+            {
+              ipProtocol: 'tcp',
+              fromPort: 22,
+              toPort: 22,
+              groups: {},
+              ipRanges: {},
+              ipv6Ranges: {},
+              prefixListIds: { items: [{ prefixListId: OFFICE_PL }] },
+            },
+          ],
+        },
+      });
+      return assessChange(change, { state, policy: DEFAULT_POLICY });
+    };
+    const list = (...cidrs: string[]) => ({
+      prefixListId: OFFICE_PL,
+      cidrs: cidrs.map((c) => parseCidr(c) ?? { version: 4 as const, cidr: 'bad' }),
+    });
+
+    it('whose entries hold 0.0.0.0/0 exposes SSH: critical, as the CIDR would', () => {
+      const assessment = fromList(world({ prefixLists: [list('10.0.0.0/8', '0.0.0.0/0')] }));
+      expect(assessment.severity).toBe('critical');
+      expect(assessment.findings[0]).toMatchObject({ id: 'sg.ingress-exposed' });
+      expect(assessment.findings[0]?.title).toContain(`from prefix list ${OFFICE_PL}`);
+    });
+
+    it('whose entries are IPv6 is asked about over IPv6', () => {
+      const assessment = fromList(world({ prefixLists: [list('2600::/16')] }));
+      expect(assessment.findings[0]).toMatchObject({ id: 'sg.ingress-exposed' });
+      expect(assessment.findings[0]?.detail).toContain('over IPv6');
+    });
+
+    it('whose entries are private only does not reach the internet', () => {
+      const assessment = fromList(world({ prefixLists: [list('10.20.0.0/16')] }));
+      expect(assessment.findings.map((f) => f.id)).not.toContain('sg.ingress-exposed');
+      expect(assessment.findings.map((f) => f.id)).not.toContain('sg.ingress-unverified');
+    });
+
+    it('whose entries could not be read is unverified, naming the list and why', () => {
+      const assessment = fromList(
+        world({
+          prefixLists: [{ prefixListId: OFFICE_PL, cidrs: null, unread: 'UnauthorizedOperation: no' }],
+        }),
+      );
+      const found = assessment.findings.find((f) => f.id === 'sg.ingress-unverified');
+      expect(found).toMatchObject({ severity: 'medium' });
+      expect(found?.detail).toContain(
+        `the entries of prefix list ${OFFICE_PL} (not read: UnauthorizedOperation: no)`,
+      );
+    });
   });
 
   it('judges the groups an interface gains as openings of that interface', () => {

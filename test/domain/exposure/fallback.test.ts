@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../../src/domain/acl.js';
 import {
   GATES,
   type Gate,
@@ -6,7 +7,19 @@ import {
   unknownFallbackSeverity,
 } from '../../../src/domain/exposure/index.js';
 import type { Severity } from '../../../src/domain/risk/severity.js';
+import type { PrefixListState } from '../../../src/domain/state.js';
 import { sgRule, world } from './world.js';
+
+function list(...cidrs: string[]): PrefixListState {
+  return {
+    prefixListId: 'pl-0e0000000000000e1',
+    cidrs: cidrs.map((c) => {
+      const block = parseCidr(c);
+      if (block === null) throw new Error(c);
+      return block;
+    }),
+  };
+}
 
 const CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html';
 
@@ -30,6 +43,48 @@ describe('severity by what a rule opens, when the gates cannot be checked', () =
     expect(judged.references).toEqual(controls.map((c) => `${CONTROLS}#${c}`));
     expect(judged.unchecked).toEqual(['sg']);
     expect(judged.reason).toMatch(/; not checked: security groups$/);
+  });
+
+  it.each<[string, Parameters<typeof unknownFallbackSeverity>[2], Severity, RegExp, string[]]>([
+    [
+      'a known list holding 0.0.0.0/0: like SSH to everyone',
+      world({ prefixLists: [list('10.0.0.0/8', '0.0.0.0/0')] }),
+      'high',
+      /^the rule admits prefix list pl-0e0000000000000e1, which holds 0\.0\.0\.0\/0: the rule opens 22 \(SSH\)/,
+      ['ec2-13', 'ec2-19'],
+    ],
+    [
+      'a known list holding part of the internet',
+      world({ prefixLists: [list('10.0.0.0/8', '8.8.8.0/24')] }),
+      'low',
+      /which holds 8\.8\.8\.0\/24: the rule admits 8\.8\.8\.0\/24, part of the internet/,
+      [],
+    ],
+    [
+      'a known list of private ranges only',
+      world({ prefixLists: [list('10.0.0.0/8', 'fd00::/8')] }),
+      'info',
+      /which holds (10\.0\.0\.0\/8|fd00::\/8): the rule admits .*, which holds no public address/,
+      [],
+    ],
+    ['a known empty list', world({ prefixLists: [list()] }), 'info', /which has no entries/, []],
+    [
+      'a list that could not be read',
+      world({
+        prefixLists: [
+          { prefixListId: 'pl-0e0000000000000e1', cidrs: null, unread: 'UnauthorizedOperation: no' },
+        ],
+      }),
+      'medium',
+      /whose entries are not known \(not read: UnauthorizedOperation: no\)/,
+      [],
+    ],
+    ['no snapshot', null, 'medium', /whose entries are not known \(no snapshot\)/, []],
+  ])('a prefix-list rule — %s', (_, state, severity, reason, controls) => {
+    const judged = unknownFallbackSeverity(sgRule('in tcp 22 pl-0e0000000000000e1'), ['sg'], state);
+    expect(judged.severity).toBe(severity);
+    expect(judged.reason).toMatch(reason);
+    expect(judged.references).toEqual(controls.map((c) => `${CONTROLS}#${c}`));
   });
 
   it('names every gate it could not check', () => {

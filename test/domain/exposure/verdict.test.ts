@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCidr } from '../../../src/domain/acl.js';
 import {
   type ExposureQuery,
   type ExposureVerdict,
@@ -6,7 +7,7 @@ import {
   exposureText,
 } from '../../../src/domain/exposure/index.js';
 import { publicAddressCount, ratio } from '../../../src/domain/risk/public-space.js';
-import type { NetworkState } from '../../../src/domain/state.js';
+import type { NetworkState, PrefixListState } from '../../../src/domain/state.js';
 import {
   ACL,
   DB_SG,
@@ -50,6 +51,19 @@ function check(verdict: ExposureVerdict, expected: Expected): void {
 }
 
 const webOn = (...rules: string[]) => [group(WEB_SG, rules)];
+const known = (prefixListId: string, ...cidrs: string[]): PrefixListState => ({
+  prefixListId,
+  cidrs: cidrs.map((c) => {
+    const block = parseCidr(c);
+    if (block === null) throw new Error(c);
+    return block;
+  }),
+});
+const unread = (prefixListId: string): PrefixListState => ({
+  prefixListId,
+  cidrs: null,
+  unread: 'UnauthorizedOperation: not allowed',
+});
 const noTable = (state: NetworkState): NetworkState => ({ ...state, routeTables: [] });
 const instance = (v4: string[] = ['198.51.100.7'], v6: string[] = []) => [
   eni(PUBLIC_ENI, [WEB_SG], { v4, v6 }),
@@ -196,7 +210,63 @@ const CASES: Array<[string, NetworkState, ExposureQuery, Expected]> = [
     'a prefix-list rule whose entries are unknown',
     world({ groups: webOn(`in tcp 22 ${OFFICE_PL}`) }),
     tcp(22),
-    { kind: 'unknown', missing: new RegExp(`entries of prefix list ${OFFICE_PL}`) },
+    {
+      kind: 'unknown',
+      missing: new RegExp(`^the entries of prefix list ${OFFICE_PL} \\(not in the snapshot\\)$`),
+    },
+  ],
+  [
+    'a prefix-list rule whose entries could not be read: unknown, naming the list and why',
+    world({ groups: webOn(`in tcp 22 ${OFFICE_PL}`), prefixLists: [unread(OFFICE_PL)] }),
+    tcp(22),
+    {
+      kind: 'unknown',
+      missing: new RegExp(
+        `^the entries of prefix list ${OFFICE_PL} \\(not read: UnauthorizedOperation: not allowed\\)$`,
+      ),
+    },
+  ],
+  [
+    'a prefix-list rule resolved: the list holds 0.0.0.0/0, so the whole internet',
+    world({
+      groups: webOn(`in tcp 22 ${OFFICE_PL}`),
+      prefixLists: [known(OFFICE_PL, '10.20.0.0/16', '0.0.0.0/0')],
+    }),
+    tcp(22),
+    { kind: 'exposed', interfaces: [PUBLIC_ENI], share: 1 },
+  ],
+  [
+    'a prefix-list rule resolved over IPv6: the list holds a global range',
+    world({
+      groups: webOn(`in tcp 22 ${OFFICE_PL}`),
+      prefixLists: [known(OFFICE_PL, '2600::/16')],
+    }),
+    tcp(22, 6),
+    { kind: 'exposed', interfaces: [PUBLIC_ENI] },
+  ],
+  [
+    'a prefix-list rule resolved: an IPv6 list admits no IPv4 client',
+    world({
+      groups: webOn(`in tcp 22 ${OFFICE_PL}`),
+      prefixLists: [known(OFFICE_PL, '2600::/16')],
+    }),
+    tcp(22),
+    { kind: 'blocked', gate: 'sg' },
+  ],
+  [
+    'a prefix-list rule resolved: an empty list admits nobody',
+    world({ groups: webOn(`in tcp 22 ${OFFICE_PL}`), prefixLists: [known(OFFICE_PL)] }),
+    tcp(22),
+    { kind: 'blocked', gate: 'sg' },
+  ],
+  [
+    'an unread list does not hide a rule that exposes on its own',
+    world({
+      groups: webOn(`in tcp 22 ${OFFICE_PL}`, 'in tcp 22 0.0.0.0/0'),
+      prefixLists: [unread(OFFICE_PL)],
+    }),
+    tcp(22),
+    { kind: 'exposed', interfaces: [PUBLIC_ENI], share: 1 },
   ],
   [
     'a prefix-list rule resolved: the list holds a public range',
@@ -270,6 +340,57 @@ const CASES: Array<[string, NetworkState, ExposureQuery, Expected]> = [
 describe('exposure verdict: route, ACL both ways, security groups', () => {
   it.each(CASES)('%s', (_, state, query, expected) => {
     check(exposureOf(state, query), expected);
+  });
+
+  it.each([
+    ['0.0.0.0/0', 4],
+    ['8.8.8.0/24', 4],
+    ['10.20.0.0/16', 4],
+    ['100.64.0.0/10', 4],
+    ['::/0', 6],
+    ['2600::/16', 6],
+    ['fd00::/8', 6],
+  ] as const)(
+    'a rule naming a known list holding %s is judged like a rule naming that CIDR',
+    (cidr, version) => {
+      const byList = world({
+        groups: webOn(`in tcp 22 ${OFFICE_PL}`),
+        prefixLists: [known(OFFICE_PL, cidr)],
+      });
+      const byCidr = world({ groups: webOn(`in tcp 22 ${cidr}`) });
+      expect(exposureOf(byList, tcp(22, version))).toEqual(exposureOf(byCidr, tcp(22, version)));
+    },
+  );
+
+  it('notes a route to a list whose entries are unknown, and why', () => {
+    const state = world({ prefixLists: [unread(OFFICE_PL)] });
+    const table = state.routeTables[0];
+    table?.routes.push({
+      destination: { kind: 'prefix-list', prefixListId: OFFICE_PL },
+      target: { type: 'virtual-private-gateway', id: 'vgw-0e0000000000000e1' },
+      state: 'active',
+      origin: 'CreateRoute',
+    });
+    const verdict = exposureOf(state, tcp(443));
+    expect(verdict).toMatchObject({
+      kind: 'exposed',
+      notes: [
+        `the route to prefix list ${OFFICE_PL} (vgw-0e0000000000000e1 (virtual private gateway)) is taken to cover no client: its entries are not known (not read: UnauthorizedOperation: not allowed)`,
+      ],
+    });
+  });
+
+  it('a route to a known list sends its entries elsewhere: the rest still reaches the instance', () => {
+    const state = world({ prefixLists: [known(OFFICE_PL, '0.0.0.0/1')] });
+    state.routeTables[0]?.routes.push({
+      destination: { kind: 'prefix-list', prefixListId: OFFICE_PL },
+      target: { type: 'virtual-private-gateway', id: 'vgw-0e0000000000000e1' },
+      state: 'active',
+      origin: 'CreateRoute',
+    });
+    const verdict = exposureOf(state, tcp(443));
+    expect(verdict.kind === 'exposed' && verdict.share).toBeLessThan(0.6);
+    expect(verdict.kind === 'exposed' && verdict.notes).toEqual([]);
   });
 
   it('measures how much of the internet gets through every gate', () => {
