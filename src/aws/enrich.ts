@@ -12,7 +12,7 @@
  * before it left.
  */
 import type { NetworkChange } from '../domain/change.js';
-import type { NetworkState } from '../domain/state.js';
+import { type NetworkState, withPrefixListsOf } from '../domain/state.js';
 import { EVENT_TIME_MARGIN_MS } from '../domain/timeline.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import type { Timeline } from '../process/timeline.js';
@@ -28,7 +28,8 @@ export interface Enrichment {
   vpcId: string | null;
   /**
    * The VPC's state right before the change: the snapshot fetched before it, with the changes
-   * stored since played on top. Risk context and planRevert input.
+   * stored since played on top, and the entries of prefix lists only the read after it holds
+   * (`withPrefixListsOf`). Risk context and planRevert input.
    */
   before: NetworkState | null;
   beforeFetchedAt: string | null;
@@ -217,6 +218,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         );
       }
 
+      const beforeState = rebuilt?.state ?? before?.state ?? null;
       const named = current?.state ?? before?.state ?? null;
       const subnets = subnetIdsOf(change, [before?.state ?? null, current?.state ?? null]).map(
         (subnetId) => ({
@@ -229,7 +231,7 @@ export function createEnricher(deps: EnricherDeps): Enricher {
       );
       return {
         vpcId,
-        before: rebuilt?.state ?? before?.state ?? null,
+        before: beforeState === null ? null : withPrefixListsOf(beforeState, current?.state ?? null),
         beforeFetchedAt: before?.fetchedAt ?? null,
         basedOn: rebuilt?.applied ?? [],
         later: later.map((c) => c.change.id),

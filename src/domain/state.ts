@@ -181,6 +181,25 @@ export function knownPrefixList(state: NetworkState, id: string): KnownPrefixLis
   return list === undefined || list.cidrs === null ? null : list;
 }
 
+/**
+ * `state` with the prefix lists of `fresher` it does not hold (or holds unread). The snapshot
+ * reads only the lists something names, so a change that adds the first rule naming a list finds
+ * no entries in the state before it, while the read after it has them. Entries are not what a
+ * watched change edits (netwarden follows no `ModifyManagedPrefixList`), so the fresher reading
+ * serves the state before the change as well.
+ */
+export function withPrefixListsOf(state: NetworkState, fresher: NetworkState | null): NetworkState {
+  const known = (fresher?.prefixLists ?? []).filter(
+    (l) => l.cidrs !== null && knownPrefixList(state, l.prefixListId) === null,
+  );
+  if (known.length === 0) return state;
+  const ids = new Set(known.map((l) => l.prefixListId));
+  return {
+    ...state,
+    prefixLists: [...(state.prefixLists ?? []).filter((l) => !ids.has(l.prefixListId)), ...known],
+  };
+}
+
 /** Why the entries of prefix list `id` are unknown: `not read: <why>`, or `not in the snapshot`. */
 export function prefixListUnknownWhy(state: NetworkState, id: string): string {
   const list = state.prefixLists?.find((l) => l.prefixListId === id);

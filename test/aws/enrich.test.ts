@@ -6,7 +6,9 @@ import { ec2ForClients } from '../../src/aws/ec2.js';
 import { createEnricher, type Enricher } from '../../src/aws/enrich.js';
 import { createSnapshotService, stateOfVpc } from '../../src/aws/snapshot.js';
 import type { NetworkChange } from '../../src/domain/change.js';
+import { applyChange as applyStateChange } from '../../src/domain/revert/apply.js';
 import { planRevert } from '../../src/domain/revert/plan.js';
+import type { NetworkState } from '../../src/domain/state.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createTopologyStore, type TopologyStore } from '../../src/store/topology-store.js';
 import { applyChange, FIXTURES, VPC_A, worldBefore } from '../domain/revert/world.js';
@@ -221,6 +223,36 @@ describe('enrichment from the topology snapshot, refreshed from EC2', () => {
 
     expect(server.requests).toEqual([]);
     expect(enrichment.subnets).toEqual([{ subnetId: 'subnet-0f1e2d3c4b5a69788', name: 'payments' }]);
+  });
+
+  it('gives the before state the entries of a prefix list the change names first, from the read after it', async () => {
+    const change = changeFromFixture(
+      'security-groups/AuthorizeSecurityGroupIngress__ipv6-prefix-list-group.json',
+    );
+    const { store, enricher } = setup();
+    const vpc = { account: change.account, region: change.region, vpcId: VPC_A };
+    const withGroup: NetworkState = {
+      ...before,
+      securityGroups: [
+        { groupId: 'sg-0a1b2c3d4e5f60718', vpcId: VPC_A, groupName: 'db', rules: [], tags: {} },
+      ],
+      networkInterfaces: [],
+    };
+    await store.saveSnapshot({ ...vpc, fetchedAt: offset(change, -60), state: stateOfVpc(withGroup, VPC_A) });
+    const office = {
+      prefixListId: 'pl-0e1d2c3b4a5968778',
+      cidrs: [{ version: 4 as const, cidr: '203.0.113.0/24' }],
+    };
+    server.state = { ...applyStateChange(withGroup, change), prefixLists: [office] };
+    now = new Date(offset(change, 10));
+
+    const enrichment = await enricher.enrich(change);
+
+    expect(enrichment.current?.prefixLists).toEqual([office]);
+    expect(enrichment.before?.prefixLists).toEqual([office]);
+    // Only the entries: the group is as it was before the change.
+    expect(enrichment.before?.securityGroups).toEqual(stateOfVpc(withGroup, VPC_A).securityGroups);
+    server.state = before;
   });
 
   it('says the VPC is unknown when neither the snapshots nor EC2 know the resource', async () => {
