@@ -9,12 +9,22 @@ import type { PortRange } from '../change.js';
 import { aclRuleText } from '../events/acl-words.js';
 import { targetText } from '../events/route-words.js';
 import { sgRuleAllowText } from '../events/sg-words.js';
+import { listText } from '../events/words.js';
 import { evaluationOrder } from '../risk/acl-exposure.js';
 import { routeTableOfSubnet } from '../risk/topology.js';
-import type { NetworkInterfaceState, NetworkState, SecurityGroupState } from '../state.js';
+import {
+  knownPrefixList,
+  type NetworkInterfaceState,
+  type NetworkState,
+  prefixListUnknownWhy,
+  type SecurityGroupState,
+} from '../state.js';
 import type { Gate } from './types.js';
 import { aclReplyPorts, EPHEMERAL_PORTS } from './verdict.js';
 import { exposedInterfaceText } from './words.js';
+
+/** Entries of a prefix list spelt out in the security-group gate; a list may hold 1,000. */
+const PREFIX_LIST_ENTRIES_SHOWN = 5;
 
 /**
  * The ports `/netwarden exposure` judges, all TCP: remote administration (SSH, RDP), the
@@ -156,6 +166,28 @@ function sgGate(state: NetworkState, interfaces: readonly NetworkInterfaceState[
     }
     const inbound = group.rules.filter((r) => !r.egress).map(sgRuleAllowText);
     lines.push(`${id} inbound: ${inbound.length > 0 ? inbound.join('; ') : 'no rule (lets nothing in)'}`);
+  }
+  // What the prefix lists those inbound rules name hold, as the verdict judges them.
+  const named = new Set<string>();
+  for (const id of used) {
+    for (const rule of groups.get(id)?.rules ?? []) {
+      if (!rule.egress && rule.peer.kind === 'prefix-list') named.add(rule.peer.prefixListId);
+    }
+  }
+  for (const id of named) {
+    const list = knownPrefixList(state, id);
+    lines.push(
+      list === null
+        ? `prefix list ${id}: entries not known (${prefixListUnknownWhy(state, id)})`
+        : `prefix list ${id}: ${
+            list.cidrs.length === 0
+              ? 'no entries'
+              : listText(
+                  list.cidrs.map((c) => c.cidr),
+                  PREFIX_LIST_ENTRIES_SHOWN,
+                )
+          }`,
+    );
   }
   return { gate: 'sg', subject: 'security groups of the public interfaces', lines, unchecked: null };
 }

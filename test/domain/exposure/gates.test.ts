@@ -5,6 +5,7 @@ import {
   ACL,
   eni,
   group,
+  OFFICE_PL,
   OPEN_ACL,
   PRIVATE_ENI,
   PUBLIC_ENI,
@@ -73,6 +74,32 @@ describe('gatesOf', () => {
       `instance i-0e0000000000000e1 (${PUBLIC_ENI}, 198.51.100.7): ${WEB_SG}`,
       '1 more interface(s) without a public address: the internet cannot reach them',
       `${WEB_SG} inbound: allow tcp 443 from 0.0.0.0/0`,
+    ]);
+  });
+
+  it('shows what the prefix lists of those rules hold, or why that is not known', () => {
+    const state = world({
+      groups: [group(WEB_SG, [`in tcp 22 ${OFFICE_PL}`, 'in tcp 5432 pl-0e0000000000000e2'])],
+      interfaces: [eni(PUBLIC_ENI, [WEB_SG], { v4: ['198.51.100.7'] })],
+      prefixLists: [
+        {
+          prefixListId: OFFICE_PL,
+          cidrs: [
+            '198.51.100.0/24',
+            '203.0.113.0/25',
+            '192.0.2.0/28',
+            '192.0.2.16/28',
+            '192.0.2.32/28',
+            '192.0.2.48/28',
+          ].map((cidr) => ({ version: 4 as const, cidr })),
+        },
+        { prefixListId: 'pl-0e0000000000000e2', cidrs: null, unread: 'UnauthorizedOperation: no' },
+      ],
+    });
+
+    expect(gatesOf(state, SUBNET, null)[3]?.lines.slice(-2)).toEqual([
+      `prefix list ${OFFICE_PL}: 198.51.100.0/24, 203.0.113.0/25, 192.0.2.0/28, 192.0.2.16/28, 192.0.2.32/28 and 1 more`,
+      'prefix list pl-0e0000000000000e2: entries not known (not read: UnauthorizedOperation: no)',
     ]);
   });
 
