@@ -129,10 +129,12 @@ export interface Ec2Adapter {
   /** Network interfaces (`attachment.instance-id` finds an instance's): where one lives. */
   describeNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<NetworkInterfaceState[]>;
   /**
-   * Subnets, route tables, network ACLs, security groups with their rules and network interfaces
-   * of one VPC, or of the whole region when `vpcId` is null. Groups and interfaces the role may not
-   * read (`UnauthorizedOperation`: a policy from before netwarden read them) are left out of the
-   * state, which then says they are unknown; every other failure fails the read.
+   * Subnets, route tables, network ACLs, security groups with their rules, network interfaces and
+   * the entries of the prefix lists the rules and routes name, of one VPC, or of the whole region
+   * when `vpcId` is null. Groups and interfaces the role may not read (`UnauthorizedOperation`: a
+   * policy from before netwarden read them) are left out of the state, which then says they are
+   * unknown; a prefix list that cannot be read is kept unread with the reason; every other failure
+   * fails the read.
    */
   describeNetwork(vpcId: string | null): Promise<NetworkState>;
   /** Sends a revert call and returns its output fields (`AssociationId`, `NewAssociationId`, `Return`). */
