@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exposureOf } from '../../../src/domain/exposure/index.js';
-import { stateAround } from '../../../src/domain/state.js';
-import { DB_SG, eni, group, PUBLIC_ENI, SUBNET, TABLE, tcp, WEB_SG, world } from './world.js';
+import { stateAround, withPrefixListsOf } from '../../../src/domain/state.js';
+import { DB_SG, eni, group, OFFICE_PL, PUBLIC_ENI, SUBNET, TABLE, tcp, WEB_SG, world } from './world.js';
 
 describe('the state kept with a change carries what the exposure verdict needs', () => {
   const state = world({
@@ -36,5 +36,35 @@ describe('the state kept with a change carries what the exposure verdict needs',
     const around = stateAround(new Set([SUBNET]), world({ groups: undefined, interfaces: undefined }));
     expect('securityGroups' in around || 'networkInterfaces' in around).toBe(false);
     expect(exposureOf(around, tcp(443)).kind).toBe('unknown');
+  });
+
+  it('keeps the prefix lists, so a rule naming one is judged by its entries later', () => {
+    const office = { prefixListId: OFFICE_PL, cidrs: [{ version: 4 as const, cidr: '0.0.0.0/0' }] };
+    const around = stateAround(
+      new Set([SUBNET]),
+      world({ groups: [group(WEB_SG, [`in tcp 22 ${OFFICE_PL}`])], prefixLists: [office] }),
+    );
+    expect(around.prefixLists).toEqual([office]);
+    expect(exposureOf(around, tcp(22))).toMatchObject({ kind: 'exposed' });
+  });
+});
+
+describe('withPrefixListsOf: entries the state before a change lacks, from the read after it', () => {
+  const known = { prefixListId: OFFICE_PL, cidrs: [{ version: 4 as const, cidr: '203.0.113.0/24' }] };
+  const unread = { prefixListId: OFFICE_PL, cidrs: null, unread: 'UnauthorizedOperation: no' };
+
+  it('adds a list only the fresher state holds, and replaces an unread one', () => {
+    expect(withPrefixListsOf(world(), world({ prefixLists: [known] })).prefixLists).toEqual([known]);
+    expect(
+      withPrefixListsOf(world({ prefixLists: [unread] }), world({ prefixLists: [known] })).prefixLists,
+    ).toEqual([known]);
+  });
+
+  it('keeps what the state knows, and takes nothing unread', () => {
+    const other = { ...known, cidrs: [{ version: 4 as const, cidr: '198.51.100.0/24' }] };
+    const state = world({ prefixLists: [known] });
+    expect(withPrefixListsOf(state, world({ prefixLists: [other] }))).toBe(state);
+    expect(withPrefixListsOf(world(), world({ prefixLists: [unread] }))).not.toHaveProperty('prefixLists');
+    expect(withPrefixListsOf(state, null)).toBe(state);
   });
 });
