@@ -3,7 +3,13 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
-import { associationExposure, defaultRouteExposure, withExposure } from '../risk/change-exposure.js';
+import {
+  associationExposure,
+  defaultRouteExposure,
+  edgeAssociationExposure,
+  unjudged,
+  withExposure,
+} from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import {
   assessRouteAssociate,
@@ -167,7 +173,18 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess(change, context) {
       const outcome = assessRouteAssociate(change.change, context);
       const { target, routeTableId } = change.change;
-      if (target?.kind !== 'subnet') return outcome;
+      if (target === null) {
+        return withExposure(
+          outcome,
+          unjudged(
+            `the subnet or gateway associated with route table ${routeTableId}`,
+            'the subnet or gateway of the association (not in the record)',
+          ),
+        );
+      }
+      if (target.kind === 'gateway') {
+        return withExposure(outcome, edgeAssociationExposure(target.gatewayId, routeTableId));
+      }
       return withExposure(
         outcome,
         associationExposure({ subnetId: target.subnetId, routeTableId }, context.state),

@@ -4,7 +4,13 @@
  */
 import { formatShare } from '../risk/public-space.js';
 import type { InterfaceOwnerKind } from '../state.js';
-import type { ExposedInterface, ExposureQuery, ExposureVerdict, Gate } from './types.js';
+import {
+  type ExposedInterface,
+  type ExposureQuery,
+  type ExposureVerdict,
+  type Gate,
+  VERDICT_PRECEDENCE,
+} from './types.js';
 import { queryTraffic } from './verdict.js';
 
 const GATE_NAMES: Readonly<Record<Gate, string>> = {
@@ -69,4 +75,60 @@ export function verdictShort(verdict: ExposureVerdict): string {
     case 'unknown':
       return 'unknown';
   }
+}
+
+/** What a state lacks when there is none at all. */
+export const NO_STATE_MISSING = 'the network state (no snapshot of the VPC)';
+
+/** `network ACL acl-0abc (not in the snapshot)`: one thing the state lacks. */
+export function notInSnapshot(what: string): string {
+  return `${what} (not in the snapshot)`;
+}
+
+/**
+ * A change no verdict could be asked about, worded as an `unknown` verdict: what it touched, and
+ * what is missing to judge it (`Unknown whether the internet reaches the subnets using network ACL
+ * acl-0abc: missing network ACL acl-0abc (not in the snapshot)`).
+ */
+export function unjudgedText(subject: string, missing: readonly string[]): string {
+  return `Unknown whether the internet reaches ${subject}: missing ${missing.join('; ')}`;
+}
+
+/**
+ * A gateway (edge) route-table association: the table routes what enters the VPC through the
+ * gateway, before any subnet's own route table, network ACL and security groups; the verdict is
+ * judged per subnet along those and does not follow a gateway route table, so it says unknown.
+ */
+export function edgeAssociationText(gatewayId: string | null, routeTableId: string | null): string {
+  const gateway = gatewayId ? `gateway ${gatewayId}` : 'a gateway';
+  const table = routeTableId ? `route table ${routeTableId}` : 'the route table';
+  return `Unknown whether the internet reaches the subnets behind ${gateway}: ${table} is its edge association and routes the traffic entering through it, which the verdict does not judge (it judges each subnet by its own route table, network ACL and security groups)`;
+}
+
+/** How many changes of a group each verdict speaks for, and the line of the one that speaks for the group. */
+export interface GroupExposure {
+  counts: Readonly<Record<ExposureVerdict['kind'], number>>;
+  /** Changes of the group carrying no verdict (they touch no path from the internet, or were attempts). */
+  none: number;
+  /** The line of the change whose verdict speaks for the group. */
+  top: string;
+}
+
+const GROUP_KIND_WORDS: Readonly<Record<ExposureVerdict['kind'], string>> = {
+  exposed: 'exposed now',
+  unknown: 'unknown',
+  'opened-not-listening': 'opened, nothing listening',
+  blocked: 'blocked',
+};
+
+/** `2 of 40 changes exposed now · 5 unknown · 30 blocked · 3 no verdict — Exposed: tcp/22 …`. */
+export function groupExposureText(group: GroupExposure): string {
+  const total = VERDICT_PRECEDENCE.reduce((n, kind) => n + group.counts[kind], group.none);
+  const exposed = group.counts.exposed;
+  const head = `${exposed} of ${total} ${total === 1 ? 'change' : 'changes'} ${GROUP_KIND_WORDS.exposed}`;
+  const rest = VERDICT_PRECEDENCE.filter((kind) => kind !== 'exposed' && group.counts[kind] > 0).map(
+    (kind) => `${group.counts[kind]} ${GROUP_KIND_WORDS[kind]}`,
+  );
+  if (group.none > 0) rest.push(`${group.none} no verdict`);
+  return `${[head, ...rest].join(' · ')} — ${group.top}`;
 }
