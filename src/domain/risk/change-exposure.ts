@@ -141,16 +141,18 @@ function queriesOf(
 
 /**
  * The line of the verdict that speaks for `queries` on one state (the first of exposed, unknown,
- * opened-not-listening, blocked), asking no further once one is exposed.
+ * opened-not-listening, blocked), asking no further once none can beat it: once one is exposed,
+ * or unknown on a state without the security groups or interfaces (nothing is exposed there).
  */
 function headlineLine(state: NetworkState, queries: readonly ExposureQuery[]): ExposureLine | null {
-  let best: { verdict: ExposureVerdict; query: ExposureQuery } | null = null;
+  const best = KIND_ORDER[uncheckedGates(state).length > 0 ? 'unknown' : 'exposed'];
+  let top: { verdict: ExposureVerdict; query: ExposureQuery } | null = null;
   for (const query of queries) {
     const verdict = exposureOf(state, query);
-    if (best === null || KIND_ORDER[verdict.kind] < KIND_ORDER[best.verdict.kind]) best = { verdict, query };
-    if (verdict.kind === 'exposed') break;
+    if (top === null || KIND_ORDER[verdict.kind] < KIND_ORDER[top.verdict.kind]) top = { verdict, query };
+    if (KIND_ORDER[verdict.kind] <= best) break;
   }
-  return best === null ? null : lineOf(best.verdict, best.query);
+  return top === null ? null : lineOf(top.verdict, top.query);
 }
 
 /**

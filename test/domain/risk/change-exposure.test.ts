@@ -363,6 +363,24 @@ const lineCases: LineCase[] = [
     severity: 'medium',
   },
   {
+    name: 'a subnet moved between tables neither routing to the internet gateway: the line says the route table blocks',
+    change: moveToPublic,
+    state: (() => {
+      const state = twoTables({ groups: [sshGroup()], interfaces: [publicSsh()] });
+      return {
+        ...state,
+        routeTables: state.routeTables.map((t) =>
+          t.routeTableId === PUBLIC_TABLE
+            ? { ...t, routes: ['10.0.0.0/16 local', '0.0.0.0/0 nat'].map(route) }
+            : t,
+        ),
+      };
+    })(),
+    kind: 'blocked',
+    line: ['Blocked by the route table', PUBLIC_TABLE, 'not to an internet gateway'],
+    severity: 'info',
+  },
+  {
     name: 'route-table association without any snapshot: unknown, no network state',
     change: moveToPublic,
     state: null,
