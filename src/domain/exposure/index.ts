@@ -25,6 +25,7 @@ export {
   groupExposureText,
   NO_STATE_MISSING,
   notInSnapshot,
+  sgGateMissing,
   unjudgedText,
   verdictShort,
 } from './words.js';

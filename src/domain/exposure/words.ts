@@ -3,7 +3,7 @@
  * it. The wording is documented in docs/exposure.md.
  */
 import { formatShare } from '../risk/public-space.js';
-import type { InterfaceOwnerKind } from '../state.js';
+import type { InterfaceOwnerKind, NetworkState } from '../state.js';
 import {
   type ExposedInterface,
   type ExposureQuery,
@@ -83,6 +83,21 @@ export const NO_STATE_MISSING = 'the network state (no snapshot of the VPC)';
 /** `network ACL acl-0abc (not in the snapshot)`: one thing the state lacks. */
 export function notInSnapshot(what: string): string {
   return `${what} (not in the snapshot)`;
+}
+
+/** What a snapshot without the security groups lacks, in the words of the verdict's `missing`. */
+const GROUPS_MISSING = notInSnapshot('the security groups and their rules');
+
+/**
+ * What the security-group gate lacks in a state (`uncheckedGates`): all of it without a state;
+ * else the groups and the interfaces it does not hold; nothing when it holds both.
+ */
+export function sgGateMissing(state: NetworkState | null): string[] {
+  if (state === null) return [NO_STATE_MISSING];
+  const missing: string[] = [];
+  if (state.securityGroups === undefined) missing.push(GROUPS_MISSING);
+  if (state.networkInterfaces === undefined) missing.push(notInSnapshot('the network interfaces of the VPC'));
+  return missing;
 }
 
 /**

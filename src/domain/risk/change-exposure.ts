@@ -385,11 +385,10 @@ export function aclAssociationExposure(
           ...state,
           networkAcls: state.networkAcls.map((acl) => {
             const keep = acl.associations.filter((a) => a !== previous.association);
-            const associations =
-              acl.networkAclId === move.networkAclId ? [...keep, previous.association] : keep;
-            return associations.length === acl.associations.length && keep.length === associations.length
-              ? acl
-              : { ...acl, associations };
+            if (acl.networkAclId === move.networkAclId) {
+              return { ...acl, associations: [...keep, previous.association] };
+            }
+            return keep.length === acl.associations.length ? acl : { ...acl, associations: keep };
           }),
         };
   return { judged: [], line: headlineLine(after, queriesOf([subnetId], JUDGED_TCP, [4, 6])) };
