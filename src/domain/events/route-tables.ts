@@ -3,6 +3,7 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
+import { notInRecord } from '../exposure/index.js';
 import {
   associationExposure,
   defaultRouteExposure,
@@ -177,8 +178,8 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
         return withExposure(
           outcome,
           unjudged(
-            `the subnet or gateway associated with route table ${routeTableId}`,
-            'the subnet or gateway of the association (not in the record)',
+            { kind: 'association-target', routeTableId },
+            notInRecord('the subnet or gateway of the association'),
           ),
         );
       }

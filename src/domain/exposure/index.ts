@@ -24,8 +24,10 @@ export {
   gateName,
   groupExposureText,
   NO_STATE_MISSING,
+  notInRecord,
   notInSnapshot,
   sgGateMissing,
+  type UnjudgedSubject,
   unjudgedText,
   verdictShort,
 } from './words.js';

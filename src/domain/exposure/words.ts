@@ -100,13 +100,50 @@ export function sgGateMissing(state: NetworkState | null): string[] {
   return missing;
 }
 
+/** `the subnet or gateway of the association (not in the record)`: what the CloudTrail record lacks. */
+export function notInRecord(what: string): string {
+  return `${what} (not in the record)`;
+}
+
+/** What a change touched when no verdict could be asked about it. */
+export type UnjudgedSubject =
+  | { kind: 'acl-subnets'; networkAclId: string }
+  | { kind: 'table-subnets'; routeTableId: string }
+  | { kind: 'subnet'; subnetId: string }
+  | { kind: 'table-association'; associationId: string }
+  | { kind: 'acl-association'; associationId: string }
+  | { kind: 'association-target'; routeTableId: string }
+  | { kind: 'group-interfaces'; groupId: string }
+  | { kind: 'interface'; networkInterfaceId: string };
+
+function subjectText(subject: UnjudgedSubject): string {
+  switch (subject.kind) {
+    case 'acl-subnets':
+      return `the subnets using network ACL ${subject.networkAclId}`;
+    case 'table-subnets':
+      return `the subnets routed by route table ${subject.routeTableId}`;
+    case 'subnet':
+      return `subnet ${subject.subnetId}`;
+    case 'table-association':
+      return `the subnet of route table association ${subject.associationId}`;
+    case 'acl-association':
+      return `the subnet of network ACL association ${subject.associationId}`;
+    case 'association-target':
+      return `the subnet or gateway associated with route table ${subject.routeTableId}`;
+    case 'group-interfaces':
+      return `the interfaces using security group ${subject.groupId}`;
+    case 'interface':
+      return `network interface ${subject.networkInterfaceId}`;
+  }
+}
+
 /**
  * A change no verdict could be asked about, worded as an `unknown` verdict: what it touched, and
  * what is missing to judge it (`Unknown whether the internet reaches the subnets using network ACL
  * acl-0abc: missing network ACL acl-0abc (not in the snapshot)`).
  */
-export function unjudgedText(subject: string, missing: readonly string[]): string {
-  return `Unknown whether the internet reaches ${subject}: missing ${missing.join('; ')}`;
+export function unjudgedText(subject: UnjudgedSubject, missing: readonly string[]): string {
+  return `Unknown whether the internet reaches ${subjectText(subject)}: missing ${missing.join('; ')}`;
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   NO_STATE_MISSING,
   notInSnapshot,
   queryTraffic,
+  type UnjudgedSubject,
   uncheckedGates,
   unjudgedText,
   VERDICT_PRECEDENCE,
@@ -118,7 +119,7 @@ export interface ChangeExposure {
 const NO_VERDICT: ChangeExposure = { judged: [], line: null };
 
 /** No verdict could be asked about `subject`: the line says what is missing. */
-export function unjudged(subject: string, missing: string): ChangeExposure {
+export function unjudged(subject: UnjudgedSubject, missing: string): ChangeExposure {
   return { judged: [], line: { kind: 'unknown', text: unjudgedText(subject, [missing]) } };
 }
 
@@ -178,7 +179,7 @@ export function aclEntryExposure(
   ),
   state: NetworkState | null,
 ): ChangeExposure {
-  const subject = `the subnets using network ACL ${change.networkAclId}`;
+  const subject: UnjudgedSubject = { kind: 'acl-subnets', networkAclId: change.networkAclId };
   if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const acl = findNetworkAcl(state, change.networkAclId);
   if (acl === undefined) return unjudged(subject, notInSnapshot(`network ACL ${change.networkAclId}`));
@@ -223,7 +224,7 @@ export function defaultRouteExposure(
 ): ChangeExposure {
   const destination = change.destination;
   if (!isDefaultDestination(destination)) return NO_VERDICT;
-  const subject = `the subnets routed by route table ${change.routeTableId}`;
+  const subject: UnjudgedSubject = { kind: 'table-subnets', routeTableId: change.routeTableId };
   if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const table = findRouteTable(state, change.routeTableId);
   if (table === undefined) return unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`));
@@ -327,10 +328,10 @@ export function edgeAssociationExposure(
  * `edgeAssociationExposure`.
  */
 export function associationExposure(move: AssociationMove, state: NetworkState | null): ChangeExposure {
-  const subject =
+  const subject: UnjudgedSubject =
     'subnetId' in move
-      ? `subnet ${move.subnetId}`
-      : `the subnet of route table association ${move.associationId}`;
+      ? { kind: 'subnet', subnetId: move.subnetId }
+      : { kind: 'table-association', associationId: move.associationId };
   if (state === null) return unjudged(subject, NO_STATE_MISSING);
   if ('subnetId' in move && !state.subnets.some((s) => s.subnetId === move.subnetId)) {
     return unjudged(subject, notInSnapshot(`subnet ${move.subnetId}`));
@@ -364,7 +365,7 @@ export function aclAssociationExposure(
   move: { associationId: string; networkAclId: string; newAssociationId: string | null },
   state: NetworkState | null,
 ): ChangeExposure {
-  const subject = `the subnet of network ACL association ${move.associationId}`;
+  const subject: UnjudgedSubject = { kind: 'acl-association', associationId: move.associationId };
   if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const next = findNetworkAcl(state, move.networkAclId);
   if (next === undefined) return unjudged(subject, notInSnapshot(`network ACL ${move.networkAclId}`));

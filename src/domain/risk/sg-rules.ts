@@ -14,6 +14,7 @@ import {
   exposureOf,
   exposureText,
   HIGH_RISK_PORTS,
+  notInSnapshot,
   sgGateMissing,
   uncheckedGates,
   unjudgedText,
@@ -174,7 +175,7 @@ export function assessSgOpening(opening: SgOpening, context: RiskContext): RuleO
   const missing = sgGateMissing(context.state);
   const outside = opening.rules.some((rule) => !rule.egress && rule.peer.kind !== 'group');
   if (missing.length === 0 || !outside) return outcome;
-  const subject = `the interfaces using security group ${opening.groupId}`;
+  const subject = { kind: 'group-interfaces', groupId: opening.groupId } as const;
   return { ...outcome, exposure: { kind: 'unknown', text: unjudgedText(subject, missing) } };
 }
 
@@ -192,13 +193,13 @@ export function assessInterfaceGroups(
     const missing =
       state === null
         ? sgGateMissing(state)
-        : [`network interface ${change.networkInterfaceId} (not in the snapshot)`];
+        : [notInSnapshot(`network interface ${change.networkInterfaceId}`)];
     return {
       findings: [missingContext(state, change.networkInterfaceId, 'security groups and their rules')],
       contextUsed: false,
       exposure: {
         kind: 'unknown',
-        text: unjudgedText(`network interface ${change.networkInterfaceId}`, missing),
+        text: unjudgedText({ kind: 'interface', networkInterfaceId: change.networkInterfaceId }, missing),
       },
     };
   }
