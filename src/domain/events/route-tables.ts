@@ -6,8 +6,8 @@ import type { NetworkEventName } from '../change.js';
 import { notInRecord } from '../exposure/index.js';
 import {
   associationExposure,
-  defaultRouteExposure,
   edgeAssociationExposure,
+  routeExposure,
   unjudged,
   withExposure,
 } from '../risk/change-exposure.js';
@@ -381,7 +381,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteWrite({ ...change.change, replaces: false }, context),
-        defaultRouteExposure(change.change, context.state),
+        routeExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
@@ -421,7 +421,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteWrite({ ...change.change, replaces: true }, context),
-        defaultRouteExposure(change.change, context.state),
+        routeExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
@@ -458,7 +458,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteDelete(change.change, context),
-        defaultRouteExposure(
+        routeExposure(
           { routeTableId: change.change.routeTableId, destination: change.change.destination },
           context.state,
         ),

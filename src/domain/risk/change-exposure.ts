@@ -13,6 +13,7 @@
  */
 import type { AclEntry, RouteDestination, RouteTarget } from '../change.js';
 import { aclRuleName } from '../events/acl-words.js';
+import { sameDestination } from '../events/route-words.js';
 import {
   type ExposureQuery,
   type ExposureVerdict,
@@ -214,29 +215,35 @@ function isDefaultDestination(destination: RouteDestination): destination is Cid
 }
 
 /**
- * The verdicts of a default route written (`route`) or deleted (`deleted`) when it or the route
- * it replaces leads to an internet gateway, for each subnet the table serves and the judged ports;
- * when neither does, only the line after the change. Other destinations: no verdict.
+ * The verdicts of a route written (`target` given) or deleted, for each subnet the table serves
+ * and the judged ports. A default route (`0.0.0.0/0`, `::/0`) that leads, or led, to an internet
+ * gateway is judged before and after; one that does neither, and a route to part of the internet
+ * through an internet gateway, give the line after the change only (the rules' judgement stands).
+ * Other routes open or close no path from the internet: no verdict.
  */
-export function defaultRouteExposure(
+export function routeExposure(
   change: { routeTableId: string; destination: RouteDestination; target?: RouteTarget | null },
   state: NetworkState | null,
 ): ChangeExposure {
   const destination = change.destination;
-  if (!isDefaultDestination(destination)) return NO_VERDICT;
-  const subject: UnjudgedSubject = { kind: 'table-subnets', routeTableId: change.routeTableId };
-  if (state === null) return unjudged(subject, NO_STATE_MISSING);
-  const table = findRouteTable(state, change.routeTableId);
-  if (table === undefined) return unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`));
-  const same = (r: RouteState) =>
-    r.destination.kind === destination.kind &&
-    isDefaultDestination(r.destination) &&
-    r.destination.cidr === destination.cidr;
-  const existing = table.routes.find(same);
-  const others = table.routes.filter((r) => !same(r));
+  const isDefault = isDefaultDestination(destination);
   const written = change.target !== undefined;
   const toGateway = (target: RouteTarget | null | undefined) => target?.type === 'internet-gateway';
-  const gatewayward = toGateway(existing?.target) || (written && toGateway(change.target));
+  const writesGateway = written && toGateway(change.target);
+  const subject: UnjudgedSubject = { kind: 'table-subnets', routeTableId: change.routeTableId };
+  // Without the table, a route deleted or written elsewhere than to an internet gateway may or
+  // may not have led to one: only a default route is sure to decide what reaches the subnets.
+  const mayMatter = isDefault || writesGateway;
+  if (state === null) return mayMatter ? unjudged(subject, NO_STATE_MISSING) : NO_VERDICT;
+  const table = findRouteTable(state, change.routeTableId);
+  if (table === undefined) {
+    return mayMatter ? unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`)) : NO_VERDICT;
+  }
+  const same = (r: RouteState) => sameDestination(r.destination, destination);
+  const existing = table.routes.find(same);
+  const gatewayward = toGateway(existing?.target) || writesGateway;
+  if (!isDefault && !gatewayward) return NO_VERDICT;
+  const others = table.routes.filter((r) => !same(r));
   const routes: RouteState[] = written
     ? [...others, { destination, target: change.target ?? null, state: 'active', origin: null }]
     : others;
@@ -245,10 +252,12 @@ export function defaultRouteExposure(
     routeTables: state.routeTables.map((t) => (t === table ? { ...t, routes } : t)),
   };
   const subnets = subnetsUsingRouteTable(state, table).map((s) => s.subnetId);
-  const queries = queriesOf(subnets, JUDGED_TCP, [destination.kind === 'ipv4' ? 4 : 6]);
-  // Neither route leads to an internet gateway: no path from the internet opened or closed, so
-  // the rules' judgement stands and the line only says what reaches the subnets now.
-  if (!gatewayward) return { judged: [], line: headlineLine(after, queries) };
+  const versions: ReadonlyArray<4 | 6> =
+    destination.kind === 'ipv4' ? [4] : destination.kind === 'ipv6' ? [6] : [4, 6];
+  const queries = queriesOf(subnets, JUDGED_TCP, versions);
+  // Neither default route leads to an internet gateway, or the route covers only part of the
+  // internet: the rules' judgement stands and the line only says what reaches the subnets now.
+  if (!isDefault || !gatewayward) return { judged: [], line: headlineLine(after, queries) };
   return judge(state, after, queries);
 }
 

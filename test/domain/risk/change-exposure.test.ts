@@ -355,6 +355,24 @@ const lineCases: LineCase[] = [
     severity: 'info',
   },
   {
+    name: 'a route to half of the internet through the internet gateway: the line says exposed, nothing else moves',
+    change: () =>
+      routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/1', gatewayId: IGW }),
+    state: world({ routes: NO_DEFAULT, acl: OPEN_ACL_V4, groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'exposed',
+    line: ['Exposed: tcp/22 over IPv4 reaches', PUBLIC_ENI, 'of public IPv4 space'],
+    severity: 'medium',
+  },
+  {
+    name: 'a route to part of the internet through the internet gateway, no snapshot: unknown, no network state',
+    change: () =>
+      routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/1', gatewayId: IGW }),
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets routed by route table ${TABLE}: ${NO_STATE}`,
+    severity: 'medium',
+  },
+  {
     name: 'route-table association on a snapshot without groups or interfaces: unknown, naming them',
     change: moveToPublic,
     state: twoTables({ groups: undefined, interfaces: undefined }),
@@ -507,12 +525,17 @@ describe('the exposure line of every route and network-ACL alert', () => {
     expect(assessment.exposure).toBeUndefined();
   });
 
-  it('carries no line for a route that is not a default route', () => {
+  it('carries no line for a route that neither leads nor led to an internet gateway', () => {
     const peering = routeChange('CreateRoute', {
       routeTableId: TABLE,
       destinationCidrBlock: '10.1.0.0/16',
       vpcPeeringConnectionId: 'pcx-0e0000000000000e1',
     });
+    const full = world({ groups: [sshGroup()], interfaces: [publicSsh()] });
     expect(assess(peering, null).exposure).toBeUndefined();
+    expect(assess(peering, full).exposure).toBeUndefined();
+    // Deleted without a snapshot: whether it led to an internet gateway is not known, so no line.
+    const deleted = routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '10.1.0.0/16' });
+    expect(assess(deleted, null).exposure).toBeUndefined();
   });
 });
