@@ -109,6 +109,7 @@ export const BLOCK_IDS = {
   groupHeader: 'nw_g_header',
   groupFacts: 'nw_g_facts',
   groupCounts: 'nw_g_counts',
+  groupExposure: 'nw_g_exposure',
   groupFindings: 'nw_g_findings',
   groupResources: 'nw_g_resources',
   groupOwn: 'nw_g_own',

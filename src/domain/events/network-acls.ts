@@ -4,7 +4,7 @@
  */
 import type { AclEntry, NetworkEventName } from '../change.js';
 import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from '../risk/acl-rules.js';
-import { aclEntryExposure, withExposure } from '../risk/change-exposure.js';
+import { aclAssociationExposure, aclEntryExposure, withExposure } from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
@@ -242,7 +242,11 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       }
       return { commands, historyId: change.change.networkAclId };
     },
-    assess: (change, context) => assessAclAssociation(change.change, context),
+    assess: (change, context) =>
+      withExposure(
+        assessAclAssociation(change.change, context),
+        aclAssociationExposure(change.change, context.state),
+      ),
     resourceKeys: (change) => replacedAssociationKeys(change.change),
     edits(change) {
       const { associationId, networkAclId, newAssociationId } = change.change;

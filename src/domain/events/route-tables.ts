@@ -3,7 +3,14 @@
  * everything netwarden says and plans about one event.
  */
 import type { NetworkEventName } from '../change.js';
-import { associationExposure, defaultRouteExposure, withExposure } from '../risk/change-exposure.js';
+import { notInRecord } from '../exposure/index.js';
+import {
+  associationExposure,
+  edgeAssociationExposure,
+  routeExposure,
+  unjudged,
+  withExposure,
+} from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import {
   assessRouteAssociate,
@@ -167,7 +174,18 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess(change, context) {
       const outcome = assessRouteAssociate(change.change, context);
       const { target, routeTableId } = change.change;
-      if (target?.kind !== 'subnet') return outcome;
+      if (target === null) {
+        return withExposure(
+          outcome,
+          unjudged(
+            { kind: 'association-target', routeTableId },
+            notInRecord('the subnet or gateway of the association'),
+          ),
+        );
+      }
+      if (target.kind === 'gateway') {
+        return withExposure(outcome, edgeAssociationExposure(target.gatewayId, routeTableId));
+      }
       return withExposure(
         outcome,
         associationExposure({ subnetId: target.subnetId, routeTableId }, context.state),
@@ -363,7 +381,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteWrite({ ...change.change, replaces: false }, context),
-        defaultRouteExposure(change.change, context.state),
+        routeExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
@@ -403,7 +421,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteWrite({ ...change.change, replaces: true }, context),
-        defaultRouteExposure(change.change, context.state),
+        routeExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [routeKey(change.change.routeTableId, change.change.destination)],
     edits(change) {
@@ -440,7 +458,7 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     assess: (change, context) =>
       withExposure(
         assessRouteDelete(change.change, context),
-        defaultRouteExposure(
+        routeExposure(
           { routeTableId: change.change.routeTableId, destination: change.change.destination },
           context.state,
         ),

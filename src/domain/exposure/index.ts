@@ -13,11 +13,21 @@ export {
   type ExposureVerdict,
   GATES,
   type Gate,
+  VERDICT_PRECEDENCE,
 } from './types.js';
 export { aclReplyPorts, EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
 export {
+  edgeAssociationText,
   exposedInterfaceText,
   exposureText,
+  type GroupExposure,
   gateName,
+  groupExposureText,
+  NO_STATE_MISSING,
+  notInRecord,
+  notInSnapshot,
+  sgGateMissing,
+  type UnjudgedSubject,
+  unjudgedText,
   verdictShort,
 } from './words.js';

@@ -77,3 +77,15 @@ export type ExposureVerdict =
       /** What the network state lacks, in words: never a guess at what it holds. */
       missing: string[];
     };
+
+/**
+ * Which verdict speaks for several (a change judged on many ports and subnets, a group of
+ * changes): exposed (one certain path is enough), then unknown (an unjudged path may be open),
+ * opened-not-listening, blocked.
+ */
+export const VERDICT_PRECEDENCE: ReadonlyArray<ExposureVerdict['kind']> = [
+  'exposed',
+  'unknown',
+  'opened-not-listening',
+  'blocked',
+];

@@ -3,8 +3,14 @@
  * it. The wording is documented in docs/exposure.md.
  */
 import { formatShare } from '../risk/public-space.js';
-import type { InterfaceOwnerKind } from '../state.js';
-import type { ExposedInterface, ExposureQuery, ExposureVerdict, Gate } from './types.js';
+import type { InterfaceOwnerKind, NetworkState } from '../state.js';
+import {
+  type ExposedInterface,
+  type ExposureQuery,
+  type ExposureVerdict,
+  type Gate,
+  VERDICT_PRECEDENCE,
+} from './types.js';
 import { queryTraffic } from './verdict.js';
 
 const GATE_NAMES: Readonly<Record<Gate, string>> = {
@@ -69,4 +75,112 @@ export function verdictShort(verdict: ExposureVerdict): string {
     case 'unknown':
       return 'unknown';
   }
+}
+
+/** What a state lacks when there is none at all. */
+export const NO_STATE_MISSING = 'the network state (no snapshot of the VPC)';
+
+/** `network ACL acl-0abc (not in the snapshot)`: one thing the state lacks. */
+export function notInSnapshot(what: string): string {
+  return `${what} (not in the snapshot)`;
+}
+
+/** What a snapshot without the security groups lacks, in the words of the verdict's `missing`. */
+const GROUPS_MISSING = notInSnapshot('the security groups and their rules');
+
+/**
+ * What the security-group gate lacks in a state (`uncheckedGates`): all of it without a state;
+ * else the groups and the interfaces it does not hold; nothing when it holds both.
+ */
+export function sgGateMissing(state: NetworkState | null): string[] {
+  if (state === null) return [NO_STATE_MISSING];
+  const missing: string[] = [];
+  if (state.securityGroups === undefined) missing.push(GROUPS_MISSING);
+  if (state.networkInterfaces === undefined) missing.push(notInSnapshot('the network interfaces of the VPC'));
+  return missing;
+}
+
+/** `the subnet or gateway of the association (not in the record)`: what the CloudTrail record lacks. */
+export function notInRecord(what: string): string {
+  return `${what} (not in the record)`;
+}
+
+/** What a change touched when no verdict could be asked about it. */
+export type UnjudgedSubject =
+  | { kind: 'acl-subnets'; networkAclId: string }
+  | { kind: 'table-subnets'; routeTableId: string }
+  | { kind: 'subnet'; subnetId: string }
+  | { kind: 'table-association'; associationId: string }
+  | { kind: 'acl-association'; associationId: string }
+  | { kind: 'association-target'; routeTableId: string }
+  | { kind: 'group-interfaces'; groupId: string }
+  | { kind: 'interface'; networkInterfaceId: string };
+
+function subjectText(subject: UnjudgedSubject): string {
+  switch (subject.kind) {
+    case 'acl-subnets':
+      return `the subnets using network ACL ${subject.networkAclId}`;
+    case 'table-subnets':
+      return `the subnets routed by route table ${subject.routeTableId}`;
+    case 'subnet':
+      return `subnet ${subject.subnetId}`;
+    case 'table-association':
+      return `the subnet of route table association ${subject.associationId}`;
+    case 'acl-association':
+      return `the subnet of network ACL association ${subject.associationId}`;
+    case 'association-target':
+      return `the subnet or gateway associated with route table ${subject.routeTableId}`;
+    case 'group-interfaces':
+      return `the interfaces using security group ${subject.groupId}`;
+    case 'interface':
+      return `network interface ${subject.networkInterfaceId}`;
+  }
+}
+
+/**
+ * A change no verdict could be asked about, worded as an `unknown` verdict: what it touched, and
+ * what is missing to judge it (`Unknown whether the internet reaches the subnets using network ACL
+ * acl-0abc: missing network ACL acl-0abc (not in the snapshot)`).
+ */
+export function unjudgedText(subject: UnjudgedSubject, missing: readonly string[]): string {
+  return `Unknown whether the internet reaches ${subjectText(subject)}: missing ${missing.join('; ')}`;
+}
+
+/**
+ * A gateway (edge) route-table association: the table routes what enters the VPC through the
+ * gateway, before any subnet's own route table, network ACL and security groups; the verdict is
+ * judged per subnet along those and does not follow a gateway route table, so it says unknown.
+ */
+export function edgeAssociationText(gatewayId: string | null, routeTableId: string | null): string {
+  const gateway = gatewayId ? `gateway ${gatewayId}` : 'a gateway';
+  const table = routeTableId ? `route table ${routeTableId}` : 'the route table';
+  return `Unknown whether the internet reaches the subnets behind ${gateway}: ${table} is its edge association and routes the traffic entering through it, which the verdict does not judge (it judges each subnet by its own route table, network ACL and security groups)`;
+}
+
+/** How many changes of a group each verdict speaks for, and the line of the one that speaks for the group. */
+export interface GroupExposure {
+  counts: Readonly<Record<ExposureVerdict['kind'], number>>;
+  /** Changes of the group carrying no verdict (they touch no path from the internet, or were attempts). */
+  none: number;
+  /** The line of the change whose verdict speaks for the group. */
+  top: string;
+}
+
+const GROUP_KIND_WORDS: Readonly<Record<ExposureVerdict['kind'], string>> = {
+  exposed: 'exposed now',
+  unknown: 'unknown',
+  'opened-not-listening': 'opened, nothing listening',
+  blocked: 'blocked',
+};
+
+/** `2 of 40 changes exposed now · 5 unknown · 30 blocked · 3 no verdict — Exposed: tcp/22 …`. */
+export function groupExposureText(group: GroupExposure): string {
+  const total = VERDICT_PRECEDENCE.reduce((n, kind) => n + group.counts[kind], group.none);
+  const exposed = group.counts.exposed;
+  const head = `${exposed} of ${total} ${total === 1 ? 'change' : 'changes'} ${GROUP_KIND_WORDS.exposed}`;
+  const rest = VERDICT_PRECEDENCE.filter((kind) => kind !== 'exposed' && group.counts[kind] > 0).map(
+    (kind) => `${group.counts[kind]} ${GROUP_KIND_WORDS[kind]}`,
+  );
+  if (group.none > 0) rest.push(`${group.none} no verdict`);
+  return `${[head, ...rest].join(' · ')} — ${group.top}`;
 }

@@ -8,7 +8,7 @@ import { specOf } from '../events/catalogue.js';
 import type { NetworkState } from '../state.js';
 import { actorFindings, attemptFinding, repeatedDeniedFinding } from './actor-rules.js';
 import type { DeniedCallFacts } from './denied-calls.js';
-import type { Finding } from './findings.js';
+import type { ExposureLine, Finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
 import { compareSeverity, maxSeverity, type Severity } from './severity.js';
 
@@ -20,6 +20,13 @@ export interface Assessment {
   findings: Finding[];
   /** True when the network state informed the judgement (it had the resource the change touched). */
   contextUsed: boolean;
+  /**
+   * The exposure verdict of what the change touched (docs/exposure.md), for the alert's one
+   * "Exposure:" line when no finding carries one: an `unknown` verdict says what is missing.
+   * Absent when the change touches no path from the internet, for attempts (they changed
+   * nothing), and in records stored before it was kept.
+   */
+  exposure?: ExposureLine;
 }
 
 function applyOverrides(findings: readonly Finding[], policy: RiskPolicy): Finding[] {
@@ -60,9 +67,10 @@ export function assessChange(
   const ordered = applyOverrides(findings, context.policy).sort((a, b) =>
     compareSeverity(a.severity, b.severity),
   );
-  return {
+  const assessment: Assessment = {
     severity: maxSeverity(ordered.map((f) => f.severity)),
     findings: ordered,
     contextUsed: outcome.contextUsed,
   };
+  return outcome.exposure && !change.attempt ? { ...assessment, exposure: outcome.exposure } : assessment;
 }

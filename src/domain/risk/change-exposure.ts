@@ -5,27 +5,39 @@
  * change becomes one finding (`change.exposure`) that carries the verdict's line for the alert,
  * and it may move the severity of the rule findings: newly exposed on a high-risk port raises it
  * to at least high; opened but nothing listening publicly, or blocked by a gate, caps the
- * internet findings at medium. An `unknown` verdict changes nothing: the findings then stay the
- * rules' own (docs/risk-rules.md, "The exposure verdict of a change").
+ * internet findings at medium. An `unknown` verdict, or one reached on a state without the
+ * security groups and interfaces, moves nothing: the findings then stay the rules' own, and only
+ * the alert's line (`RuleOutcome.exposure`) says the verdict, or what is missing to reach one
+ * (docs/risk-rules.md, "The exposure verdict of a change"). Network-ACL association changes and
+ * gateway route-table associations carry the line only.
  */
 import type { AclEntry, RouteDestination, RouteTarget } from '../change.js';
+import { aclRuleName } from '../events/acl-words.js';
+import { sameDestination } from '../events/route-words.js';
 import {
   type ExposureQuery,
   type ExposureVerdict,
+  edgeAssociationText,
   exposureOf,
   exposureText,
   gateName,
   HIGH_RISK_PORTS,
   JUDGED_PORTS,
+  NO_STATE_MISSING,
+  notInSnapshot,
   queryTraffic,
+  type UnjudgedSubject,
   uncheckedGates,
+  unjudgedText,
+  VERDICT_PRECEDENCE,
   verdictShort,
 } from '../exposure/index.js';
 import type { NetworkState, RouteState, RouteTableAssociationState } from '../state.js';
 import type { RuleOutcome } from './context.js';
-import { type Finding, finding, type RuleId } from './findings.js';
+import { type ExposureLine, type Finding, finding, type RuleId } from './findings.js';
 import { capSeverity } from './severity.js';
 import {
+  findAclAssociation,
   findNetworkAcl,
   findRouteTable,
   routeTableOfSubnet,
@@ -57,6 +69,11 @@ const INTERNET_FINDINGS: ReadonlySet<RuleId> = new Set<RuleId>([
 /** The severity a change may keep at most when nothing with a public address is reached. */
 const NOT_REACHED_CEILING = 'medium';
 
+/** The rank of each verdict in `VERDICT_PRECEDENCE`, lowest first. */
+const KIND_ORDER = Object.fromEntries(VERDICT_PRECEDENCE.map((kind, i) => [kind, i])) as Readonly<
+  Record<ExposureVerdict['kind'], number>
+>;
+
 const JUDGED_TCP: readonly Traffic[] = JUDGED_PORTS.map((p) => ({ protocol: 6, port: p.port }));
 
 /**
@@ -82,24 +99,77 @@ function entryTraffic(entry: AclEntry): readonly Traffic[] {
 }
 
 /**
- * Judged only on a state that holds the security groups and interfaces: without them a verdict
- * can at most say which gate blocks, and the rules' own judgement (made for exactly that state)
- * stays as it is.
+ * What a change does to the exposure verdict: the verdicts that may move the severity, and the
+ * alert's one line.
  */
-function judge(
-  before: NetworkState,
-  after: NetworkState,
+export interface ChangeExposure {
+  /**
+   * Each subnet and traffic judged before and after the change, only on a state that holds the
+   * security groups and interfaces: without them a verdict can at most say which gate blocks, and
+   * the rules' own judgement (made for exactly that state) stays as it is.
+   */
+  judged: JudgedExposure[];
+  /**
+   * The alert's "Exposure:" line: the verdict that speaks for the change, after it; an `unknown`
+   * line saying what is missing when none could be asked; `null` when the change touches no
+   * subnet or no path from the internet.
+   */
+  line: ExposureLine | null;
+}
+
+const NO_VERDICT: ChangeExposure = { judged: [], line: null };
+
+/** No verdict could be asked about `subject`: the line says what is missing. */
+export function unjudged(subject: UnjudgedSubject, missing: string): ChangeExposure {
+  return { judged: [], line: { kind: 'unknown', text: unjudgedText(subject, [missing]) } };
+}
+
+function lineOf(verdict: ExposureVerdict, query: ExposureQuery): ExposureLine {
+  return { kind: verdict.kind, text: exposureText(verdict, query) };
+}
+
+/** Every family, then every subnet, then every traffic: the order the verdicts are asked in. */
+function queriesOf(
   subnetIds: readonly string[],
   traffic: readonly Traffic[],
-  version: 4 | 6,
-): JudgedExposure[] {
-  if (uncheckedGates(before).length > 0) return [];
-  return subnetIds.flatMap((subnetId) =>
-    traffic.map(({ protocol, port }) => {
-      const query: ExposureQuery = { subnetId, protocol, port, version };
-      return { query, before: exposureOf(before, query), after: exposureOf(after, query) };
-    }),
+  versions: ReadonlyArray<4 | 6>,
+): ExposureQuery[] {
+  return versions.flatMap((version) =>
+    subnetIds.flatMap((subnetId) =>
+      traffic.map(({ protocol, port }) => ({ subnetId, protocol, port, version })),
+    ),
   );
+}
+
+/**
+ * The line of the verdict that speaks for `queries` on one state (the first of exposed, unknown,
+ * opened-not-listening, blocked), asking no further once none can beat it: once one is exposed,
+ * or unknown on a state without the security groups or interfaces (nothing is exposed there).
+ */
+function headlineLine(state: NetworkState, queries: readonly ExposureQuery[]): ExposureLine | null {
+  const best = KIND_ORDER[uncheckedGates(state).length > 0 ? 'unknown' : 'exposed'];
+  let top: { verdict: ExposureVerdict; query: ExposureQuery } | null = null;
+  for (const query of queries) {
+    const verdict = exposureOf(state, query);
+    if (top === null || KIND_ORDER[verdict.kind] < KIND_ORDER[top.verdict.kind]) top = { verdict, query };
+    if (KIND_ORDER[verdict.kind] <= best) break;
+  }
+  return top === null ? null : lineOf(top.verdict, top.query);
+}
+
+/**
+ * Judged before and after on a state that holds the security groups and interfaces; on one
+ * without them only the line is asked, after the change.
+ */
+function judge(before: NetworkState, after: NetworkState, queries: readonly ExposureQuery[]): ChangeExposure {
+  if (uncheckedGates(before).length > 0) return { judged: [], line: headlineLine(after, queries) };
+  const judged = queries.map((query) => ({
+    query,
+    before: exposureOf(before, query),
+    after: exposureOf(after, query),
+  }));
+  const top = headlineExposure(judged);
+  return { judged, line: top === null ? null : lineOf(top.after, top.query) };
 }
 
 /** The verdicts of an ACL entry written (`entry`) or deleted (`deleted`), for each subnet using the ACL. */
@@ -109,14 +179,23 @@ export function aclEntryExposure(
     | { deleted: { ruleNumber: number; egress: boolean } }
   ),
   state: NetworkState | null,
-): JudgedExposure[] {
-  const acl = state ? findNetworkAcl(state, change.networkAclId) : undefined;
-  if (state === null || acl === undefined) return [];
+): ChangeExposure {
+  const subject: UnjudgedSubject = { kind: 'acl-subnets', networkAclId: change.networkAclId };
+  if (state === null) return unjudged(subject, NO_STATE_MISSING);
+  const acl = findNetworkAcl(state, change.networkAclId);
+  if (acl === undefined) return unjudged(subject, notInSnapshot(`network ACL ${change.networkAclId}`));
   const key = 'entry' in change ? change.entry : change.deleted;
   const same = (e: AclEntry) => e.ruleNumber === key.ruleNumber && e.egress === key.egress;
   const deleted = 'entry' in change ? undefined : acl.entries.find(same);
   const touched = 'entry' in change ? change.entry : deleted;
-  if (touched === undefined) return [];
+  if (touched === undefined) {
+    return unjudged(
+      subject,
+      notInSnapshot(
+        `the deleted ${aclRuleName(key.ruleNumber, key.egress)} of network ACL ${acl.networkAclId}`,
+      ),
+    );
+  }
   const others = acl.entries.filter((e) => !same(e));
   const entries = 'entry' in change ? [...others, change.entry] : others;
   const after: NetworkState = {
@@ -124,7 +203,7 @@ export function aclEntryExposure(
     networkAcls: state.networkAcls.map((a) => (a === acl ? { ...a, entries } : a)),
   };
   const subnets = subnetsUsingAcl(state, acl).map((s) => s.subnetId);
-  return judge(state, after, subnets, entryTraffic(touched), touched.cidr.version);
+  return judge(state, after, queriesOf(subnets, entryTraffic(touched), [touched.cidr.version]));
 }
 
 type CidrDestination = Extract<RouteDestination, { cidr: string }>;
@@ -136,25 +215,35 @@ function isDefaultDestination(destination: RouteDestination): destination is Cid
 }
 
 /**
- * The verdicts of a default route written (`route`) or deleted (`deleted`) when it or the route
- * it replaces leads to an internet gateway, for each subnet the table serves and the judged ports.
+ * The verdicts of a route written (`target` given) or deleted, for each subnet the table serves
+ * and the judged ports. A default route (`0.0.0.0/0`, `::/0`) that leads, or led, to an internet
+ * gateway is judged before and after; one that does neither, and a route to part of the internet
+ * through an internet gateway, give the line after the change only (the rules' judgement stands).
+ * Other routes open or close no path from the internet: no verdict.
  */
-export function defaultRouteExposure(
+export function routeExposure(
   change: { routeTableId: string; destination: RouteDestination; target?: RouteTarget | null },
   state: NetworkState | null,
-): JudgedExposure[] {
-  const table = state ? findRouteTable(state, change.routeTableId) : undefined;
+): ChangeExposure {
   const destination = change.destination;
-  if (state === null || table === undefined || !isDefaultDestination(destination)) return [];
-  const same = (r: RouteState) =>
-    r.destination.kind === destination.kind &&
-    isDefaultDestination(r.destination) &&
-    r.destination.cidr === destination.cidr;
-  const existing = table.routes.find(same);
-  const others = table.routes.filter((r) => !same(r));
+  const isDefault = isDefaultDestination(destination);
   const written = change.target !== undefined;
   const toGateway = (target: RouteTarget | null | undefined) => target?.type === 'internet-gateway';
-  if (!toGateway(existing?.target) && !(written && toGateway(change.target))) return [];
+  const writesGateway = written && toGateway(change.target);
+  const subject: UnjudgedSubject = { kind: 'table-subnets', routeTableId: change.routeTableId };
+  // Without the table, a route deleted or written elsewhere than to an internet gateway may or
+  // may not have led to one: only a default route is sure to decide what reaches the subnets.
+  const mayMatter = isDefault || writesGateway;
+  if (state === null) return mayMatter ? unjudged(subject, NO_STATE_MISSING) : NO_VERDICT;
+  const table = findRouteTable(state, change.routeTableId);
+  if (table === undefined) {
+    return mayMatter ? unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`)) : NO_VERDICT;
+  }
+  const same = (r: RouteState) => sameDestination(r.destination, destination);
+  const existing = table.routes.find(same);
+  const gatewayward = toGateway(existing?.target) || writesGateway;
+  if (!isDefault && !gatewayward) return NO_VERDICT;
+  const others = table.routes.filter((r) => !same(r));
   const routes: RouteState[] = written
     ? [...others, { destination, target: change.target ?? null, state: 'active', origin: null }]
     : others;
@@ -163,7 +252,13 @@ export function defaultRouteExposure(
     routeTables: state.routeTables.map((t) => (t === table ? { ...t, routes } : t)),
   };
   const subnets = subnetsUsingRouteTable(state, table).map((s) => s.subnetId);
-  return judge(state, after, subnets, JUDGED_TCP, destination.kind === 'ipv4' ? 4 : 6);
+  const versions: ReadonlyArray<4 | 6> =
+    destination.kind === 'ipv4' ? [4] : destination.kind === 'ipv6' ? [6] : [4, 6];
+  const queries = queriesOf(subnets, JUDGED_TCP, versions);
+  // Neither default route leads to an internet gateway, or the route covers only part of the
+  // internet: the rules' judgement stands and the line only says what reaches the subnets now.
+  if (!isDefault || !gatewayward) return { judged: [], line: headlineLine(after, queries) };
+  return judge(state, after, queries);
 }
 
 /**
@@ -174,7 +269,15 @@ export type AssociationMove =
   | { subnetId: string; routeTableId: string }
   | { associationId: string; routeTableId: string | null };
 
-function moved(state: NetworkState, move: AssociationMove): NetworkState | null {
+/** The state after an association move, or why the move is judged otherwise. */
+type Moved =
+  | { kind: 'moved'; after: NetworkState }
+  | { kind: 'edge'; gatewayId: string; routeTableId: string | null }
+  | { kind: 'missing'; missing: string }
+  /** The main association cannot be removed (EC2 refuses): no subnet moves. */
+  | { kind: 'none' };
+
+function moved(state: NetworkState, move: AssociationMove): Moved {
   let taken: RouteTableAssociationState | undefined;
   const tables = state.routeTables.map((t) => {
     const keep = t.associations.filter((a) => {
@@ -195,49 +298,111 @@ function moved(state: NetworkState, move: AssociationMove): NetworkState | null 
           gatewayId: null,
         }
       : found;
-  // A gateway's association routes what enters the VPC (edge routing), and the main association
-  // cannot be removed: neither moves a subnet.
-  if (association === undefined || association.gatewayId !== null) return null;
-  if (association.main && move.routeTableId === null) return null;
+  if (association === undefined) {
+    const id = 'associationId' in move ? move.associationId : '';
+    return { kind: 'missing', missing: notInSnapshot(`route table association ${id}`) };
+  }
+  // A gateway's association routes what enters the VPC (edge routing): it moves no subnet.
+  if (association.gatewayId !== null) {
+    return { kind: 'edge', gatewayId: association.gatewayId, routeTableId: move.routeTableId };
+  }
+  if (association.main && move.routeTableId === null) return { kind: 'none' };
   const target = move.routeTableId;
-  if (target !== null && !tables.some((t) => t.routeTableId === target)) return null;
+  if (target !== null && !tables.some((t) => t.routeTableId === target)) {
+    return { kind: 'missing', missing: notInSnapshot(`route table ${target}`) };
+  }
   return {
-    ...state,
-    routeTables: tables.map((t) =>
-      t.routeTableId === target ? { ...t, associations: [...t.associations, association] } : t,
-    ),
+    kind: 'moved',
+    after: {
+      ...state,
+      routeTables: tables.map((t) =>
+        t.routeTableId === target ? { ...t, associations: [...t.associations, association] } : t,
+      ),
+    },
   };
+}
+
+/** The line of a gateway (edge) route-table association: unknown, saying why (`edgeAssociationText`). */
+export function edgeAssociationExposure(
+  gatewayId: string | null,
+  routeTableId: string | null,
+): ChangeExposure {
+  return { judged: [], line: { kind: 'unknown', text: edgeAssociationText(gatewayId, routeTableId) } };
 }
 
 /**
  * The verdicts of a route-table association change, over IPv4 and IPv6 and the judged ports, for
- * each subnet whose route table it changes; none when either table leads nowhere near an
- * internet gateway (the move changes no path from the internet).
+ * each subnet whose route table it changes. When neither table leads to an internet gateway the
+ * move changes no path from the internet: only the line after it. A gateway's association is
+ * `edgeAssociationExposure`.
  */
-export function associationExposure(move: AssociationMove, state: NetworkState | null): JudgedExposure[] {
-  if (state === null) return [];
-  const after = moved(state, move);
-  if (after === null) return [];
+export function associationExposure(move: AssociationMove, state: NetworkState | null): ChangeExposure {
+  const subject: UnjudgedSubject =
+    'subnetId' in move
+      ? { kind: 'subnet', subnetId: move.subnetId }
+      : { kind: 'table-association', associationId: move.associationId };
+  if (state === null) return unjudged(subject, NO_STATE_MISSING);
+  if ('subnetId' in move && !state.subnets.some((s) => s.subnetId === move.subnetId)) {
+    return unjudged(subject, notInSnapshot(`subnet ${move.subnetId}`));
+  }
+  const result = moved(state, move);
+  if (result.kind === 'none') return NO_VERDICT;
+  if (result.kind === 'missing') return unjudged(subject, result.missing);
+  if (result.kind === 'edge') return edgeAssociationExposure(result.gatewayId, result.routeTableId);
+  const after = result.after;
   const toGateway = (s: NetworkState, subnetId: string) =>
     routeTableOfSubnet(s, subnetId)?.routes.some(
       (r) => r.target?.type === 'internet-gateway' && isDefaultDestination(r.destination),
     ) === true;
-  const subnets = state.subnets
+  const changed = state.subnets
     .map((s) => s.subnetId)
     .filter(
-      (id) =>
-        routeTableOfSubnet(state, id)?.routeTableId !== routeTableOfSubnet(after, id)?.routeTableId &&
-        (toGateway(state, id) || toGateway(after, id)),
+      (id) => routeTableOfSubnet(state, id)?.routeTableId !== routeTableOfSubnet(after, id)?.routeTableId,
     );
-  return [4, 6].flatMap((version) => judge(state, after, subnets, JUDGED_TCP, version as 4 | 6));
+  const gatewayward = changed.filter((id) => toGateway(state, id) || toGateway(after, id));
+  if (gatewayward.length === 0)
+    return { judged: [], line: headlineLine(after, queriesOf(changed, JUDGED_TCP, [4, 6])) };
+  return judge(state, after, queriesOf(gatewayward, JUDGED_TCP, [4, 6]));
 }
 
-const KIND_ORDER: Readonly<Record<ExposureVerdict['kind'], number>> = {
-  exposed: 0,
-  unknown: 1,
-  'opened-not-listening': 2,
-  blocked: 3,
-};
+/**
+ * The line of a network-ACL association moved to `networkAclId` (`ReplaceNetworkAclAssociation`):
+ * the verdict, over IPv4 and IPv6 and the judged ports, for the subnet it now governs. The rules
+ * of `assessAclAssociation` keep their judgement: the verdict moves no severity.
+ */
+export function aclAssociationExposure(
+  move: { associationId: string; networkAclId: string; newAssociationId: string | null },
+  state: NetworkState | null,
+): ChangeExposure {
+  const subject: UnjudgedSubject = { kind: 'acl-association', associationId: move.associationId };
+  if (state === null) return unjudged(subject, NO_STATE_MISSING);
+  const next = findNetworkAcl(state, move.networkAclId);
+  if (next === undefined) return unjudged(subject, notInSnapshot(`network ACL ${move.networkAclId}`));
+  const previous = findAclAssociation(state, move.associationId);
+  // A state read after the move already shows the new association on the ACL.
+  const already =
+    previous === undefined && move.newAssociationId !== null
+      ? next.associations.find((a) => a.associationId === move.newAssociationId)
+      : undefined;
+  const subnetId = previous?.association.subnetId ?? already?.subnetId;
+  if (subnetId === undefined) {
+    return unjudged(subject, notInSnapshot(`network ACL association ${move.associationId}`));
+  }
+  const after: NetworkState =
+    previous === undefined
+      ? state
+      : {
+          ...state,
+          networkAcls: state.networkAcls.map((acl) => {
+            const keep = acl.associations.filter((a) => a !== previous.association);
+            if (acl.networkAclId === move.networkAclId) {
+              return { ...acl, associations: [...keep, previous.association] };
+            }
+            return keep.length === acl.associations.length ? acl : { ...acl, associations: keep };
+          }),
+        };
+  return { judged: [], line: headlineLine(after, queriesOf([subnetId], JUDGED_TCP, [4, 6])) };
+}
 
 /** The verdict that speaks for the change: exposed first, then unknown, opened-not-listening, blocked. */
 export function headlineExposure(judged: readonly JudgedExposure[]): JudgedExposure | null {
@@ -287,13 +452,16 @@ function exposureFinding(judged: readonly JudgedExposure[], top: JudgedExposure)
 }
 
 /**
- * The rules' outcome with the exposure verdict: unchanged when nothing was judged or the verdict
- * is unknown; otherwise with the `change.exposure` finding and, when no interface with a public
- * address is reached, the internet findings capped at medium.
+ * The rules' outcome with the exposure verdict: the line for the alert whenever there is one;
+ * and, when the verdict was judged on a state with the security groups and interfaces and is
+ * known, the `change.exposure` finding and, when no interface with a public address is reached,
+ * the internet findings capped at medium.
  */
-export function withExposure(outcome: RuleOutcome, judged: readonly JudgedExposure[]): RuleOutcome {
+export function withExposure(outcome: RuleOutcome, exposure: ChangeExposure): RuleOutcome {
+  const lined: RuleOutcome = exposure.line ? { ...outcome, exposure: exposure.line } : outcome;
+  const judged = exposure.judged;
   const top = headlineExposure(judged);
-  if (top === null || top.after.kind === 'unknown') return outcome;
+  if (top === null || top.after.kind === 'unknown') return lined;
   const reached = top.after.kind === 'exposed';
   const findings = outcome.findings.map((f) => {
     if (reached || !INTERNET_FINDINGS.has(f.id)) return f;
@@ -305,5 +473,5 @@ export function withExposure(outcome: RuleOutcome, judged: readonly JudgedExposu
       detail: `${f.detail} Capped at ${severity}: the exposure verdict is "${verdictShort(top.after)}".`,
     };
   });
-  return { ...outcome, findings: [...findings, exposureFinding(judged, top)] };
+  return { ...lined, findings: [...findings, exposureFinding(judged, top)] };
 }

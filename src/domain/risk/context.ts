@@ -1,6 +1,6 @@
 /** What every rule module receives and returns, and the finding that says the context fell short. */
 import type { NetworkState } from '../state.js';
-import { type Finding, finding } from './findings.js';
+import { type ExposureLine, type Finding, finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
 
 /** The state just before the change (or `null` when none was given) and the operator's policy. */
@@ -13,6 +13,11 @@ export interface RiskContext {
 export interface RuleOutcome {
   findings: Finding[];
   contextUsed: boolean;
+  /**
+   * The exposure verdict of what the change touched, for the alert's "Exposure:" line, whether or
+   * not a finding rests on it: an `unknown` one says what is missing (`withExposure`).
+   */
+  exposure?: ExposureLine;
 }
 
 /** An outcome with nothing to say. */

@@ -10,7 +10,7 @@ export {
   type ProbingRule,
   recordDeniedCall,
 } from './denied-calls.js';
-export { type Finding, isRuleId, RULE_IDS, RULES, type RuleId } from './findings.js';
+export { type ExposureLine, type Finding, isRuleId, RULE_IDS, RULES, type RuleId } from './findings.js';
 export {
   DEFAULT_POLICY,
   type NamedPort,

@@ -14,7 +14,10 @@ import {
   exposureOf,
   exposureText,
   HIGH_RISK_PORTS,
+  notInSnapshot,
+  sgGateMissing,
   uncheckedGates,
+  unjudgedText,
   unknownFallbackSeverity,
 } from '../exposure/index.js';
 import { knownPrefixList, type NetworkState } from '../state.js';
@@ -177,7 +180,14 @@ export function assessSgOpening(opening: SgOpening, context: RiskContext): RuleO
     const made = judgeRule(context, opening, rule);
     return made ? [made] : [];
   });
-  return { findings, contextUsed: uncheckedGates(context.state).length === 0 };
+  const outcome: RuleOutcome = { findings, contextUsed: uncheckedGates(context.state).length === 0 };
+  // Without the groups and interfaces no finding carries a verdict: the alert's line says what is
+  // missing, for a rule that lets in more than the VPC's own groups.
+  const missing = sgGateMissing(context.state);
+  const outside = opening.rules.some((rule) => !rule.egress && rule.peer.kind !== 'group');
+  if (missing.length === 0 || !outside) return outcome;
+  const subject = { kind: 'group-interfaces', groupId: opening.groupId } as const;
+  return { ...outcome, exposure: { kind: 'unknown', text: unjudgedText(subject, missing) } };
 }
 
 /**
@@ -191,9 +201,17 @@ export function assessInterfaceGroups(
   const { state } = context;
   const ni = state?.networkInterfaces?.find((n) => n.networkInterfaceId === change.networkInterfaceId);
   if (!state || !ni) {
+    const missing =
+      state === null
+        ? sgGateMissing(state)
+        : [notInSnapshot(`network interface ${change.networkInterfaceId}`)];
     return {
       findings: [missingContext(state, change.networkInterfaceId, 'security groups and their rules')],
       contextUsed: false,
+      exposure: {
+        kind: 'unknown',
+        text: unjudgedText({ kind: 'interface', networkInterfaceId: change.networkInterfaceId }, missing),
+      },
     };
   }
   const gained = change.groupIds.filter((id) => !ni.groupIds.includes(id));

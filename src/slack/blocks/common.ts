@@ -5,7 +5,7 @@
  */
 import type { NetworkChange } from '../../domain/change.js';
 import { snoozeUserOf } from '../../domain/exceptions.js';
-import type { Assessment, Finding } from '../../domain/risk/index.js';
+import type { Assessment, ExposureLine, Finding } from '../../domain/risk/index.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { NetworkState } from '../../domain/state.js';
 import { automationRuleOf, type ChangeState } from '../../store/store.js';
@@ -212,15 +212,24 @@ export function attemptBlock(view: ChangeView): SectionBlock | null {
 }
 
 /**
- * The one "Exposure:" line: the exposure verdict (docs/exposure.md) of the most severe finding
- * that carries one, in the words of `exposureText`; `null` when no finding rests on a verdict.
+ * The exposure verdict an alert shows (docs/exposure.md): the one of the most severe finding that
+ * carries one, else the assessment's own (an `unknown` one says what is missing); `null` when
+ * neither has one. One pass over the findings: group messages ask it of each of their changes.
  */
+export function exposureLineOf(assessment: Assessment): ExposureLine | null {
+  let carrier: Finding | null = null;
+  for (const f of assessment.findings) {
+    if (f.exposure === undefined) continue;
+    if (carrier === null || compareSeverity(f.severity, carrier.severity) < 0) carrier = f;
+  }
+  return carrier?.exposure ?? assessment.exposure ?? null;
+}
+
+/** The one "Exposure:" line, in the words of `exposureText`; `null` when the change carries no verdict. */
 export function exposureBlock(view: ChangeView): SectionBlock | null {
-  const carrier = [...view.assessment.findings]
-    .sort((a, b) => compareSeverity(a.severity, b.severity))
-    .find((f) => f.exposure !== undefined);
-  if (carrier?.exposure === undefined) return null;
-  return section(md`${bold('Exposure:')} ${cap(carrier.exposure.text, 1200)}`, idFor(view, 'exposure'));
+  const line = exposureLineOf(view.assessment);
+  if (line === null) return null;
+  return section(md`${bold('Exposure:')} ${cap(line.text, 1200)}`, idFor(view, 'exposure'));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,12 @@
  * (https://github.com/slackapi/bolt-js/issues/2509); each message here keeps its text within `TEXT_BUDGET`.
  */
 import type { NetworkChange } from '../../domain/change.js';
+import {
+  type ExposureVerdict,
+  type GroupExposure,
+  groupExposureText,
+  VERDICT_PRECEDENCE,
+} from '../../domain/exposure/index.js';
 import { compareSeverity, type Severity } from '../../domain/risk/severity.js';
 import type { ChangeState } from '../../store/store.js';
 import { isAwaiting, revertBlocker } from '../../workflow/index.js';
@@ -36,6 +42,7 @@ import {
   type ChangeView,
   cap,
   type Decision,
+  exposureLineOf,
   formatUtc,
   headlineOf,
   severityEmoji,
@@ -186,6 +193,43 @@ export function resourcesOf(members: readonly GroupMember[]): Array<[string, str
     if (r.gatewayId) gateways?.add(r.gatewayId);
   }
   return kinds.filter(([, set]) => set.size > 0).map(([name, set]) => [name, [...set]]);
+}
+
+/**
+ * How many members each exposure verdict speaks for, and the line of the first member whose
+ * verdict comes first in `VERDICT_PRECEDENCE`; `null` when no member carries a verdict. One pass,
+ * one `exposureLineOf` per member.
+ */
+export function groupExposure(members: readonly GroupMember[]): GroupExposure | null {
+  const counts: Record<ExposureVerdict['kind'], number> = {
+    exposed: 0,
+    unknown: 0,
+    'opened-not-listening': 0,
+    blocked: 0,
+  };
+  let none = 0;
+  let top: { rank: number; text: string } | null = null;
+  for (const { view } of members) {
+    const line = exposureLineOf(view.assessment);
+    if (line === null) {
+      none += 1;
+      continue;
+    }
+    counts[line.kind] += 1;
+    const rank = VERDICT_PRECEDENCE.indexOf(line.kind);
+    if (top === null || rank < top.rank) top = { rank, text: line.text };
+  }
+  return top === null ? null : { counts, none, top: top.text };
+}
+
+/** The group's one "Exposure:" line (`groupExposureText`), escaped; `null` when no member carries a verdict. */
+function groupExposureBlock(view: GroupView): SectionBlock | null {
+  const exposure = groupExposure(view.members);
+  if (exposure === null) return null;
+  return section(
+    md`${bold('Exposure:')} ${cap(groupExposureText(exposure), 1200)}`,
+    id('groupExposure', view),
+  );
 }
 
 interface FindingSummary {
@@ -398,6 +442,8 @@ export function buildGroupSummary(view: GroupView): SlackMessage {
       ),
     ],
   });
+  const exposure = groupExposureBlock(view);
+  if (exposure) head.push(exposure);
 
   const tail: NwBlock[] = [];
   const own = members.filter((m) => m.ownMessage);

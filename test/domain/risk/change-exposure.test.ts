@@ -1,7 +1,8 @@
 /**
- * The exposure verdict on network-ACL entry and default-route alerts: the `change.exposure`
- * finding names what the change reaches (or the gate that stops it, or what is missing), and the
- * severity moves only when the state holds the security groups and interfaces.
+ * The exposure verdict on network-ACL and route alerts: the `change.exposure` finding names what
+ * the change reaches (or the gate that stops it), and the severity moves only when the state holds
+ * the security groups and interfaces. Every such alert carries the verdict's line
+ * (`Assessment.exposure`), an unknown one saying what is missing, without moving the severity.
  */
 import { describe, expect, it } from 'vitest';
 import type { NetworkChange } from '../../../src/domain/change.js';
@@ -19,7 +20,19 @@ import {
   TABLE,
   world,
 } from '../exposure/world.js';
-import { aclEntryChange, assess, ids, only, reassociateChange, routeChange } from './build.js';
+import {
+  aclAssociationChange,
+  aclDeleteChange,
+  aclEntryChange,
+  assess,
+  associateChange,
+  disassociateChange,
+  entry,
+  ids,
+  only,
+  reassociateChange,
+  routeChange,
+} from './build.js';
 
 const SSH_SG = 'sg-0e0000000000000e9';
 /** Lets only tcp/443 in, and every reply out. */
@@ -225,5 +238,304 @@ describe('the exposure verdict of ACL-entry and route changes', () => {
     expect(only(assess(openSsh(), state), 'change.exposure').title).toBe(
       `Exposed now: tcp/22 over IPv4 reaches subnet ${SUBNET} from the internet`,
     );
+  });
+});
+
+const OTHER_ACL = 'acl-0e0000000000000e9';
+const ACL_ASSOCIATION = 'aclassoc-0e0000000000000e1';
+const EDGE_TABLE = 'rtb-0e0000000000000e8';
+const EDGE_ASSOCIATION = 'rtbassoc-0e0000000000000e8';
+const SSH_DENIED_ACL = [
+  'in 90 deny tcp 22 0.0.0.0/0',
+  'in 100 allow all 0.0.0.0/0',
+  'in 32767 deny all 0.0.0.0/0',
+  'out 100 allow all 0.0.0.0/0',
+  'out 32767 deny all 0.0.0.0/0',
+];
+
+/** The state plus a second ACL (`OTHER_ACL`) holding `rules`, that no subnet uses yet. */
+function withOtherAcl(state: NetworkState, rules: readonly string[]): NetworkState {
+  const [own] = state.networkAcls;
+  if (own === undefined) throw new Error('the world has an ACL');
+  const other = { ...own, networkAclId: OTHER_ACL, associations: [], entries: rules.map(entry) };
+  return { ...state, networkAcls: [...state.networkAcls, other] };
+}
+
+/** The state plus a gateway route table associated with the internet gateway (edge association). */
+function withEdgeTable(state: NetworkState): NetworkState {
+  const [own] = state.routeTables;
+  if (own === undefined) throw new Error('the world has a table');
+  const edge = {
+    ...own,
+    routeTableId: EDGE_TABLE,
+    associations: [{ associationId: EDGE_ASSOCIATION, main: false, subnetId: null, gatewayId: IGW }],
+    routes: ['10.0.0.0/16 local'].map(route),
+  };
+  return { ...state, routeTables: [...state.routeTables, edge] };
+}
+
+const withoutGroups = () => world({ acl: HTTPS_ONLY_ACL, groups: undefined, interfaces: undefined });
+const MISSING_GROUPS =
+  'missing the security groups and their rules (not in the snapshot); the network interfaces of the subnet (not in the snapshot)';
+const NO_STATE = 'missing the network state (no snapshot of the VPC)';
+const EDGE_WORDS = `is its edge association and routes the traffic entering through it, which the verdict does not judge`;
+
+interface LineCase {
+  name: string;
+  change: () => NetworkChange;
+  state: NetworkState | null;
+  /** The verdict the alert's line carries (`Assessment.exposure`). */
+  kind: 'exposed' | 'opened-not-listening' | 'blocked' | 'unknown';
+  /** The line, whole (a string) or words it holds. */
+  line: string | string[];
+  /** The severity, exactly the rules' own: the line moves nothing. */
+  severity: string;
+}
+
+const lineCases: LineCase[] = [
+  {
+    name: 'ACL entry on a snapshot without groups or interfaces: unknown, naming them',
+    change: openSsh,
+    state: withoutGroups(),
+    kind: 'unknown',
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+    severity: 'critical',
+  },
+  {
+    name: 'ACL entry without any snapshot: unknown, no network state',
+    change: openSsh,
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets using network ACL ${ACL}: ${NO_STATE}`,
+    severity: 'critical',
+  },
+  {
+    name: 'ACL entry on an ACL the snapshot lacks: unknown, naming the ACL',
+    change: () => aclEntryChange('CreateNetworkAclEntry', OTHER_ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: withoutGroups(),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets using network ACL ${OTHER_ACL}: missing network ACL ${OTHER_ACL} (not in the snapshot)`,
+    severity: 'critical',
+  },
+  {
+    name: 'ACL entry deleted that the snapshot does not hold: unknown, naming the rule',
+    change: () => aclDeleteChange(ACL, 77),
+    state: world({ acl: HTTPS_ONLY_ACL }),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets using network ACL ${ACL}: missing the deleted ingress rule 77 of network ACL ${ACL} (not in the snapshot)`,
+    severity: 'low',
+  },
+  {
+    name: 'default route on a snapshot without groups or interfaces: unknown, naming them',
+    change: defaultRoute,
+    state: world({ routes: NO_DEFAULT, acl: OPEN_ACL_V4, groups: undefined, interfaces: undefined }),
+    kind: 'unknown',
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+    severity: 'medium',
+  },
+  {
+    name: 'default route without any snapshot: unknown, no network state',
+    change: defaultRoute,
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets routed by route table ${TABLE}: ${NO_STATE}`,
+    severity: 'medium',
+  },
+  {
+    name: 'default route to a NAT gateway: the line says the route table blocks, nothing else moves',
+    change: () =>
+      routeChange('CreateRoute', {
+        routeTableId: TABLE,
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: 'nat-0e0000000000000e1',
+      }),
+    state: world({ routes: NO_DEFAULT, acl: OPEN_ACL_V4, groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'blocked',
+    line: ['Blocked by the route table', TABLE, 'nat-0e0000000000000e1', 'not to an internet gateway'],
+    severity: 'info',
+  },
+  {
+    name: 'a route to half of the internet through the internet gateway: the line says exposed, nothing else moves',
+    change: () =>
+      routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/1', gatewayId: IGW }),
+    state: world({ routes: NO_DEFAULT, acl: OPEN_ACL_V4, groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'exposed',
+    line: ['Exposed: tcp/22 over IPv4 reaches', PUBLIC_ENI, 'of public IPv4 space'],
+    severity: 'medium',
+  },
+  {
+    name: 'a route to part of the internet through the internet gateway, no snapshot: unknown, no network state',
+    change: () =>
+      routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/1', gatewayId: IGW }),
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets routed by route table ${TABLE}: ${NO_STATE}`,
+    severity: 'medium',
+  },
+  {
+    name: 'route-table association on a snapshot without groups or interfaces: unknown, naming them',
+    change: moveToPublic,
+    state: twoTables({ groups: undefined, interfaces: undefined }),
+    kind: 'unknown',
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+    severity: 'medium',
+  },
+  {
+    name: 'a subnet moved between tables neither routing to the internet gateway: the line says the route table blocks',
+    change: moveToPublic,
+    state: (() => {
+      const state = twoTables({ groups: [sshGroup()], interfaces: [publicSsh()] });
+      return {
+        ...state,
+        routeTables: state.routeTables.map((t) =>
+          t.routeTableId === PUBLIC_TABLE
+            ? { ...t, routes: ['10.0.0.0/16 local', '0.0.0.0/0 nat'].map(route) }
+            : t,
+        ),
+      };
+    })(),
+    kind: 'blocked',
+    line: ['Blocked by the route table', PUBLIC_TABLE, 'not to an internet gateway'],
+    severity: 'info',
+  },
+  {
+    name: 'route-table association without any snapshot: unknown, no network state',
+    change: moveToPublic,
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnet of route table association ${ASSOCIATION}: ${NO_STATE}`,
+    severity: 'low',
+  },
+  {
+    name: 'route-table association the snapshot lacks: unknown, naming it',
+    change: () => reassociateChange('rtbassoc-0e00000000000000a', PUBLIC_TABLE),
+    state: twoTables({ groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnet of route table association rtbassoc-0e00000000000000a: missing route table association rtbassoc-0e00000000000000a (not in the snapshot)`,
+    severity: 'low',
+  },
+  {
+    name: 'network-ACL association onto an ACL that lets SSH in to a public instance: exposed now, severity the rules’',
+    change: () => aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL),
+    state: withOtherAcl(
+      world({ acl: HTTPS_ONLY_ACL, groups: [sshGroup()], interfaces: [publicSsh()] }),
+      OPEN_ACL_V4,
+    ),
+    kind: 'exposed',
+    line: `Exposed: tcp/22 over IPv4 reaches instance ${INSTANCE} (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+    severity: 'critical',
+  },
+  {
+    name: 'network-ACL association onto an ACL that denies SSH: blocked by the ACL inbound',
+    change: () => aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL),
+    state: withOtherAcl(
+      world({ acl: OPEN_ACL_V4, groups: [sshGroup()], interfaces: [publicSsh()] }),
+      SSH_DENIED_ACL,
+    ),
+    kind: 'blocked',
+    line: ['Blocked by the network ACL (inbound)', OTHER_ACL, 'rule 90 deny tcp 22'],
+    severity: 'low',
+  },
+  {
+    name: 'network-ACL association on a snapshot without groups or interfaces: unknown, naming them',
+    change: () => aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL),
+    state: withOtherAcl(withoutGroups(), OPEN_ACL_V4),
+    kind: 'unknown',
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+    severity: 'critical',
+  },
+  {
+    name: 'network-ACL association without any snapshot: unknown, no network state',
+    change: () => aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL),
+    state: null,
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnet of network ACL association ${ACL_ASSOCIATION}: ${NO_STATE}`,
+    severity: 'low',
+  },
+  {
+    name: 'network-ACL association onto an ACL the snapshot lacks: unknown, naming the ACL',
+    change: () => aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL),
+    state: world({ acl: OPEN_ACL_V4 }),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnet of network ACL association ${ACL_ASSOCIATION}: missing network ACL ${OTHER_ACL} (not in the snapshot)`,
+    severity: 'low',
+  },
+  {
+    name: 'a gateway route table associated with the internet gateway: unknown, the verdict does not follow edge routing',
+    change: () => associateChange(EDGE_TABLE, { gatewayId: IGW }),
+    state: withEdgeTable(world()),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the subnets behind gateway ${IGW}: route table ${EDGE_TABLE} ${EDGE_WORDS} (it judges each subnet by its own route table, network ACL and security groups)`,
+    severity: 'medium',
+  },
+  {
+    name: 'a gateway association moved to another table: unknown, edge routing',
+    change: () => reassociateChange(EDGE_ASSOCIATION, TABLE),
+    state: withEdgeTable(world()),
+    kind: 'unknown',
+    line: [`gateway ${IGW}`, `route table ${TABLE} ${EDGE_WORDS}`],
+    severity: 'medium',
+  },
+  {
+    name: 'a gateway association removed: unknown, edge routing',
+    change: () => disassociateChange(EDGE_ASSOCIATION),
+    state: withEdgeTable(world()),
+    kind: 'unknown',
+    line: [`gateway ${IGW}`, EDGE_WORDS],
+    severity: 'medium',
+  },
+];
+
+describe('the exposure line of every route and network-ACL alert', () => {
+  it.each(lineCases)('$name', (c) => {
+    const assessment = assess(c.change(), c.state);
+    expect(assessment.exposure?.kind).toBe(c.kind);
+    if (typeof c.line === 'string') expect(assessment.exposure?.text).toBe(c.line);
+    else for (const words of c.line) expect(assessment.exposure?.text).toContain(words);
+    expect(assessment.severity).toBe(c.severity);
+    // The line alone: no finding is added for it, and none rests on it.
+    expect(ids(assessment)).not.toContain('change.exposure');
+    expect(assessment.findings.some((f) => f.exposure !== undefined)).toBe(false);
+  });
+
+  it('keeps the rules’ own findings for a network-ACL association whatever its verdict', () => {
+    const change = aclAssociationChange(ACL_ASSOCIATION, OTHER_ACL);
+    const full = withOtherAcl(
+      world({ acl: HTTPS_ONLY_ACL, groups: [sshGroup()], interfaces: [publicSsh()] }),
+      OPEN_ACL_V4,
+    );
+    const { securityGroups: _groups, networkInterfaces: _interfaces, ...bare } = full;
+    expect(assess(change, full).exposure?.kind).toBe('exposed');
+    expect(assess(change, bare).exposure?.kind).toBe('unknown');
+    expect(assess(change, full).findings).toEqual(assess(change, bare).findings);
+  });
+
+  it('carries the same line as the change.exposure finding when the verdict is judged', () => {
+    const state = world({ acl: HTTPS_ONLY_ACL, groups: [sshGroup()], interfaces: [publicSsh()] });
+    const assessment = assess(openSsh(), state);
+    expect(assessment.exposure).toEqual(only(assessment, 'change.exposure').exposure);
+  });
+
+  it('carries no line for an attempt, which changed nothing', () => {
+    const denied = openSsh();
+    const assessment = assess(
+      { ...denied, attempt: { errorCode: 'Client.UnauthorizedOperation', errorMessage: null } },
+      withoutGroups(),
+    );
+    expect(assessment.exposure).toBeUndefined();
+  });
+
+  it('carries no line for a route that neither leads nor led to an internet gateway', () => {
+    const peering = routeChange('CreateRoute', {
+      routeTableId: TABLE,
+      destinationCidrBlock: '10.1.0.0/16',
+      vpcPeeringConnectionId: 'pcx-0e0000000000000e1',
+    });
+    const full = world({ groups: [sshGroup()], interfaces: [publicSsh()] });
+    expect(assess(peering, null).exposure).toBeUndefined();
+    expect(assess(peering, full).exposure).toBeUndefined();
+    // Deleted without a snapshot: whether it led to an internet gateway is not known, so no line.
+    const deleted = routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '10.1.0.0/16' });
+    expect(assess(deleted, null).exposure).toBeUndefined();
   });
 });

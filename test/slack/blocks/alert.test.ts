@@ -5,7 +5,7 @@ import { buildAlert, buildDecided } from '../../../src/slack/blocks/index.js';
 import type { ActionsBlock, HeaderBlock, NwBlock, SectionBlock } from '../../../src/slack/blocks/kit.js';
 import { ACTION_IDS, EXCEPTION_ACTION_IDS } from '../../../src/slack/ids.js';
 import { LIMITS, limitViolations } from '../../../src/slack/limits.js';
-import { ACL, eni, group, PUBLIC_ENI, world } from '../../domain/exposure/world.js';
+import { ACL, eni, group, PUBLIC_ENI, SUBNET, world } from '../../domain/exposure/world.js';
 import { aclEntryChange } from '../../domain/risk/build.js';
 import {
   allStrings,
@@ -449,10 +449,18 @@ describe('buildAlert with an exposure verdict', () => {
     expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
   });
 
-  it('shows no Exposure: line when no finding carries a verdict', () => {
+  it('shows the unknown verdict, with what is missing, when the snapshot lacks the groups and interfaces', () => {
     const unknown = world({ groups: undefined, interfaces: undefined });
     const real = assessChange(change, { state: unknown, policy: DEFAULT_POLICY });
     const message = buildAlert(viewOf(change, { assessment: real, state: unknown }));
+    expect(blockTexts(message.blocks).filter((t) => t.includes('Exposure:'))).toEqual([
+      `*Exposure:* Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: missing the security groups and their rules (not in the snapshot); the network interfaces of the subnet (not in the snapshot)`,
+    ]);
+  });
+
+  it('shows no Exposure: line when neither a finding nor the assessment carries a verdict', () => {
+    const real = assessment([finding()]);
+    const message = buildAlert(viewOf(change, { assessment: real, state }));
     expect(blockTexts(message.blocks).some((t) => t.includes('Exposure:'))).toBe(false);
   });
 });

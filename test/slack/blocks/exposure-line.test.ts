@@ -1,0 +1,360 @@
+/**
+ * The "Exposure:" line of route and network-ACL alerts, built from the real risk engine: every
+ * alert shows the verdict of what the change touched, an unknown one saying what is missing; and
+ * the one line of a group message, which counts its changes by verdict and quotes the one that
+ * speaks for the group.
+ */
+import { describe, expect, it } from 'vitest';
+import type { NetworkChange } from '../../../src/domain/change.js';
+import type { Assessment, ExposureLine } from '../../../src/domain/risk/index.js';
+import { assessChange, DEFAULT_POLICY } from '../../../src/domain/risk/index.js';
+import type { NetworkState } from '../../../src/domain/state.js';
+import { buildAlert } from '../../../src/slack/blocks/alert.js';
+import { buildGroupSummary, type GroupMember, type GroupView } from '../../../src/slack/blocks/group.js';
+import type { NwBlock, SectionBlock } from '../../../src/slack/blocks/kit.js';
+import { BLOCK_IDS } from '../../../src/slack/ids.js';
+import { LIMITS, limitViolations } from '../../../src/slack/limits.js';
+import {
+  ACL,
+  eni,
+  group,
+  IGW,
+  PUBLIC_ENI,
+  route,
+  SUBNET,
+  TABLE,
+  world,
+} from '../../domain/exposure/world.js';
+import {
+  aclAssociationChange,
+  aclEntryChange,
+  associateChange,
+  entry,
+  reassociateChange,
+  routeChange,
+} from '../../domain/risk/build.js';
+import { assessment, finding, fixtureChange, viewOf, withRequest } from '../helpers.js';
+
+const SSH_SG = 'sg-0e0000000000000e9';
+const OTHER_ACL = 'acl-0e0000000000000e9';
+const PUBLIC_TABLE = 'rtb-0e0000000000000e9';
+const EDGE_TABLE = 'rtb-0e0000000000000e8';
+const OPEN_V4 = [
+  'in 100 allow all 0.0.0.0/0',
+  'in 32767 deny all 0.0.0.0/0',
+  'out 100 allow all 0.0.0.0/0',
+  'out 32767 deny all 0.0.0.0/0',
+];
+const MISSING_GROUPS =
+  'missing the security groups and their rules (not in the snapshot); the network interfaces of the subnet (not in the snapshot)';
+const NO_STATE = 'missing the network state (no snapshot of the VPC)';
+
+/** The world without security groups or interfaces, on a table without a default route, plus a public table and a second ACL. */
+function bare(): NetworkState {
+  const state = world({
+    routes: ['10.0.0.0/16 local'],
+    acl: OPEN_V4,
+    groups: undefined,
+    interfaces: undefined,
+  });
+  const [table] = state.routeTables;
+  const [acl] = state.networkAcls;
+  if (table === undefined || acl === undefined) throw new Error('the world has a table and an ACL');
+  return {
+    ...state,
+    routeTables: [
+      ...state.routeTables,
+      { ...table, routeTableId: PUBLIC_TABLE, associations: [], routes: ['0.0.0.0/0 igw'].map(route) },
+      {
+        ...table,
+        routeTableId: EDGE_TABLE,
+        associations: [],
+        routes: ['10.0.0.0/16 local'].map(route),
+      },
+    ],
+    networkAcls: [
+      ...state.networkAcls,
+      { ...acl, networkAclId: OTHER_ACL, associations: [], entries: OPEN_V4.map(entry) },
+    ],
+  };
+}
+
+/** `bare()` with a group allowing SSH from everywhere on a public instance. */
+function full(): NetworkState {
+  return {
+    ...bare(),
+    securityGroups: [group(SSH_SG, ['in tcp 22 0.0.0.0/0'])],
+    networkInterfaces: [eni(PUBLIC_ENI, [SSH_SG], { v4: ['198.51.100.7'] })],
+  };
+}
+
+interface AlertCase {
+  name: string;
+  change: () => NetworkChange;
+  state: () => NetworkState | null;
+  /** The Exposure line as the alert shows it, after `*Exposure:* `. */
+  line: string;
+}
+
+const alertCases: AlertCase[] = [
+  {
+    name: 'ACL entry, snapshot without groups or interfaces',
+    change: () => aclEntryChange('CreateNetworkAclEntry', ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: () => world({ acl: OPEN_V4, groups: undefined, interfaces: undefined }),
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+  },
+  {
+    name: 'ACL entry, snapshot without groups or interfaces, subnet without a route to the internet: blocked all the same',
+    change: () => aclEntryChange('CreateNetworkAclEntry', ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: bare,
+    line: `Blocked by the route table: route table ${TABLE} has no IPv4 route to an internet gateway`,
+  },
+  {
+    name: 'ACL entry, no snapshot',
+    change: () => aclEntryChange('CreateNetworkAclEntry', ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: () => null,
+    line: `Unknown whether the internet reaches the subnets using network ACL ${ACL}: ${NO_STATE}`,
+  },
+  {
+    name: 'default route to the internet gateway, snapshot without groups or interfaces',
+    change: () =>
+      routeChange('CreateRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/0', gatewayId: IGW }),
+    state: bare,
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+  },
+  {
+    name: 'default route deleted, no snapshot',
+    change: () => routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/0' }),
+    state: () => null,
+    line: `Unknown whether the internet reaches the subnets routed by route table ${TABLE}: ${NO_STATE}`,
+  },
+  {
+    name: 'subnet associated with a table routing to the internet gateway, snapshot without groups or interfaces',
+    change: () => associateChange(PUBLIC_TABLE, { subnetId: SUBNET }),
+    state: bare,
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+  },
+  {
+    name: 'route-table association moved, no snapshot',
+    change: () => reassociateChange('rtbassoc-0e0000000000000e1', PUBLIC_TABLE),
+    state: () => null,
+    line: `Unknown whether the internet reaches the subnet of route table association rtbassoc-0e0000000000000e1: ${NO_STATE}`,
+  },
+  {
+    name: 'network-ACL association, subnet now governed by an ACL open to a public SSH instance',
+    change: () => aclAssociationChange('aclassoc-0e0000000000000e1', OTHER_ACL),
+    state: () => {
+      const state = full();
+      return {
+        ...state,
+        routeTables: state.routeTables.map((t) =>
+          t.routeTableId === TABLE ? { ...t, routes: ['10.0.0.0/16 local', '0.0.0.0/0 igw'].map(route) } : t,
+        ),
+      };
+    },
+    line: `Exposed: tcp/22 over IPv4 reaches instance i-0e0000000000000e1 (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+  },
+  {
+    name: 'network-ACL association, no snapshot',
+    change: () => aclAssociationChange('aclassoc-0e0000000000000e1', OTHER_ACL),
+    state: () => null,
+    line: `Unknown whether the internet reaches the subnet of network ACL association aclassoc-0e0000000000000e1: ${NO_STATE}`,
+  },
+  {
+    name: 'gateway route table associated with the internet gateway',
+    change: () => associateChange(EDGE_TABLE, { gatewayId: IGW }),
+    state: full,
+    line: `Unknown whether the internet reaches the subnets behind gateway ${IGW}: route table ${EDGE_TABLE} is its edge association and routes the traffic entering through it, which the verdict does not judge (it judges each subnet by its own route table, network ACL and security groups)`,
+  },
+];
+
+describe('the Exposure line of security-group alerts the gates cannot judge', () => {
+  const cases: Array<{
+    name: string;
+    change: () => NetworkChange;
+    state: NetworkState | null;
+    line: string | null;
+  }> = [
+    {
+      name: 'SSH opened to everyone, no snapshot',
+      change: () => fixtureChange('AuthorizeSecurityGroupIngressOpenSsh'),
+      state: null,
+      line: `Unknown whether the internet reaches the interfaces using security group sg-0d921df5d84f7270a: ${NO_STATE}`,
+    },
+    {
+      name: 'SSH opened to everyone, snapshot without groups or interfaces',
+      change: () => fixtureChange('AuthorizeSecurityGroupIngressOpenSsh'),
+      state: world({ groups: undefined, interfaces: undefined }),
+      line: 'Unknown whether the internet reaches the interfaces using security group sg-0d921df5d84f7270a: missing the security groups and their rules (not in the snapshot); the network interfaces of the VPC (not in the snapshot)',
+    },
+    {
+      name: 'an outbound rule, no snapshot: nothing comes in, no line',
+      change: () => fixtureChange('AuthorizeSecurityGroupEgress'),
+      state: null,
+      line: null,
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const change = c.change();
+    const real = assessChange(change, { state: c.state, policy: DEFAULT_POLICY });
+    const message = buildAlert(viewOf(change, { assessment: real, state: c.state }));
+    expect(exposureBlocks(message.blocks).map((b) => b.text?.text)).toEqual(
+      c.line === null ? [] : [`*Exposure:* ${c.line}`],
+    );
+  });
+
+  it('says what is missing for an interface given groups without a snapshot', () => {
+    const change = fixtureChange('ModifyNetworkInterfaceAttribute');
+    const real = assessChange(change, { state: null, policy: DEFAULT_POLICY });
+    expect(real.exposure?.kind).toBe('unknown');
+    expect(real.exposure?.text).toMatch(
+      /^Unknown whether the internet reaches network interface eni-\S+: missing the network state \(no snapshot of the VPC\)$/,
+    );
+  });
+});
+
+function exposureBlocks(blocks: readonly NwBlock[]): SectionBlock[] {
+  return blocks.filter(
+    (b): b is SectionBlock => b.type === 'section' && (b.block_id ?? '').startsWith(BLOCK_IDS.exposure),
+  );
+}
+
+describe('the Exposure line of route and network-ACL alerts', () => {
+  it.each(alertCases)('$name', (c) => {
+    const change = c.change();
+    const state = c.state();
+    const real = assessChange(change, { state, policy: DEFAULT_POLICY });
+    const message = buildAlert(viewOf(change, { assessment: real, state }));
+    const lines = exposureBlocks(message.blocks);
+    expect(lines.map((b) => b.text?.text)).toEqual([`*Exposure:* ${c.line}`]);
+    // Right under what changed, before the findings.
+    const ids = message.blocks.map((b) => b.block_id ?? '');
+    const at = ids.findIndex((id) => id.startsWith(BLOCK_IDS.exposure));
+    expect(ids[at - 1]?.startsWith(BLOCK_IDS.what)).toBe(true);
+    expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Group messages
+
+const GROUP = 'g-0123456789abcdef0123';
+
+function aclChange(n: number): NetworkChange {
+  const change = withRequest('CreateNetworkAclEntry', {
+    networkAclId: `acl-0${String(n % 10).padStart(16, '0')}`,
+    ruleNumber: 100 + n,
+  });
+  return { ...change, id: `chg-${n}`, eventId: `chg-${n}` };
+}
+
+/** A member whose assessment carries `line` (on the assessment, or on a finding with `onFinding`). */
+function member(n: number, line: ExposureLine | null, onFinding = false): GroupMember {
+  const base = assessment([
+    finding({ id: 'acl.ingress-public-port', severity: 'low', title: 'Public port' }),
+  ]);
+  let judged: Assessment = base;
+  if (line !== null && onFinding) {
+    judged = {
+      ...base,
+      findings: [...base.findings, finding({ id: 'change.exposure', severity: 'high', exposure: line })],
+    };
+  } else if (line !== null) {
+    judged = { ...base, exposure: line };
+  }
+  // One view built the helpers' way, then only the change and assessment swapped: a thousand
+  // members stay quick to build.
+  return {
+    view: { ...BASE_VIEW, change: aclChange(n), assessment: judged },
+    status: 'pending',
+    ownMessage: false,
+  };
+}
+
+const BASE_VIEW = viewOf(aclChange(0), { state: null });
+
+const EXPOSED: ExposureLine = {
+  kind: 'exposed',
+  text: `Exposed: tcp/22 over IPv4 reaches instance i-<b>&co (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+};
+const UNKNOWN: ExposureLine = {
+  kind: 'unknown',
+  text: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: ${MISSING_GROUPS}`,
+};
+const OPENED: ExposureLine = {
+  kind: 'opened-not-listening',
+  text: `Opened, nothing listening: every gate lets tcp/22 over IPv4 in, but no network interface in subnet ${SUBNET} uses ${SSH_SG}`,
+};
+const BLOCKED: ExposureLine = {
+  kind: 'blocked',
+  text: `Blocked by the route table: route table ${TABLE} has no IPv4 route to an internet gateway`,
+};
+
+function groupOf(members: GroupMember[]): GroupView {
+  return { groupId: GROUP, members, decisions: [], revision: 1 };
+}
+
+function groupLines(view: GroupView): string[] {
+  return buildGroupSummary(view)
+    .blocks.filter(
+      (b): b is SectionBlock =>
+        b.type === 'section' && (b.block_id ?? '').startsWith(BLOCK_IDS.groupExposure),
+    )
+    .map((b) => b.text?.text ?? '');
+}
+
+interface GroupCase {
+  name: string;
+  lines: Array<ExposureLine | null>;
+  /** The group's line, or `null` for none. */
+  expected: string | null;
+}
+
+const groupCases: GroupCase[] = [
+  {
+    name: 'an exposed change speaks for the group, escaped, and the others are counted',
+    lines: [BLOCKED, UNKNOWN, EXPOSED, OPENED, null, EXPOSED],
+    expected: `*Exposure:* 2 of 6 changes exposed now · 1 unknown · 1 opened, nothing listening · 1 blocked · 1 no verdict — Exposed: tcp/22 over IPv4 reaches instance i-&lt;b&gt;&amp;co (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+  },
+  {
+    name: 'without an exposed change, an unknown one speaks (an unjudged path may be open)',
+    lines: [BLOCKED, OPENED, UNKNOWN],
+    expected: `*Exposure:* 0 of 3 changes exposed now · 1 unknown · 1 opened, nothing listening · 1 blocked — ${UNKNOWN.text}`,
+  },
+  {
+    name: 'opened but nothing listening beats blocked',
+    lines: [BLOCKED, OPENED, BLOCKED],
+    expected: `*Exposure:* 0 of 3 changes exposed now · 1 opened, nothing listening · 2 blocked — ${OPENED.text}`,
+  },
+  {
+    name: 'all blocked',
+    lines: [BLOCKED],
+    expected: `*Exposure:* 0 of 1 change exposed now · 1 blocked — ${BLOCKED.text}`,
+  },
+  { name: 'no change carries a verdict: no line', lines: [null, null], expected: null },
+];
+
+describe('the Exposure line of a group message', () => {
+  it.each(groupCases)('$name', (c) => {
+    const lines = groupLines(groupOf(c.lines.map((line, i) => member(i, line))));
+    expect(lines).toEqual(c.expected === null ? [] : [c.expected]);
+  });
+
+  it('reads the verdict a finding carries before the assessment’s own, as the alert does', () => {
+    const lines = groupLines(groupOf([member(0, BLOCKED), member(1, EXPOSED, true)]));
+    expect(lines[0]).toMatch(/^\*Exposure:\* 1 of 2 changes exposed now · 1 blocked — Exposed: /);
+  });
+
+  it('stays one line within Slack’s limits for a group of 1,000 changes', () => {
+    const members = Array.from({ length: 1000 }, (_, i) =>
+      member(i, i % 100 === 3 ? EXPOSED : i % 3 === 0 ? UNKNOWN : i % 3 === 1 ? BLOCKED : null),
+    );
+    const message = buildGroupSummary(groupOf(members));
+    const [line, ...others] = groupLines(groupOf(members));
+    expect(others).toEqual([]);
+    expect(line).not.toContain('\n');
+    expect(line?.length).toBeLessThanOrEqual(LIMITS.sectionText);
+    expect(line).toContain('10 of 1000 changes exposed now · 330 unknown · 330 blocked · 330 no verdict');
+    expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+  });
+});
