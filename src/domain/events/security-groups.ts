@@ -4,6 +4,12 @@
  * event.
  */
 import type { NetworkChangeOf, NetworkEventName, SecurityGroupRule } from '../change.js';
+import {
+  createdGroupExposure,
+  deletedGroupExposure,
+  revokeExposure,
+  withExposure,
+} from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import { assessInterfaceGroups, assessSgOpening } from '../risk/sg-rules.js';
 import type { NetworkState } from '../state.js';
@@ -139,8 +145,13 @@ const REVOKE: Omit<EventSpec<RevokeName>, 'normalise'> = {
   shortLine: (change) => `− ${revokeText(change)}`,
   advice: ACCESS_ADVICE,
   inspect: (change) => rulesInspect(change.change.groupId, change.region),
-  // Security groups only allow: revoking a rule can only narrow what reaches the interfaces.
-  assess: () => NOTHING,
+  // Security groups only allow: revoking a rule can only narrow what reaches the interfaces. No
+  // finding; the line says what still reaches the ports it named (another rule may allow them).
+  assess: (change, context) =>
+    withExposure(
+      NOTHING,
+      revokeExposure(change.change, change.eventName === 'RevokeSecurityGroupEgress', context.state),
+    ),
   resourceKeys: (change) => [
     ...change.change.rules.map((r) => sgRuleKey(change.change.groupId, r)),
     ...change.change.ruleIds.map(sgRuleIdKey),
@@ -247,8 +258,9 @@ export const SECURITY_GROUP_EVENTS: { [E in SecurityGroupEventName]: EventSpec<E
         historyId: null,
       };
     },
-    // A new group has no inbound rule and no interface: it lets nothing new in.
-    assess: () => NOTHING,
+    // A new group has no inbound rule and no interface: it lets nothing new in, and the line
+    // says nothing is behind it yet.
+    assess: (change) => withExposure(NOTHING, createdGroupExposure(change.change)),
     resourceKeys: (change) => (change.change.groupId ? [securityGroupKey(change.change.groupId)] : []),
     edits(change) {
       const { vpcId, groupId, groupName } = change.change;
@@ -281,7 +293,7 @@ export const SECURITY_GROUP_EVENTS: { [E in SecurityGroupEventName]: EventSpec<E
     advice: ACCESS_ADVICE,
     inspect: (change) => rulesInspect(change.change.groupId, change.region),
     // EC2 refuses to delete a group an interface still uses (DependencyViolation).
-    assess: () => NOTHING,
+    assess: (change) => withExposure(NOTHING, deletedGroupExposure(change.change.groupId)),
     resourceKeys: (change) => [securityGroupKey(change.change.groupId)],
     edits: (change) => [{ op: 'delete-sg', groupId: change.change.groupId }],
     revertPlan: planDeleteSecurityGroup,

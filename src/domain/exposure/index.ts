@@ -17,13 +17,17 @@ export {
 } from './types.js';
 export { aclReplyPorts, EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
 export {
+  deletedGroupText,
+  type EmptySubject,
   edgeAssociationText,
+  egressRuleText,
   exposedInterfaceText,
   exposureText,
   type GroupExposure,
   gateName,
   groupExposureText,
   NO_STATE_MISSING,
+  nothingBehindText,
   notInRecord,
   notInSnapshot,
   sgGateMissing,

@@ -157,6 +157,57 @@ export function edgeAssociationText(gatewayId: string | null, routeTableId: stri
   return `Unknown whether the internet reaches the subnets behind ${gateway}: ${table} is its edge association and routes the traffic entering through it, which the verdict does not judge (it judges each subnet by its own route table, network ACL and security groups)`;
 }
 
+/**
+ * What a change touched that nothing sits behind: a security group no network interface uses, a
+ * network ACL or route table no subnet uses. Nothing is reachable through it now, whatever it lets
+ * in; it counts as soon as an interface joins the group or a subnet is associated.
+ */
+export type EmptySubject =
+  | { kind: 'group'; groupId: string }
+  | { kind: 'new-group'; groupId: string | null; groupName: string }
+  | { kind: 'acl'; networkAclId: string }
+  | { kind: 'table'; routeTableId: string };
+
+/**
+ * An `opened-not-listening` line for what nothing sits behind (`EmptySubject`): `Opened, nothing
+ * listening: no network interface uses security group sg-0abc, so nothing is behind its rules`.
+ */
+export function nothingBehindText(subject: EmptySubject): string {
+  const head = 'Opened, nothing listening:';
+  switch (subject.kind) {
+    case 'group':
+      return `${head} no network interface uses security group ${subject.groupId}, so nothing is behind its rules`;
+    case 'new-group': {
+      const name = subject.groupId
+        ? `${subject.groupId} (${subject.groupName})`
+        : `${subject.groupName} (id not recorded)`;
+      return `${head} security group ${name} is new: no network interface uses it yet, so nothing is behind its rules`;
+    }
+    case 'acl':
+      return `${head} no subnet uses network ACL ${subject.networkAclId}, so nothing is behind its entries`;
+    case 'table':
+      return `${head} no subnet uses route table ${subject.routeTableId}, so nothing is behind its routes`;
+  }
+}
+
+/**
+ * An outbound security-group rule written or revoked: a `blocked` line, since the rule lets
+ * nothing in, and security groups are stateful (the reply to allowed inbound traffic goes out
+ * whatever the outbound rules say), so what reaches the group's interfaces is not affected.
+ */
+export function egressRuleText(groupId: string): string {
+  return `Blocked by the security groups: an outbound rule of security group ${groupId} lets nothing in from the internet; security groups are stateful, so what reaches the interfaces using it is not affected`;
+}
+
+/**
+ * A security group deleted: a `blocked` line saying there is nothing to judge, since EC2 deletes
+ * only a group that no network interface uses and no other group's rule references
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html).
+ */
+export function deletedGroupText(groupId: string): string {
+  return `Blocked by the security groups: nothing to judge, security group ${groupId} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`;
+}
+
 /** How many changes of a group each verdict speaks for, and the line of the one that speaks for the group. */
 export interface GroupExposure {
   counts: Readonly<Record<ExposureVerdict['kind'], number>>;

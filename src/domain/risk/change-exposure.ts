@@ -11,28 +11,40 @@
  * (docs/risk-rules.md, "The exposure verdict of a change"). Network-ACL association changes and
  * gateway route-table associations carry the line only.
  */
-import type { AclEntry, RouteDestination, RouteTarget } from '../change.js';
+import type { AclEntry, RouteDestination, RouteTarget, SecurityGroupRule } from '../change.js';
 import { aclRuleName } from '../events/acl-words.js';
+import { findGroup } from '../events/lookups.js';
 import { sameDestination } from '../events/route-words.js';
+import { sameRule } from '../events/sg-words.js';
 import {
+  deletedGroupText,
+  type EmptySubject,
   type ExposureQuery,
   type ExposureVerdict,
   edgeAssociationText,
+  egressRuleText,
   exposureOf,
   exposureText,
   gateName,
   HIGH_RISK_PORTS,
   JUDGED_PORTS,
   NO_STATE_MISSING,
+  nothingBehindText,
   notInSnapshot,
   queryTraffic,
+  sgGateMissing,
   type UnjudgedSubject,
   uncheckedGates,
   unjudgedText,
   VERDICT_PRECEDENCE,
   verdictShort,
 } from '../exposure/index.js';
-import type { NetworkState, RouteState, RouteTableAssociationState } from '../state.js';
+import {
+  knownPrefixList,
+  type NetworkState,
+  type RouteState,
+  type RouteTableAssociationState,
+} from '../state.js';
 import type { RuleOutcome } from './context.js';
 import { type ExposureLine, type Finding, finding, type RuleId } from './findings.js';
 import { capSeverity } from './severity.js';
@@ -124,6 +136,16 @@ export function unjudged(subject: UnjudgedSubject, missing: string): ChangeExpos
   return { judged: [], line: { kind: 'unknown', text: unjudgedText(subject, [missing]) } };
 }
 
+/** A line that needs no verdict asked: what nothing sits behind, an outbound rule, a deleted group. */
+function lineOnly(kind: ExposureVerdict['kind'], text: string): ChangeExposure {
+  return { judged: [], line: { kind, text } };
+}
+
+/** Nothing sits behind what the change touched (`nothingBehindText`). */
+export function nothingBehind(subject: EmptySubject): ChangeExposure {
+  return lineOnly('opened-not-listening', nothingBehindText(subject));
+}
+
 function lineOf(verdict: ExposureVerdict, query: ExposureQuery): ExposureLine {
   return { kind: verdict.kind, text: exposureText(verdict, query) };
 }
@@ -184,6 +206,8 @@ export function aclEntryExposure(
   if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const acl = findNetworkAcl(state, change.networkAclId);
   if (acl === undefined) return unjudged(subject, notInSnapshot(`network ACL ${change.networkAclId}`));
+  const subnets = subnetsUsingAcl(state, acl).map((s) => s.subnetId);
+  if (subnets.length === 0) return nothingBehind({ kind: 'acl', networkAclId: acl.networkAclId });
   const key = 'entry' in change ? change.entry : change.deleted;
   const same = (e: AclEntry) => e.ruleNumber === key.ruleNumber && e.egress === key.egress;
   const deleted = 'entry' in change ? undefined : acl.entries.find(same);
@@ -202,7 +226,6 @@ export function aclEntryExposure(
     ...state,
     networkAcls: state.networkAcls.map((a) => (a === acl ? { ...a, entries } : a)),
   };
-  const subnets = subnetsUsingAcl(state, acl).map((s) => s.subnetId);
   return judge(state, after, queriesOf(subnets, entryTraffic(touched), [touched.cidr.version]));
 }
 
@@ -217,9 +240,9 @@ function isDefaultDestination(destination: RouteDestination): destination is Cid
 /**
  * The verdicts of a route written (`target` given) or deleted, for each subnet the table serves
  * and the judged ports. A default route (`0.0.0.0/0`, `::/0`) that leads, or led, to an internet
- * gateway is judged before and after; one that does neither, and a route to part of the internet
- * through an internet gateway, give the line after the change only (the rules' judgement stands).
- * Other routes open or close no path from the internet: no verdict.
+ * gateway is judged before and after; any other route gives the line after the change only (the
+ * rules' judgement stands): a route elsewhere can still move part of the internet off or onto an
+ * internet gateway by longest prefix match. A table no subnet uses has nothing behind it.
  */
 export function routeExposure(
   change: { routeTableId: string; destination: RouteDestination; target?: RouteTarget | null },
@@ -231,18 +254,14 @@ export function routeExposure(
   const toGateway = (target: RouteTarget | null | undefined) => target?.type === 'internet-gateway';
   const writesGateway = written && toGateway(change.target);
   const subject: UnjudgedSubject = { kind: 'table-subnets', routeTableId: change.routeTableId };
-  // Without the table, a route deleted or written elsewhere than to an internet gateway may or
-  // may not have led to one: only a default route is sure to decide what reaches the subnets.
-  const mayMatter = isDefault || writesGateway;
-  if (state === null) return mayMatter ? unjudged(subject, NO_STATE_MISSING) : NO_VERDICT;
+  if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const table = findRouteTable(state, change.routeTableId);
-  if (table === undefined) {
-    return mayMatter ? unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`)) : NO_VERDICT;
-  }
+  if (table === undefined) return unjudged(subject, notInSnapshot(`route table ${change.routeTableId}`));
+  const subnets = subnetsUsingRouteTable(state, table).map((s) => s.subnetId);
+  if (subnets.length === 0) return nothingBehind({ kind: 'table', routeTableId: table.routeTableId });
   const same = (r: RouteState) => sameDestination(r.destination, destination);
   const existing = table.routes.find(same);
   const gatewayward = toGateway(existing?.target) || writesGateway;
-  if (!isDefault && !gatewayward) return NO_VERDICT;
   const others = table.routes.filter((r) => !same(r));
   const routes: RouteState[] = written
     ? [...others, { destination, target: change.target ?? null, state: 'active', origin: null }]
@@ -251,12 +270,11 @@ export function routeExposure(
     ...state,
     routeTables: state.routeTables.map((t) => (t === table ? { ...t, routes } : t)),
   };
-  const subnets = subnetsUsingRouteTable(state, table).map((s) => s.subnetId);
   const versions: ReadonlyArray<4 | 6> =
     destination.kind === 'ipv4' ? [4] : destination.kind === 'ipv6' ? [6] : [4, 6];
   const queries = queriesOf(subnets, JUDGED_TCP, versions);
-  // Neither default route leads to an internet gateway, or the route covers only part of the
-  // internet: the rules' judgement stands and the line only says what reaches the subnets now.
+  // Not a default route to or from an internet gateway: the rules' judgement stands and the line
+  // only says what reaches the subnets now.
   if (!isDefault || !gatewayward) return { judged: [], line: headlineLine(after, queries) };
   return judge(state, after, queries);
 }
@@ -402,6 +420,154 @@ export function aclAssociationExposure(
           }),
         };
   return { judged: [], line: headlineLine(after, queriesOf([subnetId], JUDGED_TCP, [4, 6])) };
+}
+
+/** The port a security-group rule is asked about: its first high-risk port, else its first port. */
+export function ruleTraffic(rule: SecurityGroupRule): Traffic {
+  const protocol = rule.protocol.number;
+  if (protocol === -1) return { protocol: 6, port: 22 };
+  if (protocol === 6 || protocol === 17) {
+    const range = rule.ports ?? { from: 0, to: 65535 };
+    const risky = Object.keys(HIGH_RISK_PORTS)
+      .map(Number)
+      .find((p) => range.from <= p && p <= range.to);
+    return { protocol, port: risky ?? range.from };
+  }
+  if (protocol === 1 || protocol === 58)
+    return { protocol, port: rule.icmp?.type === -1 ? 8 : (rule.icmp?.type ?? 8) };
+  return { protocol, port: null };
+}
+
+/**
+ * The address families a rule admits: its CIDR's, or those of its prefix list's known entries (a
+ * list holds one family; an AWS-managed list such as com.amazonaws.<region>.ipv6.s3 is IPv6).
+ */
+export function ruleVersions(state: NetworkState, rule: SecurityGroupRule): Array<4 | 6> {
+  if (rule.peer.kind === 'cidr') return [rule.peer.cidr.version];
+  const list = rule.peer.kind === 'prefix-list' ? knownPrefixList(state, rule.peer.prefixListId) : null;
+  const versions = [...new Set((list?.cidrs ?? []).map((c) => c.version))].sort();
+  return versions.length > 0 ? versions : [4];
+}
+
+/** The security-group gate cannot be judged on `state`: the line says what is missing. */
+function groupUnjudged(groupId: string, state: NetworkState | null): ChangeExposure | null {
+  const missing = sgGateMissing(state);
+  if (missing.length === 0) return null;
+  return lineOnly('unknown', unjudgedText({ kind: 'group-interfaces', groupId }, missing));
+}
+
+/**
+ * The line of security-group rules written to or revoked from a group, judged on the state after
+ * the change: for each interface using the group (or only `networkInterfaceIds`), the port each
+ * inbound rule names, counting every group of the interface, so a port another rule still allows
+ * reads exposed. Outbound rules let nothing in (`egressRuleText`); a group no interface uses has
+ * nothing behind it; without the groups or interfaces, unknown with what is missing.
+ */
+export function groupRulesExposure(
+  change: { groupId: string; rules: readonly SecurityGroupRule[]; networkInterfaceIds?: readonly string[] },
+  after: NetworkState | null,
+): ChangeExposure {
+  const { groupId } = change;
+  const inbound = change.rules.filter((r) => !r.egress);
+  if (inbound.length === 0) {
+    return change.rules.length > 0 ? lineOnly('blocked', egressRuleText(groupId)) : NO_VERDICT;
+  }
+  const unjudgedGroup = groupUnjudged(groupId, after);
+  if (unjudgedGroup !== null || after === null) return unjudgedGroup ?? NO_VERDICT;
+  const users = (after.networkInterfaces ?? []).filter(
+    (ni) =>
+      ni.groupIds.includes(groupId) &&
+      (change.networkInterfaceIds === undefined ||
+        change.networkInterfaceIds.includes(ni.networkInterfaceId)),
+  );
+  if (users.length === 0) return nothingBehind({ kind: 'group', groupId });
+  const queries: ExposureQuery[] = [];
+  for (const rule of inbound) {
+    const { protocol, port } = ruleTraffic(rule);
+    for (const version of ruleVersions(after, rule)) {
+      for (const ni of users) {
+        if (ni.subnetId === null) continue;
+        const query = {
+          subnetId: ni.subnetId,
+          networkInterfaceId: ni.networkInterfaceId,
+          protocol,
+          port,
+          version,
+        };
+        if (!queries.some((q) => JSON.stringify(q) === JSON.stringify(query))) queries.push(query);
+      }
+    }
+  }
+  if (queries.length === 0) {
+    const ids = users.map((ni) => ni.networkInterfaceId).join(', ');
+    return lineOnly(
+      'unknown',
+      unjudgedText({ kind: 'group-interfaces', groupId }, [notInSnapshot(`the subnets of ${ids}`)]),
+    );
+  }
+  return { judged: [], line: headlineLine(after, queries) };
+}
+
+/**
+ * The line of rules revoked from a group (by value, `rules`, or by id, `ruleIds`): the ports they
+ * named, judged on the state with them gone (`groupRulesExposure`). A rule revoked by id is found
+ * in the state; one the state does not hold leaves the line unknown.
+ */
+export function revokeExposure(
+  change: { groupId: string; rules: readonly SecurityGroupRule[]; ruleIds: readonly string[] },
+  egress: boolean,
+  state: NetworkState | null,
+): ChangeExposure {
+  const { groupId } = change;
+  if (egress) return lineOnly('blocked', egressRuleText(groupId));
+  const subject: UnjudgedSubject = { kind: 'group-interfaces', groupId };
+  const unjudgedGroup = groupUnjudged(groupId, state);
+  if (unjudgedGroup !== null || state === null) return unjudgedGroup ?? NO_VERDICT;
+  const group = findGroup(state, groupId);
+  if (!group) return unjudged(subject, notInSnapshot(`security group ${groupId}`));
+  const byId: SecurityGroupRule[] = [];
+  for (const ruleId of change.ruleIds) {
+    const rule = group.rules.find((r) => r.ruleId === ruleId);
+    if (rule === undefined) {
+      return unjudged(subject, notInSnapshot(`the revoked rule ${ruleId} of security group ${groupId}`));
+    }
+    byId.push(rule);
+  }
+  const revoked = [...change.rules, ...byId];
+  const gone = (r: SecurityGroupRule) =>
+    revoked.some((x) => sameRule(r, x) || (r.ruleId !== null && r.ruleId === x.ruleId));
+  const after: NetworkState = {
+    ...state,
+    securityGroups: (state.securityGroups ?? []).map((g) =>
+      g === group ? { ...g, rules: g.rules.filter((r) => !gone(r)) } : g,
+    ),
+  };
+  return groupRulesExposure({ groupId, rules: revoked }, after);
+}
+
+/**
+ * The line of an interface given a new set of security groups, judged on the state after: the
+ * interface's subnet, over IPv4 and IPv6 and the judged ports, counting every new group.
+ */
+export function interfaceGroupsExposure(networkInterfaceId: string, after: NetworkState): ChangeExposure {
+  const ni = after.networkInterfaces?.find((n) => n.networkInterfaceId === networkInterfaceId);
+  const subject: UnjudgedSubject = { kind: 'interface', networkInterfaceId };
+  if (ni === undefined) return unjudged(subject, notInSnapshot(`network interface ${networkInterfaceId}`));
+  if (ni.subnetId === null) {
+    return unjudged(subject, notInSnapshot(`the subnet of network interface ${networkInterfaceId}`));
+  }
+  const queries = queriesOf([ni.subnetId], JUDGED_TCP, [4, 6]).map((q) => ({ ...q, networkInterfaceId }));
+  return { judged: [], line: headlineLine(after, queries) };
+}
+
+/** A security group created: no interface uses it yet (`nothingBehindText`). */
+export function createdGroupExposure(change: { groupId: string | null; groupName: string }): ChangeExposure {
+  return nothingBehind({ kind: 'new-group', groupId: change.groupId, groupName: change.groupName });
+}
+
+/** A security group deleted: nothing to judge, said as such (`deletedGroupText`). */
+export function deletedGroupExposure(groupId: string): ChangeExposure {
+  return lineOnly('blocked', deletedGroupText(groupId));
 }
 
 /** The verdict that speaks for the change: exposed first, then unknown, opened-not-listening, blocked. */

@@ -20,7 +20,8 @@ import {
   unjudgedText,
   unknownFallbackSeverity,
 } from '../exposure/index.js';
-import { knownPrefixList, type NetworkState } from '../state.js';
+import type { NetworkState } from '../state.js';
+import { groupRulesExposure, interfaceGroupsExposure, ruleTraffic, ruleVersions } from './change-exposure.js';
 import { missingContext, type RiskContext, type RuleOutcome } from './context.js';
 import { type Finding, finding } from './findings.js';
 import { maxSeverity, type Severity } from './severity.js';
@@ -34,38 +35,12 @@ export interface SgOpening {
   networkInterfaceIds?: readonly string[];
 }
 
-/** The port a rule is asked about: its first high-risk port, else its first port. */
-function portOf(rule: SecurityGroupRule): { protocol: number; port: number | null } {
-  const protocol = rule.protocol.number;
-  if (protocol === -1) return { protocol: 6, port: 22 };
-  if (protocol === 6 || protocol === 17) {
-    const range = rule.ports ?? { from: 0, to: 65535 };
-    const risky = Object.keys(HIGH_RISK_PORTS)
-      .map(Number)
-      .find((p) => range.from <= p && p <= range.to);
-    return { protocol, port: risky ?? range.from };
-  }
-  if (protocol === 1 || protocol === 58)
-    return { protocol, port: rule.icmp?.type === -1 ? 8 : (rule.icmp?.type ?? 8) };
-  return { protocol, port: null };
-}
-
-/**
- * The address families a rule admits: its CIDR's, or those of its prefix list's known entries (a
- * list holds one family; an AWS-managed list such as com.amazonaws.<region>.ipv6.s3 is IPv6).
- */
-function versionsOf(state: NetworkState, rule: SecurityGroupRule): Array<4 | 6> {
-  if (rule.peer.kind === 'cidr') return [rule.peer.cidr.version];
-  const list = rule.peer.kind === 'prefix-list' ? knownPrefixList(state, rule.peer.prefixListId) : null;
-  const versions = [...new Set((list?.cidrs ?? []).map((c) => c.version))].sort();
-  return versions.length > 0 ? versions : [4];
-}
-
 /** The state with the opening applied to the group, so the verdict sees the rule. */
 function withRules(state: NetworkState, opening: SgOpening): NetworkState {
   return {
     ...state,
-    securityGroups: (state.securityGroups ?? []).map((g) =>
+    // A state without the groups keeps none: the line then says they are missing.
+    securityGroups: state.securityGroups?.map((g) =>
       g.groupId === opening.groupId ? { ...g, rules: [...g.rules, ...opening.rules] } : g,
     ),
   };
@@ -84,8 +59,8 @@ function verdictsFor(state: NetworkState, opening: SgOpening, rule: SecurityGrou
         opening.networkInterfaceIds.includes(ni.networkInterfaceId)),
   );
   const after = withRules(state, opening);
-  const { protocol, port } = portOf(rule);
-  const versions = versionsOf(state, rule);
+  const { protocol, port } = ruleTraffic(rule);
+  const versions = ruleVersions(state, rule);
   return users.flatMap((ni) => {
     const subnetId = ni.subnetId;
     if (subnetId === null) return [];
@@ -105,7 +80,7 @@ function verdictsFor(state: NetworkState, opening: SgOpening, rule: SecurityGrou
 
 /** Exposed on a high-risk port is critical; otherwise the rule's own FSBP severity, at least medium. */
 function exposedSeverity(fallback: Severity, rule: SecurityGroupRule): Severity {
-  const { port } = portOf(rule);
+  const { port } = ruleTraffic(rule);
   if (port !== null && HIGH_RISK_PORTS[port] !== undefined && rule.protocol.number !== 17) return 'critical';
   return maxSeverity([fallback, 'medium']);
 }
@@ -181,13 +156,11 @@ export function assessSgOpening(opening: SgOpening, context: RiskContext): RuleO
     return made ? [made] : [];
   });
   const outcome: RuleOutcome = { findings, contextUsed: uncheckedGates(context.state).length === 0 };
-  // Without the groups and interfaces no finding carries a verdict: the alert's line says what is
-  // missing, for a rule that lets in more than the VPC's own groups.
-  const missing = sgGateMissing(context.state);
-  const outside = opening.rules.some((rule) => !rule.egress && rule.peer.kind !== 'group');
-  if (missing.length === 0 || !outside) return outcome;
-  const subject = { kind: 'group-interfaces', groupId: opening.groupId } as const;
-  return { ...outcome, exposure: { kind: 'unknown', text: unjudgedText(subject, missing) } };
+  // The alert's line, when no finding carries one: the ports the rules name after the change,
+  // nothing behind a group no interface uses, or what is missing to judge them.
+  const after = context.state && withRules(context.state, opening);
+  const { line } = groupRulesExposure(opening, after);
+  return line === null ? outcome : { ...outcome, exposure: line };
 }
 
 /**
@@ -234,5 +207,6 @@ export function assessInterfaceGroups(
       if (made) findings.push(made);
     }
   }
-  return { findings, contextUsed: true };
+  const { line } = interfaceGroupsExposure(change.networkInterfaceId, after);
+  return line === null ? { findings, contextUsed: true } : { findings, contextUsed: true, exposure: line };
 }

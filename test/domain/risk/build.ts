@@ -253,3 +253,63 @@ export function withUnusedAcl(base: NetworkState, rules: readonly string[]): Net
   };
   return { ...base, networkAcls: [...base.networkAcls, unused] };
 }
+
+/** The real records each security-group rule change is built from, with its parameters swapped in. */
+const SG_RULE_RECORDS = {
+  AuthorizeSecurityGroupIngress: 'security-groups/AuthorizeSecurityGroupIngress__panther-open-ssh.json',
+  AuthorizeSecurityGroupEgress: 'security-groups/AuthorizeSecurityGroupEgress__elastic-integrations.json',
+  RevokeSecurityGroupIngress: 'security-groups/RevokeSecurityGroupIngress__ipv6-and-group.json',
+  RevokeSecurityGroupEgress: 'security-groups/RevokeSecurityGroupEgress__prefix-list.json',
+} as const;
+
+/** `tcp 22 0.0.0.0/0`, `all ::/0`: one CloudTrail `ipPermissions` item. */
+function ipPermission(text: string): Record<string, unknown> {
+  const parts = text.split(' ');
+  const [protocol = '', ...rest] = parts;
+  const cidr = rest[rest.length - 1] ?? '';
+  const [from, to] = (rest.length > 1 ? (rest[0] ?? '') : '').split('-').map(Number);
+  const ipProtocol = protocol === 'all' ? '-1' : protocol;
+  const ports = ipProtocol === '-1' ? {} : { fromPort: from, toPort: to ?? from };
+  const range = cidr.includes(':')
+    ? { ipv6Ranges: { items: [{ cidrIpv6: cidr }] } }
+    : { ipRanges: { items: [{ cidrIp: cidr }] } };
+  return { ipProtocol, ...ports, ...range };
+}
+
+/**
+ * An Authorize/Revoke change of a group's rules, by value (`tcp 22 0.0.0.0/0`) or, for a revoke,
+ * by id (`{ ruleIds }`).
+ */
+export function sgRulesChange(
+  eventName: keyof typeof SG_RULE_RECORDS,
+  groupId: string,
+  rules: readonly string[] | { ruleIds: readonly string[] },
+): NetworkChange {
+  const requestParameters =
+    'ruleIds' in rules
+      ? { groupId, securityGroupRuleIds: { items: rules.ruleIds.map((id) => ({ securityGroupRuleId: id })) } }
+      : { groupId, ipPermissions: { items: rules.map(ipPermission) } };
+  return changeFromFixture(SG_RULE_RECORDS[eventName], { eventName, requestParameters });
+}
+
+/** A ModifyNetworkInterfaceAttribute change setting an interface's groups. */
+export function interfaceGroupsChange(
+  networkInterfaceId: string,
+  groupIds: readonly string[],
+): NetworkChange {
+  return changeFromFixture('security-groups/ModifyNetworkInterfaceAttribute__groups.json', {
+    requestParameters: { networkInterfaceId, groupSet: { items: groupIds.map((groupId) => ({ groupId })) } },
+  });
+}
+
+/** A DeleteSecurityGroup change. */
+export function deleteGroupChange(groupId: string): NetworkChange {
+  return changeFromFixture('security-groups/DeleteSecurityGroup__console.json', {
+    requestParameters: { groupId },
+  });
+}
+
+/** A CreateSecurityGroup change, as the Terraform record made it. */
+export function createGroupChange(): NetworkChange {
+  return changeFromFixture('security-groups/CreateSecurityGroup__panther-terraform.json');
+}

@@ -18,6 +18,7 @@ import {
   route,
   SUBNET,
   TABLE,
+  WEB_SG,
   world,
 } from '../exposure/world.js';
 import {
@@ -26,12 +27,16 @@ import {
   aclEntryChange,
   assess,
   associateChange,
+  createGroupChange,
+  deleteGroupChange,
   disassociateChange,
   entry,
   ids,
+  interfaceGroupsChange,
   only,
   reassociateChange,
   routeChange,
+  sgRulesChange,
 } from './build.js';
 
 const SSH_SG = 'sg-0e0000000000000e9';
@@ -525,17 +530,282 @@ describe('the exposure line of every route and network-ACL alert', () => {
     expect(assessment.exposure).toBeUndefined();
   });
 
-  it('carries no line for a route that neither leads nor led to an internet gateway', () => {
+  it('carries the line after the change for a route that neither leads nor led to an internet gateway', () => {
+    // Longest prefix match: a route elsewhere can move part of the internet off a gateway route.
     const peering = routeChange('CreateRoute', {
       routeTableId: TABLE,
       destinationCidrBlock: '10.1.0.0/16',
       vpcPeeringConnectionId: 'pcx-0e0000000000000e1',
     });
     const full = world({ groups: [sshGroup()], interfaces: [publicSsh()] });
-    expect(assess(peering, null).exposure).toBeUndefined();
-    expect(assess(peering, full).exposure).toBeUndefined();
-    // Deleted without a snapshot: whether it led to an internet gateway is not known, so no line.
-    const deleted = routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '10.1.0.0/16' });
-    expect(assess(deleted, null).exposure).toBeUndefined();
+    expect(assess(peering, full).exposure).toEqual({
+      kind: 'exposed',
+      text: `Exposed: tcp/22 over IPv4 reaches instance ${INSTANCE} (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+    });
+    const bare = world({ routes: NO_DEFAULT, groups: [sshGroup()], interfaces: [publicSsh()] });
+    expect(assess(peering, bare).exposure).toEqual({
+      kind: 'blocked',
+      text: `Blocked by the route table: route table ${TABLE} has no IPv4 route to an internet gateway`,
+    });
+    // Without a snapshot, or written to a table it lacks: unknown, saying what is missing.
+    expect(assess(peering, null).exposure).toEqual({
+      kind: 'unknown',
+      text: `Unknown whether the internet reaches the subnets routed by route table ${TABLE}: ${NO_STATE}`,
+    });
+    const deleted = routeChange('DeleteRoute', {
+      routeTableId: 'rtb-0e00000000000000a',
+      destinationCidrBlock: '10.1.0.0/16',
+    });
+    expect(assess(deleted, full).exposure).toEqual({
+      kind: 'unknown',
+      text: 'Unknown whether the internet reaches the subnets routed by route table rtb-0e00000000000000a: missing route table rtb-0e00000000000000a (not in the snapshot)',
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Security-group alerts, and ACLs and route tables nothing sits behind
+
+const UNUSED_ACL = 'acl-0e0000000000000ea';
+const UNUSED_TABLE = 'rtb-0e0000000000000ea';
+const SSH_RULE_ID = 'sgr-0e0000000000000e1';
+const WIDE_SSH_RULE_ID = 'sgr-0e0000000000000e2';
+const PUBLIC_SSH_LINE = `Exposed: tcp/22 over IPv4 reaches instance ${INSTANCE} (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`;
+const SG_NO_STATE = (groupId: string) =>
+  `Unknown whether the internet reaches the interfaces using security group ${groupId}: ${NO_STATE}`;
+const EGRESS_LINE = `Blocked by the security groups: an outbound rule of security group ${SSH_SG} lets nothing in from the internet; security groups are stateful, so what reaches the interfaces using it is not affected`;
+
+/** The world with an ACL and a route table no subnet uses. */
+function withUnused(state: NetworkState): NetworkState {
+  const [acl] = state.networkAcls;
+  const [table] = state.routeTables;
+  if (acl === undefined || table === undefined) throw new Error('the world has an ACL and a table');
+  return {
+    ...state,
+    networkAcls: [...state.networkAcls, { ...acl, networkAclId: UNUSED_ACL, associations: [] }],
+    routeTables: [...state.routeTables, { ...table, routeTableId: UNUSED_TABLE, associations: [] }],
+  };
+}
+
+/** SSH_SG with rule ids, on the public instance: `tcp 22` from everywhere and `tcp 20-30` from everywhere. */
+function sshWithIds(rules: readonly string[], interfaces = [publicSsh()]): NetworkState {
+  const made = group(SSH_SG, [...rules]);
+  const ids = [SSH_RULE_ID, WIDE_SSH_RULE_ID];
+  return world({
+    groups: [{ ...made, rules: made.rules.map((r, i) => ({ ...r, ruleId: ids[i] ?? null })) }],
+    interfaces,
+  });
+}
+
+const sgLineCases: LineCase[] = [
+  {
+    name: 'SSH opened on a group no interface uses: opened, nothing listening, naming the group',
+    change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({ groups: [group(SSH_SG, [])] }),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    severity: 'low',
+  },
+  {
+    name: 'a private range opened on a group no interface uses: the same line',
+    change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 5432 10.0.0.0/8']),
+    state: world({ groups: [group(SSH_SG, [])] }),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    severity: 'info',
+  },
+  {
+    name: 'a private range opened on a used group: the port after the change',
+    change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 5432 10.0.0.0/8']),
+    state: world({ groups: [group(SSH_SG, [])], interfaces: [publicSsh()] }),
+    kind: 'blocked',
+    line: `Blocked by the security groups: no security group (${SSH_SG}) allows tcp/5432 from the internet`,
+    severity: 'info',
+  },
+  {
+    name: 'SSH opened on a group, snapshot without the interfaces: unknown, naming them',
+    change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({ groups: [group(SSH_SG, [])], interfaces: undefined }),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the interfaces using security group ${SSH_SG}: missing the network interfaces of the VPC (not in the snapshot)`,
+    severity: 'high',
+  },
+  {
+    name: 'an outbound rule authorised, no snapshot: it lets nothing in',
+    change: () => sgRulesChange('AuthorizeSecurityGroupEgress', SSH_SG, ['tcp 443 0.0.0.0/0']),
+    state: null,
+    kind: 'blocked',
+    line: EGRESS_LINE,
+    severity: 'info',
+  },
+  {
+    name: 'SSH revoked while a wider rule of the group still allows it: still exposed now',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: sshWithIds(['in tcp 22 0.0.0.0/0', 'in tcp 20-30 0.0.0.0/0']),
+    kind: 'exposed',
+    line: PUBLIC_SSH_LINE,
+    severity: 'info',
+  },
+  {
+    name: 'SSH revoked while another group of the interface still allows it: still exposed now',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({
+      groups: [sshGroup(), group(WEB_SG, ['in tcp 22 0.0.0.0/0'])],
+      interfaces: [eni(PUBLIC_ENI, [SSH_SG, WEB_SG], { v4: ['198.51.100.7'] })],
+    }),
+    kind: 'exposed',
+    line: PUBLIC_SSH_LINE,
+    severity: 'info',
+  },
+  {
+    name: 'the only SSH rule revoked: blocked by the security groups',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({ groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'blocked',
+    line: `Blocked by the security groups: no security group (${SSH_SG}) allows tcp/22 from the internet`,
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked by id: the rule the snapshot holds, after the change',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, { ruleIds: [SSH_RULE_ID] }),
+    state: sshWithIds(['in tcp 22 0.0.0.0/0', 'in tcp 20-30 0.0.0.0/0']),
+    kind: 'exposed',
+    line: PUBLIC_SSH_LINE,
+    severity: 'info',
+  },
+  {
+    name: 'both rules revoked by id: blocked',
+    change: () =>
+      sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, { ruleIds: [SSH_RULE_ID, WIDE_SSH_RULE_ID] }),
+    state: sshWithIds(['in tcp 22 0.0.0.0/0', 'in tcp 20-30 0.0.0.0/0']),
+    kind: 'blocked',
+    line: `Blocked by the security groups: no security group (${SSH_SG}) allows tcp/22 from the internet`,
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked by an id the snapshot lacks: unknown, naming it',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, { ruleIds: ['sgr-0e00000000000000f'] }),
+    state: sshWithIds(['in tcp 22 0.0.0.0/0']),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the interfaces using security group ${SSH_SG}: missing the revoked rule sgr-0e00000000000000f of security group ${SSH_SG} (not in the snapshot)`,
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked from a group the snapshot lacks: unknown, naming it',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world(),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the interfaces using security group ${SSH_SG}: missing security group ${SSH_SG} (not in the snapshot)`,
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked from a group no interface uses: nothing behind it',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({ groups: [sshGroup()], interfaces: [] }),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked, no snapshot: unknown',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: null,
+    kind: 'unknown',
+    line: SG_NO_STATE(SSH_SG),
+    severity: 'info',
+  },
+  {
+    name: 'a rule revoked, snapshot without groups or interfaces: unknown, naming them',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: world({ groups: undefined, interfaces: undefined }),
+    kind: 'unknown',
+    line: `Unknown whether the internet reaches the interfaces using security group ${SSH_SG}: missing the security groups and their rules (not in the snapshot); the network interfaces of the VPC (not in the snapshot)`,
+    severity: 'info',
+  },
+  {
+    name: 'an outbound rule revoked: it lets nothing in',
+    change: () => sgRulesChange('RevokeSecurityGroupEgress', SSH_SG, ['tcp 443 0.0.0.0/0']),
+    state: world({ groups: [sshGroup()], interfaces: [publicSsh()] }),
+    kind: 'blocked',
+    line: EGRESS_LINE,
+    severity: 'info',
+  },
+  {
+    name: 'an interface given a group open to SSH: exposed',
+    change: () => interfaceGroupsChange(PUBLIC_ENI, [SSH_SG]),
+    state: world({
+      groups: [sshGroup(), group(WEB_SG, [])],
+      interfaces: [eni(PUBLIC_ENI, [WEB_SG], { v4: ['198.51.100.7'] })],
+    }),
+    kind: 'exposed',
+    line: PUBLIC_SSH_LINE,
+    severity: 'critical',
+  },
+  {
+    name: 'an interface moved off the group open to SSH: its subnet with its new groups',
+    change: () => interfaceGroupsChange(PUBLIC_ENI, [WEB_SG]),
+    state: world({
+      groups: [sshGroup(), group(WEB_SG, ['in tcp 8080 10.0.0.0/8'])],
+      interfaces: [eni(PUBLIC_ENI, [SSH_SG], { v4: ['198.51.100.7'] })],
+    }),
+    kind: 'blocked',
+    line: `Blocked by the security groups: no security group (${WEB_SG}) allows tcp/22 from the internet`,
+    severity: 'info',
+  },
+  {
+    name: 'a security group created: no interface uses it yet',
+    change: createGroupChange,
+    state: world(),
+    kind: 'opened-not-listening',
+    line: 'Opened, nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
+    severity: 'info',
+  },
+  {
+    name: 'a security group deleted: nothing to judge, said so',
+    change: () => deleteGroupChange(SSH_SG),
+    state: null,
+    kind: 'blocked',
+    line: `Blocked by the security groups: nothing to judge, security group ${SSH_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
+    severity: 'medium',
+  },
+  {
+    name: 'an entry written to an ACL no subnet uses: nothing behind it',
+    change: () => aclEntryChange('CreateNetworkAclEntry', UNUSED_ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: withUnused(world({ groups: [sshGroup()], interfaces: [publicSsh()] })),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
+    severity: 'low',
+  },
+  {
+    name: 'an entry deleted from an ACL no subnet uses, without the groups: nothing behind it all the same',
+    change: () => aclDeleteChange(UNUSED_ACL, 100),
+    state: withUnused(world({ groups: undefined, interfaces: undefined })),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
+    severity: 'low',
+  },
+  {
+    name: 'a default route to the internet gateway in a table no subnet uses: nothing behind it',
+    change: () =>
+      routeChange('CreateRoute', {
+        routeTableId: UNUSED_TABLE,
+        destinationCidrBlock: '0.0.0.0/0',
+        gatewayId: IGW,
+      }),
+    state: withUnused(world({ groups: [sshGroup()], interfaces: [publicSsh()] })),
+    kind: 'opened-not-listening',
+    line: `Opened, nothing listening: no subnet uses route table ${UNUSED_TABLE}, so nothing is behind its routes`,
+    severity: 'low',
+  },
+];
+
+describe('the exposure line of security-group alerts, and of ACLs and tables nothing sits behind', () => {
+  it.each(sgLineCases)('$name', (c) => {
+    const assessment = assess(c.change(), c.state);
+    expect(assessment.exposure?.kind).toBe(c.kind);
+    if (typeof c.line === 'string') expect(assessment.exposure?.text).toBe(c.line);
+    else for (const words of c.line) expect(assessment.exposure?.text).toContain(words);
+    expect(assessment.severity).toBe(c.severity);
+    expect(ids(assessment)).not.toContain('change.exposure');
   });
 });

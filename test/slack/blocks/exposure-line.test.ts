@@ -188,10 +188,10 @@ describe('the Exposure line of security-group alerts the gates cannot judge', ()
       line: 'Unknown whether the internet reaches the interfaces using security group sg-0d921df5d84f7270a: missing the security groups and their rules (not in the snapshot); the network interfaces of the VPC (not in the snapshot)',
     },
     {
-      name: 'an outbound rule, no snapshot: nothing comes in, no line',
+      name: 'an outbound rule, no snapshot: it lets nothing in, whatever the snapshot holds',
       change: () => fixtureChange('AuthorizeSecurityGroupEgress'),
       state: null,
-      line: null,
+      line: 'Blocked by the security groups: an outbound rule of security group sg-038ccc3a1f7b05f42 lets nothing in from the internet; security groups are stateful, so what reaches the interfaces using it is not affected',
     },
   ];
   it.each(cases)('$name', (c) => {
