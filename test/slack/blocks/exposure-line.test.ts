@@ -1,5 +1,5 @@
 /**
- * The "Exposure:" line of route and network-ACL alerts, built from the real risk engine: every
+ * The "Exposure:" line of route, network-ACL and security-group alerts, built from the real risk engine: every
  * alert shows the verdict of what the change touched, an unknown one saying what is missing; and
  * the one line of a group message, which counts its changes by verdict and quotes the one that
  * speaks for the group.
@@ -29,9 +29,13 @@ import {
   aclAssociationChange,
   aclEntryChange,
   associateChange,
+  createGroupChange,
+  deleteGroupChange,
   entry,
+  interfaceGroupsChange,
   reassociateChange,
   routeChange,
+  sgRulesChange,
 } from '../../domain/risk/build.js';
 import { assessment, finding, fixtureChange, viewOf, withRequest } from '../helpers.js';
 
@@ -167,6 +171,85 @@ const alertCases: AlertCase[] = [
     line: `Unknown whether the internet reaches the subnets behind gateway ${IGW}: route table ${EDGE_TABLE} is its edge association and routes the traffic entering through it, which the verdict does not judge (it judges each subnet by its own route table, network ACL and security groups)`,
   },
 ];
+
+/** `full()` with a second group on the instance that still lets SSH in from everywhere. */
+function twoSshGroups(): NetworkState {
+  return {
+    ...full(),
+    routeTables: full().routeTables.map((t) =>
+      t.routeTableId === TABLE ? { ...t, routes: ['10.0.0.0/16 local', '0.0.0.0/0 igw'].map(route) } : t,
+    ),
+    securityGroups: [group(SSH_SG, ['in tcp 22 0.0.0.0/0']), group(OTHER_SG, ['in tcp 22 0.0.0.0/0'])],
+    networkInterfaces: [eni(PUBLIC_ENI, [SSH_SG, OTHER_SG], { v4: ['198.51.100.7'] })],
+  };
+}
+
+const OTHER_SG = 'sg-0e0000000000000e8';
+const NOTHING_BEHIND_GROUP = `Opened, nothing listening: no network interface uses security group ${OTHER_SG}, so nothing is behind its rules`;
+
+const securityGroupCases: AlertCase[] = [
+  {
+    name: 'SSH revoked while another group of the instance still allows it: still exposed now',
+    change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
+    state: twoSshGroups,
+    line: `Exposed: tcp/22 over IPv4 reaches instance i-0e0000000000000e1 (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+  },
+  {
+    name: 'SSH opened on a group no interface uses',
+    change: () => sgRulesChange('AuthorizeSecurityGroupIngress', OTHER_SG, ['tcp 22 0.0.0.0/0']),
+    state: () => ({ ...full(), securityGroups: [group(SSH_SG, []), group(OTHER_SG, [])] }),
+    line: NOTHING_BEHIND_GROUP,
+  },
+  {
+    name: 'an entry written to an ACL no subnet uses',
+    change: () => aclEntryChange('CreateNetworkAclEntry', OTHER_ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
+    state: full,
+    line: `Opened, nothing listening: no subnet uses network ACL ${OTHER_ACL}, so nothing is behind its entries`,
+  },
+  {
+    name: 'a default route written to a table no subnet uses',
+    change: () =>
+      routeChange('CreateRoute', {
+        routeTableId: EDGE_TABLE,
+        destinationCidrBlock: '0.0.0.0/0',
+        gatewayId: IGW,
+      }),
+    state: full,
+    line: `Opened, nothing listening: no subnet uses route table ${EDGE_TABLE}, so nothing is behind its routes`,
+  },
+  {
+    name: 'a security group created',
+    change: createGroupChange,
+    state: () => null,
+    line: 'Opened, nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
+  },
+  {
+    name: 'a security group deleted',
+    change: () => deleteGroupChange(OTHER_SG),
+    state: full,
+    line: `Blocked by the security groups: nothing to judge, security group ${OTHER_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
+  },
+  {
+    name: 'an interface given only a group that lets nothing in',
+    change: () => interfaceGroupsChange(PUBLIC_ENI, [OTHER_SG]),
+    state: () => ({
+      ...twoSshGroups(),
+      securityGroups: [group(SSH_SG, ['in tcp 22 0.0.0.0/0']), group(OTHER_SG, [])],
+    }),
+    line: `Blocked by the security groups: no security group (${OTHER_SG}) allows tcp/22 from the internet`,
+  },
+];
+
+describe('the Exposure line of security-group alerts, and of ACLs and tables nothing sits behind', () => {
+  it.each(securityGroupCases)('$name', (c) => {
+    const change = c.change();
+    const state = c.state();
+    const real = assessChange(change, { state, policy: DEFAULT_POLICY });
+    const message = buildAlert(viewOf(change, { assessment: real, state }));
+    expect(exposureBlocks(message.blocks).map((b) => b.text?.text)).toEqual([`*Exposure:* ${c.line}`]);
+    expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+  });
+});
 
 describe('the Exposure line of security-group alerts the gates cannot judge', () => {
   const cases: Array<{
