@@ -4,7 +4,13 @@
  */
 import type { AclEntry, NetworkEventName } from '../change.js';
 import { assessAclAssociation, assessEntryDelete, assessEntryWrite } from '../risk/acl-rules.js';
-import { aclAssociationExposure, aclEntryExposure, withExposure } from '../risk/change-exposure.js';
+import {
+  aclAssociationExposure,
+  aclEntryExposure,
+  deletedExposure,
+  nothingBehind,
+  withExposure,
+} from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import type { NetworkState } from '../state.js';
 import { aclEntryText, aclName, aclRuleName, aclTraffic } from './acl-words.js';
@@ -292,8 +298,9 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
       };
     },
     // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
-    // neither changes any subnet's routing or filtering.
-    assess: () => NOTHING,
+    // neither changes any subnet's routing or filtering. The line says nothing is behind it.
+    assess: (change) =>
+      withExposure(NOTHING, nothingBehind({ kind: 'new-acl', networkAclId: change.change.networkAclId })),
     resourceKeys: (change) =>
       change.change.networkAclId ? [`network-acl:${change.change.networkAclId}`] : [],
     edits(change) {
@@ -326,7 +333,9 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: SEGMENTATION_ADVICE,
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
-    assess: () => NOTHING,
+    // AWS deletes only what no subnet uses: nothing to judge, and the line says so.
+    assess: (change) =>
+      withExposure(NOTHING, deletedExposure({ kind: 'acl', networkAclId: change.change.networkAclId })),
     resourceKeys: (change) => [`network-acl:${change.change.networkAclId}`],
     edits: (change) => [{ op: 'delete-acl', networkAclId: change.change.networkAclId }],
     revertPlan: planDeleteNetworkAcl,

@@ -6,7 +6,9 @@ import type { NetworkEventName } from '../change.js';
 import { notInRecord } from '../exposure/index.js';
 import {
   associationExposure,
+  deletedExposure,
   edgeAssociationExposure,
+  nothingBehind,
   routeExposure,
   unjudged,
   withExposure,
@@ -505,8 +507,9 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
       };
     },
     // A new table or ACL serves no subnet yet, and AWS refuses to delete one that still does:
-    // neither changes any subnet's routing or filtering.
-    assess: () => NOTHING,
+    // neither changes any subnet's routing or filtering. The line says nothing is behind it.
+    assess: (change) =>
+      withExposure(NOTHING, nothingBehind({ kind: 'new-table', routeTableId: change.change.routeTableId })),
     resourceKeys: (change) =>
       change.change.routeTableId ? [`route-table:${change.change.routeTableId}`] : [],
     edits(change) {
@@ -542,7 +545,9 @@ export const ROUTE_TABLE_EVENTS: { [E in RouteTableEventName]: EventSpec<E> } = 
     shortLine: () => null,
     advice: ADVICE,
     inspect: (change) => tableInspect(change.change.routeTableId, change.region),
-    assess: () => NOTHING,
+    // AWS deletes only what no subnet uses: nothing to judge, and the line says so.
+    assess: (change) =>
+      withExposure(NOTHING, deletedExposure({ kind: 'table', routeTableId: change.change.routeTableId })),
     resourceKeys: (change) => [`route-table:${change.change.routeTableId}`],
     edits: (change) => [{ op: 'delete-table', routeTableId: change.change.routeTableId }],
     revertPlan: planDeleteRouteTable,

@@ -4,12 +4,7 @@
  * event.
  */
 import type { NetworkChangeOf, NetworkEventName, SecurityGroupRule } from '../change.js';
-import {
-  createdGroupExposure,
-  deletedGroupExposure,
-  revokeExposure,
-  withExposure,
-} from '../risk/change-exposure.js';
+import { deletedExposure, nothingBehind, revokeExposure, withExposure } from '../risk/change-exposure.js';
 import { NOTHING } from '../risk/context.js';
 import { assessInterfaceGroups, assessSgOpening } from '../risk/sg-rules.js';
 import type { NetworkState } from '../state.js';
@@ -260,7 +255,15 @@ export const SECURITY_GROUP_EVENTS: { [E in SecurityGroupEventName]: EventSpec<E
     },
     // A new group has no inbound rule and no interface: it lets nothing new in, and the line
     // says nothing is behind it yet.
-    assess: (change) => withExposure(NOTHING, createdGroupExposure(change.change)),
+    assess: (change) =>
+      withExposure(
+        NOTHING,
+        nothingBehind({
+          kind: 'new-group',
+          groupId: change.change.groupId,
+          groupName: change.change.groupName,
+        }),
+      ),
     resourceKeys: (change) => (change.change.groupId ? [securityGroupKey(change.change.groupId)] : []),
     edits(change) {
       const { vpcId, groupId, groupName } = change.change;
@@ -293,7 +296,8 @@ export const SECURITY_GROUP_EVENTS: { [E in SecurityGroupEventName]: EventSpec<E
     advice: ACCESS_ADVICE,
     inspect: (change) => rulesInspect(change.change.groupId, change.region),
     // EC2 refuses to delete a group an interface still uses (DependencyViolation).
-    assess: (change) => withExposure(NOTHING, deletedGroupExposure(change.change.groupId)),
+    assess: (change) =>
+      withExposure(NOTHING, deletedExposure({ kind: 'group', groupId: change.change.groupId })),
     resourceKeys: (change) => [securityGroupKey(change.change.groupId)],
     edits: (change) => [{ op: 'delete-sg', groupId: change.change.groupId }],
     revertPlan: planDeleteSecurityGroup,

@@ -17,7 +17,8 @@ export {
 } from './types.js';
 export { aclReplyPorts, EPHEMERAL_PORTS, exposureOf, queryTraffic } from './verdict.js';
 export {
-  deletedGroupText,
+  type DeletedSubject,
+  deletedText,
   type EmptySubject,
   edgeAssociationText,
   egressRuleText,

@@ -159,14 +159,19 @@ export function edgeAssociationText(gatewayId: string | null, routeTableId: stri
 
 /**
  * What a change touched that nothing sits behind: a security group no network interface uses, a
- * network ACL or route table no subnet uses. Nothing is reachable through it now, whatever it lets
- * in; it counts as soon as an interface joins the group or a subnet is associated.
+ * network ACL or route table no subnet uses, or one just created. Nothing is reachable through it
+ * now, whatever it lets in; it counts as soon as an interface joins the group or a subnet is
+ * associated.
  */
 export type EmptySubject =
   | { kind: 'group'; groupId: string }
-  | { kind: 'new-group'; groupId: string | null; groupName: string }
   | { kind: 'acl'; networkAclId: string }
-  | { kind: 'table'; routeTableId: string };
+  | { kind: 'table'; routeTableId: string }
+  | { kind: 'new-group'; groupId: string | null; groupName: string }
+  | { kind: 'new-acl'; networkAclId: string | null }
+  | { kind: 'new-table'; routeTableId: string | null };
+
+const NO_ID = '(id not recorded)';
 
 /**
  * An `opened-not-listening` line for what nothing sits behind (`EmptySubject`): `Opened, nothing
@@ -177,16 +182,16 @@ export function nothingBehindText(subject: EmptySubject): string {
   switch (subject.kind) {
     case 'group':
       return `${head} no network interface uses security group ${subject.groupId}, so nothing is behind its rules`;
-    case 'new-group': {
-      const name = subject.groupId
-        ? `${subject.groupId} (${subject.groupName})`
-        : `${subject.groupName} (id not recorded)`;
-      return `${head} security group ${name} is new: no network interface uses it yet, so nothing is behind its rules`;
-    }
     case 'acl':
       return `${head} no subnet uses network ACL ${subject.networkAclId}, so nothing is behind its entries`;
     case 'table':
       return `${head} no subnet uses route table ${subject.routeTableId}, so nothing is behind its routes`;
+    case 'new-group':
+      return `${head} security group ${subject.groupId ?? NO_ID} (${subject.groupName}) is new: no network interface uses it yet, so nothing is behind its rules`;
+    case 'new-acl':
+      return `${head} network ACL ${subject.networkAclId ?? NO_ID} is new: no subnet uses it yet, so nothing is behind its entries`;
+    case 'new-table':
+      return `${head} route table ${subject.routeTableId ?? NO_ID} is new: no subnet uses it yet, so nothing is behind its routes`;
   }
 }
 
@@ -199,13 +204,30 @@ export function egressRuleText(groupId: string): string {
   return `Blocked by the security groups: an outbound rule of security group ${groupId} lets nothing in from the internet; security groups are stateful, so what reaches the interfaces using it is not affected`;
 }
 
+/** A security group, network ACL or route table deleted. */
+export type DeletedSubject =
+  | { kind: 'group'; groupId: string }
+  | { kind: 'acl'; networkAclId: string }
+  | { kind: 'table'; routeTableId: string };
+
 /**
- * A security group deleted: a `blocked` line saying there is nothing to judge, since EC2 deletes
- * only a group that no network interface uses and no other group's rule references
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html).
+ * A deletion: a `blocked` line saying there is nothing to judge, since EC2 deletes only what
+ * nothing uses — a group no network interface uses and no other group's rule references, an ACL
+ * or a route table no subnet uses
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html,
+ * API_DeleteNetworkAcl.html, API_DeleteRouteTable.html).
  */
-export function deletedGroupText(groupId: string): string {
-  return `Blocked by the security groups: nothing to judge, security group ${groupId} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`;
+export function deletedText(subject: DeletedSubject): string {
+  const [what, only] =
+    subject.kind === 'group'
+      ? [
+          `security group ${subject.groupId}`,
+          "a group that no network interface uses and no other group's rule references",
+        ]
+      : subject.kind === 'acl'
+        ? [`network ACL ${subject.networkAclId}`, 'a network ACL that no subnet uses']
+        : [`route table ${subject.routeTableId}`, 'a route table that no subnet uses'];
+  return `Blocked: nothing to judge, ${what} is deleted and EC2 deletes only ${only}, so nothing was reachable through it`;
 }
 
 /** How many changes of a group each verdict speaks for, and the line of the one that speaks for the group. */

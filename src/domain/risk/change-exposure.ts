@@ -17,7 +17,8 @@ import { findGroup } from '../events/lookups.js';
 import { sameDestination } from '../events/route-words.js';
 import { sameRule } from '../events/sg-words.js';
 import {
-  deletedGroupText,
+  type DeletedSubject,
+  deletedText,
   type EmptySubject,
   type ExposureQuery,
   type ExposureVerdict,
@@ -560,14 +561,9 @@ export function interfaceGroupsExposure(networkInterfaceId: string, after: Netwo
   return { judged: [], line: headlineLine(after, queries) };
 }
 
-/** A security group created: no interface uses it yet (`nothingBehindText`). */
-export function createdGroupExposure(change: { groupId: string | null; groupName: string }): ChangeExposure {
-  return nothingBehind({ kind: 'new-group', groupId: change.groupId, groupName: change.groupName });
-}
-
-/** A security group deleted: nothing to judge, said as such (`deletedGroupText`). */
-export function deletedGroupExposure(groupId: string): ChangeExposure {
-  return lineOnly('blocked', deletedGroupText(groupId));
+/** A security group, network ACL or route table deleted: nothing to judge, said as such (`deletedText`). */
+export function deletedExposure(subject: DeletedSubject): ChangeExposure {
+  return lineOnly('blocked', deletedText(subject));
 }
 
 /** The verdict that speaks for the change: exposed first, then unknown, opened-not-listening, blocked. */

@@ -765,7 +765,7 @@ const sgLineCases: LineCase[] = [
     change: () => deleteGroupChange(SSH_SG),
     state: null,
     kind: 'blocked',
-    line: `Blocked by the security groups: nothing to judge, security group ${SSH_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
+    line: `Blocked: nothing to judge, security group ${SSH_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
     severity: 'medium',
   },
   {

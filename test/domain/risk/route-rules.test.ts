@@ -272,6 +272,9 @@ describe('route tables', () => {
       requestParameters,
       responseElements: { _return: true },
     });
-    expect(assess(change, state)).toEqual({ severity: 'info', findings: [], contextUsed: false });
+    const { exposure, ...judged } = assess(change, state);
+    expect(judged).toEqual({ severity: 'info', findings: [], contextUsed: false });
+    // Only the Exposure line: nothing is behind a new table or ACL, and nothing to judge for a deleted one.
+    expect(exposure?.kind).toBe(eventName.startsWith('Create') ? 'opened-not-listening' : 'blocked');
   });
 });

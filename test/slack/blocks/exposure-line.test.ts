@@ -227,7 +227,7 @@ const securityGroupCases: AlertCase[] = [
     name: 'a security group deleted',
     change: () => deleteGroupChange(OTHER_SG),
     state: full,
-    line: `Blocked by the security groups: nothing to judge, security group ${OTHER_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
+    line: `Blocked: nothing to judge, security group ${OTHER_SG} is deleted and EC2 deletes only a group that no network interface uses and no other group's rule references, so nothing was reachable through it`,
   },
   {
     name: 'an interface given only a group that lets nothing in',
@@ -248,6 +248,43 @@ describe('the Exposure line of security-group alerts, and of ACLs and tables not
     const message = buildAlert(viewOf(change, { assessment: real, state }));
     expect(exposureBlocks(message.blocks).map((b) => b.text?.text)).toEqual([`*Exposure:* ${c.line}`]);
     expect(limitViolations(message.blocks, 'message', message.text)).toEqual([]);
+  });
+});
+
+describe('the Exposure line of a network ACL or route table created or deleted', () => {
+  const cases: Array<{
+    key: 'CreateNetworkAcl' | 'DeleteNetworkAcl' | 'CreateRouteTable' | 'DeleteRouteTable';
+    kind: string;
+    line: RegExp;
+  }> = [
+    {
+      key: 'CreateNetworkAcl',
+      kind: 'opened-not-listening',
+      line: /^Opened, nothing listening: network ACL acl-\S+ is new: no subnet uses it yet, so nothing is behind its entries$/,
+    },
+    {
+      key: 'CreateRouteTable',
+      kind: 'opened-not-listening',
+      line: /^Opened, nothing listening: route table rtb-\S+ is new: no subnet uses it yet, so nothing is behind its routes$/,
+    },
+    {
+      key: 'DeleteNetworkAcl',
+      kind: 'blocked',
+      line: /^Blocked: nothing to judge, network ACL acl-\S+ is deleted and EC2 deletes only a network ACL that no subnet uses, so nothing was reachable through it$/,
+    },
+    {
+      key: 'DeleteRouteTable',
+      kind: 'blocked',
+      line: /^Blocked: nothing to judge, route table rtb-\S+ is deleted and EC2 deletes only a route table that no subnet uses, so nothing was reachable through it$/,
+    },
+  ];
+  it.each(cases)('$key', (c) => {
+    const change = fixtureChange(c.key);
+    const real = assessChange(change, { state: null, policy: DEFAULT_POLICY });
+    expect(real.exposure?.kind).toBe(c.kind);
+    expect(real.exposure?.text).toMatch(c.line);
+    const message = buildAlert(viewOf(change, { assessment: real, state: null }));
+    expect(exposureBlocks(message.blocks)).toHaveLength(1);
   });
 });
 
