@@ -23,8 +23,8 @@ export interface Assessment {
   /**
    * The exposure verdict of what the change touched (docs/exposure.md), for the alert's one
    * "Exposure:" line when no finding carries one: an `unknown` verdict says what is missing.
-   * Absent when the change touches no path from the internet, for attempts (they changed
-   * nothing), and in records stored before it was kept.
+   * Every route, network-ACL and security-group change has one; absent for attempts (they changed
+   * nothing) and in records stored before it was kept.
    */
   exposure?: ExposureLine;
 }

@@ -1,5 +1,11 @@
 /**
- * The exposure verdict of a network-ACL entry, default-route or route-table association change:
+ * The exposure verdict of a change, for the alert's one "Exposure:" line (docs/exposure.md, "In
+ * the alert"): every route, network-ACL and security-group change gets one. Security-group
+ * changes (`groupRulesExposure`, `revokeExposure`, `interfaceGroupsExposure`), other routes,
+ * groups, ACLs and tables that nothing uses (`nothingBehind`) or that are deleted
+ * (`deletedExposure`) carry the line only.
+ *
+ * A network-ACL entry, default-route or route-table association change:
  * the traffic the change opens or closes is put to `exposureOf` (docs/exposure.md) for each subnet it touches, with the
  * state just before the change and the same state with the change applied. The verdict after the
  * change becomes one finding (`change.exposure`) that carries the verdict's line for the alert,
@@ -124,8 +130,9 @@ export interface ChangeExposure {
   judged: JudgedExposure[];
   /**
    * The alert's "Exposure:" line: the verdict that speaks for the change, after it; an `unknown`
-   * line saying what is missing when none could be asked; `null` when the change touches no
-   * subnet or no path from the internet.
+   * line saying what is missing when none could be asked; a fixed line for what nothing sits
+   * behind, an outbound rule or a deletion; `null` only when the change moves nothing (the main
+   * route-table association cannot be removed) or names no rule.
    */
   line: ExposureLine | null;
 }

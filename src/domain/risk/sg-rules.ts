@@ -4,7 +4,8 @@
  * (docs/exposure.md): does internet traffic on the rule's most sensitive port get through the
  * route table, the network ACL both ways and the groups, to an interface with a public address?
  * Where it does not, the rule is judged on its own after the AWS Foundational Security Best
- * Practices controls (`unknownFallbackSeverity`), naming the gates nobody checked.
+ * Practices controls (`unknownFallbackSeverity`), naming the gates nobody checked. Whatever the
+ * findings, the outcome carries the alert's line (`groupRulesExposure`, `interfaceGroupsExposure`).
  */
 import type { SecurityGroupRule } from '../change.js';
 import { sgName, sgRuleText } from '../events/sg-words.js';
