@@ -489,23 +489,19 @@ export function groupRulesExposure(
         change.networkInterfaceIds.includes(ni.networkInterfaceId)),
   );
   if (users.length === 0) return nothingBehind({ kind: 'group', groupId });
-  const queries: ExposureQuery[] = [];
+  // One query per interface and traffic: two rules naming the same port ask once.
+  const asked = new Map<string, ExposureQuery>();
   for (const rule of inbound) {
     const { protocol, port } = ruleTraffic(rule);
     for (const version of ruleVersions(after, rule)) {
-      for (const ni of users) {
-        if (ni.subnetId === null) continue;
-        const query = {
-          subnetId: ni.subnetId,
-          networkInterfaceId: ni.networkInterfaceId,
-          protocol,
-          port,
-          version,
-        };
-        if (!queries.some((q) => JSON.stringify(q) === JSON.stringify(query))) queries.push(query);
+      for (const { subnetId, networkInterfaceId } of users) {
+        if (subnetId === null) continue;
+        const key = `${networkInterfaceId} ${protocol} ${port} ${version}`;
+        if (!asked.has(key)) asked.set(key, { subnetId, networkInterfaceId, protocol, port, version });
       }
     }
   }
+  const queries = [...asked.values()];
   if (queries.length === 0) {
     const ids = users.map((ni) => ni.networkInterfaceId).join(', ');
     return lineOnly(

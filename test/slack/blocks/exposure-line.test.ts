@@ -185,6 +185,8 @@ function twoSshGroups(): NetworkState {
 }
 
 const OTHER_SG = 'sg-0e0000000000000e8';
+/** The group of the ModifySecurityGroupRules record. */
+const RDP_SG = 'sg-0a1b2c3d4e5f60718';
 const NOTHING_BEHIND_GROUP = `Opened, nothing listening: no network interface uses security group ${OTHER_SG}, so nothing is behind its rules`;
 
 const securityGroupCases: AlertCase[] = [
@@ -199,6 +201,34 @@ const securityGroupCases: AlertCase[] = [
     change: () => sgRulesChange('AuthorizeSecurityGroupIngress', OTHER_SG, ['tcp 22 0.0.0.0/0']),
     state: () => ({ ...full(), securityGroups: [group(SSH_SG, []), group(OTHER_SG, [])] }),
     line: NOTHING_BEHIND_GROUP,
+  },
+  {
+    name: 'a rule modified to open RDP, on a group no interface uses',
+    change: () => fixtureChange('ModifySecurityGroupRules'),
+    state: () => ({
+      ...full(),
+      securityGroups: [group(SSH_SG, []), group(RDP_SG, ['in tcp 3389 10.0.0.0/8'])],
+    }),
+    line: `Opened, nothing listening: no network interface uses security group ${RDP_SG}, so nothing is behind its rules`,
+  },
+  {
+    name: 'a rule modified to open RDP, on a group the public instance uses: exposed',
+    change: () => fixtureChange('ModifySecurityGroupRules'),
+    state: () => ({
+      ...twoSshGroups(),
+      securityGroups: [group(RDP_SG, ['in tcp 3389 10.0.0.0/8'])],
+      networkInterfaces: [eni(PUBLIC_ENI, [RDP_SG], { v4: ['198.51.100.7'] })],
+    }),
+    line: `Exposed: tcp/3389 over IPv4 reaches instance i-0e0000000000000e1 (${PUBLIC_ENI}, 198.51.100.7) from the whole internet`,
+  },
+  {
+    name: 'an interface given groups, snapshot without the groups: unknown, naming them',
+    change: () => interfaceGroupsChange(PUBLIC_ENI, [OTHER_SG]),
+    state: () => {
+      const { securityGroups: _groups, ...rest } = twoSshGroups();
+      return rest;
+    },
+    line: `Unknown whether tcp/22 over IPv4 reaches subnet ${SUBNET}: missing the security groups and their rules (not in the snapshot)`,
   },
   {
     name: 'an entry written to an ACL no subnet uses',
