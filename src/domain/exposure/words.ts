@@ -233,7 +233,7 @@ export function deletedText(subject: DeletedSubject): string {
 /** How many changes of a group each verdict speaks for, and the line of the one that speaks for the group. */
 export interface GroupExposure {
   counts: Readonly<Record<ExposureVerdict['kind'], number>>;
-  /** Changes of the group carrying no verdict (they touch no path from the internet, or were attempts). */
+  /** Changes of the group carrying no verdict (attempts, which changed nothing, and changes stored before the line was kept). */
   none: number;
   /** The line of the change whose verdict speaks for the group. */
   top: string;

@@ -809,3 +809,43 @@ describe('the exposure line of security-group alerts, and of ACLs and tables not
     expect(ids(assessment)).not.toContain('change.exposure');
   });
 });
+
+describe('the exposure line of a deleted ACL entry or route: the ports it touched, after the change', () => {
+  const full = (options: Parameters<typeof world>[0]) =>
+    world({ groups: [sshGroup()], interfaces: [publicSsh()], ...options });
+  const cases: Array<{ name: string; change: () => NetworkChange; state: NetworkState; line: string }> = [
+    {
+      name: 'a deny in front of an allow deleted: exposed now',
+      change: () => aclDeleteChange(ACL, 90),
+      state: full({ acl: ['in 90 deny tcp 22 0.0.0.0/0', ...OPEN_ACL_V4] }),
+      line: PUBLIC_SSH_LINE,
+    },
+    {
+      name: 'an SSH allow deleted while a wider allow stays: still exposed now',
+      change: () => aclDeleteChange(ACL, 90),
+      state: full({ acl: ['in 90 allow tcp 22 0.0.0.0/0', ...OPEN_ACL_V4] }),
+      line: PUBLIC_SSH_LINE,
+    },
+    {
+      name: 'the only SSH allow deleted: blocked by the ACL',
+      change: () => aclDeleteChange(ACL, 90),
+      state: full({ acl: ['in 90 allow tcp 22 0.0.0.0/0', ...HTTPS_ONLY_ACL] }),
+      line: `Blocked by the network ACL (inbound): network ACL ${ACL} denies tcp/22 in from the internet (rule * deny all traffic from 0.0.0.0/0)`,
+    },
+    {
+      name: 'the default route to the internet gateway deleted: blocked by the route table',
+      change: () => routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/0' }),
+      state: full({ routes: ['10.0.0.0/16 local', '0.0.0.0/0 igw'], acl: OPEN_ACL_V4 }),
+      line: `Blocked by the route table: route table ${TABLE} has no IPv4 route to an internet gateway`,
+    },
+    {
+      name: 'a VPN route covering half the internet deleted: the gateway route takes it back, exposed now',
+      change: () => routeChange('DeleteRoute', { routeTableId: TABLE, destinationCidrBlock: '0.0.0.0/1' }),
+      state: full({ routes: ['10.0.0.0/16 local', '0.0.0.0/0 igw', '0.0.0.0/1 vgw'], acl: OPEN_ACL_V4 }),
+      line: PUBLIC_SSH_LINE,
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    expect(assess(c.change(), c.state).exposure?.text).toBe(c.line);
+  });
+});
