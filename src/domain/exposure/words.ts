@@ -174,11 +174,11 @@ export type EmptySubject =
 const NO_ID = '(id not recorded)';
 
 /**
- * An `opened-not-listening` line for what nothing sits behind (`EmptySubject`): `Opened, nothing
+ * An `opened-not-listening` line for what nothing sits behind (`EmptySubject`): `Nothing
  * listening: no network interface uses security group sg-0abc, so nothing is behind its rules`.
  */
 export function nothingBehindText(subject: EmptySubject): string {
-  const head = 'Opened, nothing listening:';
+  const head = 'Nothing listening:';
   switch (subject.kind) {
     case 'group':
       return `${head} no network interface uses security group ${subject.groupId}, so nothing is behind its rules`;

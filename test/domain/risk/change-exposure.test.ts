@@ -603,7 +603,7 @@ const sgLineCases: LineCase[] = [
     change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
     state: world({ groups: [group(SSH_SG, [])] }),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    line: `Nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
     severity: 'low',
   },
   {
@@ -611,7 +611,7 @@ const sgLineCases: LineCase[] = [
     change: () => sgRulesChange('AuthorizeSecurityGroupIngress', SSH_SG, ['tcp 5432 10.0.0.0/8']),
     state: world({ groups: [group(SSH_SG, [])] }),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    line: `Nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
     severity: 'info',
   },
   {
@@ -703,7 +703,7 @@ const sgLineCases: LineCase[] = [
     change: () => sgRulesChange('RevokeSecurityGroupIngress', SSH_SG, ['tcp 22 0.0.0.0/0']),
     state: world({ groups: [sshGroup()], interfaces: [] }),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
+    line: `Nothing listening: no network interface uses security group ${SSH_SG}, so nothing is behind its rules`,
     severity: 'info',
   },
   {
@@ -757,7 +757,7 @@ const sgLineCases: LineCase[] = [
     change: createGroupChange,
     state: world(),
     kind: 'opened-not-listening',
-    line: 'Opened, nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
+    line: 'Nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
     severity: 'info',
   },
   {
@@ -773,7 +773,7 @@ const sgLineCases: LineCase[] = [
     change: () => aclEntryChange('CreateNetworkAclEntry', UNUSED_ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
     state: withUnused(world({ groups: [sshGroup()], interfaces: [publicSsh()] })),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
+    line: `Nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
     severity: 'low',
   },
   {
@@ -781,7 +781,7 @@ const sgLineCases: LineCase[] = [
     change: () => aclDeleteChange(UNUSED_ACL, 100),
     state: withUnused(world({ groups: undefined, interfaces: undefined })),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
+    line: `Nothing listening: no subnet uses network ACL ${UNUSED_ACL}, so nothing is behind its entries`,
     severity: 'low',
   },
   {
@@ -794,7 +794,7 @@ const sgLineCases: LineCase[] = [
       }),
     state: withUnused(world({ groups: [sshGroup()], interfaces: [publicSsh()] })),
     kind: 'opened-not-listening',
-    line: `Opened, nothing listening: no subnet uses route table ${UNUSED_TABLE}, so nothing is behind its routes`,
+    line: `Nothing listening: no subnet uses route table ${UNUSED_TABLE}, so nothing is behind its routes`,
     severity: 'low',
   },
 ];

@@ -187,7 +187,7 @@ function twoSshGroups(): NetworkState {
 const OTHER_SG = 'sg-0e0000000000000e8';
 /** The group of the ModifySecurityGroupRules record. */
 const RDP_SG = 'sg-0a1b2c3d4e5f60718';
-const NOTHING_BEHIND_GROUP = `Opened, nothing listening: no network interface uses security group ${OTHER_SG}, so nothing is behind its rules`;
+const NOTHING_BEHIND_GROUP = `Nothing listening: no network interface uses security group ${OTHER_SG}, so nothing is behind its rules`;
 
 const securityGroupCases: AlertCase[] = [
   {
@@ -209,7 +209,7 @@ const securityGroupCases: AlertCase[] = [
       ...full(),
       securityGroups: [group(SSH_SG, []), group(RDP_SG, ['in tcp 3389 10.0.0.0/8'])],
     }),
-    line: `Opened, nothing listening: no network interface uses security group ${RDP_SG}, so nothing is behind its rules`,
+    line: `Nothing listening: no network interface uses security group ${RDP_SG}, so nothing is behind its rules`,
   },
   {
     name: 'a rule modified to open RDP, on a group the public instance uses: exposed',
@@ -234,7 +234,7 @@ const securityGroupCases: AlertCase[] = [
     name: 'an entry written to an ACL no subnet uses',
     change: () => aclEntryChange('CreateNetworkAclEntry', OTHER_ACL, 'in 90 allow tcp 22 0.0.0.0/0'),
     state: full,
-    line: `Opened, nothing listening: no subnet uses network ACL ${OTHER_ACL}, so nothing is behind its entries`,
+    line: `Nothing listening: no subnet uses network ACL ${OTHER_ACL}, so nothing is behind its entries`,
   },
   {
     name: 'a default route written to a table no subnet uses',
@@ -245,13 +245,13 @@ const securityGroupCases: AlertCase[] = [
         gatewayId: IGW,
       }),
     state: full,
-    line: `Opened, nothing listening: no subnet uses route table ${EDGE_TABLE}, so nothing is behind its routes`,
+    line: `Nothing listening: no subnet uses route table ${EDGE_TABLE}, so nothing is behind its routes`,
   },
   {
     name: 'a security group created',
     change: createGroupChange,
     state: () => null,
-    line: 'Opened, nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
+    line: 'Nothing listening: security group sg-04d018d184a18f647 (prod-webapp-webserver-security) is new: no network interface uses it yet, so nothing is behind its rules',
   },
   {
     name: 'a security group deleted',
@@ -290,12 +290,12 @@ describe('the Exposure line of a network ACL or route table created or deleted',
     {
       key: 'CreateNetworkAcl',
       kind: 'opened-not-listening',
-      line: /^Opened, nothing listening: network ACL acl-\S+ is new: no subnet uses it yet, so nothing is behind its entries$/,
+      line: /^Nothing listening: network ACL acl-\S+ is new: no subnet uses it yet, so nothing is behind its entries$/,
     },
     {
       key: 'CreateRouteTable',
       kind: 'opened-not-listening',
-      line: /^Opened, nothing listening: route table rtb-\S+ is new: no subnet uses it yet, so nothing is behind its routes$/,
+      line: /^Nothing listening: route table rtb-\S+ is new: no subnet uses it yet, so nothing is behind its routes$/,
     },
     {
       key: 'DeleteNetworkAcl',
