@@ -48,7 +48,11 @@ async function once(args: string[], env: Record<string, string>, port: number): 
     const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     const slash = slashRequest(SECRET, 'help', USER, CHANNEL);
     const started = performance.now();
-    const response = await fetch(bot.url + slash.path, { method: 'POST', headers: slash.headers, body: slash.body });
+    const response = await fetch(bot.url + slash.path, {
+      method: 'POST',
+      headers: slash.headers,
+      body: slash.body,
+    });
     await response.text();
     const firstSlackAckMs = round(performance.now() - started);
     await sleep(1000);
