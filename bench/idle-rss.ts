@@ -6,14 +6,14 @@
  * Then one signed Slack request (`/netwarden help`): how long its acknowledgement took (Slack
  * wants one within 3 s) and the RSS after it. Repeated (IDLE_RUNS, default 3) with a fresh
  * process each time; extra node flags for the bot in IDLE_NODE_ARGS (e.g.
- * `--max-semi-space-size=1`), added before the image's own. docs/bench.md, "Idle memory".
+ * `--max-semi-space-size=1`), added before the image's own; IDLE_BUILD=off skips the build. docs/bench.md, "Idle memory".
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedisServer } from '../test/helpers/redis-server.js';
 import { startFakeSlack } from '../test/helpers/slack-api.js';
-import { buildBot, rssMb, serve } from './processes.js';
+import { buildBot, imageBotArgs, rssMb, serve } from './processes.js';
 import { slashRequest } from './slack.js';
 import { round } from './stats.js';
 
@@ -72,7 +72,9 @@ async function once(args: string[], env: Record<string, string>, port: number): 
 async function main(): Promise<void> {
   const runs = Number(process.env.IDLE_RUNS ?? '3');
   const extra = (process.env.IDLE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const build = buildBot();
+  // IDLE_BUILD=off starts the dist/ already built (quicker when comparing node flags).
+  const build =
+    process.env.IDLE_BUILD === 'off' ? { args: imageBotArgs(), how: 'dist/ as it was built' } : buildBot();
   const args = [...extra, ...build.args];
   process.stderr.write(`bot: node ${args.join(' ')} (${build.how})\n`);
   const redis = await startRedisServer();

@@ -66,8 +66,23 @@ export async function serve(
 }
 
 /**
+ * The node flags the container image runs the bot with: the NODE_OPTIONS its Dockerfile sets, read
+ * from there so the bench cannot drift from the image.
+ */
+export function imageNodeOptions(dockerfile = 'Dockerfile'): string[] {
+  const match = /^ENV\b.*\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(readFileSync(dockerfile, 'utf8'));
+  if (match === null) throw new Error(`${dockerfile} sets no NODE_OPTIONS`);
+  return (match[1] ?? match[2] ?? '').split(' ').filter((a) => a !== '');
+}
+
+/** The node arguments the image's CMD runs the built bot with (dist/ as `npm run build` emits it). */
+export function imageBotArgs(): string[] {
+  return [...imageNodeOptions(), 'dist/src/main.js'];
+}
+
+/**
  * Compiles the bot as the container image does (`npm run build`: tsconfig.build.json → dist/) and
- * answers the node arguments that run it, as the image's CMD does; falls back to tsx (as
+ * answers the node arguments that run it, as the image's CMD and NODE_OPTIONS do; falls back to tsx (as
  * `npm start` runs it) when nothing was emitted.
  */
 export function buildBot(): { args: string[]; how: string } {
@@ -79,7 +94,7 @@ export function buildBot(): { args: string[]; how: string } {
       tsc.status === 0
         ? 'node dist/src/main.js (npm run build)'
         : 'node dist/src/main.js (built with type errors)';
-    return { args: ['--enable-source-maps', 'dist/src/main.js'], how };
+    return { args: imageBotArgs(), how };
   }
   return { args: ['--import', 'tsx', 'src/main.ts'], how: 'tsx src/main.ts (the build emitted nothing)' };
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { imageNodeOptions } from '../../bench/processes.js';
 
 // There is no Docker engine where these tests run: they check the container files by reading
 // them, against what the rest of the repository says (tsconfig, package.json, .env.sample).
@@ -106,6 +108,15 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(runtime.find((i) => i.keyword === 'ENV')?.args).toMatch(/\bNODE_ENV=production\b/);
     expect(runtime.find((i) => i.keyword === 'EXPOSE')?.args).toBe('3000');
+  });
+
+  it('runs node with source maps and 1 MB semi-spaces, the flags `npm run bench` reads from it', () => {
+    const env = runtime.find((i) => i.keyword === 'ENV')?.args ?? '';
+    expect(env).toContain('NODE_OPTIONS="--enable-source-maps --max-semi-space-size=1"');
+    expect(imageNodeOptions(fileURLToPath(new URL('Dockerfile', ROOT)))).toEqual([
+      '--enable-source-maps',
+      '--max-semi-space-size=1',
+    ]);
   });
 
   it('checks health with node (no curl in slim images) on GET /healthz at PORT', () => {
