@@ -66,18 +66,20 @@ export async function serve(
 }
 
 /**
- * The node flags the container image runs the bot with: the NODE_OPTIONS its Dockerfile sets, read
- * from there so the bench cannot drift from the image.
+ * The node arguments the container image runs the bot with, read from its Dockerfile so the bench
+ * cannot drift from the image: the flags of NODE_OPTIONS (`ENV`), then the exec-form `CMD` after
+ * `node` (its V8 flags and `dist/src/main.js`).
  */
-export function imageNodeOptions(dockerfile = 'Dockerfile'): string[] {
-  const match = /^ENV\b.*\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(readFileSync(dockerfile, 'utf8'));
-  if (match === null) throw new Error(`${dockerfile} sets no NODE_OPTIONS`);
-  return (match[1] ?? match[2] ?? '').split(' ').filter((a) => a !== '');
-}
-
-/** The node arguments the image's CMD runs the built bot with (dist/ as `npm run build` emits it). */
-export function imageBotArgs(): string[] {
-  return [...imageNodeOptions(), 'dist/src/main.js'];
+export function imageBotArgs(dockerfile = 'Dockerfile'): string[] {
+  const source = readFileSync(dockerfile, 'utf8');
+  const options = /^ENV\b.*\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(source);
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(source)?.[1];
+  const command: unknown = cmd === undefined ? null : JSON.parse(cmd);
+  if (!Array.isArray(command) || command[0] !== 'node' || !command.every((a) => typeof a === 'string')) {
+    throw new Error(`${dockerfile} has no exec-form CMD running node`);
+  }
+  const flags = (options?.[1] ?? options?.[2] ?? '').split(' ').filter((a) => a !== '');
+  return [...flags, ...(command.slice(1) as string[])];
 }
 
 /**
