@@ -33,4 +33,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: no shell in between, so SIGTERM reaches node and netwarden's graceful shutdown runs.
-CMD ["node", "dist/src/main.js"]
+# The two V8 flags keep resident memory down (docs/bench.md, "Idle memory"): 1 MB semi-spaces
+# instead of 16 MB grown while the modules load and kept (about 12 MB idle), and an old generation
+# allowed to grow to twice what survived its last full GC instead of up to four times (under load
+# the heap held up to 100 MB of garbage beside 30 MB live). More frequent GCs are the cost. They are
+# here and not in NODE_OPTIONS because Node allows no --heap-growing-percent there. `npm run bench`
+# reads this command and NODE_OPTIONS and runs the bot with them (bench/processes.ts).
+CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=100", "dist/src/main.js"]

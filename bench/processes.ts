@@ -66,8 +66,25 @@ export async function serve(
 }
 
 /**
+ * The node arguments the container image runs the bot with, read from its Dockerfile so the bench
+ * cannot drift from the image: the flags of NODE_OPTIONS (`ENV`), then the exec-form `CMD` after
+ * `node` (its V8 flags and `dist/src/main.js`).
+ */
+export function imageBotArgs(dockerfile = 'Dockerfile'): string[] {
+  const source = readFileSync(dockerfile, 'utf8');
+  const options = /^ENV\b.*\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(source);
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(source)?.[1];
+  const command: unknown = cmd === undefined ? null : JSON.parse(cmd);
+  if (!Array.isArray(command) || command[0] !== 'node' || !command.every((a) => typeof a === 'string')) {
+    throw new Error(`${dockerfile} has no exec-form CMD running node`);
+  }
+  const flags = (options?.[1] ?? options?.[2] ?? '').split(' ').filter((a) => a !== '');
+  return [...flags, ...(command.slice(1) as string[])];
+}
+
+/**
  * Compiles the bot as the container image does (`npm run build`: tsconfig.build.json → dist/) and
- * answers the node arguments that run it, as the image's CMD does; falls back to tsx (as
+ * answers the node arguments that run it, as the image's CMD and NODE_OPTIONS do; falls back to tsx (as
  * `npm start` runs it) when nothing was emitted.
  */
 export function buildBot(): { args: string[]; how: string } {
@@ -79,7 +96,7 @@ export function buildBot(): { args: string[]; how: string } {
       tsc.status === 0
         ? 'node dist/src/main.js (npm run build)'
         : 'node dist/src/main.js (built with type errors)';
-    return { args: ['--enable-source-maps', 'dist/src/main.js'], how };
+    return { args: imageBotArgs(), how };
   }
   return { args: ['--import', 'tsx', 'src/main.ts'], how: 'tsx src/main.ts (the build emitted nothing)' };
 }

@@ -177,7 +177,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           logger,
         });
   if (slack) {
-    registerCommands(slack.runtime.app, {
+    const commandDeps = {
       store,
       policy: config.policy,
       aws: aws?.lookups ?? null,
@@ -186,7 +186,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       access: slack.lookupAccess,
       exceptions: slack.exceptions,
       logger,
-    });
+    };
+    slack.runtime.register((app) => registerCommands(app, commandDeps));
     slack.start();
   }
 

@@ -41,3 +41,19 @@ export function createTtlCache<K, V>(
   };
   return cache;
 }
+
+/**
+ * `load()` run once, on the first call, and its value shared by every later call; a failed load
+ * is not kept, so the next call tries again. For what is costly to load and may never be needed
+ * (a library loaded on first use).
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= load().catch((error: unknown) => {
+      pending = null;
+      throw error;
+    });
+    return pending;
+  };
+}

@@ -7,7 +7,7 @@ import type { HomeView, SlackMessage } from './blocks/index.js';
 
 /**
  * The Slack Web API calls netwarden makes, behind one narrow interface. The implementation is
- * Bolt's WebClient; tests point it at a loopback fake through SLACK_API_URL, so every call is a
+ * @slack/web-api's WebClient; tests point it at a loopback fake through SLACK_API_URL, so every call is a
  * real HTTP request serialised by the SDK.
  */
 export interface SlackApi {
@@ -48,10 +48,11 @@ export function slackErrorCode(error: unknown): string | null {
   return typeof data?.error === 'string' ? data.error : null;
 }
 
-/** The WebClient implementation of SlackApi. */
-export function createSlackApi(client: WebClient): SlackApi {
+/** The WebClient implementation of SlackApi; `load` gives the client (built on first use). */
+export function createSlackApi(load: () => Promise<WebClient>): SlackApi {
   return {
     async postMessage(channel, message, threadTs) {
+      const client = await load();
       const answer = await client.chat.postMessage({
         channel,
         text: message.text,
@@ -64,19 +65,24 @@ export function createSlackApi(client: WebClient): SlackApi {
       return { channel: answer.channel, ts: answer.ts };
     },
     async update(channel, ts, message) {
+      const client = await load();
       await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     },
     async postEphemeral(channel, user, message) {
+      const client = await load();
       await client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks });
     },
     async publishHome(user, view) {
+      const client = await load();
       await client.views.publish({ user_id: user, view });
     },
     async usergroupMembers(usergroup) {
+      const client = await load();
       const answer = await client.usergroups.users.list({ usergroup });
       return answer.users ?? [];
     },
     async userIdByEmail(email) {
+      const client = await load();
       try {
         const answer = await client.users.lookupByEmail({ email });
         return answer.user?.id ?? null;
@@ -86,10 +92,12 @@ export function createSlackApi(client: WebClient): SlackApi {
       }
     },
     async emailOfUser(user) {
+      const client = await load();
       const answer = await client.users.info({ user });
       return answer.user?.profile?.email ?? null;
     },
     async permalink(channel, ts) {
+      const client = await load();
       try {
         const answer = await client.chat.getPermalink({ channel, message_ts: ts });
         return answer.permalink ?? null;
@@ -98,21 +106,28 @@ export function createSlackApi(client: WebClient): SlackApi {
       }
     },
     async openModal(triggerId, view) {
+      const client = await load();
       await client.views.open({ trigger_id: triggerId, view });
     },
     async pushModal(triggerId, view) {
+      const client = await load();
       await client.views.push({ trigger_id: triggerId, view });
     },
     async updateModal(viewId, view) {
+      const client = await load();
       await client.views.update({ view_id: viewId, view });
     },
   };
 }
 
-/** The outbox's way to Slack: one Web API call through a WebClient that neither retries nor waits out a 429 itself. */
-export function createWebTransport(client: WebClient): SlackTransport {
+/**
+ * The outbox's way to Slack: one Web API call through a WebClient that neither retries nor waits
+ * out a 429 itself; `load` gives the client (built on first use).
+ */
+export function createWebTransport(load: () => Promise<WebClient>): SlackTransport {
   return {
     async call(method, args) {
+      const client = await load();
       const answer: unknown = await client.apiCall(method, args);
       return answer as Record<string, unknown>;
     },

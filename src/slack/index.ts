@@ -23,7 +23,7 @@ import { createIdentities } from './identity.js';
 import { registerListeners } from './listeners.js';
 import { createLookupAccess, type LookupAccess } from './lookup-access.js';
 import { createSlackNotifier } from './notifier.js';
-import { createOutboxClient, createSlackRuntime, type SlackRuntime } from './runtime.js';
+import { createSlackRuntime, outboxClient, type SlackRuntime } from './runtime.js';
 import { createWorkflow, type Workflow } from './workflow.js';
 
 /** How often one replica runs what exceptions have due (expiries, reminders, snoozes ending). */
@@ -76,10 +76,15 @@ export function startSlack(deps: {
   // Every post, update, ephemeral answer and App Home goes through the outbox.
   const outbox = createOutbox({
     redis: deps.redis,
-    transport: createWebTransport(createOutboxClient(slack, logger, observe)),
+    transport: createWebTransport(outboxClient(slack, logger, observe)),
     logger,
   });
-  const direct = createSlackApi(runtime.app.client);
+  // Once a message is out, a click on it may come: Bolt is loaded then rather than by the click,
+  // so that click's acknowledgement does not wait for it (in HTTP mode; Socket Mode loads it at start).
+  outbox.onPosted(() => {
+    runtime.app().catch((error: unknown) => logger.warn({ err: error }, 'could not load Bolt'));
+  });
+  const direct = createSlackApi(runtime.client);
   const api = createDeliveredSlackApi(direct, outbox);
   const identities = createIdentities(api, slack.settings.users);
   const groups = createGroupStore(deps.redis);
@@ -111,7 +116,7 @@ export function startSlack(deps: {
     logger,
     homeRefusal: (userId) => lookupAccess.refusal('admin', userId, null),
   });
-  registerListeners(runtime.app, workflow, logger);
+  runtime.register((app) => registerListeners(app, workflow, logger));
   // --- Exceptions: their own store, logic, listeners and timer; the revert is the workflow's.
   const exceptionDeps = { store, api, grouping, approvers, identities, logger, now: deps.now };
   const exceptions = createExceptions({
@@ -123,7 +128,8 @@ export function startSlack(deps: {
     logger,
     now: deps.now,
   });
-  registerExceptionListeners(runtime.app, createExceptionClicks({ ...exceptionDeps, exceptions }), logger);
+  const exceptionClicks = createExceptionClicks({ ...exceptionDeps, exceptions });
+  runtime.register((app) => registerExceptionListeners(app, exceptionClicks, logger));
   const exceptionTimers = scheduleWithLease(
     redis,
     {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { imageBotArgs } from '../../bench/processes.js';
 
 // There is no Docker engine where these tests run: they check the container files by reading
 // them, against what the rest of the repository says (tsconfig, package.json, .env.sample).
@@ -82,7 +84,10 @@ describe('Dockerfile', () => {
     expect((json('tsconfig.build.json') as { include: string[] }).include).toContain('src');
     const cmd = runtime.filter((i) => i.keyword === 'CMD');
     expect(cmd).toHaveLength(1);
-    expect(JSON.parse(cmd[0]?.args ?? '')).toEqual(['node', emittedPath('src/main.ts')]);
+    const command = JSON.parse(cmd[0]?.args ?? '') as string[];
+    expect(command[0]).toBe('node');
+    expect(command.at(-1)).toBe(emittedPath('src/main.ts'));
+    expect(command.slice(1, -1).every((arg) => arg.startsWith('--'))).toBe(true);
     expect(emittedPath('src/main.ts')).toBe('dist/src/main.js');
   });
 
@@ -106,6 +111,15 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/^(root|0)(:|$)/);
     expect(runtime.find((i) => i.keyword === 'ENV')?.args).toMatch(/\bNODE_ENV=production\b/);
     expect(runtime.find((i) => i.keyword === 'EXPOSE')?.args).toBe('3000');
+  });
+
+  it('runs the bot with source maps and the memory flags, as `npm run bench` reads them from it', () => {
+    expect(imageBotArgs(fileURLToPath(new URL('Dockerfile', ROOT)))).toEqual([
+      '--enable-source-maps',
+      '--max-semi-space-size=1',
+      '--heap-growing-percent=100',
+      'dist/src/main.js',
+    ]);
   });
 
   it('checks health with node (no curl in slim images) on GET /healthz at PORT', () => {

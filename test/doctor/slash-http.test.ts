@@ -45,13 +45,15 @@ describe('/netwarden doctor over a signed HTTP request', () => {
       },
       logger,
     );
-    registerCommands(runtime.app, {
-      store: createRedisStore({ redis: world.redis, prefix: world.prefix, retentionDays: 1 }),
-      policy: DEFAULT_POLICY,
-      aws: null,
-      doctor: world.side.doctor,
-      logger,
-    });
+    runtime.register((app) =>
+      registerCommands(app, {
+        store: createRedisStore({ redis: world.redis, prefix: world.prefix, retentionDays: 1 }),
+        policy: DEFAULT_POLICY,
+        aws: null,
+        doctor: world.side.doctor,
+        logger,
+      }),
+    );
     const listener = runtime.httpListener;
     if (listener === null) throw new Error('expected HTTP mode');
     server = createServer(listener);

@@ -30,16 +30,15 @@ describe('the outbox and groups on Redis Cluster', () => {
     );
     await untilReady(client);
     slack = await startFakeSlack({ enforcePace: true });
+    const web = new WebClient('xoxb-test', {
+      slackApiUrl: slack.url,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logLevel: LogLevel.ERROR,
+    });
     outbox = createOutbox({
       redis: { redis: client, prefix, retentionDays: 1 },
-      transport: createWebTransport(
-        new WebClient('xoxb-test', {
-          slackApiUrl: slack.url,
-          retryConfig: { retries: 0 },
-          rejectRateLimitedCalls: true,
-          logLevel: LogLevel.ERROR,
-        }),
-      ),
+      transport: createWebTransport(async () => web),
       logger: pino({ level: 'silent' }),
       pollMs: 100,
     });

@@ -13,15 +13,14 @@ const silent = pino({ level: 'silent' });
 
 /** A WebClient configured as the outbox's: no retries of its own, 429 rejected at once. */
 function transportFor(slack: FakeSlack): SlackTransport {
-  return createWebTransport(
-    new WebClient('xoxb-test', {
-      slackApiUrl: slack.url,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: 2000,
-      logLevel: LogLevel.ERROR,
-    }),
-  );
+  const client = new WebClient('xoxb-test', {
+    slackApiUrl: slack.url,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 2000,
+    logLevel: LogLevel.ERROR,
+  });
+  return createWebTransport(async () => client);
 }
 
 const text = (words: string) => buildEphemeral(words);
