@@ -81,6 +81,12 @@ export interface ProcessorDeps {
  */
 const MAX_REJUDGED = 100;
 
+/**
+ * How long judging a batch holds the event loop before it lets I/O and timers run: a few
+ * judgements, short against the 202's latency.
+ */
+const YIELD_AFTER_MS = 2;
+
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
 
@@ -235,15 +241,20 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return last !== undefined && last.change.id === batch.at(-1)?.id ? last : null;
     };
     let criticalSent = false;
+    let heldSince = performance.now();
     for (const [i, stored] of found.entries()) {
       if (stored === null) {
         deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
         continue;
       }
-      // Judging a change that was not denied awaits no I/O, so without this turn a batch would be
+      // Judging a change that was not denied awaits no I/O, so without a turn a batch would be
       // judged in one stretch of microtasks, holding back HTTP requests, Redis replies and the
-      // outbox's timers (its paced Slack calls) until the whole batch is done.
-      if (i > 0) await nextTurn();
+      // outbox's timers (its paced Slack calls) until the whole batch is done. A turn costs a
+      // pass of the event loop, so one is taken once judging has held it for `YIELD_AFTER_MS`.
+      if (performance.now() - heldSince >= YIELD_AFTER_MS) {
+        await nextTurn();
+        heldSince = performance.now();
+      }
       const { later, processing } = await judgeAndSave(stored, savesMayWait ? unsaved : null);
       // Without a context provider the record is what was read plus the judgement just saved, so
       // it is not read again; with one (AWS), another replica may have judged it too: read back.
