@@ -149,14 +149,39 @@ export interface ProbeOptions {
   ports: readonly number[];
 }
 
+/** The cells of two ordered entry lists, and for each cell the position of its deciding entry in each (-1: the final deny). */
+interface Decisions {
+  probes: readonly Probe[];
+  before: Int32Array;
+  after: Int32Array;
+}
+
+/**
+ * Decisions already made, by the same key as the probes plus where `before` ends: which entry
+ * decides a cell depends only on the entries' order, CIDRs, protocols, ports and ICMP types,
+ * all in the key, so positions can be shared and turned back into the caller's own entries.
+ */
+const DECISIONS = new Map<string, Decisions>();
+
 /**
  * Probes already cut, by what they depend on: the entries' CIDRs, protocols, ports and ICMP types
  * in order, the trusted ranges and the ports of interest. A burst of changes to one ACL asks for
  * the same cells change after change, and cutting them is most of what judging an entry costs.
- * The cap keeps a stream of distinct rule sets from growing it without bound.
+ * The cache is emptied once it holds `CACHED_PROBES_CAP` probes (a few megabytes), so a stream of
+ * distinct rule sets, each with thousands of cells, cannot grow it without bound.
  */
 const PROBES = new Map<string, readonly Probe[]>();
-const PROBES_CAP = 512;
+const CACHED_PROBES_CAP = 50_000;
+/** Probes held by `PROBES` and `DECISIONS` together. */
+let cachedProbes = 0;
+
+/** Makes room for `count` more cached probes: empties both caches when they would hold too many. */
+function roomFor(count: number): void {
+  if (cachedProbes + count <= CACHED_PROBES_CAP) return;
+  PROBES.clear();
+  DECISIONS.clear();
+  cachedProbes = 0;
+}
 
 function probesKey(entries: readonly AclEntry[], options: ProbeOptions): string {
   const entryKeys = entries.map(
@@ -181,8 +206,9 @@ export function probesFor(
   const known = PROBES.get(key);
   if (known !== undefined) return known;
   const probes = Object.freeze(cutProbes(entries, options));
-  if (PROBES.size >= PROBES_CAP) PROBES.clear();
+  roomFor(probes.length);
   PROBES.set(key, probes);
+  cachedProbes += probes.length;
   return probes;
 }
 
@@ -252,20 +278,6 @@ export function compareDirection(
   }));
 }
 
-/** The cells of two ordered entry lists, and for each cell the position of its deciding entry in each (-1: the final deny). */
-interface Decisions {
-  probes: readonly Probe[];
-  before: Int32Array;
-  after: Int32Array;
-}
-
-/**
- * Decisions already made, by the same key as the probes plus where `before` ends: which entry
- * decides a cell depends only on the entries' order, CIDRs, protocols, ports and ICMP types,
- * all in the key, so positions can be shared and turned back into the caller's own entries.
- */
-const DECISIONS = new Map<string, Decisions>();
-
 function decisionsOf(
   orderedBefore: readonly AclEntry[],
   orderedAfter: readonly AclEntry[],
@@ -284,8 +296,9 @@ function decisionsOf(
     before: Int32Array.from(probes, (probe) => position(orderedBefore, probe.packet)),
     after: Int32Array.from(probes, (probe) => position(orderedAfter, probe.packet)),
   };
-  if (DECISIONS.size >= PROBES_CAP) DECISIONS.clear();
+  roomFor(probes.length);
   DECISIONS.set(key, decisions);
+  cachedProbes += probes.length;
   return decisions;
 }
 
