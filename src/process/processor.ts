@@ -85,7 +85,7 @@ const MAX_REJUDGED = 100;
  * How long judging a batch holds the event loop before it lets I/O and timers run: a few
  * judgements, short against the 202's latency.
  */
-const YIELD_AFTER_MS = 2;
+const YIELD_AFTER_MS = 0.5;
 
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
