@@ -64,8 +64,9 @@ export interface Config {
   /** The CloudTrail backfill (`backfill:`); it runs only with AWS access. */
   backfill: BackfillSettings;
   /**
-   * Changes one replica processes at once (NETWARDEN_PROCESSING_CONCURRENCY): side by side only
-   * across VPCs, accounts and regions; one VPC's changes always one at a time, in order.
+   * Changes (or batches of consecutive changes of one VPC) one replica processes at once
+   * (NETWARDEN_PROCESSING_CONCURRENCY): side by side only across VPCs, accounts and regions; one
+   * VPC's changes always one at a time, in order.
    */
   processingConcurrency: number;
 }

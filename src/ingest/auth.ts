@@ -8,11 +8,15 @@ import { UnauthorizedError } from '../errors.js';
  */
 export const AUTH_CHALLENGE = 'Basic realm="netwarden", charset="UTF-8"';
 
+const digestOf = (text: string) => createHash('sha256').update(text).digest();
+
+/** The digest of the configured token, made once: it is the same for every request. */
+let expectedDigest: { token: string; digest: Buffer } | null = null;
+
 /** Compares digests so neither the token's content nor its length leaks through timing. */
 function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: digestOf(expected) };
+  return timingSafeEqual(digestOf(given), expectedDigest.digest);
 }
 
 /**

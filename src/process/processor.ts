@@ -81,8 +81,20 @@ export interface ProcessorDeps {
  */
 const MAX_REJUDGED = 100;
 
+/**
+ * How long judging a batch holds the event loop before it lets I/O and timers run: a few
+ * judgements, short against the 202's latency.
+ */
+const YIELD_AFTER_MS = 0.5;
+
 /** Without AWS access the judgement rests on the event alone, and the risk engine says so. */
 const NO_CONTEXT: ContextProvider = async () => ({ state: null, notes: [] });
+
+/** A change judged in a batch, waiting to be saved with the others. */
+interface Judged {
+  change: NetworkChange;
+  processing: Processing;
+}
 
 /** Processes queued changes; `many` takes consecutive changes of one VPC (or account and region). */
 export interface Processor {
@@ -103,7 +115,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const now = deps.now ?? (() => new Date());
   const contextOf = deps.context ?? NO_CONTEXT;
   // Without a context provider nothing a judgement reads depends on an earlier change's saved
-  // judgement, so the saves of a batch need not be waited for one by one.
+  // judgement, so the saves of a batch wait until it is notified and go to Redis together.
   const savesMayWait = deps.context === undefined && deps.missedEarlier === undefined;
 
   async function processOwn(stored: StoredChange): Promise<void> {
@@ -123,23 +135,23 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   /**
    * Judges and saves a change not judged yet; answers the processed changes after it on its
-   * timeline, and the judgement saved (the stored one when it was judged before).
+   * timeline, and the judgement saved (the stored one when it was judged before). With `unsaved`,
+   * a new judgement is put there for the caller to save, instead of saved at once.
    */
   async function judgeAndSave(
     stored: StoredChange,
-    saves: Promise<void>[] | null,
+    unsaved: Judged[] | null,
   ): Promise<{ later: string[]; processing: Processing }> {
     if (stored.processing !== null) return { later: [], processing: stored.processing };
     const id = stored.change.id;
     const context = await contextFor(stored.change);
     const later = context.later ?? [];
     const processing = await judge(stored.change, context);
-    const saved = deps.store.saveProcessing(id, processing, now());
-    if (saves !== null) {
-      saves.push(saved);
+    if (unsaved !== null) {
+      unsaved.push({ change: stored.change, processing });
       return { later, processing };
     }
-    await saved;
+    await deps.store.saveProcessing(id, processing, now());
     // Saved first, then checked: an earlier change indexed after this check sees this one as
     // judged and corrects it itself (correctHistory), so no interleaving leaves it wrong.
     if (await deps.missedEarlier?.(stored.change, processing).catch(() => false)) {
@@ -205,12 +217,16 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       for (const id of ids) await processOne(id);
       return;
     }
-    const saves: Promise<void>[] = [];
+    /**
+     * Judged and not saved yet. Saved together when the batch is notified: a save issued as each
+     * change is judged would leave in a write of its own, since each judgement yields a turn.
+     */
+    const unsaved: Judged[] = [];
     /** Judged since the last flush: read back before notifying unless `known` is the saved record. */
     let pending: Array<{ id: string; known: StoredChange | null }> = [];
-    /** Notifies the changes judged since the last flush, in queue order; answers the last one. */
+    /** Saves and notifies the changes judged since the last flush, in queue order; answers the last one. */
     const flush = async (): Promise<StoredChange | null> => {
-      await Promise.all(saves.splice(0));
+      await deps.store.saveJudgements(unsaved.splice(0), now());
       const batch = pending;
       pending = [];
       const read = (
@@ -225,16 +241,21 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return last !== undefined && last.change.id === batch.at(-1)?.id ? last : null;
     };
     let criticalSent = false;
+    let heldSince = performance.now();
     for (const [i, stored] of found.entries()) {
       if (stored === null) {
         deps.logger.warn({ changeId: ids[i] }, 'queued change not found (expired?); skipped');
         continue;
       }
-      // Judging a change that was not denied awaits no I/O, so without this turn a batch would be
+      // Judging a change that was not denied awaits no I/O, so without a turn a batch would be
       // judged in one stretch of microtasks, holding back HTTP requests, Redis replies and the
-      // outbox's timers (its paced Slack calls) until the whole batch is done.
-      if (i > 0) await nextTurn();
-      const { later, processing } = await judgeAndSave(stored, savesMayWait ? saves : null);
+      // outbox's timers (its paced Slack calls) until the whole batch is done. A turn costs a
+      // pass of the event loop, so one is taken once judging has held it for `YIELD_AFTER_MS`.
+      if (performance.now() - heldSince >= YIELD_AFTER_MS) {
+        await nextTurn();
+        heldSince = performance.now();
+      }
+      const { later, processing } = await judgeAndSave(stored, savesMayWait ? unsaved : null);
       // Without a context provider the record is what was read plus the judgement just saved, so
       // it is not read again; with one (AWS), another replica may have judged it too: read back.
       pending.push({ id: stored.change.id, known: savesMayWait ? { ...stored, processing } : null });

@@ -31,10 +31,14 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {1, 0}
 `);
 
-/** Adds the processing result to an existing record (never recreates an expired one); answers its state and its change. */
+/**
+ * Adds the processing result to an existing record (never recreates an expired one); answers its
+ * state, and its change unless the caller has it (ARGV[2] = 'state').
+ */
 const SAVE_PROCESSING = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 redis.call('HSET', KEYS[1], 'processing', ARGV[1])
+if ARGV[2] == 'state' then return {redis.call('HGET', KEYS[1], 'state')} end
 return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'change')}
 `);
 
@@ -193,7 +197,7 @@ export function createRedisStore(context: RedisContext): ChangeStore {
     saveProcessing: (id, processing, _now) =>
       guarded('saving an assessment', async () => {
         // The state and the change come back with the save: no second read for the awaiting index.
-        const answer = await run(SAVE_PROCESSING, [keys.change(id)], [JSON.stringify(processing)]);
+        const answer = await run(SAVE_PROCESSING, [keys.change(id)], [JSON.stringify(processing), 'change']);
         if (!Array.isArray(answer)) return;
         const [state, json] = answer as [unknown, unknown];
         if (typeof state !== 'string' || typeof json !== 'string') return;
@@ -202,6 +206,26 @@ export function createRedisStore(context: RedisContext): ChangeStore {
           const change = JSON.parse(json) as NetworkChange;
           await client.zadd(keys.awaiting(), awaitingScore(change, processing), id);
         }
+      }),
+
+    saveJudgements: (judged, _now) =>
+      guarded('saving assessments', async () => {
+        if (judged.length === 0) return;
+        // Issued together: Redis runs them in this order, and they leave in one write.
+        const answers = await Promise.all(
+          judged.map(({ change, processing }) =>
+            run(SAVE_PROCESSING, [keys.change(change.id)], [JSON.stringify(processing), 'state']),
+          ),
+        );
+        const awaiting: Array<string | number> = [];
+        for (const [i, { change, processing }] of judged.entries()) {
+          const answer = answers[i];
+          const state = Array.isArray(answer) ? (answer as unknown[])[0] : null;
+          if (typeof state === 'string' && AWAITING_STATES.includes(state as ChangeState)) {
+            awaiting.push(awaitingScore(change, processing), change.id);
+          }
+        }
+        if (awaiting.length > 0) await client.zadd(keys.awaiting(), ...awaiting);
       }),
 
     saveMessage: (id, message) =>

@@ -125,6 +125,14 @@ export interface ChangeStore {
   getChange(id: string): Promise<StoredChange | null>;
   /** Records the assessment and plan; a change waiting for a decision joins the awaiting index. */
   saveProcessing(id: string, processing: Processing, now: Date): Promise<void>;
+  /**
+   * `saveProcessing` for each judged change of a batch, in order, with their Redis commands sent
+   * together: one round trip for the records and one for the awaiting index, however many.
+   */
+  saveJudgements(
+    judged: ReadonlyArray<{ change: NetworkChange; processing: Processing }>,
+    now: Date,
+  ): Promise<void>;
   /** Remembers where the alert was posted, so retries update it instead of posting again. */
   saveMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   /** One atomic compare-and-set of the state, with its audit entry. */

@@ -19,10 +19,11 @@ export interface WorkQueue {
   /**
    * Starts reading; `handle` runs once per id (again after a crash or a thrown error), up to
    * `concurrency` at once, one at a time per VPC (or per account and region) in queue order.
-   * With `many`, consecutive entries of one VPC (or one account and region) read together go to
-   * it as one batch, in queue order, so their Redis reads and writes share round trips; a batch
-   * that fails is handled again one entry at a time (so one failing change is retried and, at
-   * worst, dropped alone).
+   * With `many`, consecutive entries of one VPC (or one account and region) read together, at
+   * most `batchSize`, go to it as one batch, in queue order, so their Redis reads and writes
+   * share round trips (a batch counts as one towards `concurrency`); a batch that fails is
+   * handled again one entry at a time (so one failing change is retried and, at worst, dropped
+   * alone).
    */
   start(handle: (id: string) => Promise<void>, many?: (ids: readonly string[]) => Promise<void>): void;
   /** Stops reading and waits for the item in hand. */
@@ -40,9 +41,22 @@ export interface WorkQueueOptions {
   maxDeliveries?: number;
   /** How long one blocking read waits (also bounds how fast `stop` returns). */
   blockMs?: number;
-  /** Entries taken at once (running, or waiting for an earlier one of their VPC); default 1. */
+  /** Entries (or batches of entries) running at once, each of a different VPC; default 1. */
   concurrency?: number;
+  /**
+   * Consecutive entries of one VPC (or one account and region) handed to `many` as one batch at
+   * most; default `DEFAULT_BATCH_SIZE`. Twice this many entries (at least `concurrency`) are taken
+   * at once, so the next batch is read while one runs.
+   */
+  batchSize?: number;
 }
+
+/**
+ * A batch's Redis commands cost about a dozen round trips whatever its size, and its changes
+ * are judged one at a time with a turn of the event loop between them, so a large batch holds
+ * nothing back; it is notified when all of it is judged (a critical change at once).
+ */
+export const DEFAULT_BATCH_SIZE = 128;
 
 const GROUP = 'processors';
 
@@ -84,9 +98,29 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
   }
 
   const concurrency = Math.max(1, options.concurrency ?? 1);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  /** Entries taken at most: running, or waiting for an earlier one of their VPC or for a slot. */
+  const mostTaken = Math.max(concurrency, 2 * batchSize);
   /** Entries taken and not finished, by stream entry id. */
   const taken = new Map<string, Promise<void>>();
   const scopes = new Map<string, ScopeOrder>();
+  /** Entries or batches running, at most `concurrency`; the others wait here in turn. */
+  let inSlots = 0;
+  const waitingForSlot: Array<() => void> = [];
+
+  /** Runs `work` once fewer than `concurrency` entries or batches run. */
+  async function inSlot(work: () => Promise<void>): Promise<void> {
+    if (inSlots < concurrency) inSlots += 1;
+    else await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+    try {
+      await work();
+    } finally {
+      // The slot goes to the next waiting one as it is, or is given back.
+      const next = waitingForSlot.shift();
+      if (next === undefined) inSlots -= 1;
+      else next();
+    }
+  }
 
   interface Handlers {
     one: (id: string) => Promise<void>;
@@ -146,7 +180,9 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       order.vpcId === null
         ? [scope.whole, ...scope.vpcs.values()]
         : [scope.whole, scope.vpcs.get(order.vpcId) ?? Promise.resolve()];
-    const done = Promise.all(after).then(() => handleEntries(entries, handlers));
+    // A slot is asked for only once the entries it waits for are done, so a waiting batch never
+    // holds a slot an earlier one needs.
+    const done = Promise.all(after).then(() => inSlot(() => handleEntries(entries, handlers)));
     const mine = scope;
     mine.open += entries.length;
     if (order.vpcId === null) {
@@ -164,10 +200,10 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     });
   }
 
-  /** Waits until fewer than `concurrency` entries are taken; answers how many more may be read. */
+  /** Waits until fewer than `mostTaken` entries are taken; answers how many more may be read. */
   async function room(): Promise<number> {
-    while (taken.size >= concurrency) await Promise.race(taken.values());
-    return concurrency - taken.size;
+    while (taken.size >= mostTaken) await Promise.race(taken.values());
+    return mostTaken - taken.size;
   }
 
   /** Takes over entries another consumer (or this one) left unacknowledged for too long. */
@@ -198,7 +234,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     for (const entry of claimed) dispatch([entry], { one: handlers.one });
   }
 
-  /** Splits entries read together into runs of consecutive entries with the same order key. */
+  /** Splits entries read together into runs of consecutive entries with the same order key, `batchSize` at most. */
   function runsOf(entries: StreamEntries): StreamEntries[] {
     const runs: StreamEntries[] = [];
     let last: string | null = null;
@@ -206,7 +242,8 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       const k = field(entry[1], 'k');
       const current = runs.at(-1);
       // Entries without a key (queued by a version without keys) are never batched.
-      if (current !== undefined && k !== null && k === last) current.push(entry);
+      if (current !== undefined && k !== null && k === last && current.length < batchSize)
+        current.push(entry);
       else runs.push([entry]);
       last = k;
     }

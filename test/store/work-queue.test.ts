@@ -12,7 +12,7 @@ describe('work queue', () => {
   const opened: Array<{ client: RedisClient; queues: WorkQueue[] }> = [];
 
   async function setup(
-    options: { claimAfterMs?: number; maxDeliveries?: number; concurrency?: number } = {},
+    options: { claimAfterMs?: number; maxDeliveries?: number; concurrency?: number; batchSize?: number } = {},
   ) {
     const prefix = uniquePrefix();
     const client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
@@ -193,6 +193,66 @@ describe('work queue', () => {
     expect(log).toEqual(['a1+a2+a3', 'b1', 'w1+w2', 'a4']);
     // Acknowledged and deleted, batch and all.
     await waitFor(async () => (await client.xlen(createKeys(prefix).workQueue())) === 0, 5000);
+  });
+
+  it('cuts a long run of one VPC into batches of at most batchSize, one running at a time, in order', async () => {
+    const { queue } = await setup({ concurrency: 4, batchSize: 2 });
+    const scope = '111111111111/eu-west-1';
+    const writer = queue();
+    await writer.enqueue(
+      ['a1', 'a2', 'a3', 'a4', 'a5'],
+      ['a1', 'a2', 'a3', 'a4', 'a5'].map(() => `${scope}|vpc-a`),
+    );
+    const q = queue();
+    const log: string[] = [];
+    let running = 0;
+    let most = 0;
+    q.start(
+      async (id) => void log.push(id),
+      async (ids) => {
+        running += 1;
+        most = Math.max(most, running);
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+        log.push(ids.join('+'));
+        running -= 1;
+      },
+    );
+    await waitFor(() => log.length === 3, 5000);
+
+    expect(log).toEqual(['a1+a2', 'a3+a4', 'a5']);
+    expect(most).toBe(1);
+  });
+
+  it('counts a batch as one towards its concurrency', async () => {
+    const { queue } = await setup({ concurrency: 2, batchSize: 3 });
+    const scope = '111111111111/eu-west-1';
+    const writer = queue();
+    const ids = ['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'c1'];
+    await writer.enqueue(
+      ids,
+      ids.map((id) => `${scope}|vpc-${id[0]}`),
+    );
+    const q = queue();
+    const started: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const run = async (batch: string) => {
+      started.push(batch);
+      await gate;
+    };
+    q.start(
+      (id) => run(id),
+      (batch) => run(batch.join('+')),
+    );
+    // Two batches of three run side by side; the third VPC waits for a slot.
+    await waitFor(() => started.length === 2, 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toEqual(['a1+a2+a3', 'b1+b2+b3']);
+    release();
+    await waitFor(() => started.length === 3, 5000);
+    expect(started[2]).toBe('c1');
   });
 
   it('handles a failed batch again one entry at a time, so only the failing change is retried', async () => {

@@ -149,12 +149,70 @@ export interface ProbeOptions {
   ports: readonly number[];
 }
 
+/** The cells of two ordered entry lists, and for each cell the position of its deciding entry in each (-1: the final deny). */
+interface Decisions {
+  probes: readonly Probe[];
+  before: Int32Array;
+  after: Int32Array;
+}
+
+/**
+ * Decisions already made, by the same key as the probes plus where `before` ends: which entry
+ * decides a cell depends only on the entries' order, CIDRs, protocols, ports and ICMP types,
+ * all in the key, so positions can be shared and turned back into the caller's own entries.
+ */
+const DECISIONS = new Map<string, Decisions>();
+
+/**
+ * Probes already cut, by what they depend on: the entries' CIDRs, protocols, ports and ICMP types
+ * in order, the trusted ranges and the ports of interest. A burst of changes to one ACL asks for
+ * the same cells change after change, and cutting them is most of what judging an entry costs.
+ * The cache is emptied once it holds `CACHED_PROBES_CAP` probes (a few megabytes), so a stream of
+ * distinct rule sets, each with thousands of cells, cannot grow it without bound.
+ */
+const PROBES = new Map<string, readonly Probe[]>();
+const CACHED_PROBES_CAP = 50_000;
+/** Probes held by `PROBES` and `DECISIONS` together. */
+let cachedProbes = 0;
+
+/** Makes room for `count` more cached probes: empties both caches when they would hold too many. */
+function roomFor(count: number): void {
+  if (cachedProbes + count <= CACHED_PROBES_CAP) return;
+  PROBES.clear();
+  DECISIONS.clear();
+  cachedProbes = 0;
+}
+
+function probesKey(entries: readonly AclEntry[], options: ProbeOptions): string {
+  const entryKeys = entries.map(
+    (e) =>
+      `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''}`,
+  );
+  const trusted = options.trusted.map((block) => `${block.version}/${block.cidr}`);
+  return `${entryKeys.join(' ')}|${trusted.join(' ')}|${options.ports.join(' ')}`;
+}
+
 /**
  * One probe per traffic cell of the union of `entrySets` (e.g. the entries before and after a
- * change), so both sides are judged on exactly the same cells.
+ * change), so both sides are judged on exactly the same cells. The answer is shared with other
+ * callers asking for the same cells: read it, never change it.
  */
-export function probesFor(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): Probe[] {
+export function probesFor(
+  entrySets: readonly (readonly AclEntry[])[],
+  options: ProbeOptions,
+): readonly Probe[] {
   const entries = entrySets.flat();
+  const key = probesKey(entries, options);
+  const known = PROBES.get(key);
+  if (known !== undefined) return known;
+  const probes = Object.freeze(cutProbes(entries, options));
+  roomFor(probes.length);
+  PROBES.set(key, probes);
+  cachedProbes += probes.length;
+  return probes;
+}
+
+function cutProbes(entries: readonly AclEntry[], options: ProbeOptions): Probe[] {
   const trusted = options.trusted.map(addressRange);
   const blocks = [...entries.map((entry) => rangeOf(entry.cidr)), ...trusted];
   const any = unnamedProtocol(entries);
@@ -205,11 +263,43 @@ export function compareDirection(
 ): Verdict[] {
   const orderedBefore = evaluationOrder(before, egress);
   const orderedAfter = evaluationOrder(after, egress);
-  return probesFor([orderedBefore, orderedAfter], options).map((probe) => ({
+  const {
+    probes,
+    before: decidedBefore,
+    after: decidedAfter,
+  } = decisionsOf(orderedBefore, orderedAfter, options);
+  // -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8.
+  const entryAt = (ordered: readonly AclEntry[], at: number | undefined) =>
+    at === undefined || at < 0 ? null : (ordered[at] ?? null);
+  return probes.map((probe, i) => ({
     probe,
-    before: firstMatch(orderedBefore, probe.packet),
-    after: firstMatch(orderedAfter, probe.packet),
+    before: entryAt(orderedBefore, decidedBefore[i]),
+    after: entryAt(orderedAfter, decidedAfter[i]),
   }));
+}
+
+function decisionsOf(
+  orderedBefore: readonly AclEntry[],
+  orderedAfter: readonly AclEntry[],
+  options: ProbeOptions,
+): Decisions {
+  const key = `${orderedBefore.length}#${probesKey([...orderedBefore, ...orderedAfter], options)}`;
+  const known = DECISIONS.get(key);
+  if (known !== undefined) return known;
+  const probes = probesFor([orderedBefore, orderedAfter], options);
+  const position = (ordered: readonly AclEntry[], packet: Packet) => {
+    const entry = firstMatch(ordered, packet);
+    return entry === null ? -1 : ordered.indexOf(entry);
+  };
+  const decisions: Decisions = {
+    probes,
+    before: Int32Array.from(probes, (probe) => position(orderedBefore, probe.packet)),
+    after: Int32Array.from(probes, (probe) => position(orderedAfter, probe.packet)),
+  };
+  roomFor(probes.length);
+  DECISIONS.set(key, decisions);
+  cachedProbes += probes.length;
+  return decisions;
 }
 
 /** Indexes of the probes that `entries` let through from (to, for egress) untrusted addresses. */

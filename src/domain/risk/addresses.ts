@@ -7,11 +7,11 @@ import type { CidrBlock } from '../change.js';
 
 /** A CIDR block as the first and last address it covers. */
 export interface AddressRange {
-  version: 4 | 6;
-  first: bigint;
-  last: bigint;
-  prefix: number;
-  cidr: string;
+  readonly version: 4 | 6;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly prefix: number;
+  readonly cidr: string;
 }
 
 const BITS: Readonly<Record<4 | 6, number>> = { 4: 32, 6: 128 };
@@ -27,12 +27,34 @@ function toBigInt(bytes: readonly number[]): bigint {
   return value;
 }
 
-/** The range a (canonical, see `parseCidr`) CIDR block covers. */
+/**
+ * Ranges already computed, by CIDR text. The risk rules ask for the same few blocks (the policy's
+ * trusted ranges, the entries of one ACL) for every change they judge, and parsing is most of what
+ * they cost; the cap keeps a stream of distinct CIDRs from growing it without bound.
+ */
+const RANGES = new Map<string, AddressRange>();
+const RANGES_CAP = 4096;
+
+/** The range a (canonical, see `parseCidr`) CIDR block covers. Answers a shared, frozen object. */
 export function addressRange(block: CidrBlock): AddressRange {
-  const [address, prefix] = ipaddr.parseCIDR(block.cidr);
+  const key = `${block.version}|${block.cidr}`;
+  const known = RANGES.get(key);
+  if (known !== undefined) return known;
+  // Parsed by its own family: `ipaddr.parseCIDR` tries IPv6 first and throws for every IPv4 block.
+  const [address, prefix] =
+    block.version === 4 ? ipaddr.IPv4.parseCIDR(block.cidr) : ipaddr.IPv6.parseCIDR(block.cidr);
   const hostBits = BigInt(BITS[block.version] - prefix);
   const first = (toBigInt(address.toByteArray()) >> hostBits) << hostBits;
-  return { version: block.version, first, last: first + (1n << hostBits) - 1n, prefix, cidr: block.cidr };
+  const range: AddressRange = Object.freeze({
+    version: block.version,
+    first,
+    last: first + (1n << hostBits) - 1n,
+    prefix,
+    cidr: block.cidr,
+  });
+  if (RANGES.size >= RANGES_CAP) RANGES.clear();
+  RANGES.set(key, range);
+  return range;
 }
 
 /** True when `address` (of `version`) lies in `range`. */

@@ -255,3 +255,25 @@ describe('effective exposure (property-based)', () => {
     expect(isAllow(null)).toBe(false);
   });
 });
+
+describe('cells and decisions shared between calls', () => {
+  it('answers each caller with its own entries when another list had the same cells', () => {
+    // Same CIDRs, protocols and ports in the same order: the same cells and deciding positions.
+    const first = [entry('in 100 allow tcp 22 0.0.0.0/0'), entry('in 200 deny all 0.0.0.0/0')];
+    const second = [entry('in 10 deny tcp 22 0.0.0.0/0'), entry('in 20 allow all 0.0.0.0/0')];
+    const a = compareDirection([], first, false, options);
+    const b = compareDirection([], second, false, options);
+
+    expect(b.map((v) => v.probe)).toEqual(a.map((v) => v.probe));
+    const ssh = (verdicts: typeof a) =>
+      verdicts.find((v) => v.probe.packet.protocol === 6 && v.probe.packet.port === 22 && !v.probe.trusted);
+    expect(ssh(a)?.after).toBe(first[0]);
+    expect(ssh(b)?.after).toBe(second[0]);
+    expect(isAllow(ssh(a)?.after ?? null)).toBe(true);
+    expect(isAllow(ssh(b)?.after ?? null)).toBe(false);
+    // Another port is decided by the second entry, and nothing decides anything before.
+    expect(b.every((v) => v.before === null)).toBe(true);
+    expect(b.filter((v) => v.after === second[1]).length).toBeGreaterThan(0);
+    expect(b.every((v) => v.after === second[0] || v.after === second[1])).toBe(true);
+  });
+});
