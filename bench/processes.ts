@@ -92,11 +92,9 @@ export function buildBot(): { args: string[]; how: string } {
     encoding: 'utf8',
   });
   if (existsSync('dist/src/main.js')) {
-    const how =
-      tsc.status === 0
-        ? 'node dist/src/main.js (npm run build)'
-        : 'node dist/src/main.js (built with type errors)';
-    return { args: imageBotArgs(), how };
+    const args = imageBotArgs();
+    const how = `node ${args.join(' ')} (${tsc.status === 0 ? 'npm run build' : 'built with type errors'})`;
+    return { args, how };
   }
   return { args: ['--import', 'tsx', 'src/main.ts'], how: 'tsx src/main.ts (the build emitted nothing)' };
 }
