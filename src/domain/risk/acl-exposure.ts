@@ -254,6 +254,71 @@ function cutProbes(entries: readonly AclEntry[], options: ProbeOptions): Probe[]
   return probes;
 }
 
+/**
+ * The deciding entries of one direction, cell by cell, kept as positions: a judgement asks about
+ * hundreds of cells and keeps a few, so a `Verdict` is built only for the cells a caller keeps.
+ */
+export class DirectionVerdicts {
+  constructor(
+    /** Every cell, shared with other callers: read it, never change it. */
+    readonly probes: readonly Probe[],
+    private readonly orderedBefore: readonly AclEntry[],
+    private readonly orderedAfter: readonly AclEntry[],
+    private readonly decidedBefore: Int32Array,
+    private readonly decidedAfter: Int32Array,
+  ) {}
+
+  /** The entry deciding cell `i` before the change; `null` is the final `*` deny. */
+  before(i: number): AclEntry | null {
+    return entryAt(this.orderedBefore, this.decidedBefore[i]);
+  }
+
+  /** The entry deciding cell `i` after the change; `null` is the final `*` deny. */
+  after(i: number): AclEntry | null {
+    return entryAt(this.orderedAfter, this.decidedAfter[i]);
+  }
+
+  /** The verdicts of the cells `keep` accepts, in cell order. */
+  where(keep: (probe: Probe, before: AclEntry | null, after: AclEntry | null) => boolean): Verdict[] {
+    const kept: Verdict[] = [];
+    const { probes } = this;
+    for (let i = 0; i < probes.length; i++) {
+      const probe = probes[i] as Probe;
+      const before = this.before(i);
+      const after = this.after(i);
+      if (keep(probe, before, after)) kept.push({ probe, before, after });
+    }
+    return kept;
+  }
+
+  /** True when `test` accepts some cell. */
+  some(test: (probe: Probe, before: AclEntry | null, after: AclEntry | null) => boolean): boolean {
+    const { probes } = this;
+    for (let i = 0; i < probes.length; i++) {
+      if (test(probes[i] as Probe, this.before(i), this.after(i))) return true;
+    }
+    return false;
+  }
+}
+
+/** The entry at a decided position; -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8. */
+function entryAt(ordered: readonly AclEntry[], at: number | undefined): AclEntry | null {
+  return at === undefined || at < 0 ? null : (ordered[at] ?? null);
+}
+
+/** The deciding entry of every cell under the `before` and `after` entries of one direction. */
+export function judgeDirection(
+  before: readonly AclEntry[],
+  after: readonly AclEntry[],
+  egress: boolean,
+  options: ProbeOptions,
+): DirectionVerdicts {
+  const orderedBefore = evaluationOrder(before, egress);
+  const orderedAfter = evaluationOrder(after, egress);
+  const decided = decisionsOf(orderedBefore, orderedAfter, options);
+  return new DirectionVerdicts(decided.probes, orderedBefore, orderedAfter, decided.before, decided.after);
+}
+
 /** The deciding entry of every probe under the `before` and `after` entries of one direction. */
 export function compareDirection(
   before: readonly AclEntry[],
@@ -261,21 +326,7 @@ export function compareDirection(
   egress: boolean,
   options: ProbeOptions,
 ): Verdict[] {
-  const orderedBefore = evaluationOrder(before, egress);
-  const orderedAfter = evaluationOrder(after, egress);
-  const {
-    probes,
-    before: decidedBefore,
-    after: decidedAfter,
-  } = decisionsOf(orderedBefore, orderedAfter, options);
-  // -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8.
-  const entryAt = (ordered: readonly AclEntry[], at: number | undefined) =>
-    at === undefined || at < 0 ? null : (ordered[at] ?? null);
-  return probes.map((probe, i) => ({
-    probe,
-    before: entryAt(orderedBefore, decidedBefore[i]),
-    after: entryAt(orderedAfter, decidedAfter[i]),
-  }));
+  return judgeDirection(before, after, egress, options).where(() => true);
 }
 
 function decisionsOf(
