@@ -183,13 +183,36 @@ function roomFor(count: number): void {
   cachedProbes = 0;
 }
 
-function probesKey(entries: readonly AclEntry[], options: ProbeOptions): string {
-  const entryKeys = entries.map(
-    (e) =>
-      `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''}`,
-  );
-  const trusted = options.trusted.map((block) => `${block.version}/${block.cidr}`);
-  return `${entryKeys.join(' ')}|${trusted.join(' ')}|${options.ports.join(' ')}`;
+/**
+ * The options' part of the keys, by the trusted ranges' and the ports' arrays: a caller passing
+ * its policy's arrays (aclSituationFindings) gets the same string back change after change.
+ */
+const OPTION_KEYS = new WeakMap<readonly CidrBlock[], WeakMap<readonly number[], string>>();
+
+function optionsKey(options: ProbeOptions): string {
+  let byPorts = OPTION_KEYS.get(options.trusted);
+  if (byPorts === undefined) {
+    byPorts = new WeakMap();
+    OPTION_KEYS.set(options.trusted, byPorts);
+  }
+  let key = byPorts.get(options.ports);
+  if (key === undefined) {
+    const trusted = options.trusted.map((block) => `${block.version}/${block.cidr}`);
+    key = `${trusted.join(' ')}|${options.ports.join(' ')}`;
+    byPorts.set(options.ports, key);
+  }
+  return key;
+}
+
+/** The key of the entries of `entrySets`, one after the other, and of the options. */
+function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+  let key = '';
+  for (const entries of entrySets) {
+    for (const e of entries) {
+      key += `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''} `;
+    }
+  }
+  return `${key}|${optionsKey(options)}`;
 }
 
 /**
@@ -201,11 +224,10 @@ export function probesFor(
   entrySets: readonly (readonly AclEntry[])[],
   options: ProbeOptions,
 ): readonly Probe[] {
-  const entries = entrySets.flat();
-  const key = probesKey(entries, options);
+  const key = probesKey(entrySets, options);
   const known = PROBES.get(key);
   if (known !== undefined) return known;
-  const probes = Object.freeze(cutProbes(entries, options));
+  const probes = Object.freeze(cutProbes(entrySets.flat(), options));
   roomFor(probes.length);
   PROBES.set(key, probes);
   cachedProbes += probes.length;
@@ -334,7 +356,7 @@ function decisionsOf(
   orderedAfter: readonly AclEntry[],
   options: ProbeOptions,
 ): Decisions {
-  const key = `${orderedBefore.length}#${probesKey([...orderedBefore, ...orderedAfter], options)}`;
+  const key = `${orderedBefore.length}#${probesKey([orderedBefore, orderedAfter], options)}`;
   const known = DECISIONS.get(key);
   if (known !== undefined) return known;
   const probes = probesFor([orderedBefore, orderedAfter], options);

@@ -450,9 +450,21 @@ function effectiveExposureFindings(
   ];
 }
 
+/** The ports of interest of each policy, one array per policy: the cells' cache is keyed by it. */
+const PORTS_OF_INTEREST = new WeakMap<RiskPolicy, readonly number[]>();
+
+function portsOfInterest(policy: RiskPolicy): readonly number[] {
+  let ports = PORTS_OF_INTEREST.get(policy);
+  if (ports === undefined) {
+    ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
+    PORTS_OF_INTEREST.set(policy, ports);
+  }
+  return ports;
+}
+
 /** Every ACL finding for a situation, direction by direction. */
 export function aclSituationFindings(situation: AclSituation, policy: RiskPolicy): Finding[] {
-  const ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
+  const ports = portsOfInterest(policy);
   const findings: Finding[] = [];
   for (const egress of situation.directions) {
     const cells = judgeDirection(situation.before ?? [], situation.after, egress, {
