@@ -183,13 +183,36 @@ function roomFor(count: number): void {
   cachedProbes = 0;
 }
 
-function probesKey(entries: readonly AclEntry[], options: ProbeOptions): string {
-  const entryKeys = entries.map(
-    (e) =>
-      `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''}`,
-  );
-  const trusted = options.trusted.map((block) => `${block.version}/${block.cidr}`);
-  return `${entryKeys.join(' ')}|${trusted.join(' ')}|${options.ports.join(' ')}`;
+/**
+ * The options' part of the keys, by the trusted ranges' and the ports' arrays: a caller passing
+ * its policy's arrays (aclSituationFindings) gets the same string back change after change.
+ */
+const OPTION_KEYS = new WeakMap<readonly CidrBlock[], WeakMap<readonly number[], string>>();
+
+function optionsKey(options: ProbeOptions): string {
+  let byPorts = OPTION_KEYS.get(options.trusted);
+  if (byPorts === undefined) {
+    byPorts = new WeakMap();
+    OPTION_KEYS.set(options.trusted, byPorts);
+  }
+  let key = byPorts.get(options.ports);
+  if (key === undefined) {
+    const trusted = options.trusted.map((block) => `${block.version}/${block.cidr}`);
+    key = `${trusted.join(' ')}|${options.ports.join(' ')}`;
+    byPorts.set(options.ports, key);
+  }
+  return key;
+}
+
+/** The key of the entries of `entrySets`, one after the other, and of the options. */
+function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+  let key = '';
+  for (const entries of entrySets) {
+    for (const e of entries) {
+      key += `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''} `;
+    }
+  }
+  return `${key}|${optionsKey(options)}`;
 }
 
 /**
@@ -201,11 +224,10 @@ export function probesFor(
   entrySets: readonly (readonly AclEntry[])[],
   options: ProbeOptions,
 ): readonly Probe[] {
-  const entries = entrySets.flat();
-  const key = probesKey(entries, options);
+  const key = probesKey(entrySets, options);
   const known = PROBES.get(key);
   if (known !== undefined) return known;
-  const probes = Object.freeze(cutProbes(entries, options));
+  const probes = Object.freeze(cutProbes(entrySets.flat(), options));
   roomFor(probes.length);
   PROBES.set(key, probes);
   cachedProbes += probes.length;
@@ -254,6 +276,71 @@ function cutProbes(entries: readonly AclEntry[], options: ProbeOptions): Probe[]
   return probes;
 }
 
+/**
+ * The deciding entries of one direction, cell by cell, kept as positions: a judgement asks about
+ * hundreds of cells and keeps a few, so a `Verdict` is built only for the cells a caller keeps.
+ */
+export class DirectionVerdicts {
+  constructor(
+    /** Every cell, shared with other callers: read it, never change it. */
+    readonly probes: readonly Probe[],
+    private readonly orderedBefore: readonly AclEntry[],
+    private readonly orderedAfter: readonly AclEntry[],
+    private readonly decidedBefore: Int32Array,
+    private readonly decidedAfter: Int32Array,
+  ) {}
+
+  /** The entry deciding cell `i` before the change; `null` is the final `*` deny. */
+  before(i: number): AclEntry | null {
+    return entryAt(this.orderedBefore, this.decidedBefore[i]);
+  }
+
+  /** The entry deciding cell `i` after the change; `null` is the final `*` deny. */
+  after(i: number): AclEntry | null {
+    return entryAt(this.orderedAfter, this.decidedAfter[i]);
+  }
+
+  /** The verdicts of the cells `keep` accepts, in cell order. */
+  where(keep: (probe: Probe, before: AclEntry | null, after: AclEntry | null) => boolean): Verdict[] {
+    const kept: Verdict[] = [];
+    const { probes } = this;
+    for (let i = 0; i < probes.length; i++) {
+      const probe = probes[i] as Probe;
+      const before = this.before(i);
+      const after = this.after(i);
+      if (keep(probe, before, after)) kept.push({ probe, before, after });
+    }
+    return kept;
+  }
+
+  /** True when `test` accepts some cell. */
+  some(test: (probe: Probe, before: AclEntry | null, after: AclEntry | null) => boolean): boolean {
+    const { probes } = this;
+    for (let i = 0; i < probes.length; i++) {
+      if (test(probes[i] as Probe, this.before(i), this.after(i))) return true;
+    }
+    return false;
+  }
+}
+
+/** The entry at a decided position; -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8. */
+function entryAt(ordered: readonly AclEntry[], at: number | undefined): AclEntry | null {
+  return at === undefined || at < 0 ? null : (ordered[at] ?? null);
+}
+
+/** The deciding entry of every cell under the `before` and `after` entries of one direction. */
+export function judgeDirection(
+  before: readonly AclEntry[],
+  after: readonly AclEntry[],
+  egress: boolean,
+  options: ProbeOptions,
+): DirectionVerdicts {
+  const orderedBefore = evaluationOrder(before, egress);
+  const orderedAfter = evaluationOrder(after, egress);
+  const decided = decisionsOf(orderedBefore, orderedAfter, options);
+  return new DirectionVerdicts(decided.probes, orderedBefore, orderedAfter, decided.before, decided.after);
+}
+
 /** The deciding entry of every probe under the `before` and `after` entries of one direction. */
 export function compareDirection(
   before: readonly AclEntry[],
@@ -261,21 +348,7 @@ export function compareDirection(
   egress: boolean,
   options: ProbeOptions,
 ): Verdict[] {
-  const orderedBefore = evaluationOrder(before, egress);
-  const orderedAfter = evaluationOrder(after, egress);
-  const {
-    probes,
-    before: decidedBefore,
-    after: decidedAfter,
-  } = decisionsOf(orderedBefore, orderedAfter, options);
-  // -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8.
-  const entryAt = (ordered: readonly AclEntry[], at: number | undefined) =>
-    at === undefined || at < 0 ? null : (ordered[at] ?? null);
-  return probes.map((probe, i) => ({
-    probe,
-    before: entryAt(orderedBefore, decidedBefore[i]),
-    after: entryAt(orderedAfter, decidedAfter[i]),
-  }));
+  return judgeDirection(before, after, egress, options).where(() => true);
 }
 
 function decisionsOf(
@@ -283,7 +356,7 @@ function decisionsOf(
   orderedAfter: readonly AclEntry[],
   options: ProbeOptions,
 ): Decisions {
-  const key = `${orderedBefore.length}#${probesKey([...orderedBefore, ...orderedAfter], options)}`;
+  const key = `${orderedBefore.length}#${probesKey([orderedBefore, orderedAfter], options)}`;
   const known = DECISIONS.get(key);
   if (known !== undefined) return known;
   const probes = probesFor([orderedBefore, orderedAfter], options);

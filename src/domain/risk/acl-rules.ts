@@ -9,10 +9,11 @@ import { FIRST_RESERVED_RULE } from '../acl.js';
 import type { AclEntry } from '../change.js';
 import type { SubnetState } from '../state.js';
 import {
-  compareDirection,
+  type DirectionVerdicts,
   hasPorts,
   isAllow,
   isIcmp,
+  judgeDirection,
   matches,
   transportOf,
   type Verdict,
@@ -310,13 +311,17 @@ function egressGrantFindings(
 /** Newly allowed traffic from (to) untrusted addresses, one group per allowing entry and breadth. */
 function exposureFindings(
   situation: AclSituation,
-  verdicts: readonly Verdict[],
+  cells: DirectionVerdicts,
   egress: boolean,
   policy: RiskPolicy,
 ): Finding[] {
-  const opened = verdicts.filter((v) => !v.probe.trusted && !isAllow(v.before) && isAllow(v.after));
+  const opened = cells.where((probe, before, after) => !probe.trusted && !isAllow(before) && isAllow(after));
   if (opened.length === 0) return [];
-  const reach = new Reach(verdicts, policy);
+  // Reach counts only untrusted cells allowed on either side: the others need no verdict.
+  const reach = new Reach(
+    cells.where((probe, before, after) => !probe.trusted && (isAllow(before) || isAllow(after))),
+    policy,
+  );
   const findings: Finding[] = [];
   for (const [rule, group] of groupBy(opened, (v) => v.after)) {
     if (rule === null) continue;
@@ -334,9 +339,10 @@ function exposureFindings(
 }
 
 /** Explicit denies that no longer stop what they stopped before (a lower allow, or the deny gone). */
-function denyUndoneFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
-  const undone = verdicts.filter(
-    (v) => isAllow(v.after) && v.before?.action === 'deny' && v.before.ruleNumber < FIRST_RESERVED_RULE,
+function denyUndoneFindings(situation: AclSituation, cells: DirectionVerdicts): Finding[] {
+  const undone = cells.where(
+    (_, before, after) =>
+      isAllow(after) && before?.action === 'deny' && before.ruleNumber < FIRST_RESERVED_RULE,
   );
   const findings: Finding[] = [];
   for (const [deny, group] of groupBy(undone, (v) => v.before)) {
@@ -363,12 +369,12 @@ function denyUndoneFindings(situation: AclSituation, verdicts: readonly Verdict[
 }
 
 /** Traffic that was allowed and is now denied: an outage risk rather than an exposure. */
-function blockedFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
-  const closed = verdicts.filter((v) => isAllow(v.before) && !isAllow(v.after));
+function blockedFindings(situation: AclSituation, cells: DirectionVerdicts): Finding[] {
+  const closed = cells.where((_, before, after) => isAllow(before) && !isAllow(after));
   const findings: Finding[] = [];
   for (const [allow, group] of groupBy(closed, (v) => v.before)) {
     if (allow === null) continue;
-    const all = verdicts.filter((v) => v.before === allow).every((v) => !isAllow(v.after));
+    const all = !cells.some((_, before, after) => before === allow && isAllow(after));
     const blockers = distinct(group.map((v) => v.after)).map(decider);
     const beforeAcl = situation.beforeAclId ? ` of ${situation.beforeAclId}` : '';
     findings.push(
@@ -384,10 +390,10 @@ function blockedFindings(situation: AclSituation, verdicts: readonly Verdict[]):
 }
 
 /** The changed entry decides none of its own traffic: lower-numbered rules match it first. */
-function shadowedFindings(situation: AclSituation, verdicts: readonly Verdict[]): Finding[] {
+function shadowedFindings(situation: AclSituation, cells: DirectionVerdicts): Finding[] {
   const entry = situation.changed;
   if (entry === null) return [];
-  const own = verdicts.filter((v) => matches(entry, v.probe.packet));
+  const own = cells.where((probe) => matches(entry, probe.packet));
   if (own.length === 0 || own.some((v) => v.after === entry)) return [];
   const deciders = distinct(own.map((v) => v.after));
   const shadowers = `${listOf(deciders.map(decider))}, which ${deciders.length === 1 ? 'matches' : 'match'} first`;
@@ -412,9 +418,8 @@ function shadowedFindings(situation: AclSituation, verdicts: readonly Verdict[])
   ];
 }
 
-/** `rule 100 allow … (partly shadowed)` for every entry letting untrusted traffic through on one side. */
-function exposureSummary(verdicts: readonly Verdict[], side: 'before' | 'after'): string {
-  const untrusted = verdicts.filter((v) => !v.probe.trusted);
+/** `rule 100 allow … (partly shadowed)` for every entry letting the `untrusted` cells through on one side. */
+function exposureSummary(untrusted: readonly Verdict[], side: 'before' | 'after'): string {
   const granting = distinct(untrusted.flatMap((v) => (isAllow(v[side]) ? [v[side]] : [])));
   const items = granting
     .flatMap((entry) => (entry === null ? [] : [entry]))
@@ -429,35 +434,48 @@ function exposureSummary(verdicts: readonly Verdict[], side: 'before' | 'after')
 /** Before → after: what the subnets are effectively exposed to from untrusted addresses. */
 function effectiveExposureFindings(
   situation: AclSituation,
-  verdicts: readonly Verdict[],
+  cells: DirectionVerdicts,
   egress: boolean,
 ): Finding[] {
-  const changed = verdicts.some((v) => !v.probe.trusted && isAllow(v.before) !== isAllow(v.after));
+  const changed = cells.some((probe, before, after) => !probe.trusted && isAllow(before) !== isAllow(after));
   if (!changed) return [];
+  const untrusted = cells.where((probe) => !probe.trusted);
   const direction = egress ? 'to untrusted destinations' : 'from untrusted sources';
   return [
     finding(
       'acl.effective-exposure',
       `Effective ${directionName(egress)} ${direction} changed on ${situation.aclId}`,
-      `Before: ${exposureSummary(verdicts, 'before')}. After: ${exposureSummary(verdicts, 'after')}.`,
+      `Before: ${exposureSummary(untrusted, 'before')}. After: ${exposureSummary(untrusted, 'after')}.`,
     ),
   ];
 }
 
+/** The ports of interest of each policy, one array per policy: the cells' cache is keyed by it. */
+const PORTS_OF_INTEREST = new WeakMap<RiskPolicy, readonly number[]>();
+
+function portsOfInterest(policy: RiskPolicy): readonly number[] {
+  let ports = PORTS_OF_INTEREST.get(policy);
+  if (ports === undefined) {
+    ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
+    PORTS_OF_INTEREST.set(policy, ports);
+  }
+  return ports;
+}
+
 /** Every ACL finding for a situation, direction by direction. */
 export function aclSituationFindings(situation: AclSituation, policy: RiskPolicy): Finding[] {
-  const ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
+  const ports = portsOfInterest(policy);
   const findings: Finding[] = [];
   for (const egress of situation.directions) {
-    const verdicts = compareDirection(situation.before ?? [], situation.after, egress, {
+    const cells = judgeDirection(situation.before ?? [], situation.after, egress, {
       trusted: policy.trustedCidrs,
       ports,
     });
-    findings.push(...exposureFindings(situation, verdicts, egress, policy));
+    findings.push(...exposureFindings(situation, cells, egress, policy));
     if (situation.before === null) continue;
-    findings.push(...denyUndoneFindings(situation, verdicts), ...blockedFindings(situation, verdicts));
-    if (situation.changed?.egress === egress) findings.push(...shadowedFindings(situation, verdicts));
-    findings.push(...effectiveExposureFindings(situation, verdicts, egress));
+    findings.push(...denyUndoneFindings(situation, cells), ...blockedFindings(situation, cells));
+    if (situation.changed?.egress === egress) findings.push(...shadowedFindings(situation, cells));
+    findings.push(...effectiveExposureFindings(situation, cells, egress));
   }
   return findings;
 }
