@@ -1,7 +1,7 @@
 /** The processes the benchmark runs: the bot (`src/main.ts`, as `npm start` runs it) and the baseline. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
 /** A child process serving HTTP on a port. */
 export interface Served {
@@ -36,9 +36,11 @@ export async function serve(
   probe: string,
 ): Promise<Served> {
   const entry = args.at(-1) ?? '';
+  const stdoutFile = process.env.BENCH_BOT_STDOUT;
   const child = spawn(process.execPath, [...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // BENCH_BOT_STDOUT=<file> keeps what the bot prints to stdout, e.g. with BENCH_BOT_NODE_ARGS=--trace-gc.
+    stdio: ['ignore', stdoutFile && entry.endsWith('main.js') ? openSync(stdoutFile, 'w') : 'ignore', 'pipe'],
   });
   const lines: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -104,4 +106,17 @@ export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? '0');
   return kb / 1024;
+}
+
+/**
+ * CPU time a process has used, in seconds: its main thread (the event loop) and all its threads
+ * (V8's GC helpers too), from /proc/<pid>/task/<tid>/schedstat (Linux; first field, nanoseconds).
+ * Less noisy than the rates when other work shares the machine, since the bench's work is fixed.
+ */
+export function cpuSeconds(pid: number): { main: number; all: number } {
+  const of = (tid: string) =>
+    Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) all += of(tid);
+  return { main: of(String(pid)), all };
 }

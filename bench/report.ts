@@ -55,6 +55,9 @@ export interface Results {
     ingestedMb: number;
     processedMb: number;
     heapMb: number;
+    /** CPU the bot used over the whole run: its event-loop thread, and all its threads (GC helpers too). */
+    cpuMainS: number;
+    cpuAllS: number;
     caughtUp: boolean;
     catchUpS: number;
   };
@@ -168,6 +171,7 @@ export function tables(r: Results): string {
       ],
       ['V8 heap in use then (MB)', fmt(m.heapMb)],
       ['processing caught up after the last POST (s)', fmt(m.catchUpS)],
+      ['bot CPU over the run: main thread / all threads (s)', `${fmt(m.cpuMainS)} / ${fmt(m.cpuAllS)}`],
       ['machine', r.machine],
       ['bench wall time (s)', fmt(r.wallS)],
     ],

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { freePort, startRedisServer } from '../test/helpers/redis-server.js';
 import { type FakeSlack, startFakeSlack } from '../test/helpers/slack-api.js';
 import { client, closedLoop, openLoop, type RequestOf, type Run } from './load.js';
-import { buildBot, rssMb, serve } from './processes.js';
+import { buildBot, cpuSeconds, rssMb, serve } from './processes.js';
 import { aclRecord, asEventBridge, ingestRecord } from './records.js';
 import { jsonLine, type Load, type Results, tables } from './report.js';
 import { clickRequest, slashRequest } from './slack.js';
@@ -432,6 +432,7 @@ async function measure(w: World, benchStarted: number): Promise<Results> {
   const processedMb = rssMb(w.bot.pid);
   const metrics = await (await fetch(`${w.bot.url}/metrics`)).text();
   const heapBytes = Number(/^netwarden_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? 'NaN');
+  const cpu = cpuSeconds(w.bot.pid);
 
   return {
     baseSingle: best(baseRounds),
@@ -456,6 +457,8 @@ async function measure(w: World, benchStarted: number): Promise<Results> {
       ingestedMb,
       processedMb,
       heapMb: heapBytes / 1048576,
+      cpuMainS: cpu.main,
+      cpuAllS: cpu.all,
       caughtUp: processed.done,
       catchUpS: processed.seconds,
     },

@@ -139,10 +139,14 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     }
   }
 
-  /** Consecutive entries of one order key: handled as one batch when there is a batch handler. */
+  /**
+   * Consecutive entries of one order key: handled as one batch when there is a batch handler, a
+   * lone entry too (the batch path shares its reads and writes the same way for one change).
+   */
   async function handleEntries(entries: StreamEntries, handlers: Handlers): Promise<void> {
     const [only] = entries;
-    if (only !== undefined && entries.length === 1) return handleEntry(only[0], only[1], handlers.one);
+    if (only !== undefined && entries.length === 1 && handlers.many === undefined)
+      return handleEntry(only[0], only[1], handlers.one);
     if (handlers.many !== undefined) {
       const ids = entries.flatMap(([, fields]) => field(fields, 'id') ?? []);
       const entryIds = entries.map(([entryId]) => entryId);
@@ -197,12 +201,25 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
       if (order.vpcId !== null && mine.vpcs.get(order.vpcId) === done) mine.vpcs.delete(order.vpcId);
       mine.open -= entries.length;
       if (mine.open === 0 && scopes.get(order.scope) === mine) scopes.delete(order.scope);
+      const wake = roomWaiter;
+      roomWaiter = null;
+      wake?.();
     });
   }
 
-  /** Waits until fewer than `mostTaken` entries are taken; answers how many more may be read. */
+  /** The reader waiting for room, woken when taken entries finish. */
+  let roomWaiter: (() => void) | null = null;
+
+  /**
+   * Waits until fewer than `mostTaken` entries are taken; answers how many more may be read. (Not
+   * `Promise.race` over the taken entries: each race adds a reaction to every entry still running.)
+   */
   async function room(): Promise<number> {
-    while (taken.size >= mostTaken) await Promise.race(taken.values());
+    while (taken.size >= mostTaken) {
+      await new Promise<void>((resolve) => {
+        roomWaiter = resolve;
+      });
+    }
     return mostTaken - taken.size;
   }
 
@@ -252,6 +269,9 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
 
   async function run(handlers: Handlers): Promise<void> {
     let lastReclaim = 0;
+    // Made once, and again after any failure (the stream or its group may have been deleted): a
+    // `CREATE` on every read was a refused command and an error object per read.
+    let grouped = false;
     while (running) {
       try {
         if (reader === null || reader.status === 'end') {
@@ -260,7 +280,10 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
           reader.on('error', () => undefined);
           await waitUntilReady(reader, 2000);
         }
-        await ensureGroup();
+        if (!grouped) {
+          await ensureGroup();
+          grouped = true;
+        }
         if (Date.now() - lastReclaim >= Math.min(claimAfterMs, 30_000)) {
           lastReclaim = Date.now();
           await reclaim(handlers);
@@ -283,6 +306,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
           for (const batch of runsOf(entries)) dispatch(batch, handlers);
         }
       } catch (error) {
+        grouped = false;
         if (!running) break;
         options.logger.warn({ err: (error as Error).message }, 'work queue unavailable; retrying');
         await sleep(1000);

@@ -53,6 +53,35 @@ describe('work queue', () => {
     expect(seen.sort()).toEqual(['c1', 'c2', 'c3']);
   });
 
+  it('makes its consumer group again when the stream was deleted under it, and goes on', async () => {
+    const { queue, client, prefix } = await setup();
+    const q = queue();
+    const seen: string[] = [];
+    q.start(async (id) => void seen.push(id));
+    await q.enqueue(['c1']);
+    await waitFor(() => seen.length === 1);
+    // The group is made once, not before every read: deleting the stream takes it away.
+    await client.del(createKeys(prefix).workQueue());
+    await q.enqueue(['c2']);
+    await waitFor(() => seen.length === 2, 5000);
+    expect(seen).toEqual(['c1', 'c2']);
+  });
+
+  it('hands a lone entry to the batch handler when there is one', async () => {
+    const { queue } = await setup();
+    const q = queue();
+    const one: string[] = [];
+    const many: string[][] = [];
+    q.start(
+      async (id) => void one.push(id),
+      async (ids) => void many.push([...ids]),
+    );
+    await q.enqueue(['c1'], ['111111111111/eu-west-1|vpc-a']);
+    await waitFor(() => many.length === 1);
+    expect(many).toEqual([['c1']]);
+    expect(one).toEqual([]);
+  });
+
   it('retries an id whose processing threw', async () => {
     const { queue } = await setup({ claimAfterMs: 200 });
     const q = queue();
