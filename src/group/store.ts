@@ -60,6 +60,98 @@ return {tonumber(index), tonumber(redis.call('HGET', KEYS[1], 'size')), redis.ca
   critical}
 `);
 
+/**
+ * `join` for a whole batch, in request order, in one round trip: per request the pointer read, the
+ * `JOIN_OPEN` logic and the set-if-absent of the pointer when there is none, then the `ADD_MEMBER`
+ * logic, moving on from a full group as `addOrMoveOn` does (at most 6 adds).
+ *
+ * Single Redis only: the group keys depend on group ids found here, so the script builds them from
+ * the templates in ARGV instead of declaring them in KEYS. Redis Cluster requires a script's keys
+ * to be declared and to share one slot
+ * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization").
+ *
+ * KEYS: per request its pointer and its scope's open key. ARGV: ttlS, maxSize, the meta key before
+ * and after the group id, the members key likewise, n, then per request changeId, channel, account,
+ * region, vpc, createdAtMs, critical, eventMs, windowMs, openTtlS; then new group ids.
+ * Answers a status then {groupId, index, size, createdAtMs, critical (1/0)} per request joined:
+ * 'ok' (all), 'more' (out of new ids, or a group id `keys.ts` would escape: the rest is left to
+ * `join`, which resumes from any step) or 'full' (the next request found no room).
+ */
+const JOIN_MANY = script(`
+local ttl, max = ARGV[1], tonumber(ARGV[2])
+local n = tonumber(ARGV[7])
+local nextId = 8 + 10 * n
+local out = {'ok'}
+local function take()
+  local id = ARGV[nextId]
+  nextId = nextId + 1
+  return id
+end
+-- JOIN_OPEN: the scope's open group, or a new one (false when no new id is left).
+local function open(a, openKey, full)
+  local t, w = tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8])
+  if w <= 0 then return take() or false end
+  local v = redis.call('GET', openKey)
+  if v then
+    local gid, start = string.match(v, '^(%S+) (%-?%d+)$')
+    start = tonumber(start)
+    if gid and start and gid ~= full then
+      if t >= start - w and t <= start + w then return gid end
+      if t < start then return take() or false end
+    end
+  end
+  local id = take()
+  if not id then return false end
+  redis.call('SET', openKey, id .. ' ' .. ARGV[a + 7], 'EX', ARGV[a + 9])
+  return id
+end
+-- ADD_MEMBER: {index, size, createdAt, critical}, nil when the group is full.
+local function add(a, gid)
+  local meta, members = ARGV[3] .. gid .. ARGV[4], ARGV[5] .. gid .. ARGV[6]
+  if redis.call('EXISTS', meta) == 0 then
+    redis.call('HSET', meta, 'channel', ARGV[a + 1], 'account', ARGV[a + 2], 'region', ARGV[a + 3],
+      'vpc', ARGV[a + 4], 'createdAt', ARGV[a + 5], 'size', '0')
+  end
+  local index = redis.call('ZSCORE', members, ARGV[a])
+  if not index then
+    if tonumber(redis.call('HGET', meta, 'size')) >= max then return nil end
+    index = redis.call('HINCRBY', meta, 'size', 1)
+    redis.call('ZADD', members, index, ARGV[a])
+    if ARGV[a + 6] == '1' then redis.call('HSET', meta, 'critical', '1') end
+  end
+  redis.call('EXPIRE', meta, ttl)
+  redis.call('EXPIRE', members, ttl)
+  local f = redis.call('HMGET', meta, 'size', 'createdAt', 'critical')
+  local critical = 0
+  if f[3] == '1' then critical = 1 end
+  return {tonumber(index), tonumber(f[1]), f[2], critical}
+end
+for i = 1, n do
+  local a = 8 + 10 * (i - 1)
+  local pointer, openKey = KEYS[2 * i - 1], KEYS[2 * i]
+  local gid = redis.call('GET', pointer)
+  if not gid then
+    gid = open(a, openKey, '')
+    if not gid then out[1] = 'more' return out end
+    if not redis.call('SET', pointer, gid, 'EX', ttl, 'NX') then gid = redis.call('GET', pointer) or gid end
+  end
+  local joined
+  for attempt = 0, 5 do
+    -- keys.ts escapes braces, '%' and white space in ids; such an id is left to join.
+    if string.find(gid, '[{}%%%s\\128-\\255]') then out[1] = 'more' return out end
+    joined = add(a, gid)
+    if joined then break end
+    gid = open(a, openKey, gid)
+    if not gid then out[1] = 'more' return out end
+    redis.call('SET', pointer, gid, 'EX', ttl)
+  end
+  if not joined then out[1] = 'full' return out end
+  table.insert(out, gid)
+  for _, x in ipairs(joined) do table.insert(out, x) end
+end
+return out
+`);
+
 /** A group's record. */
 export interface GroupMeta {
   id: string;
@@ -118,10 +210,8 @@ export interface GroupStore {
     options: { eventMs: number; windowMs: number; now: number; critical?: boolean },
   ): Promise<Membership>;
   /**
-   * `join` for each request in turn, with the batch's commands sharing round trips: every
-   * pointer is read, then the open groups are found, then the members added, each step's
-   * commands issued in request order (a script runs where it is issued on its connection), so
-   * the changes get the groups and join order they would get one at a time.
+   * `join` for each request in turn, answering the groups and join order they would get one at a
+   * time: one script on a single Redis, a few shared round trips on Redis Cluster.
    */
   joinMany(requests: readonly JoinRequest[]): Promise<Membership[]>;
   /** The group a change joined, or `null`. */
@@ -163,22 +253,38 @@ export function newGroupId(): string {
   return `g-${id}`;
 }
 
+/** Open long enough for late CloudTrail deliveries (most arrive within 15 minutes). */
+function openTtlOf(windowMs: number): string {
+  return String(Math.ceil(windowMs / 1000) * 2 + 900);
+}
+
+/** Stands for the group id in a key built by `keys.ts`, so `JOIN_MANY` builds the same names. */
+const GROUP_ID_SLOT = '\0';
+
+/** A group key split around its group id: [before, after]. */
+function splitAtGroupId(key: string): [string, string] {
+  const parts = key.split(GROUP_ID_SLOT);
+  if (parts.length !== 2)
+    throw new Error(`a group key must hold its group id once as is: ${JSON.stringify(key)}`);
+  return [parts[0] ?? '', parts[1] ?? ''];
+}
+
 /** The Redis implementation of GroupStore. */
 export function createGroupStore(context: RedisContext): GroupStore {
   const { redis: client } = context;
   const keys = createKeys(context.prefix);
   const ttl = String(context.retentionDays * 86_400);
+  const metaKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'meta'));
+  const membersKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'members'));
 
   /** The scope's open group (a new id when the window is 0); `full` is a group to move on from. */
   async function open({ scope, options: o }: JoinRequest, full: string): Promise<string> {
     if (o.windowMs <= 0) return newGroupId();
-    // Open long enough for late CloudTrail deliveries (most arrive within 15 minutes).
-    const openTtl = String(Math.ceil(o.windowMs / 1000) * 2 + 900);
     const answer = (await runScript(
       client,
       JOIN_OPEN,
       [keys.groupOpen(groupKeyOf(scope))],
-      [String(o.eventMs), String(o.windowMs), newGroupId(), openTtl, full],
+      [String(o.eventMs), String(o.windowMs), newGroupId(), openTtlOf(o.windowMs), full],
     )) as [string, number];
     return answer[0];
   }
@@ -233,25 +339,74 @@ export function createGroupStore(context: RedisContext): GroupStore {
     }
   }
 
+  /**
+   * Redis Cluster: the batch's commands share round trips step by step. Every pointer is read,
+   * then the open groups found, then the members added, each step's commands issued in request
+   * order (a script runs where it is issued on its connection).
+   */
+  async function joinManyByStep(requests: readonly JoinRequest[]): Promise<Membership[]> {
+    const pointers = await Promise.all(requests.map((r) => client.get(keys.groupOf(r.changeId))));
+    const opened = await Promise.all(requests.map((r, i) => pointers[i] ?? open(r, '')));
+    const groupIds = await Promise.all(
+      requests.map((r, i) => pointers[i] ?? point(r.changeId, opened[i] ?? '')),
+    );
+    const added = await Promise.all(requests.map((r, i) => add(r, groupIds[i] ?? '')));
+    const joined: Membership[] = [];
+    for (const [i, request] of requests.entries()) {
+      // A full group: this change and the ones after it in that group move on one at a time,
+      // in order, so they open one new group together (rare: a thousand changes a group).
+      joined.push(added[i] ?? (await addOrMoveOn(request, groupIds[i] ?? '')));
+    }
+    return joined;
+  }
+
+  /** A single Redis: the whole batch is one `JOIN_MANY` script; `join` finishes what it leaves. */
+  async function joinManyByScript(requests: readonly JoinRequest[]): Promise<Membership[]> {
+    if (requests.length === 0) return [];
+    const keyList: string[] = [];
+    const args = [ttl, String(MAX_GROUP_SIZE), ...metaKey, ...membersKey, String(requests.length)];
+    for (const { changeId, scope, options: o } of requests) {
+      keyList.push(keys.groupOf(changeId), keys.groupOpen(groupKeyOf(scope)));
+      args.push(
+        changeId,
+        scope.channel,
+        scope.account,
+        scope.region,
+        scope.vpcId ?? '',
+        String(o.now),
+        o.critical ? '1' : '0',
+        String(o.eventMs),
+        String(o.windowMs),
+        openTtlOf(o.windowMs),
+      );
+    }
+    // A request takes at most one new id: a new group is empty, so it has room.
+    for (let i = 0; i < requests.length; i++) args.push(newGroupId());
+    const answer = (await runScript(client, JOIN_MANY, keyList, args)) as [
+      'ok' | 'more' | 'full',
+      ...(string | number)[],
+    ];
+    const joined: Membership[] = [];
+    for (let at = 1; at + 4 < answer.length; at += 5) {
+      joined.push({
+        groupId: String(answer[at]),
+        index: Number(answer[at + 1]),
+        size: Number(answer[at + 2]),
+        createdAt: Number(answer[at + 3]),
+        critical: answer[at + 4] === 1,
+      });
+    }
+    if (answer[0] === 'full') {
+      throw new Error(`could not find a group with room for change ${requests[joined.length]?.changeId}`);
+    }
+    for (const request of requests.slice(joined.length)) joined.push(await join(request));
+    return joined;
+  }
+
   return {
     join: (changeId, scope, options) => join({ changeId, scope, options }),
 
-    async joinMany(requests) {
-      // Each step's commands are issued together in request order, and Redis runs them so.
-      const pointers = await Promise.all(requests.map((r) => client.get(keys.groupOf(r.changeId))));
-      const opened = await Promise.all(requests.map((r, i) => pointers[i] ?? open(r, '')));
-      const groupIds = await Promise.all(
-        requests.map((r, i) => pointers[i] ?? point(r.changeId, opened[i] ?? '')),
-      );
-      const added = await Promise.all(requests.map((r, i) => add(r, groupIds[i] ?? '')));
-      const joined: Membership[] = [];
-      for (const [i, request] of requests.entries()) {
-        // A full group: this change and the ones after it in that group move on one at a time,
-        // in order, so they open one new group together (rare: a thousand changes a group).
-        joined.push(added[i] ?? (await addOrMoveOn(request, groupIds[i] ?? '')));
-      }
-      return joined;
-    },
+    joinMany: (requests) => (client.isCluster ? joinManyByStep(requests) : joinManyByScript(requests)),
 
     groupOf: (changeId) => client.get(keys.groupOf(changeId)),
 

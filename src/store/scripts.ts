@@ -7,7 +7,10 @@ export interface Script {
   sha: string;
 }
 
-/** Declares a Lua script. Every key it touches must be passed in KEYS and share one hash tag. */
+/**
+ * Declares a Lua script. Every key it touches must be passed in KEYS and share one hash tag, unless
+ * it runs only on a single Redis (`JOIN_MANY` in group/store.ts says why).
+ */
 export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }

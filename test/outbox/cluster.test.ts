@@ -106,5 +106,20 @@ describe('the outbox and groups on Redis Cluster', () => {
     const b = await groups.join('c2', scope, { eventMs: 1000, windowMs: 60_000, now: Date.now() });
     expect(b.groupId).toBe(a.groupId);
     expect(await groups.memberIds(a.groupId)).toEqual(['c1', 'c2']);
+    // A batch takes the step-by-step path here (a single Redis runs it as one script).
+    const options = { windowMs: 60_000, now: Date.now() };
+    const joined = await groups.joinMany([
+      { changeId: 'c3', scope, options: { ...options, eventMs: 2000 } },
+      { changeId: 'c4', scope, options: { ...options, eventMs: 120_000 } },
+      { changeId: 'c5', scope, options: { ...options, eventMs: 121_000, critical: true } },
+      { changeId: 'c2', scope, options: { ...options, eventMs: 1000 } },
+    ]);
+    expect(joined.map((m) => [m.groupId === a.groupId, m.index, m.critical])).toEqual([
+      [true, 3, false],
+      [false, 1, false],
+      [false, 2, true],
+      [true, 2, false],
+    ]);
+    expect(joined[2]?.groupId).toBe(joined[1]?.groupId);
   });
 });

@@ -1,8 +1,15 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GroupScope, groupKeyOf, sessionOf } from '../../src/group/key.js';
-import { createGroupStore, type GroupStore, MAX_GROUP_SIZE } from '../../src/group/store.js';
+import {
+  createGroupStore,
+  type GroupStore,
+  type JoinRequest,
+  MAX_GROUP_SIZE,
+  type Membership,
+} from '../../src/group/store.js';
 import { isGroupId } from '../../src/slack/ids.js';
+import { createKeys } from '../../src/store/keys.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { fixtureChange } from './helpers.js';
 
@@ -133,6 +140,179 @@ describe('the group store', () => {
     const again = await groups.joinMany(requests);
     expect(again.map((m) => [m.groupId, m.index])).toEqual(joined.map((m) => [m.groupId, m.index]));
     expect(again[1]?.critical).toBe(true);
+  });
+
+  describe('joining a batch on a single Redis (one script)', () => {
+    /** `join` for each request in turn: what `joinMany` must answer. */
+    async function oneAtATime(store: GroupStore, requests: readonly JoinRequest[]): Promise<Membership[]> {
+      const joined: Membership[] = [];
+      for (const r of requests) joined.push(await store.join(r.changeId, r.scope, r.options));
+      return joined;
+    }
+
+    /** Memberships with group ids named by first appearance, so two prefixes compare. */
+    function shape(joined: readonly Membership[]): string[] {
+      const names = new Map<string, string>();
+      return joined.map((m) => {
+        if (!names.has(m.groupId)) names.set(m.groupId, `G${names.size}`);
+        return `${names.get(m.groupId)} #${m.index}/${m.size} ${m.critical ? 'critical' : ''}`;
+      });
+    }
+
+    const request = (changeId: string, s: GroupScope, eventMs: number, extra: object = {}): JoinRequest => ({
+      changeId,
+      scope: s,
+      options: { ...window, eventMs, ...extra },
+    });
+
+    it('answers what joining one at a time answers, across two scopes, a window boundary, a late event and grouping off', async () => {
+      const a = scope({ session: 'two-a' });
+      const b = scope({ session: 'two-b', vpcId: null });
+      const off = scope({ session: 'two-off' });
+      const before = [request('p0', a, t0), request('q0', b, t0 + 5000)];
+      const batch = [
+        request('p1', a, t0 + 30_000),
+        request('q1', b, t0 + 6000, { critical: true }),
+        request('p-edge', a, t0 + 60_000), // both ends of p0's window are in it
+        request('p-low', a, t0 - 60_000),
+        request('p2', a, t0 + 61_000), // after the window of p0: opens a new group
+        request('q2', b, t0 + 7000),
+        request('p3', a, t0 + 62_000),
+        request('p-late', a, t0 - 3_600_000), // older and outside: a group of its own
+        request('p4', a, t0 + 63_000),
+        request('p1', a, t0 + 30_000), // the same change twice in a batch
+        request('z1', off, t0, { windowMs: 0 }),
+        request('z2', off, t0, { windowMs: 0 }),
+        request('p0', a, t0), // already joined before the batch
+      ];
+      const reference = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
+      await oneAtATime(reference, before);
+      const expected = await oneAtATime(reference, batch);
+      await oneAtATime(groups, before);
+      const joined = await groups.joinMany(batch);
+
+      expect(shape(joined)).toEqual(shape(expected));
+      expect(shape(joined)).toEqual([
+        'G0 #2/2 ',
+        'G1 #2/2 critical',
+        'G0 #3/3 ',
+        'G0 #4/4 ',
+        'G2 #1/1 ',
+        'G1 #3/3 critical',
+        'G2 #2/2 ',
+        'G3 #1/1 ',
+        'G2 #3/3 ',
+        'G0 #2/4 ',
+        'G4 #1/1 ',
+        'G5 #1/1 ',
+        'G0 #1/4 ',
+      ]);
+      for (const [i, m] of joined.entries()) {
+        expect(await groups.groupOf(batch[i]?.changeId ?? '')).toBe(m.groupId);
+        expect(await groups.memberIds(m.groupId)).toEqual(
+          await reference.memberIds(expected[i]?.groupId ?? ''),
+        );
+        expect(await groups.meta(m.groupId)).toMatchObject({
+          channel: batch[i]?.scope.channel,
+          vpcId: batch[i]?.scope.vpcId,
+          createdAt: window.now,
+        });
+      }
+      // Grouping goes on from where the batch left the open groups.
+      expect((await groups.join('p5', a, { ...window, eventMs: t0 + 64_000 })).groupId).toBe(
+        joined[4]?.groupId,
+      );
+    });
+
+    it('fills a full group and moves on as one at a time does, and answers the same when joined again', async () => {
+      const s = scope({ session: 'fill' });
+      const fill = Array.from({ length: MAX_GROUP_SIZE - 2 }, (_, i) => request(`f${i}`, s, t0 + i));
+      const batch = ['x1', 'x2', 'x3', 'x4', 'x5'].map((id, i) =>
+        request(id, s, t0 + 2000 + i, { critical: id === 'x4' }),
+      );
+      const reference = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
+      await oneAtATime(reference, fill);
+      const expected = await oneAtATime(reference, batch);
+
+      const filled = await groups.joinMany(fill);
+      expect(filled.at(-1)).toMatchObject({ groupId: filled[0]?.groupId, index: MAX_GROUP_SIZE - 2 });
+      const joined = await groups.joinMany(batch);
+      expect(shape(joined)).toEqual(shape(expected));
+      expect(shape(joined)).toEqual([
+        'G0 #999/999 ',
+        'G0 #1000/1000 ',
+        'G1 #1/1 ',
+        'G1 #2/2 critical',
+        'G1 #3/3 critical',
+      ]);
+      expect(joined[0]?.groupId).toBe(filled[0]?.groupId);
+      expect(await groups.groupOf('x3')).toBe(joined[2]?.groupId);
+      expect(await groups.memberIds(joined[2]?.groupId ?? '')).toEqual(['x3', 'x4', 'x5']);
+      expect((await groups.meta(filled[0]?.groupId ?? ''))?.size).toBe(MAX_GROUP_SIZE);
+
+      const again = await groups.joinMany(batch);
+      expect(again.map((m) => [m.groupId, m.index])).toEqual(joined.map((m) => [m.groupId, m.index]));
+      expect(again.map((m) => m.critical)).toEqual([false, false, true, true, true]);
+      expect((await groups.meta(joined[2]?.groupId ?? ''))?.size).toBe(3);
+    });
+
+    it('marks the group critical for the members after a critical one, in the batch and after it', async () => {
+      const s = scope({ session: 'batch-crit' });
+      const joined = await groups.joinMany([
+        request('c1', s, t0),
+        request('c2', s, t0 + 1000, { critical: true }),
+        request('c3', s, t0 + 2000),
+      ]);
+      const later = await groups.joinMany([request('c4', s, t0 + 3000)]);
+
+      expect(joined.map((m) => m.critical)).toEqual([false, true, true]);
+      expect(later[0]).toMatchObject({ groupId: joined[0]?.groupId, index: 4, critical: true });
+      expect((await groups.meta(joined[0]?.groupId ?? ''))?.critical).toBe(true);
+    });
+
+    it('leaves a change whose group id keys.ts would escape to join, with the same answer', async () => {
+      const s = scope({ session: 'odd-id' });
+      const prefix = uniquePrefix();
+      const store = createGroupStore({ redis, prefix, retentionDays: 1 });
+      // A pointer to a group id with a brace (none netwarden makes): its keys hold it escaped.
+      await redis.set(createKeys(prefix).groupOf('e2'), 'g-{odd}');
+      const joined = await store.joinMany([request('e1', s, t0), request('e2', s, t0), request('e3', s, t0)]);
+
+      expect(joined.map((m) => [m.groupId, m.index])).toEqual([
+        [joined[0]?.groupId, 1],
+        ['g-{odd}', 1],
+        [joined[0]?.groupId, 2],
+      ]);
+      expect(await redis.exists(createKeys(prefix).group('g-{odd}', 'members'))).toBe(1);
+    });
+
+    it('costs one EVALSHA for the whole batch, and no command of its own per change', async () => {
+      const prefix = uniquePrefix();
+      const store = createGroupStore({ redis, prefix, retentionDays: 1 });
+      await store.joinMany([request('warm', scope({ session: 'rt' }), t0)]); // loads the script
+      const monitor = await redis.monitor();
+      const seen: string[] = [];
+      let marked = false;
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        // Commands a script runs show as coming from `lua`; only the client's own count.
+        if (source === 'lua' || !args.some((a) => a.startsWith(prefix))) return;
+        if (args[1] === `${prefix}marker`) marked = true;
+        else seen.push(String(args[0]).toLowerCase());
+      });
+      try {
+        const batch = Array.from({ length: 128 }, (_, i) =>
+          request(`rt${i}`, scope({ session: `rt-${i % 4}` }), t0 + i * 1000),
+        );
+        const joined = await store.joinMany(batch);
+        expect(joined).toHaveLength(128);
+        await redis.get(`${prefix}marker`);
+        for (let i = 0; !marked && i < 100; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(marked).toBe(true);
+        expect(seen).toEqual(['evalsha']);
+      } finally {
+        monitor.disconnect();
+      }
+    });
   });
 
   it('keeps every change apart when grouping is off', async () => {
