@@ -2,7 +2,8 @@
  * What `/netwarden doctor` needs to judge event delivery: when netwarden last received a change
  * from each account and region over `POST /aws/events` (EventBridge, SNS, a script), and what the
  * CloudTrail backfill had to recover there — events the forwarding never delivered. Both are
- * cheap bookkeeping: one HSET per request body, one ZADD per backfill round that found something.
+ * cheap bookkeeping: one HSET per request body (at most one a second per account and region and
+ * replica), one ZADD per backfill round that found something.
  */
 import type { AwsScope } from '../aws/cloudtrail.js';
 import { createKeys } from './keys.js';
@@ -29,6 +30,11 @@ export interface DeliveryStore {
   recoveries(scope: AwsScope, since: Date): Promise<Recovery[]>;
 }
 
+/** How fresh a recorded delivery time is, at worst (per replica). */
+const DELIVERY_RESOLUTION_MS = 1000;
+/** Accounts and regions remembered as written; emptied when full. */
+const WRITTEN_CAP = 4096;
+
 /** Recoveries are kept this long; the doctor looks back a week. */
 const RECOVERY_RETENTION_MS = 30 * 86_400_000;
 
@@ -39,15 +45,25 @@ function field(scope: AwsScope): string {
 /** The Redis implementation, under `prefix` (REDIS_KEY_PREFIX). */
 export function createDeliveryStore(client: RedisClient, prefix: string): DeliveryStore {
   const keys = createKeys(prefix);
+  /** When this replica last wrote each account and region, and the time it wrote. */
+  const written = new Map<string, number>();
   return {
     async recordDelivery(scopes, at) {
-      const unique = [...new Set(scopes.map(field))];
+      const ms = at.getTime();
+      // A scope written less than a second before is not written again: under load every request
+      // body would cost a Redis command for a time the doctor reads in minutes.
+      const unique = [...new Set(scopes.map(field))].filter((f) => {
+        const last = written.get(f);
+        return last === undefined || ms - last >= DELIVERY_RESOLUTION_MS || ms < last;
+      });
       if (unique.length === 0) return;
       // One HSET for the whole body: the latest body wins, which is the latest delivery to within
       // the few milliseconds two replicas can disagree by.
       await guarded('recording a delivery', () =>
-        client.hset(keys.deliveryLast(), ...unique.flatMap((f) => [f, String(at.getTime())])),
+        client.hset(keys.deliveryLast(), ...unique.flatMap((f) => [f, String(ms)])),
       );
+      if (written.size >= WRITTEN_CAP) written.clear();
+      for (const f of unique) written.set(f, ms);
     },
 
     async lastDelivery(scope) {

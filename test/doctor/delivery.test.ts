@@ -78,6 +78,32 @@ describe('delivery bookkeeping', () => {
     expect(await deliveries.lastDelivery({ account: '444455556666', region: 'eu-west-1' })).toBeNull();
   });
 
+  it('writes an account and region again only once a second has passed since its last write', async () => {
+    let hsets = 0;
+    // The store's client, counting its HSETs (the server is shared with other test files).
+    const counted = new Proxy(redis, {
+      get(target, name, receiver) {
+        if (name === 'hset') hsets += 1;
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const store = createDeliveryStore(counted, uniquePrefix());
+    const scope = { account: '121212121212', region: 'eu-west-1' };
+    const at = (ms: number) => new Date(NOW.getTime() + ms);
+    await store.recordDelivery([scope], at(0));
+    await store.recordDelivery([scope], at(400));
+    await store.recordDelivery([scope], at(999));
+    expect(await store.lastDelivery(scope)).toEqual(at(0));
+    expect(hsets).toBe(1);
+    await store.recordDelivery([scope], at(1000));
+    expect(await store.lastDelivery(scope)).toEqual(at(1000));
+    // A time before the last one written (another clock, a test) is written as given.
+    await store.recordDelivery([scope], at(-5000));
+    expect(await store.lastDelivery(scope)).toEqual(at(-5000));
+    expect(hsets).toBe(3);
+  });
+
   it('does not count what the backfill feeds in as a delivery', async () => {
     writes = 0;
 

@@ -12,7 +12,13 @@ describe('work queue', () => {
   const opened: Array<{ client: RedisClient; queues: WorkQueue[] }> = [];
 
   async function setup(
-    options: { claimAfterMs?: number; maxDeliveries?: number; concurrency?: number; batchSize?: number } = {},
+    options: {
+      claimAfterMs?: number;
+      maxDeliveries?: number;
+      concurrency?: number;
+      batchSize?: number;
+      gatherMs?: number;
+    } = {},
   ) {
     const prefix = uniquePrefix();
     const client = createRedisClient({ kind: 'single', url: redisUrl() }, silent);
@@ -80,6 +86,32 @@ describe('work queue', () => {
     await waitFor(() => many.length === 1);
     expect(many).toEqual([['c1']]);
     expect(one).toEqual([]);
+  });
+
+  it('gathers entries arriving one by one after a read that emptied the queue into one batch', async () => {
+    const scope = '111111111111/eu-west-1|vpc-a';
+    const batchesWith = async (gatherMs: number) => {
+      const { queue } = await setup({ gatherMs });
+      const q = queue();
+      const batches: string[] = [];
+      q.start(
+        async (id) => void batches.push(id),
+        async (ids) => void batches.push(ids.join('+')),
+      );
+      const writer = queue();
+      await writer.enqueue(['c1'], [scope]);
+      await waitFor(() => batches.length === 1);
+      for (const id of ['c2', 'c3', 'c4']) {
+        await writer.enqueue([id], [scope]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await waitFor(() => batches.join('+') === 'c1+c2+c3+c4', 5000);
+      return batches;
+    };
+    // The first is read at once; the ones arriving while the reader waits come as one batch.
+    expect(await batchesWith(300)).toEqual(['c1', 'c2+c3+c4']);
+    // Without the wait each is read, and handled, on its own.
+    expect(await batchesWith(0)).toEqual(['c1', 'c2', 'c3', 'c4']);
   });
 
   it('retries an id whose processing threw', async () => {
