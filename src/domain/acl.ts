@@ -53,15 +53,32 @@ export function parseAclProtocol(value: unknown): AclProtocol | null {
  * dotted-quad decimal: ipaddr.js would otherwise read `10.1/16` or hex octets, which EC2 refuses.
  */
 export function parseCidr(value: string, version?: 4 | 6): CidrBlock | null {
-  const text = value.trim();
+  const key = `${version ?? ''}|${value}`;
+  const known = PARSED.get(key);
+  if (known !== undefined) return known;
+  const block = parseCidrText(value.trim(), version);
+  if (PARSED.size >= PARSED_CAP) PARSED.clear();
+  PARSED.set(key, block);
+  return block;
+}
+
+/**
+ * Blocks parsed, by what was parsed: a burst of rules names the same few blocks again and again,
+ * and parsing one allocates more than the rest of reading its rule. Frozen, since they are shared;
+ * emptied when full.
+ */
+const PARSED = new Map<string, CidrBlock | null>();
+const PARSED_CAP = 4096;
+
+function parseCidrText(text: string, version?: 4 | 6): CidrBlock | null {
   if ((version === undefined || version === 4) && ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) {
     const [, prefix] = ipaddr.IPv4.parseCIDR(text);
-    return { version: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` };
+    return Object.freeze({ version: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` });
   }
   // A zone index (`fe80::1%eth0`) is meaningful on a host, never in a VPC rule.
   if ((version === undefined || version === 6) && !text.includes('%') && ipaddr.IPv6.isValidCIDR(text)) {
     const [, prefix] = ipaddr.IPv6.parseCIDR(text);
-    return { version: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` };
+    return Object.freeze({ version: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` });
   }
   return null;
 }
