@@ -18,7 +18,7 @@ function processing(severity: Severity, note = ''): Processing {
   return {
     assessment: {
       severity,
-      findings: [{ id: 'acl.permissive-entry', severity, title: 'test finding', detail: note }],
+      findings: [{ id: 'acl.ingress-all-traffic', severity, title: 'test finding', detail: note }],
       contextUsed: false,
     },
     plan: null,
