@@ -209,8 +209,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function many(ids: readonly string[]): Promise<void> {
-    // Read together (one round trip), judged one after the other in queue order.
-    const found = await Promise.all(ids.map((id) => deps.store.getChange(id)));
+    // Read together (one command on a single Redis), judged one after the other in queue order.
+    const found = await deps.store.getChanges(ids);
     const own = deps.own;
     if (own && found.some((stored) => stored !== null && isOwnChange(stored.change, own))) {
       // netwarden's own changes are rare (reverts, probes): such a batch goes one change at a time.
@@ -229,9 +229,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await deps.store.saveJudgements(unsaved.splice(0), now());
       const batch = pending;
       pending = [];
-      const read = (
-        await Promise.all(batch.map(({ id, known }) => known ?? deps.store.getChange(id)))
-      ).filter((stored): stored is StoredChange => stored !== null);
+      const unknown = await deps.store.getChanges(batch.filter((p) => p.known === null).map((p) => p.id));
+      let next = 0;
+      const read = batch
+        .map(({ known }) => known ?? unknown[next++] ?? null)
+        .filter((stored): stored is StoredChange => stored !== null);
       // Each decided by its automation rule or a snooze, if any, before anyone is told of it.
       const processed = await decide(read);
       if (processed.length === 0) return null;

@@ -42,6 +42,39 @@ if ARGV[2] == 'state' then return {redis.call('HGET', KEYS[1], 'state')} end
 return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'change')}
 `);
 
+/**
+ * `HGETALL` of each change key, in order (an empty array for a missing one): a batch read in one
+ * command on a single Redis. The keys are declared in KEYS, as a script must
+ * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization");
+ * they live in different slots, so Redis Cluster reads them one by one instead.
+ */
+const READ_MANY = script(`
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+return out
+`);
+
+/**
+ * `SAVE_PROCESSING` for each change of a batch, in order, with the awaiting-index `ZADD` of those
+ * still awaiting a decision: one command on a single Redis (the index is in another slot than the
+ * changes, so Redis Cluster keeps one script per change). KEYS: the awaiting index, then the n
+ * change keys. ARGV: the awaiting states (space-separated), then per change its id, processing
+ * JSON and awaiting score.
+ */
+const SAVE_MANY = script(`
+local awaiting = {}
+for s in string.gmatch(ARGV[1], '%S+') do awaiting[s] = true end
+for i = 2, #KEYS do
+  local key, a = KEYS[i], 3 * i - 4
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, 'processing', ARGV[a + 1])
+    local state = redis.call('HGET', key, 'state')
+    if state and awaiting[state] then redis.call('ZADD', KEYS[1], ARGV[a + 2], ARGV[a]) end
+  end
+end
+return 0
+`);
+
 /** Remembers where the alert went, only on an existing record. */
 const SAVE_MESSAGE = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -140,7 +173,14 @@ export function createRedisStore(context: RedisContext): ChangeStore {
   }
 
   async function readMany(ids: readonly string[]): Promise<Array<StoredChange | null>> {
-    return Promise.all(ids.map((id) => read(id)));
+    if (client.isCluster) return Promise.all(ids.map((id) => read(id)));
+    if (ids.length === 0) return [];
+    const answer = (await run(
+      READ_MANY,
+      ids.map((id) => keys.change(id)),
+      [],
+    )) as string[][];
+    return ids.map((id, i) => decode(id, fieldsOf(answer[i] ?? [])));
   }
 
   async function appendGlobalAudit(entry: AuditEntry): Promise<void> {
@@ -194,6 +234,8 @@ export function createRedisStore(context: RedisContext): ChangeStore {
 
     getChange: (id) => guarded('reading a change', () => read(id)),
 
+    getChanges: (ids) => guarded('reading changes', () => readMany(ids)),
+
     saveProcessing: (id, processing, _now) =>
       guarded('saving an assessment', async () => {
         // The state and the change come back with the save: no second read for the awaiting index.
@@ -211,6 +253,18 @@ export function createRedisStore(context: RedisContext): ChangeStore {
     saveJudgements: (judged, _now) =>
       guarded('saving assessments', async () => {
         if (judged.length === 0) return;
+        if (!client.isCluster) {
+          const args = [AWAITING_STATES.join(' ')];
+          for (const { change, processing } of judged) {
+            args.push(change.id, JSON.stringify(processing), String(awaitingScore(change, processing)));
+          }
+          await run(
+            SAVE_MANY,
+            [keys.awaiting(), ...judged.map(({ change }) => keys.change(change.id))],
+            args,
+          );
+          return;
+        }
         // Issued together: Redis runs them in this order, and they leave in one write.
         const answers = await Promise.all(
           judged.map(({ change, processing }) =>
@@ -354,9 +408,15 @@ function auditFields(entry: AuditEntry): string[] {
   ];
 }
 
-function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
+/** A hash as Redis answers it inside a script or a stream entry, `[field, value, …]`, as a record. */
+function fieldsOf(flat: readonly string[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fields;
+}
+
+function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
+  const fields = fieldsOf(flat);
   const state = (value: string | undefined): ChangeState | null =>
     value !== undefined && STATES.has(value) ? (value as ChangeState) : null;
   const outcome = fields.outcome === 'refused' || fields.outcome === 'note' ? fields.outcome : 'transition';

@@ -123,11 +123,16 @@ export interface ChangeStore {
   /** Stores each change once per CloudTrail eventID, with state `pending`, and indexes it. */
   saveChanges(changes: readonly NetworkChange[], now: Date): Promise<SaveResult[]>;
   getChange(id: string): Promise<StoredChange | null>;
+  /**
+   * `getChange` of each id, in order (`null` for a missing one, duplicates answered each time):
+   * one command on a single Redis, one per id on Redis Cluster.
+   */
+  getChanges(ids: readonly string[]): Promise<Array<StoredChange | null>>;
   /** Records the assessment and plan; a change waiting for a decision joins the awaiting index. */
   saveProcessing(id: string, processing: Processing, now: Date): Promise<void>;
   /**
-   * `saveProcessing` for each judged change of a batch, in order, with their Redis commands sent
-   * together: one round trip for the records and one for the awaiting index, however many.
+   * `saveProcessing` for each judged change of a batch, in order: one command on a single Redis;
+   * on Redis Cluster one per change sent together, then one for the awaiting index.
    */
   saveJudgements(
     judged: ReadonlyArray<{ change: NetworkChange; processing: Processing }>,
