@@ -73,12 +73,18 @@ const PARSED_CAP = 4096;
 function parseCidrText(text: string, version?: 4 | 6): CidrBlock | null {
   if ((version === undefined || version === 4) && ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) {
     const [, prefix] = ipaddr.IPv4.parseCIDR(text);
-    return Object.freeze({ version: 4, cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}` });
+    return Object.freeze({
+      version: 4,
+      cidr: `${ipaddr.IPv4.networkAddressFromCIDR(text).toString()}/${prefix}`,
+    });
   }
   // A zone index (`fe80::1%eth0`) is meaningful on a host, never in a VPC rule.
   if ((version === undefined || version === 6) && !text.includes('%') && ipaddr.IPv6.isValidCIDR(text)) {
     const [, prefix] = ipaddr.IPv6.parseCIDR(text);
-    return Object.freeze({ version: 6, cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}` });
+    return Object.freeze({
+      version: 6,
+      cidr: `${ipaddr.IPv6.networkAddressFromCIDR(text).toString()}/${prefix}`,
+    });
   }
   return null;
 }
