@@ -143,7 +143,8 @@ local function group(gid, c)
   groups[gid] = g
   return g
 end
--- ADD_MEMBER: the member's index, nil when the group is full.
+-- ADD_MEMBER: the member's index, nil when the group is full. A group made in this batch had no
+-- record, so no members either (both keys get their TTL together): its members are the ones added.
 local function add(g, changeId, critical)
   local index = g.added[changeId]
   if not index and not g.fresh then index = tonumber(redis.call('ZSCORE', g.members, changeId)) end
