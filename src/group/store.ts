@@ -65,90 +65,149 @@ return {tonumber(index), tonumber(redis.call('HGET', KEYS[1], 'size')), redis.ca
  * `JOIN_OPEN` logic and the set-if-absent of the pointer when there is none, then the `ADD_MEMBER`
  * logic, moving on from a full group as `addOrMoveOn` does (at most 6 adds).
  *
- * Single Redis only: the group keys depend on group ids found here, so the script builds them from
- * the templates in ARGV instead of declaring them in KEYS. Redis Cluster requires a script's keys
- * to be declared and to share one slot
- * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization").
+ * Single Redis only: the pointer and group keys are built here from the templates in ARGV instead
+ * of being declared in KEYS. Redis Cluster requires a script's keys to be declared and to share one
+ * slot (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script
+ * parameterization").
  *
- * KEYS: per request its pointer and its scope's open key. ARGV: ttlS, maxSize, the meta key before
- * and after the group id, the members key likewise, n, then per request changeId, channel, account,
- * region, vpc, createdAtMs, critical, eventMs, windowMs, openTtlS; then new group ids.
- * Answers a status then {groupId, index, size, createdAtMs, critical (1/0)} per request joined:
- * 'ok' (all), 'more' (out of new ids, or a group id `keys.ts` would escape: the rest is left to
- * `join`, which resumes from any step) or 'full' (the next request found no room).
+ * A batch's requests nearly always share a scope, so each distinct scope (with its window and
+ * `now`) comes once and a request names it by index. A script runs atomically, so what it read or
+ * wrote of an open pointer or a group's record is kept in Lua tables for the rest of the batch, and
+ * each group's keys get their TTL once, at the end (the same TTL every add gave them).
+ *
+ * KEYS: per scope its open key. ARGV: ttlS, maxSize, the meta key before and after the group id,
+ * the members key likewise, the pointer key before and after the change id, s, n, then per scope
+ * channel, account, region, vpc, createdAtMs, windowMs, openTtlS; then the requests as one string,
+ * each `changeId eventMs flags` (flags: 2 * scope index, 0-based, + critical 1/0) and separated by
+ * a space; then the hex digits of n new group ids. A change id holds no white space: one that
+ * `keys.ts` would escape is left to `join`.
+ * Answers a status, g, then per group met {groupId, createdAtMs}, then per request joined
+ * {group index (1-based), index, size, critical (1/0)}: 'ok' (all), 'more' (out of new ids, or an
+ * id `keys.ts` would escape: the rest is left to `join`, which resumes from any step) or 'full'
+ * (the next request found no room).
  */
 const JOIN_MANY = script(`
 local ttl, max = ARGV[1], tonumber(ARGV[2])
-local n = tonumber(ARGV[7])
-local nextId = 8 + 10 * n
-local out = {'ok'}
+local s, n = tonumber(ARGV[9]), tonumber(ARGV[10])
+local scopeAt = 11
+local requests, hex, nextHex = ARGV[scopeAt + 7 * s], ARGV[scopeAt + 7 * s + 1], 1
+local out, joined = {'ok', 0}, {}
+local opens, groups, order = {}, {}, {}
+-- keys.ts escapes braces, '%' and white space in ids; such an id is left to join.
+local function odd(id) return string.find(id, '[{}%%%s\\128-\\255]') ~= nil end
 local function take()
-  local id = ARGV[nextId]
-  nextId = nextId + 1
+  if nextHex + 19 > #hex then return nil end
+  local id = 'g-' .. string.sub(hex, nextHex, nextHex + 19)
+  nextHex = nextHex + 20
   return id
 end
 -- JOIN_OPEN: the scope's open group, or a new one (false when no new id is left).
-local function open(a, openKey, full)
-  local t, w = tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8])
+local function open(c, t, tText, full)
+  local w = tonumber(ARGV[c + 5])
   if w <= 0 then return take() or false end
-  local v = redis.call('GET', openKey)
-  if v then
-    local gid, start = string.match(v, '^(%S+) (%-?%d+)$')
-    start = tonumber(start)
-    if gid and start and gid ~= full then
-      if t >= start - w and t <= start + w then return gid end
-      if t < start then return take() or false end
+  local openKey = KEYS[(c - scopeAt) / 7 + 1]
+  local o = opens[openKey]
+  if o == nil then
+    o = false
+    local v = redis.call('GET', openKey)
+    if v then
+      local gid, start = string.match(v, '^(%S+) (%-?%d+)$')
+      start = tonumber(start)
+      if gid and start then o = {gid, start} end
     end
+    opens[openKey] = o
+  end
+  if o and o[1] ~= full then
+    if t >= o[2] - w and t <= o[2] + w then return o[1] end
+    if t < o[2] then return take() or false end
   end
   local id = take()
   if not id then return false end
-  redis.call('SET', openKey, id .. ' ' .. ARGV[a + 7], 'EX', ARGV[a + 9])
+  redis.call('SET', openKey, id .. ' ' .. tText, 'EX', ARGV[c + 6])
+  opens[openKey] = {id, t}
   return id
 end
--- ADD_MEMBER: {index, size, createdAt, critical}, nil when the group is full.
-local function add(a, gid)
-  local meta, members = ARGV[3] .. gid .. ARGV[4], ARGV[5] .. gid .. ARGV[6]
-  if redis.call('EXISTS', meta) == 0 then
-    redis.call('HSET', meta, 'channel', ARGV[a + 1], 'account', ARGV[a + 2], 'region', ARGV[a + 3],
-      'vpc', ARGV[a + 4], 'createdAt', ARGV[a + 5], 'size', '0')
+-- A group's record as read once in this batch, with its keys and its place in the answer.
+local function group(gid, c)
+  local g = groups[gid]
+  if g then return g end
+  g = {meta = ARGV[3] .. gid .. ARGV[4], members = ARGV[5] .. gid .. ARGV[6], added = {}, zadd = {}}
+  local f = redis.call('HMGET', g.meta, 'size', 'createdAt', 'critical')
+  if f[1] then
+    g.size, g.createdAt, g.critical = tonumber(f[1]), f[2], f[3] == '1'
+  else
+    redis.call('HSET', g.meta, 'channel', ARGV[c], 'account', ARGV[c + 1], 'region', ARGV[c + 2],
+      'vpc', ARGV[c + 3], 'createdAt', ARGV[c + 4], 'size', '0')
+    g.size, g.createdAt, g.critical, g.fresh = 0, ARGV[c + 4], false, true
   end
-  local index = redis.call('ZSCORE', members, ARGV[a])
-  if not index then
-    if tonumber(redis.call('HGET', meta, 'size')) >= max then return nil end
-    index = redis.call('HINCRBY', meta, 'size', 1)
-    redis.call('ZADD', members, index, ARGV[a])
-    if ARGV[a + 6] == '1' then redis.call('HSET', meta, 'critical', '1') end
-  end
-  redis.call('EXPIRE', meta, ttl)
-  redis.call('EXPIRE', members, ttl)
-  local f = redis.call('HMGET', meta, 'size', 'createdAt', 'critical')
-  local critical = 0
-  if f[3] == '1' then critical = 1 end
-  return {tonumber(index), tonumber(f[1]), f[2], critical}
+  groups[gid] = g
+  return g
 end
-for i = 1, n do
-  local a = 8 + 10 * (i - 1)
-  local pointer, openKey = KEYS[2 * i - 1], KEYS[2 * i]
+-- ADD_MEMBER: the member's index, nil when the group is full. A group made in this batch had no
+-- record, so no members either (both keys get their TTL together): its members are the ones added.
+local function add(g, changeId, critical)
+  local index = g.added[changeId]
+  if not index and not g.fresh then index = tonumber(redis.call('ZSCORE', g.members, changeId)) end
+  if not index then
+    if g.size >= max then return nil end
+    g.size = g.size + 1
+    index = g.size
+    g.added[changeId] = index
+    table.insert(g.zadd, index)
+    table.insert(g.zadd, changeId)
+    if critical and not g.critical then g.critical, g.marked = true, true end
+  end
+  if not g.ref then
+    table.insert(order, g)
+    g.ref = #order
+    table.insert(out, g.id)
+    table.insert(out, g.createdAt)
+  end
+  return index
+end
+local status = 'ok'
+for changeId, tText, flags in string.gmatch(requests, '(%S+) (%S+) (%d+)') do
+  local t = tonumber(tText)
+  flags = tonumber(flags)
+  local c, critical = scopeAt + 7 * math.floor(flags / 2), flags % 2 == 1
+  local pointer = ARGV[7] .. changeId .. ARGV[8]
   local gid = redis.call('GET', pointer)
   if not gid then
-    gid = open(a, openKey, '')
-    if not gid then out[1] = 'more' return out end
+    gid = open(c, t, tText, '')
+    if not gid then status = 'more' break end
     if not redis.call('SET', pointer, gid, 'EX', ttl, 'NX') then gid = redis.call('GET', pointer) or gid end
   end
-  local joined
+  local g, index
   for attempt = 0, 5 do
-    -- keys.ts escapes braces, '%' and white space in ids; such an id is left to join.
-    if string.find(gid, '[{}%%%s\\128-\\255]') then out[1] = 'more' return out end
-    joined = add(a, gid)
-    if joined then break end
-    gid = open(a, openKey, gid)
-    if not gid then out[1] = 'more' return out end
+    if odd(gid) then status = 'more' break end
+    g = group(gid, c)
+    g.id = gid
+    index = add(g, changeId, critical)
+    if index then break end
+    gid = open(c, t, tText, gid)
+    if not gid then status = 'more' break end
     redis.call('SET', pointer, gid, 'EX', ttl)
   end
-  if not joined then out[1] = 'full' return out end
-  table.insert(out, gid)
-  for _, x in ipairs(joined) do table.insert(out, x) end
+  if status ~= 'ok' then break end
+  if not index then status = 'full' break end
+  local critical01 = 0
+  if g.critical then critical01 = 1 end
+  table.insert(joined, g.ref)
+  table.insert(joined, index)
+  table.insert(joined, g.size)
+  table.insert(joined, critical01)
 end
+for _, g in ipairs(order) do
+  for from = 1, #g.zadd, 512 do
+    redis.call('ZADD', g.members, unpack(g.zadd, from, math.min(from + 511, #g.zadd)))
+  end
+  if g.marked then redis.call('HSET', g.meta, 'size', g.size, 'critical', '1')
+  elseif #g.zadd > 0 then redis.call('HSET', g.meta, 'size', g.size) end
+  redis.call('EXPIRE', g.meta, ttl)
+  redis.call('EXPIRE', g.members, ttl)
+end
+out[1], out[2] = status, #order
+for _, x in ipairs(joined) do table.insert(out, x) end
 return out
 `);
 
@@ -253,6 +312,20 @@ export function newGroupId(): string {
   return `g-${id}`;
 }
 
+/**
+ * The hex digits of `count` new group ids (each `newGroupId` without its `g-`), as one string:
+ * `JOIN_MANY` cuts its ids from it, so a batch makes one string instead of one per change.
+ */
+function newGroupIdDigits(count: number): string {
+  if (idAt + ID_BYTES * count > idPool.length) {
+    idPool = randomBytes(ID_BYTES * Math.max(256, count));
+    idAt = 0;
+  }
+  const digits = idPool.toString('hex', idAt, idAt + ID_BYTES * count);
+  idAt += ID_BYTES * count;
+  return digits;
+}
+
 /** Open long enough for late CloudTrail deliveries (most arrive within 15 minutes). */
 function openTtlOf(windowMs: number): string {
   return String(Math.ceil(windowMs / 1000) * 2 + 900);
@@ -261,12 +334,29 @@ function openTtlOf(windowMs: number): string {
 /** Stands for the group id in a key built by `keys.ts`, so `JOIN_MANY` builds the same names. */
 const GROUP_ID_SLOT = '\0';
 
-/** A group key split around its group id: [before, after]. */
+/** A key split around the id in it (a group's, or a change's): [before, after]. */
 function splitAtGroupId(key: string): [string, string] {
   const parts = key.split(GROUP_ID_SLOT);
-  if (parts.length !== 2)
-    throw new Error(`a group key must hold its group id once as is: ${JSON.stringify(key)}`);
+  if (parts.length !== 2) throw new Error(`a group key must hold its id once as is: ${JSON.stringify(key)}`);
   return [parts[0] ?? '', parts[1] ?? ''];
+}
+
+/** What `keys.ts` escapes in an id. */
+const ESCAPED = /[{}%\s]/;
+
+/** Whether two requests share one entry of `JOIN_MANY`'s scope table. */
+function sameScope(a: JoinRequest, b: JoinRequest): boolean {
+  const x = a.scope;
+  const y = b.scope;
+  if (a.options.now !== b.options.now || a.options.windowMs !== b.options.windowMs) return false;
+  return (
+    x === y ||
+    (x.session === y.session &&
+      x.channel === y.channel &&
+      x.account === y.account &&
+      x.region === y.region &&
+      x.vpcId === y.vpcId)
+  );
 }
 
 /** The Redis implementation of GroupStore. */
@@ -276,6 +366,7 @@ export function createGroupStore(context: RedisContext): GroupStore {
   const ttl = String(context.retentionDays * 86_400);
   const metaKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'meta'));
   const membersKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'members'));
+  const pointerKey = splitAtGroupId(keys.groupOf(GROUP_ID_SLOT));
 
   /** The scope's open group (a new id when the window is 0); `full` is a group to move on from. */
   async function open({ scope, options: o }: JoinRequest, full: string): Promise<string> {
@@ -362,44 +453,63 @@ export function createGroupStore(context: RedisContext): GroupStore {
 
   /** A single Redis: the whole batch is one `JOIN_MANY` script; `join` finishes what it leaves. */
   async function joinManyByScript(requests: readonly JoinRequest[]): Promise<Membership[]> {
-    if (requests.length === 0) return [];
-    const keyList: string[] = [];
-    const args = [ttl, String(MAX_GROUP_SIZE), ...metaKey, ...membersKey, String(requests.length)];
-    for (const { changeId, scope, options: o } of requests) {
-      keyList.push(keys.groupOf(changeId), keys.groupOpen(groupKeyOf(scope)));
-      args.push(
-        changeId,
-        scope.channel,
-        scope.account,
-        scope.region,
-        scope.vpcId ?? '',
-        String(o.now),
-        o.critical ? '1' : '0',
-        String(o.eventMs),
-        String(o.windowMs),
-        openTtlOf(o.windowMs),
-      );
+    // A change id `keys.ts` would escape cannot be cut from the requests' string: from there on
+    // the changes join one at a time.
+    let n = 0;
+    while (n < requests.length && !ESCAPED.test((requests[n] as JoinRequest).changeId)) n++;
+    if (n === 0) return requests.length === 0 ? [] : joinEach(requests, []);
+    // The scope table: the distinct scopes with their window and `now`, in order of first use.
+    const scopes: JoinRequest[] = [];
+    const scopeArgs: string[] = [];
+    const requestArgs: string[] = [];
+    const openKeys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = requests[i] as JoinRequest;
+      let at = 0;
+      while (at < scopes.length && !sameScope(scopes[at] as JoinRequest, r)) at++;
+      if (at === scopes.length) {
+        const { scope, options: o } = r;
+        scopes.push(r);
+        openKeys.push(keys.groupOpen(groupKeyOf(scope)));
+        scopeArgs.push(
+          scope.channel,
+          scope.account,
+          scope.region,
+          scope.vpcId ?? '',
+          String(o.now),
+          String(o.windowMs),
+          openTtlOf(o.windowMs),
+        );
+      }
+      requestArgs.push(r.changeId, String(r.options.eventMs), String(2 * at + (r.options.critical ? 1 : 0)));
     }
+    const args = [ttl, String(MAX_GROUP_SIZE), ...metaKey, ...membersKey, ...pointerKey];
+    args.push(String(scopes.length), String(n), ...scopeArgs, requestArgs.join(' '));
     // A request takes at most one new id: a new group is empty, so it has room.
-    for (let i = 0; i < requests.length; i++) args.push(newGroupId());
-    const answer = (await runScript(client, JOIN_MANY, keyList, args)) as [
-      'ok' | 'more' | 'full',
-      ...(string | number)[],
-    ];
+    args.push(newGroupIdDigits(n));
+    const answer = (await runScript(client, JOIN_MANY, openKeys, args)) as (string | number)[];
+    const status = answer[0];
+    const groupCount = Number(answer[1]);
     const joined: Membership[] = [];
-    for (let at = 1; at + 4 < answer.length; at += 5) {
+    for (let at = 2 + 2 * groupCount; at + 3 < answer.length; at += 4) {
+      const g = 2 * Number(answer[at]);
       joined.push({
-        groupId: String(answer[at]),
-        index: Number(answer[at + 1]),
-        size: Number(answer[at + 2]),
-        createdAt: Number(answer[at + 3]),
-        critical: answer[at + 4] === 1,
+        groupId: answer[g] as string,
+        index: answer[at + 1] as number,
+        size: answer[at + 2] as number,
+        createdAt: Number(answer[g + 1]),
+        critical: answer[at + 3] === 1,
       });
     }
-    if (answer[0] === 'full') {
+    if (status === 'full') {
       throw new Error(`could not find a group with room for change ${requests[joined.length]?.changeId}`);
     }
-    for (const request of requests.slice(joined.length)) joined.push(await join(request));
+    return joinEach(requests, joined);
+  }
+
+  /** The requests after those joined, joined one at a time. */
+  async function joinEach(requests: readonly JoinRequest[], joined: Membership[]): Promise<Membership[]> {
+    for (let i = joined.length; i < requests.length; i++) joined.push(await join(requests[i] as JoinRequest));
     return joined;
   }
 

@@ -9,7 +9,8 @@
  * `esc:<group>`), which is how a later decision finds and updates it.
  */
 import { randomUUID } from 'node:crypto';
-import { type GroupScope, sessionOf } from '../group/key.js';
+import type { NetworkChange } from '../domain/change.js';
+import { type GroupScope, sameSession, sessionOf } from '../group/key.js';
 import type { GroupMeta, GroupStore, JoinRequest, Membership } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
@@ -221,8 +222,8 @@ export function createGrouping(deps: GroupingDeps): Grouping {
   }
 
   /** The detail chunk a member's line is in; none while the group holds one change. */
-  function chunksOf(joined: Membership): number[] {
-    return joined.size < 2 ? [] : [Math.floor((joined.index - 1) / DETAIL_CHUNK)];
+  function chunkOf(joined: Membership): number | null {
+    return joined.size < 2 ? null : Math.floor((joined.index - 1) / DETAIL_CHUNK);
   }
 
   async function groupMessage(groupId: string) {
@@ -246,36 +247,54 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     return stored?.message ? { channel: stored.message.channel, thread: { ts: stored.message.ts } } : null;
   }
 
-  /** How a change joins its group, or `null` when it is not posted (below slack.minSeverity). */
-  function joinRequestOf(stored: StoredChange): JoinRequest | null {
+  /**
+   * How a change joins its group, or `null` when it is not posted (below slack.minSeverity). `at`
+   * is the batch's clock reading; `previous` the change before it in the batch with its scope,
+   * which is reused when this change's is the same (a batch's changes nearly always share one).
+   */
+  function joinRequestOf(
+    stored: StoredChange,
+    at: number,
+    previous?: NetworkChange,
+    previousScope?: GroupScope,
+  ): JoinRequest | null {
     const channel = channelFor(stored, deps.channel, deps.settings);
     if (channel === null) {
       logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
       return null;
     }
     const { change } = stored;
-    const scope: GroupScope = {
-      channel,
-      account: change.account,
-      region: change.region,
-      vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
-      session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
-    };
+    // The record's VPC wins over the one its event's scope finds (see `changeScope`).
+    const vpcId = change.resources.vpcId ?? changeScope(change, stored.processing?.before ?? null).vpcId;
     const eventMs = Date.parse(change.eventTime);
-    return {
-      changeId: change.id,
-      scope,
-      options: {
-        eventMs: Number.isNaN(eventMs) ? now() : eventMs,
-        windowMs,
-        now: now(),
-        critical: stored.processing?.assessment.severity === 'critical',
-      },
+    const options = {
+      eventMs: Number.isNaN(eventMs) ? at : eventMs,
+      windowMs,
+      now: at,
+      critical: stored.processing?.assessment.severity === 'critical',
     };
+    const scope: GroupScope =
+      previous !== undefined &&
+      previousScope !== undefined &&
+      grouping.windowSeconds > 0 &&
+      previousScope.channel === channel &&
+      previousScope.vpcId === vpcId &&
+      previous.account === change.account &&
+      previous.region === change.region &&
+      sameSession(previous, change)
+        ? previousScope
+        : {
+            channel,
+            account: change.account,
+            region: change.region,
+            vpcId,
+            session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
+          };
+    return { changeId: change.id, scope, options };
   }
 
   /** Queues the group's message (and the given detail chunks) for a change that joined it. */
-  function sendJoined(joined: Membership, channel: string, chunks = chunksOf(joined)): Promise<void> {
+  function sendJoined(joined: Membership, channel: string, chunks: readonly number[]): Promise<void> {
     // A group holding a critical change is never held: its message goes out now and grows.
     const delayMs = joined.critical ? 0 : holdOf(joined);
     return sendGroup(joined.groupId, channel, delayMs, chunks);
@@ -283,35 +302,45 @@ export function createGrouping(deps: GroupingDeps): Grouping {
 
   return {
     async notify(stored) {
-      const request = joinRequestOf(stored);
+      const request = joinRequestOf(stored, now());
       if (request === null) return;
-      await sendJoined(
-        await groups.join(request.changeId, request.scope, request.options),
-        request.scope.channel,
-      );
+      const joined = await groups.join(request.changeId, request.scope, request.options);
+      const chunk = chunkOf(joined);
+      await sendJoined(joined, request.scope.channel, chunk === null ? [] : [chunk]);
     },
 
     async notifyMany(list) {
-      const requests = list.flatMap((stored) => joinRequestOf(stored) ?? []);
+      const at = now();
+      const requests: JoinRequest[] = [];
+      let previous: NetworkChange | undefined;
+      let previousScope: GroupScope | undefined;
+      for (const stored of list) {
+        const request = joinRequestOf(stored, at, previous, previousScope);
+        if (request === null) continue;
+        requests.push(request);
+        previous = stored.change;
+        previousScope = request.scope;
+      }
       const joined = await groups.joinMany(requests);
       // One send per group and detail chunk, not one per change: the outbox would coalesce the
       // rest into it (keeping the earliest due time, which the group's latest membership gives:
       // a critical change makes its group unheld for good). Each group is queued where its first
       // change of the batch stands, with what its last one knows; the scripts run in this order.
-      const byGroup = new Map<string, { last: Membership; channel: string; chunks: Set<number> }>();
-      for (const [i, membership] of joined.entries()) {
-        const entry = byGroup.get(membership.groupId) ?? {
-          last: membership,
-          channel: requests[i]?.scope.channel ?? deps.channel,
-          chunks: new Set<number>(),
-        };
+      const byGroup = new Map<string, { last: Membership; channel: string; chunks: number[] }>();
+      for (let i = 0; i < joined.length; i++) {
+        const membership = joined[i] as Membership;
+        let entry = byGroup.get(membership.groupId);
+        if (entry === undefined) {
+          entry = { last: membership, channel: requests[i]?.scope.channel ?? deps.channel, chunks: [] };
+          byGroup.set(membership.groupId, entry);
+        }
         entry.last = membership;
-        for (const chunk of chunksOf(membership)) entry.chunks.add(chunk);
-        byGroup.set(membership.groupId, entry);
+        const chunk = chunkOf(membership);
+        if (chunk !== null && !entry.chunks.includes(chunk)) entry.chunks.push(chunk);
       }
-      await Promise.all(
-        [...byGroup.values()].map(({ last, channel, chunks }) => sendJoined(last, channel, [...chunks])),
-      );
+      const sends: Promise<void>[] = [];
+      for (const { last, channel, chunks } of byGroup.values()) sends.push(sendJoined(last, channel, chunks));
+      await Promise.all(sends);
     },
 
     async refresh(changeIds, options = {}) {

@@ -50,9 +50,11 @@ describe('the group store', () => {
   const t0 = Date.parse('2025-03-04T14:00:00Z');
   const window = { windowMs: 60_000, now: Date.now() };
 
+  const groupsPrefix = uniquePrefix();
+
   beforeAll(() => {
     redis = new Redis(redisUrl());
-    groups = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
+    groups = createGroupStore({ redis, prefix: groupsPrefix, retentionDays: 1 });
   });
   afterAll(async () => {
     await redis.quit();
@@ -254,6 +256,79 @@ describe('the group store', () => {
       expect(again.map((m) => [m.groupId, m.index])).toEqual(joined.map((m) => [m.groupId, m.index]));
       expect(again.map((m) => m.critical)).toEqual([false, false, true, true, true]);
       expect((await groups.meta(joined[2]?.groupId ?? ''))?.size).toBe(3);
+    });
+
+    it('answers what joining one at a time answers for several scopes interleaved, with their own windows and clocks', async () => {
+      const a = scope({ session: 'mix-a' });
+      const b = scope({ session: 'mix-b', channel: 'C0OTHER' });
+      const c = scope({ session: 'mix-c', vpcId: null });
+      // The same scope as `a`, in another object: it shares a's open group.
+      const a2 = { ...a };
+      const later = Date.now() + 5000;
+      const batch = [
+        request('mix1', a, t0),
+        request('mix2', b, t0, { now: later }),
+        request('mix3', c, t0, { windowMs: 10_000 }),
+        request('mix4', a2, t0 + 1000),
+        request('mix5', c, t0 + 20_000, { windowMs: 10_000 }), // after c's 10 s window: a new group
+        request('mix6', b, t0 + 2000, { critical: true }),
+        request('mix7', a, t0 + 2000, { now: later }), // a's group, opened at the batch's first `now`
+        request('mix8', c, t0 + 21_000), // c's window is a minute again: mix5's group
+        request('mix9', b, t0 + 3000),
+        request('mix10', c, t0 + 90_000, { now: later }), // a new group, opened later
+      ];
+      const reference = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
+      const expected = await oneAtATime(reference, batch);
+      const joined = await groups.joinMany(batch);
+
+      expect(shape(joined)).toEqual(shape(expected));
+      expect(shape(joined)).toEqual([
+        'G0 #1/1 ',
+        'G1 #1/1 ',
+        'G2 #1/1 ',
+        'G0 #2/2 ',
+        'G3 #1/1 ',
+        'G1 #2/2 critical',
+        'G0 #3/3 ',
+        'G3 #2/2 ',
+        'G1 #3/3 critical',
+        'G4 #1/1 ',
+      ]);
+      expect(joined.map((m) => m.createdAt)).toEqual(expected.map((m) => m.createdAt));
+      expect(joined.map((m) => m.createdAt === later)).toEqual([
+        false,
+        true,
+        false,
+        false,
+        false,
+        true,
+        false,
+        false,
+        true,
+        true,
+      ]);
+      for (const [i, m] of joined.entries()) {
+        expect(await groups.meta(m.groupId)).toMatchObject({
+          channel: batch[i]?.scope.channel,
+          vpcId: batch[i]?.scope.vpcId,
+          size: (await reference.meta(expected[i]?.groupId ?? ''))?.size,
+          critical: (await reference.meta(expected[i]?.groupId ?? ''))?.critical,
+        });
+        expect(await redis.ttl(createKeys(groupsPrefix).group(m.groupId, 'members'))).toBeGreaterThan(86_000);
+      }
+    });
+
+    it('joins a change whose id keys.ts would escape, and the ones after it, one at a time with the same answer', async () => {
+      const s = scope({ session: 'odd-change' });
+      const batch = [request('s1', s, t0), request('s 2', s, t0 + 1000), request('s3', s, t0 + 2000)];
+      const reference = createGroupStore({ redis, prefix: uniquePrefix(), retentionDays: 1 });
+      const expected = await oneAtATime(reference, batch);
+      const joined = await groups.joinMany(batch);
+
+      expect(shape(joined)).toEqual(shape(expected));
+      expect(shape(joined)).toEqual(['G0 #1/1 ', 'G0 #2/2 ', 'G0 #3/3 ']);
+      expect(await groups.groupOf('s 2')).toBe(joined[0]?.groupId);
+      expect(await groups.memberIds(joined[0]?.groupId ?? '')).toEqual(['s1', 's 2', 's3']);
     });
 
     it('marks the group critical for the members after a critical one, in the batch and after it', async () => {
