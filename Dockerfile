@@ -39,4 +39,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # the heap held up to 100 MB of garbage beside 30 MB live). More frequent GCs are the cost. They are
 # here and not in NODE_OPTIONS because Node allows no --heap-growing-percent there. `npm run bench`
 # reads this command and NODE_OPTIONS and runs the bot with them (bench/processes.ts).
-CMD ["node", "--max-semi-space-size=1", "--heap-growing-percent=100", "dist/src/main.js"]
+CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=2", "--heap-growing-percent=100", "dist/src/main.js"]

@@ -108,7 +108,7 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     if (meta === null) return null;
     const all = await groups.memberIds(groupId);
     const ids = range ? all.slice(range.from, range.from + range.count) : all;
-    const stored = (await Promise.all(ids.map((id) => store.getChange(id)))).filter(
+    const stored = (await store.getChanges(ids)).filter(
       (c): c is StoredChange => c !== null && c.processing !== null,
     );
     const first = stored[0];

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { NetworkChange } from '../domain/change.js';
 import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
@@ -48,6 +49,9 @@ return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'chang
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization");
  * they live in different slots, so Redis Cluster reads them one by one instead.
  */
+/** How long decoding read changes holds the event loop before it lets I/O and timers run. */
+const DECODE_TURN_MS = 1;
+
 const READ_MANY = script(`
 local out = {}
 for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
@@ -180,7 +184,18 @@ export function createRedisStore(context: RedisContext): ChangeStore {
       ids.map((id) => keys.change(id)),
       [],
     )) as string[][];
-    return ids.map((id, i) => decode(id, fieldsOf(answer[i] ?? [])));
+    // A group's message reads up to a thousand changes at once: decoded in one stretch they would
+    // hold back every request for tens of milliseconds, so other work gets a turn every millisecond.
+    const found: Array<StoredChange | null> = [];
+    let heldSince = performance.now();
+    for (const [i, id] of ids.entries()) {
+      found.push(decode(id, fieldsOf(answer[i] ?? [])));
+      if (performance.now() - heldSince >= DECODE_TURN_MS) {
+        await nextTurn();
+        heldSince = performance.now();
+      }
+    }
+    return found;
   }
 
   async function appendGlobalAudit(entry: AuditEntry): Promise<void> {

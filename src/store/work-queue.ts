@@ -62,7 +62,7 @@ export interface WorkQueueOptions {
  * are judged one at a time with a turn of the event loop between them, so a large batch holds
  * nothing back; it is notified when all of it is judged (a critical change at once).
  */
-export const DEFAULT_BATCH_SIZE = 128;
+export const DEFAULT_BATCH_SIZE = 256;
 
 /**
  * A change's batch shares its reads and writes with the others; one processed alone pays them all
