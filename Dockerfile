@@ -33,10 +33,12 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: no shell in between, so SIGTERM reaches node and netwarden's graceful shutdown runs.
-# The two V8 flags keep resident memory down (docs/bench.md, "Idle memory"): 1 MB semi-spaces
-# instead of 16 MB grown while the modules load and kept (about 12 MB idle), and an old generation
-# allowed to grow to twice what survived its last full GC instead of up to four times (under load
-# the heap held up to 100 MB of garbage beside 30 MB live). More frequent GCs are the cost. They are
-# here and not in NODE_OPTIONS because Node allows no --heap-growing-percent there. `npm run bench`
-# reads this command and NODE_OPTIONS and runs the bot with them (bench/processes.ts).
+# The V8 flags keep resident memory down (docs/bench.md, "Idle memory" and "Footprint and
+# throughput, 2026-12-07"): 2 MB semi-spaces instead of 16 MB grown while the modules load and kept
+# (about 10 MB idle; 1 MB cost a quarter more CPU under load); one V8 worker thread instead of four
+# (about 3 MB idle, and on two cores less GC work beside Redis); and an old generation allowed to
+# grow to twice what survived its last full GC instead of up to four times (under load the heap
+# held up to 100 MB of garbage beside 30 MB live). They are here and not in NODE_OPTIONS because
+# Node allows no --heap-growing-percent there. `npm run bench` reads this command and NODE_OPTIONS
+# and runs the bot with them (bench/processes.ts).
 CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=2", "--heap-growing-percent=100", "dist/src/main.js"]

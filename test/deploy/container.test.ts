@@ -116,7 +116,8 @@ describe('Dockerfile', () => {
   it('runs the bot with source maps and the memory flags, as `npm run bench` reads them from it', () => {
     expect(imageBotArgs(fileURLToPath(new URL('Dockerfile', ROOT)))).toEqual([
       '--enable-source-maps',
-      '--max-semi-space-size=1',
+      '--v8-pool-size=1',
+      '--max-semi-space-size=2',
       '--heap-growing-percent=100',
       'dist/src/main.js',
     ]);
