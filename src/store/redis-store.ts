@@ -43,15 +43,15 @@ if ARGV[2] == 'state' then return {redis.call('HGET', KEYS[1], 'state')} end
 return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'change')}
 `);
 
+/** How long decoding read changes holds the event loop before it lets I/O and timers run. */
+const DECODE_TURN_MS = 1;
+
 /**
  * `HGETALL` of each change key, in order (an empty array for a missing one): a batch read in one
  * command on a single Redis. The keys are declared in KEYS, as a script must
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization");
  * they live in different slots, so Redis Cluster reads them one by one instead.
  */
-/** How long decoding read changes holds the event loop before it lets I/O and timers run. */
-const DECODE_TURN_MS = 1;
-
 const READ_MANY = script(`
 local out = {}
 for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
