@@ -25,3 +25,32 @@ export async function untilReady(client: { status: string }, timeoutMs = 10_000)
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * The commands clients sent naming `prefix` (not those a script ran) while `run` ran, lower-case,
+ * seen with MONITOR: the server is shared with other test files, so only one test's keys count.
+ * A marker command sent after `run` tells when every command of `run` has been seen.
+ */
+export async function commandsDuring(
+  redis: Redis,
+  prefix: string,
+  run: () => Promise<unknown>,
+): Promise<string[]> {
+  const monitor = await redis.monitor();
+  const seen: string[] = [];
+  let marked = false;
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source === 'lua' || !args.some((a) => a.startsWith(prefix))) return;
+    if (args[1] === `${prefix}marker`) marked = true;
+    else seen.push(String(args[0]).toLowerCase());
+  });
+  try {
+    await run();
+    await redis.get(`${prefix}marker`);
+    for (let i = 0; !marked && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (!marked) throw new Error('MONITOR never showed the marker: the commands seen are incomplete');
+    return seen;
+  } finally {
+    monitor.disconnect();
+  }
+}

@@ -9,7 +9,7 @@ import { createRedisClient, type RedisClient } from '../../src/store/redis-clien
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { ChangeStore, StoredChange } from '../../src/store/store.js';
 import { changeFromFixture } from '../helpers/changes.js';
-import { inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
+import { commandsDuring, inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
 
 const silent = pino({ level: 'silent' });
 const NOW = new Date('2026-12-06T10:00:00Z');
@@ -178,25 +178,13 @@ describe('processing a batch', () => {
     await processor.many(['b128-0']); // loads the scripts: no EVALSHA refused then EVAL below
     const ids = changes.slice(1).map((c) => c.id);
     const redis = inspectRedis();
-    const monitor = await redis.monitor();
-    const seen: string[] = [];
-    let marked = false;
-    monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      // The server is shared with other test files: only this test's keys, and not a script's own.
-      if (source === 'lua' || !args.some((a) => a.startsWith(prefix))) return;
-      if (args[1] === `${prefix}marker`) marked = true;
-      else seen.push(String(args[0]).toLowerCase());
-    });
+    let seen: string[];
     try {
-      await processor.many(ids);
-      await redis.get(`${prefix}marker`);
-      for (let i = 0; !marked && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      seen = await commandsDuring(redis, prefix, () => processor.many(ids));
     } finally {
-      monitor.disconnect();
       await redis.quit();
     }
 
-    expect(marked).toBe(true);
     expect(seen).toEqual(['evalsha', 'evalsha']);
     expect(told.told).toEqual(['b128-0', ...ids]);
     expect((await store.getChanges(ids)).every((c) => c?.processing != null)).toBe(true);

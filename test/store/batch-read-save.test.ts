@@ -8,7 +8,7 @@ import { createRedisClient, type RedisClient } from '../../src/store/redis-clien
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { ChangeStore, Processing } from '../../src/store/store.js';
 import { changeFromFixture } from '../helpers/changes.js';
-import { inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
+import { commandsDuring, inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
 
 const silent = pino({ level: 'silent' });
 const NOW = new Date('2026-12-06T10:00:00Z');
@@ -32,30 +32,6 @@ function change(i: number): NetworkChange {
     eventID: `br-${i}`,
     eventTime: new Date(NOW.getTime() + i * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
   });
-}
-
-/**
- * The client commands (not those a script runs) naming `prefix`, made while `run` runs: the
- * server is shared with other test files, so only this test's keys count.
- */
-async function commandsDuring(redis: Redis, prefix: string, run: () => Promise<void>): Promise<string[]> {
-  const monitor = await redis.monitor();
-  const seen: string[] = [];
-  let marked = false;
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source === 'lua' || !args.some((a) => a.startsWith(prefix))) return;
-    if (args[1] === `${prefix}marker`) marked = true;
-    else seen.push(String(args[0]).toLowerCase());
-  });
-  try {
-    await run();
-    await redis.get(`${prefix}marker`);
-    for (let i = 0; !marked && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(marked).toBe(true);
-    return seen;
-  } finally {
-    monitor.disconnect();
-  }
 }
 
 describe('reading and saving a batch of changes on a single Redis', () => {
