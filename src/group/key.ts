@@ -27,19 +27,6 @@ export function sessionOf(change: NetworkChange): string {
 }
 
 /**
- * Whether two changes come from one session by their parts: then their `sessionOf` is the same,
- * without making the string (one per change in a batch).
- */
-export function sameSession(a: NetworkChange, b: NetworkChange): boolean {
-  const x = a.actor;
-  const y = b.actor;
-  return (
-    (x.arn ?? x.principalId ?? x.name) === (y.arn ?? y.principalId ?? y.name) &&
-    x.accessKeyId === y.accessKeyId
-  );
-}
-
-/**
  * Digests made, by the scope they were made of: a batch's changes mostly share one scope, and a
  * digest costs more than the rest of joining a change in Redis on this side. Emptied when full.
  */

@@ -9,8 +9,7 @@
  * `esc:<group>`), which is how a later decision finds and updates it.
  */
 import { randomUUID } from 'node:crypto';
-import type { NetworkChange } from '../domain/change.js';
-import { type GroupScope, sameSession, sessionOf } from '../group/key.js';
+import { type GroupScope, sessionOf } from '../group/key.js';
 import type { GroupMeta, GroupStore, JoinRequest, Membership } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
@@ -248,49 +247,34 @@ export function createGrouping(deps: GroupingDeps): Grouping {
   }
 
   /**
-   * How a change joins its group, or `null` when it is not posted (below slack.minSeverity). `at`
-   * is the batch's clock reading; `previous` the change before it in the batch with its scope,
-   * which is reused when this change's is the same (a batch's changes nearly always share one).
+   * How a change joins its group, or `null` when it is not posted (below slack.minSeverity); `at`
+   * is the clock reading of the batch it is in.
    */
-  function joinRequestOf(
-    stored: StoredChange,
-    at: number,
-    previous?: NetworkChange,
-    previousScope?: GroupScope,
-  ): JoinRequest | null {
+  function joinRequestOf(stored: StoredChange, at: number): JoinRequest | null {
     const channel = channelFor(stored, deps.channel, deps.settings);
     if (channel === null) {
       logger.debug({ changeId: stored.change.id }, 'below slack.minSeverity: not posted');
       return null;
     }
     const { change } = stored;
-    // The record's VPC wins over the one its event's scope finds (see `changeScope`).
-    const vpcId = change.resources.vpcId ?? changeScope(change, stored.processing?.before ?? null).vpcId;
-    const eventMs = Date.parse(change.eventTime);
-    const options = {
-      eventMs: Number.isNaN(eventMs) ? at : eventMs,
-      windowMs,
-      now: at,
-      critical: stored.processing?.assessment.severity === 'critical',
+    const scope: GroupScope = {
+      channel,
+      account: change.account,
+      region: change.region,
+      vpcId: changeScope(change, stored.processing?.before ?? null).vpcId,
+      session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
     };
-    const scope: GroupScope =
-      previous !== undefined &&
-      previousScope !== undefined &&
-      grouping.windowSeconds > 0 &&
-      previousScope.channel === channel &&
-      previousScope.vpcId === vpcId &&
-      previous.account === change.account &&
-      previous.region === change.region &&
-      sameSession(previous, change)
-        ? previousScope
-        : {
-            channel,
-            account: change.account,
-            region: change.region,
-            vpcId,
-            session: grouping.windowSeconds > 0 ? sessionOf(change) : `solo|${change.id}`,
-          };
-    return { changeId: change.id, scope, options };
+    const eventMs = Date.parse(change.eventTime);
+    return {
+      changeId: change.id,
+      scope,
+      options: {
+        eventMs: Number.isNaN(eventMs) ? at : eventMs,
+        windowMs,
+        now: at,
+        critical: stored.processing?.assessment.severity === 'critical',
+      },
+    };
   }
 
   /** Queues the group's message (and the given detail chunks) for a change that joined it. */
@@ -312,14 +296,9 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     async notifyMany(list) {
       const at = now();
       const requests: JoinRequest[] = [];
-      let previous: NetworkChange | undefined;
-      let previousScope: GroupScope | undefined;
       for (const stored of list) {
-        const request = joinRequestOf(stored, at, previous, previousScope);
-        if (request === null) continue;
-        requests.push(request);
-        previous = stored.change;
-        previousScope = request.scope;
+        const request = joinRequestOf(stored, at);
+        if (request !== null) requests.push(request);
       }
       const joined = await groups.joinMany(requests);
       // One send per group and detail chunk, not one per change: the outbox would coalesce the
