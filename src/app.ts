@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createMetrics } from './metrics.js';
 import { type ChangeNotifier, createLogNotifier } from './notify/notifier.js';
+import { createPacer, createRequestLoad } from './process/pace.js';
 import { type ContextProvider, createProcessor, type RevertPlanner } from './process/processor.js';
 import { registerCommands } from './slack/commands.js';
 import { type SlackSide, startSlack } from './slack/index.js';
@@ -125,10 +126,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger.warn('Slack is not configured (SLACK_BOT_TOKEN unset): changes are written to this log only');
   }
   const notifier = options.notifier ?? slack?.notifier ?? createLogNotifier(logger);
+  // Requests go first while they saturate the thread; processing catches up (src/process/pace.ts).
+  const load = createRequestLoad();
   const queue = createWorkQueue(redis, {
     prefix: config.redisKeyPrefix,
     logger,
     concurrency: config.processingConcurrency,
+    pacer: createPacer({ load }),
   });
   metrics.watchQueue('processing', () => queue.depth());
   const processor = createProcessor({
@@ -199,6 +203,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       logger,
       slackListener: slack?.runtime.httpListener ?? null,
       metrics: metrics.registry,
+      load,
       readiness: slack
         ? [
             () =>

@@ -6,6 +6,7 @@ import { AUTH_CHALLENGE, checkIngestAuth } from '../ingest/auth.js';
 import { decodeJsonBody, readBody } from '../ingest/body.js';
 import type { Ingestor } from '../ingest/pipeline.js';
 import type { Logger } from '../logger.js';
+import type { RequestLoad } from '../process/pace.js';
 import type { ChangeStore } from '../store/store.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -21,6 +22,8 @@ export interface HttpDeps {
   readiness?: Array<() => string | null>;
   /** Served at `GET /metrics` in Prometheus' text format. */
   metrics?: Registry;
+  /** Counts requests in flight, so processing lets them go first (src/process/pace.ts). */
+  load?: Pick<RequestLoad, 'begin'>;
 }
 
 function sendJson(
@@ -126,7 +129,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     };
   }
 
+  const load = deps.load;
   return (req, res) => {
+    // 'close' comes once the answer is sent or the socket is gone, whichever the request ends with.
+    if (load) res.once('close', load.begin());
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const methods = routes[path];
     if (methods === undefined) {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { decodeOrderKey } from '../domain/processing-order.js';
 import type { Logger } from '../logger.js';
+import type { Pacer } from '../process/pace.js';
 import { createKeys } from './keys.js';
 import { type RedisClient, waitUntilReady } from './redis-client.js';
 import { guarded } from './redis-store.js';
@@ -55,6 +56,8 @@ export interface WorkQueueOptions {
    * quiet spell is read at once.
    */
   gatherMs?: number;
+  /** Holds a batch back while HTTP requests need the thread (src/process/pace.ts); none by default. */
+  pacer?: Pacer;
 }
 
 /**
@@ -179,6 +182,19 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     for (const [entryId, fields] of entries) await handleEntry(entryId, fields, handlers.one);
   }
 
+  /** Runs a batch when the pacer lets it; a stream entry id starts with the ms it was added at. */
+  async function paced(entryId: string, entries: StreamEntries, handlers: Handlers): Promise<void> {
+    const pacer = options.pacer;
+    if (pacer === undefined) return handleEntries(entries, handlers);
+    await pacer.wait(Number.parseInt(entryId, 10));
+    const started = performance.now();
+    try {
+      await handleEntries(entries, handlers);
+    } finally {
+      pacer.ran(performance.now() - started);
+    }
+  }
+
   /**
    * Starts entries (consecutive ones of one order key) once every earlier entry they are ordered
    * after has finished: a VPC's entries after the previous one of that VPC and the last
@@ -201,7 +217,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
         : [scope.whole, scope.vpcs.get(order.vpcId) ?? Promise.resolve()];
     // A slot is asked for only once the entries it waits for are done, so a waiting batch never
     // holds a slot an earlier one needs.
-    const done = Promise.all(after).then(() => inSlot(() => handleEntries(entries, handlers)));
+    const done = Promise.all(after).then(() => inSlot(() => paced(first[0], entries, handlers)));
     const mine = scope;
     mine.open += entries.length;
     if (order.vpcId === null) {

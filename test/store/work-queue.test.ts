@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Pacer } from '../../src/process/pace.js';
 import { createKeys } from '../../src/store/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { createWorkQueue, type WorkQueue } from '../../src/store/work-queue.js';
@@ -18,6 +19,7 @@ describe('work queue', () => {
       concurrency?: number;
       batchSize?: number;
       gatherMs?: number;
+      pacer?: Pacer;
     } = {},
   ) {
     const prefix = uniquePrefix();
@@ -86,6 +88,44 @@ describe('work queue', () => {
     await waitFor(() => many.length === 1);
     expect(many).toEqual([['c1']]);
     expect(one).toEqual([]);
+  });
+
+  it('runs a batch only once its pacer lets it, telling it when the batch was queued and how long it ran', async () => {
+    let letGo: (() => void) | null = null;
+    const asked: number[] = [];
+    const ran: number[] = [];
+    const pacer: Pacer = {
+      wait: (queuedAtMs) => {
+        asked.push(queuedAtMs);
+        return new Promise<void>((resolve) => {
+          letGo = resolve;
+        });
+      },
+      ran: (ms) => void ran.push(ms),
+    };
+    const { queue } = await setup({ pacer });
+    const q = queue();
+    const handled: string[] = [];
+    q.start(
+      async (id) => void handled.push(id),
+      async (ids) => {
+        await new Promise((r) => setTimeout(r, 30));
+        handled.push(ids.join('+'));
+      },
+    );
+    const before = Date.now();
+    await q.enqueue(['c1', 'c2'], ['111111111111/eu-west-1|vpc-a', '111111111111/eu-west-1|vpc-a']);
+    await waitFor(() => letGo !== null);
+    await new Promise((r) => setTimeout(r, 100));
+    // Held by the pacer: nothing handled yet, and it was asked with the stream entry's time.
+    expect(handled).toEqual([]);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeGreaterThanOrEqual(before - 5);
+    expect(asked[0]).toBeLessThanOrEqual(Date.now());
+    (letGo as unknown as () => void)();
+    await waitFor(() => ran.length === 1);
+    expect(handled).toEqual(['c1+c2']);
+    expect(ran[0]).toBeGreaterThanOrEqual(25);
   });
 
   it('gathers entries arriving one by one after a read that emptied the queue into one batch', async () => {
