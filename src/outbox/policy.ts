@@ -17,6 +17,8 @@ export interface MethodPace {
  * - `chat.postMessage`: "generally allow an app to post 1 message per second to a specific channel"
  *   (https://api.slack.com/methods/chat.postMessage, Rate limiting); 1.1 s and no burst keep below
  *   it even when two requests arrive closer together than they left.
+ * Each interval counts from Slack's answer to the call before (by then that call had arrived), not
+ * from when it was taken from the queue: rendering it may have taken longer than the margin.
  * - `chat.update`: Tier 3 (https://api.slack.com/methods/chat.update, Facts → Rate limits), "50+ per
  *   minute … sporadic bursts are welcome" (https://api.slack.com/docs/rate-limits): one per 1.25 s
  *   with a burst of 3, at most 50 in any minute.

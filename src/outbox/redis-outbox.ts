@@ -171,10 +171,10 @@ return {'go', id, json, tostring(attempts), redis.call('HGET', KEYS[5], id .. ':
  * Finishes a call: removes it, remembers the message's `ts|sentAt|digest` under its reference,
  * keeps the outcome briefly for a waiting caller, records when the lane may call that method again
  * (a generic cell rate algorithm: `tat:<method>` is its theoretical arrival time, `<method>` the
- * earliest next call), and releases the lane. A call for the same message queued while this post
+ * earliest next call, both counted from ARGV[8], when Slack answered), and releases the lane. A call for the same message queued while this post
  * was in flight is an update from now on (ARGV[9], its coalescing key).
  * KEYS: p1, q, r, p4, e, lock, ref, res, pace, c. ARGV: id, owner, refValue, refTtlS, outcomeJson,
- * outcomeTtlS, method or '', startedMs, coalesceKey or '', intervalMs, burst.
+ * outcomeTtlS, method or '', answeredMs, coalesceKey or '', intervalMs, burst.
  */
 const COMPLETE = script(`
 for i = 1, 4 do redis.call('ZREM', KEYS[i], ARGV[1]) end
@@ -266,12 +266,16 @@ export interface OutboxStore {
     options: { dueAt: number; refreshMs: number; priority: Priority },
   ): Promise<{ id: string; lane: string }>;
   claim(lane: string, owner: string, now: number, leaseMs: number): Promise<Claim>;
-  /** Removes a call Slack answered (or one with nothing left to do), remembering the message it made. */
+  /**
+   * Removes a call Slack answered (or one with nothing left to do), remembering the message it made.
+   * `method`'s pace in the lane counts from `answeredAt`, when Slack's answer came back: the call
+   * reached Slack at the latest then, however long it took to render and send.
+   */
   complete(
     entry: QueuedCall,
     owner: string,
     outcome: CallOutcome,
-    options: { ref?: PostedRef | null; method: OutboxMethod | null; startedAt: number },
+    options: { ref?: PostedRef | null; method: OutboxMethod | null; answeredAt: number },
   ): Promise<void>;
   /**
    * Keeps a call for another attempt: `holdMethod` in this lane (or the whole lane, without it) is
@@ -430,7 +434,7 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
       }
     },
 
-    async complete(entry, owner, outcome, { ref, method, startedAt }) {
+    async complete(entry, owner, outcome, { ref, method, answeredAt }) {
       const lane = entry.lane;
       const refName = refOf(entry.call);
       const pace = method ? PACE[method] : null;
@@ -454,7 +458,7 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
           JSON.stringify(outcome),
           String(OUTCOME_TTL_S),
           method ?? '',
-          String(Math.round(startedAt)),
+          String(Math.round(answeredAt)),
           refName ? (coalesceKeyOf(entry.call) ?? '') : '',
           String(pace?.intervalMs ?? 0),
           String(pace?.burst ?? 1),

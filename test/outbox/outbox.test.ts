@@ -129,6 +129,37 @@ describe('the durable Slack outbox', () => {
     expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(1000);
   });
 
+  it('paces posts from when Slack answered, so a slow render does not bring the next post closer', async () => {
+    const o = outbox();
+    // The first message takes a while to render (a large group read from Redis on a busy machine):
+    // it reaches Slack well after its call was taken from the queue. The second renders at once.
+    o.register('slow', async ({ id }) => {
+      if (id === 'first') await new Promise((r) => setTimeout(r, 400));
+      return text(id);
+    });
+    for (const id of ['first', 'second']) {
+      await o.send(
+        {
+          op: 'message',
+          channel: 'C0RENDER',
+          ref: `grp:${id}`,
+          mode: 'upsert',
+          body: { render: { kind: 'slow', id } },
+        },
+        { urgent: true },
+      );
+    }
+    o.start();
+    await waitFor(() => postsTo('C0RENDER').length === 2, 6000);
+
+    const calls = slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0RENDER');
+    expect(calls.map((c) => [c.args.text, c.status])).toEqual([
+      [expect.stringContaining('first'), 200],
+      [expect.stringContaining('second'), 200],
+    ]);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+  });
+
   it('waits out a 429 on one channel without delaying another', async () => {
     const o = outbox();
     o.start();
