@@ -1,3 +1,4 @@
+import type { AwsScope } from '../aws/cloudtrail.js';
 import type { NetworkChange } from '../domain/change.js';
 import { normaliseRecord } from '../domain/normalise.js';
 import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
@@ -159,16 +160,34 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   ): Promise<void> {
     // --- doctor: one write per body, never failing a body that is already stored ---
     if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
-      const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
+      // A body's records mostly share one account and region: a run of them is one scope.
+      const scopes: AwsScope[] = [];
+      let last: AwsScope | undefined;
+      for (const c of parsed.changes) {
+        if (last?.account === c.account && last.region === c.region) continue;
+        last = { account: c.account, region: c.region };
+        scopes.push(last);
+      }
       void deps.deliveries
         .recordDelivery(scopes, at)
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
     }
     // --- end doctor ---
     if (deps.metrics) {
+      // Counted per event name first, then one `inc` per name and outcome: prom-client hashes the
+      // labels on every call, so a call per record would cost that per record.
+      const accepted: Record<string, number> = Object.create(null);
+      const duplicate: Record<string, number> = Object.create(null);
       for (const [i, result] of saved.entries()) {
         const event = parsed.changes[i]?.eventName ?? 'unknown';
-        deps.metrics.events.inc({ outcome: result.created ? 'accepted' : 'duplicate', event });
+        const counts = result.created ? accepted : duplicate;
+        counts[event] = (counts[event] ?? 0) + 1;
+      }
+      for (const [event, count] of Object.entries(accepted)) {
+        deps.metrics.events.inc({ outcome: 'accepted', event }, count);
+      }
+      for (const [event, count] of Object.entries(duplicate)) {
+        deps.metrics.events.inc({ outcome: 'duplicate', event }, count);
       }
       for (const [event, count] of Object.entries(parsed.ignoredByName)) {
         deps.metrics.events.inc({ outcome: 'ignored', event }, count);
