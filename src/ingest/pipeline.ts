@@ -126,7 +126,8 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       const saved = deps.intake
         ? await deps.intake.admit(parsed.changes, at)
         : await saveThenQueue(parsed.changes, at);
-      const changeIds = saved.filter((r) => r.created).map((r) => r.id);
+      const changeIds: string[] = [];
+      for (const r of saved) if (r.created) changeIds.push(r.id);
       const duplicates = saved.length - changeIds.length;
       // Everything below can wait until the 202 is on its way: the counts are known.
       const after = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
@@ -175,25 +176,26 @@ export function createIngestor(deps: IngestDeps): Ingestor {
     // --- end doctor ---
     if (deps.metrics) {
       // Counted per event name first, then one `inc` per name and outcome: prom-client hashes the
-      // labels on every call, so a call per record would cost that per record.
-      const accepted: Record<string, number> = Object.create(null);
-      const duplicate: Record<string, number> = Object.create(null);
-      for (const [i, result] of saved.entries()) {
+      // labels on every call, so a call per record would cost that per record. A body holds few
+      // names, so a list searched in order is enough.
+      const tally: Array<{ outcome: 'accepted' | 'duplicate'; event: string; count: number }> = [];
+      for (let i = 0; i < saved.length; i++) {
+        const outcome = saved[i]?.created ? 'accepted' : 'duplicate';
         const event = parsed.changes[i]?.eventName ?? 'unknown';
-        const counts = result.created ? accepted : duplicate;
-        counts[event] = (counts[event] ?? 0) + 1;
+        const entry = tally.find((t) => t.event === event && t.outcome === outcome);
+        if (entry) entry.count += 1;
+        else tally.push({ outcome, event, count: 1 });
       }
-      for (const [event, count] of Object.entries(accepted)) {
-        deps.metrics.events.inc({ outcome: 'accepted', event }, count);
+      for (const { outcome, event, count } of tally) deps.metrics.events.inc({ outcome, event }, count);
+      if (parsed.ignored > 0) {
+        let named = 0;
+        for (const [event, count] of Object.entries(parsed.ignoredByName)) {
+          deps.metrics.events.inc({ outcome: 'ignored', event }, count);
+          named += count;
+        }
+        const unnamed = parsed.ignored - named;
+        if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
       }
-      for (const [event, count] of Object.entries(duplicate)) {
-        deps.metrics.events.inc({ outcome: 'duplicate', event }, count);
-      }
-      for (const [event, count] of Object.entries(parsed.ignoredByName)) {
-        deps.metrics.events.inc({ outcome: 'ignored', event }, count);
-      }
-      const unnamed = parsed.ignored - Object.values(parsed.ignoredByName).reduce((a, b) => a + b, 0);
-      if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
     }
     if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
     for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');

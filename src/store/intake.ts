@@ -94,6 +94,12 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
   const { redis: client } = context;
   const keys = createKeys(context.prefix);
   const retentionSeconds = context.retentionDays * 86_400;
+  // What every body's call starts with, made once.
+  const queueKey = keys.workQueue();
+  const allKey = keys.allChanges();
+  const retention = String(retentionSeconds);
+  const allCap = String(ALL_INDEX_CAP);
+  const resourceCap = String(RESOURCE_INDEX_CAP);
 
   if (client.isCluster) {
     return {
@@ -116,14 +122,14 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         const n = changes.length;
         if (n === 0) return [];
         // KEYS and ARGV are built in place, each value once: a 100-record body is ~800 arguments.
-        const keyList: string[] = [keys.workQueue(), keys.allChanges()];
+        const keyList: string[] = [queueKey, allKey];
         for (const change of changes) keyList.push(keys.change(change.id));
         const args: Array<string | Buffer> = [
           now.toISOString(),
-          String(retentionSeconds),
+          retention,
           new Date(now.getTime() - REQUEUE_AFTER_MS).toISOString(),
-          String(ALL_INDEX_CAP),
-          String(RESOURCE_INDEX_CAP),
+          allCap,
+          resourceCap,
           String(n),
         ];
         const texts: string[] = new Array(n);
