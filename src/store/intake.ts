@@ -70,9 +70,10 @@ return out
  * From this much change JSON in a body, each change's JSON is handed to ioredis as a Buffer.
  * ioredis writes a command of strings as one string it concatenates, which Node then flattens and
  * encodes to UTF-8 before writing; with a Buffer among the arguments it copies the parts into one
- * Buffer instead. Measured with bench/ingest-cost.ts and admit alone: for 40- and 100-record
- * bodies (~1 KB of JSON each) Buffers cost ~12 % less CPU and ~11 % fewer heap bytes per record;
- * for 1 to 10 records strings cost less CPU.
+ * Buffer instead, at a cost per argument. Measured on admit alone with the bench's records (~1 KB
+ * of JSON each), 8 bodies in flight: with 40 and 100 records a body (~43 and ~108 KB), Buffers
+ * cost ~12 % less CPU and ~11 % fewer heap bytes per record; with 1 to 10 (~11 KB), strings cost
+ * less CPU. bench/ingest-cost.ts measures the whole endpoint.
  */
 const BUFFERED_JSON_CHARS = 32 * 1024;
 

@@ -59,6 +59,7 @@ describe('POST /aws/events', () => {
       const response = await t.post('/aws/events', body, headers);
 
       expect(response.status).toBe(202);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(await json(response)).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
       expect(await storedChange(id)).toMatchObject({
         id,
