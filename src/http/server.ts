@@ -26,15 +26,19 @@ export interface HttpDeps {
   load?: Pick<RequestLoad, 'begin'>;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  // Without extra headers (every 202), no header object is built per answer.
+  if (headers === undefined) res.writeHead(status, ['content-type', JSON_TYPE]);
+  else res.writeHead(status, { 'content-type': JSON_TYPE, ...headers });
   res.end(text);
 }
 
@@ -133,7 +137,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
   return (req, res) => {
     // 'close' comes once the answer is sent or the socket is gone, whichever the request ends with.
     if (load) res.once('close', load.begin());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // A request for a route as it is spelled needs no URL parsing (every POST of the senders);
+    // anything else (a query, dot segments, an absolute URL) is parsed as a URL.
+    const target = req.url ?? '/';
+    const path = Object.hasOwn(routes, target) ? target : new URL(target, 'http://localhost').pathname;
     const methods = routes[path];
     if (methods === undefined) {
       sendJson(res, 404, { error: `no route for ${path}` });

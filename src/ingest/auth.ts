@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors.js';
 
 /**
@@ -8,7 +8,8 @@ import { UnauthorizedError } from '../errors.js';
  */
 export const AUTH_CHALLENGE = 'Basic realm="netwarden", charset="UTF-8"';
 
-const digestOf = (text: string) => createHash('sha256').update(text).digest();
+/** One-shot hashing: no Hash object per request (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding). */
+const digestOf = (text: string): Buffer => hash('sha256', text, 'buffer');
 
 /** The digest of the configured token, made once: it is the same for every request. */
 let expectedDigest: { token: string; digest: Buffer } | null = null;

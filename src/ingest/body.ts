@@ -21,9 +21,11 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       if (size > maxBytes) chunks.length = 0;
       else chunks.push(chunk);
     });
-    req.on('end', () =>
-      size > maxBytes ? reject(new PayloadTooLargeError(maxBytes)) : resolve(Buffer.concat(chunks)),
-    );
+    req.on('end', () => {
+      if (size > maxBytes) reject(new PayloadTooLargeError(maxBytes));
+      // A small body comes in one chunk: it is the body, without a copy.
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
     req.on('error', reject);
   });
 }
@@ -54,7 +56,8 @@ export async function decodeJsonBody(
       throw new InputError(`body is not valid gzip (${(error as Error).message})`);
     }
   }
-  const text = raw.toString('utf8').replace(/^\uFEFF/, '');
+  const decoded = raw.toString('utf8');
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (text.trim() === '')
     throw new InputError('body is empty: send a CloudTrail record or an envelope holding one');
   try {

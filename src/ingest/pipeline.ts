@@ -1,3 +1,4 @@
+import type { AwsScope } from '../aws/cloudtrail.js';
 import type { NetworkChange } from '../domain/change.js';
 import { normaliseRecord } from '../domain/normalise.js';
 import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
@@ -125,7 +126,8 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       const saved = deps.intake
         ? await deps.intake.admit(parsed.changes, at)
         : await saveThenQueue(parsed.changes, at);
-      const changeIds = saved.filter((r) => r.created).map((r) => r.id);
+      const changeIds: string[] = [];
+      for (const r of saved) if (r.created) changeIds.push(r.id);
       const duplicates = saved.length - changeIds.length;
       // Everything below can wait until the 202 is on its way: the counts are known.
       const after = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
@@ -159,22 +161,41 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   ): Promise<void> {
     // --- doctor: one write per body, never failing a body that is already stored ---
     if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
-      const scopes = parsed.changes.map((c) => ({ account: c.account, region: c.region }));
+      // A body's records mostly share one account and region: a run of them is one scope.
+      const scopes: AwsScope[] = [];
+      let last: AwsScope | undefined;
+      for (const c of parsed.changes) {
+        if (last?.account === c.account && last.region === c.region) continue;
+        last = { account: c.account, region: c.region };
+        scopes.push(last);
+      }
       void deps.deliveries
         .recordDelivery(scopes, at)
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
     }
     // --- end doctor ---
     if (deps.metrics) {
-      for (const [i, result] of saved.entries()) {
+      // Counted per event name first, then one `inc` per name and outcome: prom-client hashes the
+      // labels on every call, so a call per record would cost that per record. A body holds few
+      // names, so a list searched in order is enough.
+      const tally: Array<{ outcome: 'accepted' | 'duplicate'; event: string; count: number }> = [];
+      for (let i = 0; i < saved.length; i++) {
+        const outcome = saved[i]?.created ? 'accepted' : 'duplicate';
         const event = parsed.changes[i]?.eventName ?? 'unknown';
-        deps.metrics.events.inc({ outcome: result.created ? 'accepted' : 'duplicate', event });
+        const entry = tally.find((t) => t.event === event && t.outcome === outcome);
+        if (entry) entry.count += 1;
+        else tally.push({ outcome, event, count: 1 });
       }
-      for (const [event, count] of Object.entries(parsed.ignoredByName)) {
-        deps.metrics.events.inc({ outcome: 'ignored', event }, count);
+      for (const { outcome, event, count } of tally) deps.metrics.events.inc({ outcome, event }, count);
+      if (parsed.ignored > 0) {
+        let named = 0;
+        for (const [event, count] of Object.entries(parsed.ignoredByName)) {
+          deps.metrics.events.inc({ outcome: 'ignored', event }, count);
+          named += count;
+        }
+        const unnamed = parsed.ignored - named;
+        if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
       }
-      const unnamed = parsed.ignored - Object.values(parsed.ignoredByName).reduce((a, b) => a + b, 0);
-      if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
     }
     if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
     for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');

@@ -52,10 +52,15 @@ export function createDeliveryStore(client: RedisClient, prefix: string): Delive
       const ms = at.getTime();
       // A scope written less than a second before is not written again: under load every request
       // body would cost a Redis command for a time the doctor reads in minutes.
-      const unique = [...new Set(scopes.map(field))].filter((f) => {
+      const seen = new Set<string>();
+      const unique: string[] = [];
+      for (const scope of scopes) {
+        const f = field(scope);
+        if (seen.has(f)) continue;
+        seen.add(f);
         const last = written.get(f);
-        return last === undefined || ms - last >= DELIVERY_RESOLUTION_MS || ms < last;
-      });
+        if (last === undefined || ms - last >= DELIVERY_RESOLUTION_MS || ms < last) unique.push(f);
+      }
       if (unique.length === 0) return;
       // One HSET for the whole body: the latest body wins, which is the latest delivery to within
       // the few milliseconds two replicas can disagree by.

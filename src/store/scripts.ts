@@ -20,7 +20,7 @@ export async function runScript(
   client: RedisClient,
   s: Script,
   keys: string[],
-  args: string[],
+  args: Array<string | Buffer>,
 ): Promise<unknown> {
   try {
     return await client.evalsha(s.sha, keys.length, ...keys, ...args);

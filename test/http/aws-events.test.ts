@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,7 @@ describe('POST /aws/events', () => {
       const response = await t.post('/aws/events', body, headers);
 
       expect(response.status).toBe(202);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(await json(response)).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
       expect(await storedChange(id)).toMatchObject({
         id,
@@ -214,6 +216,36 @@ describe('POST /aws/events', () => {
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
     expect(missing.status).toBe(404);
+  });
+
+  it('routes a path spelled with a query or dot segments as the path itself', async () => {
+    // node:http, not fetch: fetch would resolve the dot segments before sending.
+    const status = (method: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${t.url}${path}`, { method }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('GET', '/healthz?probe=1')).toBe(200);
+    expect(await status('POST', '/aws/./x/../events')).toBe(401);
+    expect(await status('POST', '/aws/events?x=1')).toBe(401);
+    expect(await status('POST', '/aws/events/')).toBe(404);
+  });
+
+  it('accepts a body that starts with a UTF-8 byte order mark, and names an empty one', async () => {
+    const id = 'bom-1';
+    const body = `\uFEFF${JSON.stringify(asEventBridge(record(ASSOCIATE, { eventID: id })))}`;
+
+    const response = await t.post('/aws/events', body);
+    const empty = await t.post('/aws/events', '\uFEFF  ');
+
+    expect(response.status).toBe(202);
+    expect(await json(response)).toEqual({ accepted: 1, duplicates: 0, ignored: 0 });
+    expect(empty.status).toBe(400);
+    expect((await json(empty)).error).toContain('body is empty');
   });
 
   it('reports health and readiness', async () => {

@@ -44,4 +44,26 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/netwarden_queue_depth\{queue="processing"\} \d+/);
     expect(text).toContain('netwarden_process_resident_memory_bytes');
   });
+
+  it('counts every record of a body, per name and outcome, across bodies', async () => {
+    const route = (id: string) =>
+      asEventBridge({ ...fixtureRecord('cloudtrail/CreateRoute__invictus-igw.json'), eventID: id });
+    const acl = (id: string) =>
+      asEventBridge({
+        ...fixtureRecord('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json'),
+        eventID: id,
+      });
+    await t.postJson([route('mc-1'), acl('mc-2'), route('mc-3'), route('mc-1'), acl('mc-4')]);
+    await t.postJson([route('mc-3'), route('mc-5')]);
+    // Counted after the 202 is sent.
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`${t.url}/metrics`)).text();
+      return body.includes('outcome="accepted",event="CreateRoute"} 3') ? body : undefined;
+    });
+
+    expect(text).toContain('netwarden_events_total{outcome="accepted",event="CreateRoute"} 3');
+    expect(text).toContain('netwarden_events_total{outcome="duplicate",event="CreateRoute"} 2');
+    expect(text).toContain('netwarden_events_total{outcome="accepted",event="CreateNetworkAclEntry"} 2');
+    expect(text).not.toContain('outcome="duplicate",event="CreateNetworkAclEntry"');
+  });
 });

@@ -84,6 +84,30 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     );
   });
 
+  it('stores a large body (its JSON sent as Buffers) as it stores a small one, non-ASCII text included', async () => {
+    // A user agent is free text in CloudTrail: 'é' and '→' are two- and three-byte UTF-8.
+    const agent = 'aws-cli/2.15 café → prod';
+    const make = (id: string) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', {
+        eventID: id,
+        userAgent: agent,
+      });
+    const small = make('in-utf8-small');
+    const large = Array.from({ length: 60 }, (_, i) => make(`in-utf8-large-${i}`));
+    // Enough JSON for the Buffer path (BUFFERED_JSON_CHARS in src/store/intake.ts).
+    expect(large.reduce((sum, c) => sum + JSON.stringify(c).length, 0)).toBeGreaterThan(32 * 1024);
+
+    await intake.admit([small], NOW);
+    const results = await intake.admit(large, NOW);
+
+    expect(results.every((r) => r.created && r.unprocessed)).toBe(true);
+    expect((await store.getChange('in-utf8-small'))?.change).toEqual(small);
+    expect((await store.getChange('in-utf8-large-59'))?.change).toEqual(large[59]);
+    expect((await store.getChange('in-utf8-large-59'))?.change.source.userAgent).toBe(agent);
+    const stored = await redis.hget(keys.change('in-utf8-large-0'), 'change');
+    expect(stored).toBe(JSON.stringify(large[0]));
+  });
+
   it('answers a body of many records with one command from the client', async () => {
     const monitor = await redis.monitor();
     const seen: Array<{ args: string[]; source: string }> = [];

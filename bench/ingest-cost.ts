@@ -1,0 +1,174 @@
+/**
+ * Node CPU time and bytes allocated per `POST /aws/events` request, outside the load bench
+ * (docs/bench.md): `npx tsx --expose-gc bench/ingest-cost.ts [rounds] [single|batch100]`.
+ *
+ * This process serves the real listener built as src/app.ts builds it (auth, body, ingest
+ * pipeline, the intake script, metrics; the work queue is not consumed, so nothing is processed)
+ * on a throw-away redis-server; a child process posts over keep-alive HTTP, so the client's work
+ * is not counted. Two phases per round: 4,000 single-record EventBridge bodies, 32 in flight, and
+ * 200 bodies of 100 records, 8 in flight — every record new. CPU is this process' user + system
+ * time; bytes are the heap in use after the phase minus before it, plus what every collection
+ * during it freed (`v8.GCProfiler`), so collections do not hide allocation.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import { pino } from 'pino';
+import { createRequestListener } from '../src/http/server.js';
+import { createIngestor } from '../src/ingest/pipeline.js';
+import { createMetrics } from '../src/metrics.js';
+import { createDeliveryStore } from '../src/store/delivery-store.js';
+import { createIntake } from '../src/store/intake.js';
+import { meteredStore } from '../src/store/metered-store.js';
+import { createRedisClient, type RedisContext, waitUntilReady } from '../src/store/redis-client.js';
+import { createRedisStore } from '../src/store/redis-store.js';
+import { createWorkQueue } from '../src/store/work-queue.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+import { closedLoop, client as httpClient } from './load.js';
+import { asEventBridge, ingestRecord } from './records.js';
+
+const TOKEN = 'bench-ingest-token-0123456789abcdef';
+const ACCOUNT = '123456789012';
+
+interface Phase {
+  name: 'single' | 'batch100';
+  bodies: number;
+  records: number;
+  concurrency: number;
+}
+const PHASES: Phase[] = [
+  { name: 'single', bodies: 4000, records: 1, concurrency: 32 },
+  { name: 'batch100', bodies: 200, records: 100, concurrency: 8 },
+];
+
+interface Order {
+  phase: Phase;
+  run: string;
+  url: string;
+}
+
+if (process.argv[2] === 'client') {
+  // The child: posts what it is told, answers with the statuses seen.
+  process.on('message', (order: Order) => {
+    const { phase, run, url } = order;
+    const bodies = Array.from({ length: phase.bodies }, (_, b) =>
+      phase.records === 1
+        ? JSON.stringify(asEventBridge(ingestRecord(run, b, ACCOUNT)))
+        : JSON.stringify({
+            Records: Array.from({ length: phase.records }, (_, r) =>
+              ingestRecord(run, b * phase.records + r, ACCOUNT),
+            ),
+          }),
+    );
+    const http = httpClient(url, phase.concurrency);
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    void closedLoop(http, phase.bodies, phase.concurrency, (i) => ({
+      path: '/aws/events',
+      body: bodies[i] ?? '',
+      headers,
+    })).then((result) => {
+      http.close();
+      const bad = result.samples.filter((s) => s.status !== 202).length;
+      process.send?.({ bad, seconds: result.seconds });
+    });
+  });
+} else {
+  await main();
+}
+
+interface GcStatistic {
+  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number } };
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`rounds must be a positive integer, got ${process.argv[2]}`);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const server = await startRedisServer();
+  const logger = pino({ level: 'silent' });
+  const redis = createRedisClient({ kind: 'single', url: server.url }, logger);
+  await waitUntilReady(redis, 5000);
+  const context: RedisContext = { redis, prefix: 'bench:', retentionDays: 30 };
+  const metrics = createMetrics();
+  const store = meteredStore(createRedisStore(context), metrics);
+  const queue = createWorkQueue(redis, { prefix: context.prefix, logger, concurrency: 1 });
+  const ingestor = createIngestor({
+    store,
+    queue,
+    intake: createIntake(context, { store, queue }),
+    logger,
+    metrics,
+    deliveries: createDeliveryStore(redis, context.prefix),
+    sns: {
+      verify: async () => {
+        throw new Error('no SNS in this bench');
+      },
+      allowedTopicArns: [],
+      confirmSubscription: async () => {},
+    },
+  });
+  const listener = createRequestListener({
+    config: { ingest: { token: TOKEN, maxBytes: 10 * 1024 * 1024, snsTopicArns: [] } },
+    ingestor,
+    store,
+    logger,
+    metrics: metrics.registry,
+  });
+  const http = createServer(listener).listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const child = fork(new URL(import.meta.url).pathname, ['client'], { stdio: 'inherit' });
+
+  async function measure(phase: Phase, run: string) {
+    gc?.();
+    await redis.config('RESETSTAT');
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    const heapBefore = v8.getHeapStatistics().used_heap_size;
+    const cpuBefore = process.cpuUsage();
+    child.send({ phase, run, url } satisfies Order);
+    const [answer] = (await once(child, 'message')) as [{ bad: number; seconds: number }];
+    await ingestor.settled();
+    const cpu = process.cpuUsage(cpuBefore);
+    const heapAfter = v8.getHeapStatistics().used_heap_size;
+    const stats = (profiler.stop()?.statistics ?? []) as GcStatistic[];
+    const freed = stats.reduce(
+      (sum, s) => sum + s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize,
+      0,
+    );
+    const stat = await redis.info('commandstats');
+    const evalsha = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stat);
+    if (answer.bad > 0) throw new Error(`${answer.bad} requests were not answered 202`);
+    return {
+      phase: phase.name,
+      run,
+      us_per_request: Number(((cpu.user + cpu.system) / phase.bodies).toFixed(1)),
+      us_per_record: Number(((cpu.user + cpu.system) / (phase.bodies * phase.records)).toFixed(2)),
+      bytes_per_request: Math.round((heapAfter - heapBefore + freed) / phase.bodies),
+      collections: stats.length,
+      requests_per_s: Math.round(phase.bodies / answer.seconds),
+      redis_evalsha_us_per_call: evalsha
+        ? Number((Number(evalsha[2]) / Number(evalsha[1])).toFixed(1))
+        : null,
+    };
+  }
+
+  try {
+    const only = process.argv[3];
+    const phases = PHASES.filter((p) => only === undefined || p.name === only);
+    if (phases.length === 0) throw new Error(`no phase ${only}: single or batch100`);
+    for (const phase of phases) await measure(phase, `warm-${phase.name}`);
+    for (let i = 1; i <= rounds; i++) {
+      for (const phase of phases) console.log(JSON.stringify(await measure(phase, `r${i}-${phase.name}`)));
+    }
+  } finally {
+    child.kill();
+    http.close();
+    redis.disconnect();
+    await server.stop();
+  }
+}
