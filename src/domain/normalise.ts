@@ -51,8 +51,8 @@ const recordSchema = z.object({
   userAgent: optional(z.string()),
   sourceIPAddress: optional(z.string()),
   sessionCredentialFromConsole: z.unknown().optional(),
-  // Loose: `actorFromIdentity` reads the rest of the identity.
-  userIdentity: z.looseObject({ accountId: optional(z.string()), invokedBy: z.unknown().optional() }),
+  // Only what is read here: `actorFromIdentity` reads the record's own identity (see `baseOf`).
+  userIdentity: z.object({ accountId: optional(z.string()), invokedBy: z.unknown().optional() }),
   requestParameters: z.unknown().optional(),
   responseElements: z.unknown().optional(),
 });
@@ -78,7 +78,12 @@ function sourceOf(fields: RecordFields): Source {
   };
 }
 
-function baseOf(fields: RecordFields, path: string): Omit<ChangeBase, 'resources'> {
+/**
+ * `identity` is the record's `userIdentity` itself, already checked to be an object by
+ * `recordSchema`: `actorFromIdentity` reads it leniently, field by field, so the schema need not
+ * copy it.
+ */
+function baseOf(fields: RecordFields, identity: unknown, path: string): Omit<ChangeBase, 'resources'> {
   // The record's recipient owns the changed resource; older or hand-made records only have the caller's.
   const account = fields.recipientAccountId ?? fields.userIdentity.accountId;
   if (!account) {
@@ -97,7 +102,7 @@ function baseOf(fields: RecordFields, path: string): Omit<ChangeBase, 'resources
     attempt: fields.errorCode
       ? { errorCode: fields.errorCode, errorMessage: fields.errorMessage ?? null }
       : null,
-    actor: actorFromIdentity(fields.userIdentity),
+    actor: actorFromIdentity(identity),
     source: sourceOf(fields),
   };
 }
@@ -123,7 +128,7 @@ export function normaliseRecord(record: unknown, path = ''): NormaliseResult {
     return { kind: 'ignored', eventSource, eventName };
   }
   const fields = parseWith(recordSchema, record, path);
-  const base = baseOf(fields, path);
+  const base = baseOf(fields, (record as { userIdentity: unknown }).userIdentity, path);
   const input: EventInput = {
     request: fields.requestParameters,
     response: fields.responseElements,

@@ -13,9 +13,17 @@ export function awsId(prefix: string) {
   return z.string().regex(new RegExp(`^${prefix}-[0-9A-Za-z]+$`), `expected a ${prefix}- id`);
 }
 
-/** An optional field; CloudTrail and hand-made records write "absent" as missing, `null` or `""`. */
+function blankToUndefined(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value;
+}
+
+/**
+ * An optional field; CloudTrail and hand-made records write "absent" as missing, `null` or `""`.
+ * The blank is rewritten by an `overwrite` check rather than `z.preprocess`: a preprocess runs a
+ * transform that allocates on every call, and there are a dozen of these fields in every record.
+ */
 export function optional<T extends z.ZodType>(schema: T) {
-  return z.preprocess((value) => (value === '' || value === null ? undefined : value), schema.optional());
+  return z.unknown().optional().overwrite(blankToUndefined).pipe(schema.optional());
 }
 
 export interface EventInput {

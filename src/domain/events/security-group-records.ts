@@ -6,7 +6,7 @@
  * interface's new groups. Schemas are built once at load, not per record.
  */
 import { z } from 'zod';
-import { aclProtocolSchema, cidrSchema, icmpNumberSchema, integerLike, protocolDetail } from '../acl.js';
+import { aclProtocolSchema, cidrSchema, icmpNumberSchema, integerLikeIn, protocolDetail } from '../acl.js';
 import type {
   AclProtocol,
   ChangeDetails,
@@ -37,7 +37,7 @@ function items<T extends z.ZodType>(schema: T) {
 
 const description = optional(z.string());
 /** `fromPort`/`toPort`: a port, an ICMP type/code, or -1 (all); the protocol says which. */
-const portOrType = optional(integerLike.pipe(z.number().min(-1).max(65535)));
+const portOrType = optional(integerLikeIn(-1, 65535));
 
 const permission = z.looseObject({
   ipProtocol: aclProtocolSchema,
