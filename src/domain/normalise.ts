@@ -38,29 +38,34 @@ const EC2_EVENT_SOURCE = 'ec2.amazonaws.com';
 
 // Plain objects, not loose ones: the output holds only the fields read, where a loose object would
 // copy every other key of the record too (a record has twenty or so), for every record of a body.
-const headerSchema = z.object({ eventSource: z.string(), eventName: z.string() });
+const headerSchema = z.compile(z.object({ eventSource: z.string(), eventName: z.string() }), {
+  strict: true,
+});
 
 // A text field CloudTrail may leave out, `null` or `""`: `optional(z.string())` accepts and refuses
 // the same values, but costs a pipe per field and record; the blank is read as absent where the
 // field is read (`||`), which is what `optional` would have made of it.
 const text = z.string().nullish();
 
-const recordSchema = z.object({
-  eventID: z.string().min(1),
-  eventTime: z.iso.datetime({ offset: true }),
-  awsRegion: z.string().min(1),
-  recipientAccountId: text,
-  requestID: text,
-  errorCode: text,
-  errorMessage: text,
-  userAgent: text,
-  sourceIPAddress: text,
-  sessionCredentialFromConsole: z.unknown().optional(),
-  // Only what is read here: `actorFromIdentity` reads the record's own identity (see `baseOf`).
-  userIdentity: z.object({ accountId: text, invokedBy: z.unknown().optional() }),
-  requestParameters: z.unknown().optional(),
-  responseElements: z.unknown().optional(),
-});
+const recordSchema = z.compile(
+  z.object({
+    eventID: z.string().min(1),
+    eventTime: z.iso.datetime({ offset: true }),
+    awsRegion: z.string().min(1),
+    recipientAccountId: text,
+    requestID: text,
+    errorCode: text,
+    errorMessage: text,
+    userAgent: text,
+    sourceIPAddress: text,
+    sessionCredentialFromConsole: z.unknown().optional(),
+    // Only what is read here: `actorFromIdentity` reads the record's own identity (see `baseOf`).
+    userIdentity: z.object({ accountId: text, invokedBy: z.unknown().optional() }),
+    requestParameters: z.unknown().optional(),
+    responseElements: z.unknown().optional(),
+  }),
+  { strict: true },
+);
 
 type RecordFields = z.output<typeof recordSchema>;
 

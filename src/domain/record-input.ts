@@ -89,14 +89,30 @@ export function fail(input: EventInput, message: string, ...segments: string[]):
   throw new InputError(message, fieldPath(input, ...segments));
 }
 
+/** Each request and response schema compiled (`z.compile`), by the schema: built on first use. */
+const COMPILED = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * `schema` with zod's compiled fast path for valid input; invalid input still goes through the
+ * schema itself, so the messages and paths are the same.
+ */
+function compiled<T extends z.ZodType>(schema: T): T {
+  let known = COMPILED.get(schema);
+  if (known === undefined) {
+    known = z.compile(schema, { strict: true });
+    COMPILED.set(schema, known);
+  }
+  return known as T;
+}
+
 export function request<T extends z.ZodType>(schema: T, input: EventInput): z.output<T> {
-  return parseWith(schema, input.request, fieldPath(input, 'requestParameters'));
+  return parseWith(compiled(schema), input.request, fieldPath(input, 'requestParameters'));
 }
 
 /** The parsed response, or `null` when there is none to read (see the header comment). */
 export function response<T extends z.ZodType>(schema: T, input: EventInput): z.output<T> | null {
   if (input.attempt || input.response === null || input.response === undefined) return null;
-  return parseWith(schema, input.response, fieldPath(input, 'responseElements'));
+  return parseWith(compiled(schema), input.response, fieldPath(input, 'responseElements'));
 }
 
 export const RESOURCE_KEYS = [
