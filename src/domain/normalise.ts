@@ -26,7 +26,7 @@ import { actorFromIdentity } from './actor.js';
 import type { ChangeBase, NetworkChange, NetworkChangeOf, NetworkEventName, Source } from './change.js';
 import { isNetworkEventName } from './change.js';
 import { EVENT_CATALOGUE } from './events/catalogue.js';
-import { type EventInput, NotCovered } from './record-input.js';
+import { type EventInput, NotCovered, optional } from './record-input.js';
 import { detectTool } from './user-agent.js';
 
 /** A covered event's change, or the source and name of an event netwarden does not cover. */
@@ -38,29 +38,26 @@ const EC2_EVENT_SOURCE = 'ec2.amazonaws.com';
 
 // Plain objects, not loose ones: the output holds only the fields read, where a loose object would
 // copy every other key of the record too (a record has twenty or so), for every record of a body.
+// Compiled as the requests are (see `compiled` in record-input.ts), strictly: they are built at
+// load, so a schema zod cannot compile fails every test that imports this module.
 const headerSchema = z.compile(z.object({ eventSource: z.string(), eventName: z.string() }), {
   strict: true,
 });
-
-// A text field CloudTrail may leave out, `null` or `""`: `optional(z.string())` accepts and refuses
-// the same values, but costs a pipe per field and record; the blank is read as absent where the
-// field is read (`||`), which is what `optional` would have made of it.
-const text = z.string().nullish();
 
 const recordSchema = z.compile(
   z.object({
     eventID: z.string().min(1),
     eventTime: z.iso.datetime({ offset: true }),
     awsRegion: z.string().min(1),
-    recipientAccountId: text,
-    requestID: text,
-    errorCode: text,
-    errorMessage: text,
-    userAgent: text,
-    sourceIPAddress: text,
+    recipientAccountId: optional(z.string()),
+    requestID: optional(z.string()),
+    errorCode: optional(z.string()),
+    errorMessage: optional(z.string()),
+    userAgent: optional(z.string()),
+    sourceIPAddress: optional(z.string()),
     sessionCredentialFromConsole: z.unknown().optional(),
     // Only what is read here: `actorFromIdentity` reads the record's own identity (see `baseOf`).
-    userIdentity: z.object({ accountId: text, invokedBy: z.unknown().optional() }),
+    userIdentity: z.object({ accountId: optional(z.string()), invokedBy: z.unknown().optional() }),
     requestParameters: z.unknown().optional(),
     responseElements: z.unknown().optional(),
   }),
@@ -73,12 +70,12 @@ type RecordFields = z.output<typeof recordSchema>;
 // The record
 
 function sourceOf(fields: RecordFields): Source {
-  const address = fields.sourceIPAddress || null;
+  const address = fields.sourceIPAddress ?? null;
   const ip = address !== null && isIpAddress(address) ? address : null;
   return {
     ip,
     via: ip === null ? address : null,
-    userAgent: fields.userAgent || null,
+    userAgent: fields.userAgent ?? null,
     tool: detectTool({
       userAgent: fields.userAgent,
       sourceIPAddress: fields.sourceIPAddress,
@@ -95,7 +92,7 @@ function sourceOf(fields: RecordFields): Source {
  */
 function baseOf(fields: RecordFields, identity: unknown, path: string): Omit<ChangeBase, 'resources'> {
   // The record's recipient owns the changed resource; older or hand-made records only have the caller's.
-  const account = fields.recipientAccountId || fields.userIdentity.accountId;
+  const account = fields.recipientAccountId ?? fields.userIdentity.accountId;
   if (!account) {
     throw new InputError(
       'missing: neither recipientAccountId nor userIdentity.accountId names the account',
@@ -108,9 +105,9 @@ function baseOf(fields: RecordFields, identity: unknown, path: string): Omit<Cha
     eventTime: fields.eventTime,
     account,
     region: fields.awsRegion,
-    requestId: fields.requestID || null,
+    requestId: fields.requestID ?? null,
     attempt: fields.errorCode
-      ? { errorCode: fields.errorCode, errorMessage: fields.errorMessage || null }
+      ? { errorCode: fields.errorCode, errorMessage: fields.errorMessage ?? null }
       : null,
     actor: actorFromIdentity(identity),
     source: sourceOf(fields),

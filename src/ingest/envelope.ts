@@ -12,11 +12,16 @@ export type EnvelopeItem =
 /** EventBridge's detail-type for CloudTrail API calls; other detail types are someone else's events. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
-const eventBridgeSchema = z.object({
-  'detail-type': z.string(),
-  source: z.string(),
-  detail: z.unknown(),
-});
+// Compiled (`z.compile`): one is parsed per event delivered, and invalid input is still parsed
+// by the schema itself, with its messages.
+const eventBridgeSchema = z.compile(
+  z.object({
+    'detail-type': z.string(),
+    source: z.string(),
+    detail: z.unknown(),
+  }),
+  { strict: true },
+);
 
 const logFileSchema = z.object({ Records: z.array(z.record(z.string(), z.unknown())) });
 
