@@ -91,37 +91,62 @@ function parseCidrText(text: string, version?: 4 | 6): CidrBlock | null {
 
 /** True when `value` is a plain IPv4 (dotted quad) or IPv6 address, e.g. a CloudTrail `sourceIPAddress`. */
 export function isIpAddress(value: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(value) || (!value.includes('%') && ipaddr.IPv6.isValid(value));
+  const known = ADDRESSES.get(value);
+  if (known !== undefined) return known;
+  const valid =
+    ipaddr.IPv4.isValidFourPartDecimal(value) || (!value.includes('%') && ipaddr.IPv6.isValid(value));
+  if (ADDRESSES.size >= PARSED_CAP) ADDRESSES.clear();
+  ADDRESSES.set(value, valid);
+  return valid;
 }
 
-/** An integer that may arrive as JSON text (`"100"`): CloudTrail and hand-written records disagree on which. */
-export const integerLike = z.preprocess(
-  (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
-  z.number().int(),
-);
+/** What `isIpAddress` answered, by address: as `PARSED`, a burst of records comes from a few callers. */
+const ADDRESSES = new Map<string, boolean>();
 
-/** A boolean that may arrive as `"true"`/`"false"` (CloudTrail writes several booleans as strings). */
-export const booleanLike = z.preprocess((value) => {
+// The coercions below rewrite the value with an `overwrite` check piped into the real schema,
+// not `z.preprocess`: a preprocess runs a transform that allocates on every call, and every
+// CloudTrail record read at ingest goes through several of these. The input is optional, as a
+// preprocess's is, so a missing field is reported by the schema it is piped into.
+
+function numberFromText(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+const integerText = z.unknown().optional().overwrite(numberFromText);
+
+/**
+ * An integer from `min` to `max` that may arrive as JSON text (`"100"`): CloudTrail and
+ * hand-written records disagree on which.
+ */
+export function integerLikeIn(min: number, max: number) {
+  return integerText.pipe(z.number().int().min(min).max(max));
+}
+
+function booleanFromText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const text = value.trim().toLowerCase();
   return text === 'true' ? true : text === 'false' ? false : value;
-}, z.boolean());
+}
+
+/** A boolean that may arrive as `"true"`/`"false"` (CloudTrail writes several booleans as strings). */
+export const booleanLike = z.unknown().optional().overwrite(booleanFromText).pipe(z.boolean());
 
 /**
  * An ACL rule number. Calls may use 1 up to just below `FIRST_RESERVED_RULE` and the rest is
  * reserved, but describe output shows the built-in catch-all rules and a refused call may carry any
  * number, so the whole range is read.
  */
-export const ruleNumberSchema = integerLike.pipe(z.number().min(1).max(65535));
+export const ruleNumberSchema = integerLikeIn(1, 65535);
 
 /** Whether the rule applies to traffic leaving the subnet. */
 export const egressSchema = booleanLike;
 
 /** `allow` or `deny`, whatever the case it was written in. */
-export const ruleActionSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
-  z.enum(['allow', 'deny']),
-);
+export const ruleActionSchema = z
+  .unknown()
+  .optional()
+  .overwrite((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  .pipe(z.enum(['allow', 'deny']));
 
 /** An ACL protocol (see `parseAclProtocol`). */
 export const aclProtocolSchema = z.union([z.string(), z.number()]).transform((value, ctx): AclProtocol => {
@@ -148,10 +173,10 @@ export function cidrSchema(version?: 4 | 6) {
 }
 
 /** A TCP/UDP port. */
-export const portSchema = integerLike.pipe(z.number().min(0).max(65535));
+export const portSchema = integerLikeIn(0, 65535);
 
 /** An ICMP type or code; `-1` means all. */
-export const icmpNumberSchema = integerLike.pipe(z.number().min(-1).max(255));
+export const icmpNumberSchema = integerLikeIn(-1, 255);
 
 /** Which detail a protocol's rule needs: ports for TCP/UDP, a type and code for ICMP/ICMPv6, else none. */
 export function protocolDetail(protocol: AclProtocol): 'ports' | 'icmp' | null {

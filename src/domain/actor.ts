@@ -29,13 +29,8 @@ function str(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
-function field(object: unknown, ...path: string[]): unknown {
-  let current: unknown = object;
-  for (const key of path) {
-    if (!isObject(current)) return undefined;
-    current = current[key];
-  }
-  return current;
+function field(object: unknown, key: string): unknown {
+  return isObject(object) ? object[key] : undefined;
 }
 
 function isActorType(type: string): type is ActorType {
@@ -69,12 +64,29 @@ function arnSegments(arn: string | null, marker: string): string[] {
         .filter(Boolean);
 }
 
+/**
+ * The last of the segments `arnSegments` would give when there are two or more, else `null`;
+ * without building them, as it runs for every assumed-role record.
+ */
+function lastOfSeveralSegments(arn: string | null, marker: string): string | null {
+  if (!arn) return null;
+  const at = arn.indexOf(marker);
+  if (at < 0) return null;
+  let end = arn.length;
+  while (end > at + marker.length && arn[end - 1] === '/') end -= 1;
+  const slash = arn.lastIndexOf('/', end - 1);
+  // The last segment is arn[slash + 1, end); another one must come before it.
+  if (slash < at + marker.length) return null;
+  for (let i = at + marker.length; i < slash; i++) {
+    if (arn[i] !== '/') return arn.slice(slash + 1, end);
+  }
+  return null;
+}
+
 /** The session name of an assumed role: the ARN's last segment, else the principal id's suffix. */
 function sessionName(arn: string | null, principalId: string | null): string | null {
-  const segments = arnSegments(arn, ':assumed-role/');
   // `assumed-role/Role` without a session occurs in hand-made records; the principal id still has it.
-  if (segments.length >= 2) return segments[segments.length - 1] ?? null;
-  return principalSuffix(principalId);
+  return lastOfSeveralSegments(arn, ':assumed-role/') ?? principalSuffix(principalId);
 }
 
 /**
@@ -86,7 +98,7 @@ export function sessionNameOf(actor: Actor): string | null {
 }
 
 function sessionIssuerOf(identity: Json): SessionIssuer | null {
-  const issuer = field(identity, 'sessionContext', 'sessionIssuer');
+  const issuer = field(field(identity, 'sessionContext'), 'sessionIssuer');
   // Long-term credentials show `sessionIssuer: {}`: there is no issuer.
   const type = str(field(issuer, 'type'));
   if (!type) return null;
@@ -100,7 +112,7 @@ function sessionIssuerOf(identity: Json): SessionIssuer | null {
 
 /** CloudTrail writes `"true"`/`"false"` (once even `"False"`); tolerate booleans too. */
 function mfaOf(identity: Json): boolean | null {
-  const value = field(identity, 'sessionContext', 'attributes', 'mfaAuthenticated');
+  const value = field(field(field(identity, 'sessionContext'), 'attributes'), 'mfaAuthenticated');
   if (typeof value === 'boolean') return value;
   const text = str(value)?.toLowerCase();
   return text === 'true' ? true : text === 'false' ? false : null;
@@ -112,42 +124,46 @@ function lastSegment(arn: string | null): string | null {
   return str(resource.split('/').pop());
 }
 
+/** The identity's most human name: the first of its candidates (in order) that is present. */
 function nameOf(type: ActorType, identity: Json, issuer: SessionIssuer | null): string {
   const arn = str(identity.arn);
   const principalId = str(identity.principalId);
   const userName = str(identity.userName);
   const invokedBy = str(identity.invokedBy);
   const accountId = str(identity.accountId);
-  const candidates: (string | null)[] = (() => {
-    switch (type) {
-      case 'Root':
-        return ['root'];
-      case 'IAMUser':
-        return [userName, lastSegment(arn), principalId];
-      case 'AssumedRole':
-        return [sessionName(arn, principalId), issuer?.name ?? null, principalId];
-      case 'FederatedUser':
-        return [
-          arnSegments(arn, ':federated-user/').pop() ?? null,
-          principalSuffix(principalId),
-          principalId,
-        ];
-      case 'AWSService':
-        return [invokedBy, principalId];
-      case 'AWSAccount':
-        return [accountId, principalId];
-      case 'IdentityCenterUser':
-        return [userName, str(field(identity, 'onBehalfOf', 'userId')), str(identity.credentialId)];
-      case 'WebIdentityUser':
-      case 'SAMLUser':
-        return [userName, principalSuffix(principalId), principalId];
-      case 'Unknown':
-        // Unknown identities vary most (AD users, anonymous callers, half-filled sessions); a session
-        // suffix of the principal id is the most human part when there is one.
-        return [principalSuffix(principalId), userName, principalId, lastSegment(arn), invokedBy, accountId];
-    }
-  })();
-  return candidates.find((candidate) => candidate !== null) ?? 'unknown';
+  switch (type) {
+    case 'Root':
+      return 'root';
+    case 'IAMUser':
+      return userName ?? lastSegment(arn) ?? principalId ?? 'unknown';
+    case 'AssumedRole':
+      return sessionName(arn, principalId) ?? issuer?.name ?? principalId ?? 'unknown';
+    case 'FederatedUser':
+      return (
+        arnSegments(arn, ':federated-user/').pop() ?? principalSuffix(principalId) ?? principalId ?? 'unknown'
+      );
+    case 'AWSService':
+      return invokedBy ?? principalId ?? 'unknown';
+    case 'AWSAccount':
+      return accountId ?? principalId ?? 'unknown';
+    case 'IdentityCenterUser':
+      return userName ?? str(field(identity.onBehalfOf, 'userId')) ?? str(identity.credentialId) ?? 'unknown';
+    case 'WebIdentityUser':
+    case 'SAMLUser':
+      return userName ?? principalSuffix(principalId) ?? principalId ?? 'unknown';
+    case 'Unknown':
+      // Unknown identities vary most (AD users, anonymous callers, half-filled sessions); a session
+      // suffix of the principal id is the most human part when there is one.
+      return (
+        principalSuffix(principalId) ??
+        userName ??
+        principalId ??
+        lastSegment(arn) ??
+        invokedBy ??
+        accountId ??
+        'unknown'
+      );
+  }
 }
 
 /** Builds the Actor of a CloudTrail `userIdentity`; anything that is not an object gives an Unknown actor. */
@@ -157,7 +173,7 @@ export function actorFromIdentity(userIdentity: unknown): Actor {
   const sessionIssuer = sessionIssuerOf(identity);
   const name = nameOf(type, identity, sessionIssuer);
   const userName = str(identity.userName);
-  const email = [name, userName].find((candidate) => candidate !== null && EMAIL.test(candidate)) ?? null;
+  const email = EMAIL.test(name) ? name : userName !== null && EMAIL.test(userName) ? userName : null;
   return {
     type,
     arn: str(identity.arn),

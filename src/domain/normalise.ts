@@ -23,7 +23,14 @@ import { InputError } from '../errors.js';
 import { formatPath, parseWith } from '../validation.js';
 import { isIpAddress } from './acl.js';
 import { actorFromIdentity } from './actor.js';
-import type { ChangeBase, NetworkChange, NetworkChangeOf, NetworkEventName, Source } from './change.js';
+import type {
+  Attempt,
+  ChangeBase,
+  NetworkChange,
+  NetworkChangeOf,
+  NetworkEventName,
+  Source,
+} from './change.js';
 import { isNetworkEventName } from './change.js';
 import { EVENT_CATALOGUE } from './events/catalogue.js';
 import { type EventInput, NotCovered, optional } from './record-input.js';
@@ -38,24 +45,31 @@ const EC2_EVENT_SOURCE = 'ec2.amazonaws.com';
 
 // Plain objects, not loose ones: the output holds only the fields read, where a loose object would
 // copy every other key of the record too (a record has twenty or so), for every record of a body.
-const headerSchema = z.object({ eventSource: z.string(), eventName: z.string() });
-
-const recordSchema = z.object({
-  eventID: z.string().min(1),
-  eventTime: z.iso.datetime({ offset: true }),
-  awsRegion: z.string().min(1),
-  recipientAccountId: optional(z.string()),
-  requestID: optional(z.string()),
-  errorCode: optional(z.string()),
-  errorMessage: optional(z.string()),
-  userAgent: optional(z.string()),
-  sourceIPAddress: optional(z.string()),
-  sessionCredentialFromConsole: z.unknown().optional(),
-  // Loose: `actorFromIdentity` reads the rest of the identity.
-  userIdentity: z.looseObject({ accountId: optional(z.string()), invokedBy: z.unknown().optional() }),
-  requestParameters: z.unknown().optional(),
-  responseElements: z.unknown().optional(),
+// Compiled as the requests are (see `compiled` in record-input.ts), strictly: they are built at
+// load, so a schema zod cannot compile fails every test that imports this module.
+const headerSchema = z.compile(z.object({ eventSource: z.string(), eventName: z.string() }), {
+  strict: true,
 });
+
+const recordSchema = z.compile(
+  z.object({
+    eventID: z.string().min(1),
+    eventTime: z.iso.datetime({ offset: true }),
+    awsRegion: z.string().min(1),
+    recipientAccountId: optional(z.string()),
+    requestID: optional(z.string()),
+    errorCode: optional(z.string()),
+    errorMessage: optional(z.string()),
+    userAgent: optional(z.string()),
+    sourceIPAddress: optional(z.string()),
+    sessionCredentialFromConsole: z.unknown().optional(),
+    // Only what is read here: `actorFromIdentity` reads the record's own identity (see `baseOf`).
+    userIdentity: z.object({ accountId: optional(z.string()), invokedBy: z.unknown().optional() }),
+    requestParameters: z.unknown().optional(),
+    responseElements: z.unknown().optional(),
+  }),
+  { strict: true },
+);
 
 type RecordFields = z.output<typeof recordSchema>;
 
@@ -78,7 +92,8 @@ function sourceOf(fields: RecordFields): Source {
   };
 }
 
-function baseOf(fields: RecordFields, path: string): Omit<ChangeBase, 'resources'> {
+/** The account that owns the changed resource; throws when the record names none. */
+function accountOf(fields: RecordFields, path: string): string {
   // The record's recipient owns the changed resource; older or hand-made records only have the caller's.
   const account = fields.recipientAccountId ?? fields.userIdentity.accountId;
   if (!account) {
@@ -87,29 +102,45 @@ function baseOf(fields: RecordFields, path: string): Omit<ChangeBase, 'resources
       formatPath(['recipientAccountId'], path),
     );
   }
-  return {
+  return account;
+}
+
+function attemptOf(fields: RecordFields): Attempt | null {
+  return fields.errorCode ? { errorCode: fields.errorCode, errorMessage: fields.errorMessage ?? null } : null;
+}
+
+/**
+ * The change, built as one object literal rather than spread from a base: a spread after
+ * `eventName` builds the object the slow way, at several hundred bytes a record. `satisfies`
+ * keeps every field of `ChangeBase` required here. `identity` is the record's `userIdentity`
+ * itself, already checked to be an object by `recordSchema`: `actorFromIdentity` reads it
+ * leniently, field by field, so the schema need not copy it.
+ */
+function changeOf<E extends NetworkEventName>(
+  eventName: E,
+  fields: RecordFields,
+  identity: unknown,
+  account: string,
+  attempt: Attempt | null,
+  input: EventInput,
+): NetworkChange {
+  const { change, resources } = EVENT_CATALOGUE[eventName].normalise(input);
+  const built = {
+    eventName,
     id: fields.eventID,
     eventId: fields.eventID,
     eventTime: fields.eventTime,
     account,
     region: fields.awsRegion,
     requestId: fields.requestID ?? null,
-    attempt: fields.errorCode
-      ? { errorCode: fields.errorCode, errorMessage: fields.errorMessage ?? null }
-      : null,
-    actor: actorFromIdentity(fields.userIdentity),
+    attempt,
+    actor: actorFromIdentity(identity),
     source: sourceOf(fields),
-  };
-}
-
-function changeOf<E extends NetworkEventName>(
-  eventName: E,
-  base: Omit<ChangeBase, 'resources'>,
-  input: EventInput,
-): NetworkChange {
-  const { change, resources } = EVENT_CATALOGUE[eventName].normalise(input);
+    resources,
+    change,
+  } satisfies ChangeBase & { eventName: E; change: unknown };
   // TypeScript cannot correlate `E` across the mapped union; the table's type guarantees the pairing.
-  return { eventName, ...base, resources, change } as NetworkChangeOf<E>;
+  return built as NetworkChangeOf<E>;
 }
 
 /**
@@ -123,20 +154,22 @@ export function normaliseRecord(record: unknown, path = ''): NormaliseResult {
     return { kind: 'ignored', eventSource, eventName };
   }
   const fields = parseWith(recordSchema, record, path);
-  const base = baseOf(fields, path);
+  const account = accountOf(fields, path);
+  const attempt = attemptOf(fields);
   const input: EventInput = {
     request: fields.requestParameters,
     response: fields.responseElements,
-    attempt: base.attempt !== null,
+    attempt: attempt !== null,
     path,
   };
+  const identity = (record as { userIdentity: unknown }).userIdentity;
   try {
-    return { kind: 'change', change: changeOf(eventName, base, input) };
+    return { kind: 'change', change: changeOf(eventName, fields, identity, account, attempt, input) };
   } catch (error) {
     // A covered event whose record changes nothing netwarden watches (an interface's other attributes).
     if (error instanceof NotCovered)
       return { kind: 'ignored', eventSource, eventName, reason: error.message };
-    if (base.attempt === null) throw error;
+    if (attempt === null) throw error;
     // A refused call with parameters the model cannot hold (a typo EC2 rejected) changed
     // nothing; refusing it would make the whole body — a log file, say — be refused with it.
     if (!(error instanceof InputError)) throw error;

@@ -61,6 +61,47 @@ function isTrue(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
+function isCloudFormation(value: string | null): boolean {
+  // Lower-cased only when the length matches: a user agent is long, and its lower-case copy is garbage.
+  return value?.length === CLOUDFORMATION.length && value.toLowerCase() === CLOUDFORMATION;
+}
+
+const AGENT_MATCHERS: readonly [Tool['name'], (agent: string) => string | null][] = [
+  ['pulumi', pulumi],
+  ['terraform', terraform],
+  ['cdk', (agent) => token(agent, CDK)],
+  ['aws-cli', (agent) => token(agent, AWS_CLI)],
+  ['sdk', (agent) => token(agent, SDK)],
+];
+
+/** The tool a user agent names by itself, or `null`. */
+function toolOfAgent(ua: string): Tool | null {
+  for (const [name, match] of AGENT_MATCHERS) {
+    const detail = match(ua);
+    if (detail) return { name, detail };
+  }
+  if (CONSOLE_AGENT.test(ua)) return { name: 'console', detail: ua };
+  return null;
+}
+
+/**
+ * `toolOfAgent` by user agent: a burst of calls comes from a handful of agents, and matching one
+ * allocates more than the rest of reading its record's source. Frozen, since they are shared;
+ * emptied when full.
+ */
+const AGENT_TOOLS = new Map<string, Tool | null>();
+const AGENT_TOOLS_CAP = 1024;
+
+function agentTool(ua: string): Tool | null {
+  const known = AGENT_TOOLS.get(ua);
+  if (known !== undefined) return known;
+  const found = toolOfAgent(ua);
+  const tool = found && Object.freeze(found);
+  if (AGENT_TOOLS.size >= AGENT_TOOLS_CAP) AGENT_TOOLS.clear();
+  AGENT_TOOLS.set(ua, tool);
+  return tool;
+}
+
 /**
  * Names the tool behind a call. Order matters: CloudFormation calls carry the caller's identity
  * but CloudFormation's agent; Terraform and Pulumi agents contain `aws-sdk-go`; the CLI and CDK
@@ -71,22 +112,12 @@ export function detectTool(clues: ToolClues): Tool {
   const source = text(clues.sourceIPAddress);
   const invokedBy = text(clues.invokedBy);
 
-  if ([ua, source, invokedBy].some((value) => value?.toLowerCase() === CLOUDFORMATION)) {
+  if (isCloudFormation(ua) || isCloudFormation(source) || isCloudFormation(invokedBy)) {
     return { name: 'cloudformation', detail: CLOUDFORMATION };
   }
   if (ua) {
-    const matchers: [Tool['name'], (agent: string) => string | null][] = [
-      ['pulumi', pulumi],
-      ['terraform', terraform],
-      ['cdk', (agent) => token(agent, CDK)],
-      ['aws-cli', (agent) => token(agent, AWS_CLI)],
-      ['sdk', (agent) => token(agent, SDK)],
-    ];
-    for (const [name, match] of matchers) {
-      const detail = match(ua);
-      if (detail) return { name, detail };
-    }
-    if (CONSOLE_AGENT.test(ua)) return { name: 'console', detail: ua };
+    const tool = agentTool(ua);
+    if (tool) return tool;
   }
   // The console often signs as `AWS Internal` or a browser agent; only this flag tells it apart
   // from a service acting on its own.

@@ -12,13 +12,32 @@ export type EnvelopeItem =
 /** EventBridge's detail-type for CloudTrail API calls; other detail types are someone else's events. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
-const eventBridgeSchema = z.object({
-  'detail-type': z.string(),
-  source: z.string(),
-  detail: z.unknown(),
-});
+// Compiled (`z.compile`): one is parsed per event delivered, and invalid input is still parsed
+// by the schema itself, with its messages.
+const eventBridgeSchema = z.compile(
+  z.object({
+    'detail-type': z.string(),
+    source: z.string(),
+    detail: z.unknown(),
+  }),
+  { strict: true },
+);
 
 const logFileSchema = z.object({ Records: z.array(z.record(z.string(), z.unknown())) });
+
+/**
+ * The common case of `logFileSchema` checked by hand: every record a plain object, as `JSON.parse`
+ * makes them. Parsing a log file with the schema would copy each of its records; anything this
+ * does not accept is still parsed with the schema, which accepts it or names the bad record.
+ */
+function isLogFile(value: Record<string, unknown>): value is z.output<typeof logFileSchema> {
+  const records = value.Records;
+  if (!Array.isArray(records)) return false;
+  for (const record of records) {
+    if (!isObject(record) || Object.getPrototypeOf(record) !== Object.prototype) return false;
+  }
+  return true;
+}
 
 /** `aws cloudtrail lookup-events` output: each event carries the full record as a JSON string. */
 const lookupEventsSchema = z.object({
@@ -57,7 +76,7 @@ function unwrapOne(value: unknown, path: string): EnvelopeItem[] {
     );
   }
   if ('Records' in value) {
-    const file = parseWith(logFileSchema, value, path);
+    const file = isLogFile(value) ? value : parseWith(logFileSchema, value, path);
     return file.Records.map((record, i) => ({
       kind: 'record',
       path: formatPath(['Records', i], path),

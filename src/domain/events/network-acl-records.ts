@@ -2,7 +2,7 @@
  * How each network-ACL event's CloudTrail record is read: its request and response schemas and the
  * change and resources they give. Schemas are built once at load, not per record.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   aclEntryFrom,
   aclProtocolSchema,
@@ -21,6 +21,7 @@ import {
   type EventInput,
   fail,
   optional,
+  recordObject,
   request,
   resourcesOf,
   response,
@@ -29,28 +30,28 @@ import {
 
 // Network ACLs --------------------------------------------------------------------------------
 
-const networkAclIdRequest = z.looseObject({ networkAclId: awsId('acl') });
-const deleteAclEntryRequest = z.looseObject({
+const networkAclIdRequest = recordObject({ networkAclId: awsId('acl') });
+const deleteAclEntryRequest = recordObject({
   networkAclId: awsId('acl'),
   ruleNumber: ruleNumberSchema,
   egress: egressSchema,
 });
-const replaceAclAssociationRequest = z.looseObject({
+const replaceAclAssociationRequest = recordObject({
   associationId: awsId('aclassoc'),
   networkAclId: awsId('acl'),
 });
-const newAclAssociationResponse = z.looseObject({ newAssociationId: optional(awsId('aclassoc')) });
-const createNetworkAclResponse = z.looseObject({
-  networkAcl: optional(z.looseObject({ networkAclId: optional(awsId('acl')) })),
+const newAclAssociationResponse = recordObject({ newAssociationId: optional(awsId('aclassoc')) });
+const createNetworkAclResponse = recordObject({
+  networkAcl: optional(recordObject({ networkAclId: optional(awsId('acl')) })),
 });
 
 // `{}` is how CloudTrail writes "not given"; a half-filled range is judged after parsing.
-const portRangeRequest = optional(z.looseObject({ from: optional(portSchema), to: optional(portSchema) }));
+const portRangeRequest = optional(recordObject({ from: optional(portSchema), to: optional(portSchema) }));
 const icmpRequest = optional(
-  z.looseObject({ type: optional(icmpNumberSchema), code: optional(icmpNumberSchema) }),
+  recordObject({ type: optional(icmpNumberSchema), code: optional(icmpNumberSchema) }),
 );
 
-const aclEntryRequest = z.looseObject({
+const aclEntryRequest = recordObject({
   networkAclId: awsId('acl'),
   ruleNumber: ruleNumberSchema,
   egress: egressSchema,

@@ -17,6 +17,7 @@ import {
   type EventInput,
   fail,
   optional,
+  recordObject,
   request,
   resourcesOf,
   response,
@@ -27,19 +28,19 @@ import { LOCAL_TARGET_KEY, ROUTE_TARGET_KEYS, routeDestinationFrom, routeTargets
 // Route tables --------------------------------------------------------------------------------
 
 // Schemas are built once here, not per record: ingest throughput depends on it.
-const routeTableIdRequest = z.looseObject({ routeTableId: awsId('rtb') });
-const rtbAssociationRequest = z.looseObject({ associationId: awsId('rtbassoc') });
-const replaceRtbAssociationRequest = z.looseObject({
+const routeTableIdRequest = recordObject({ routeTableId: awsId('rtb') });
+const rtbAssociationRequest = recordObject({ associationId: awsId('rtbassoc') });
+const replaceRtbAssociationRequest = recordObject({
   associationId: awsId('rtbassoc'),
   routeTableId: awsId('rtb'),
 });
-const associationResponse = z.looseObject({ associationId: optional(awsId('rtbassoc')) });
-const newRtbAssociationResponse = z.looseObject({ newAssociationId: optional(awsId('rtbassoc')) });
-const createRouteTableResponse = z.looseObject({
-  routeTable: optional(z.looseObject({ routeTableId: optional(awsId('rtb')) })),
+const associationResponse = recordObject({ associationId: optional(awsId('rtbassoc')) });
+const newRtbAssociationResponse = recordObject({ newAssociationId: optional(awsId('rtbassoc')) });
+const createRouteTableResponse = recordObject({
+  routeTable: optional(recordObject({ routeTableId: optional(awsId('rtb')) })),
 });
 
-const associateRouteTableRequest = z.looseObject({
+const associateRouteTableRequest = recordObject({
   routeTableId: awsId('rtb'),
   subnetId: optional(awsId('subnet')),
   gatewayId: optional(z.string()),
@@ -97,7 +98,7 @@ export const disassociateRouteTable: Builder<'DisassociateRouteTable'> = (input)
   };
 };
 
-const routeRequest = z.looseObject({
+const routeRequest = recordObject({
   routeTableId: awsId('rtb'),
   destinationCidrBlock: optional(cidrSchema(4)),
   destinationIpv6CidrBlock: optional(cidrSchema(6)),
@@ -105,7 +106,7 @@ const routeRequest = z.looseObject({
 });
 
 // Built from the shared table so a new target key is added in one place (route.ts).
-const routeTargetRequest = z.looseObject({
+const routeTargetRequest = recordObject({
   ...Object.fromEntries(ROUTE_TARGET_KEYS.map((key) => [key.key, optional(z.string())])),
   [LOCAL_TARGET_KEY.key]: optional(booleanLike),
 });

@@ -6,7 +6,7 @@
  * interface's new groups. Schemas are built once at load, not per record.
  */
 import { z } from 'zod';
-import { aclProtocolSchema, cidrSchema, icmpNumberSchema, integerLike, protocolDetail } from '../acl.js';
+import { aclProtocolSchema, cidrSchema, icmpNumberSchema, integerLikeIn, protocolDetail } from '../acl.js';
 import type {
   AclProtocol,
   ChangeDetails,
@@ -23,6 +23,7 @@ import {
   fail,
   NotCovered,
   optional,
+  recordObject,
   request,
   resourcesOf,
   response,
@@ -32,33 +33,35 @@ import { sameRule } from './sg-words.js';
 
 // CloudTrail writes an EC2 list as `{items: [...]}`, and an empty one as `{}`.
 function items<T extends z.ZodType>(schema: T) {
-  return optional(z.looseObject({ items: optional(z.array(schema)) })).transform((v) => v?.items ?? []);
+  return optional(recordObject({ items: optional(z.array(schema)) })).transform((v) => v?.items ?? []);
 }
 
 const description = optional(z.string());
 /** `fromPort`/`toPort`: a port, an ICMP type/code, or -1 (all); the protocol says which. */
-const portOrType = optional(integerLike.pipe(z.number().min(-1).max(65535)));
+const portOrType = optional(integerLikeIn(-1, 65535));
 
-const permission = z.looseObject({
+const permission = recordObject({
   ipProtocol: aclProtocolSchema,
   fromPort: portOrType,
   toPort: portOrType,
-  ipRanges: items(z.looseObject({ cidrIp: cidrSchema(4), description })),
-  ipv6Ranges: items(z.looseObject({ cidrIpv6: cidrSchema(6), description })),
-  prefixListIds: items(z.looseObject({ prefixListId: awsId('pl'), description })),
-  groups: items(z.looseObject({ groupId: awsId('sg'), userId: optional(z.string()), description })),
+  ipRanges: items(recordObject({ cidrIp: cidrSchema(4), description })),
+  ipv6Ranges: items(recordObject({ cidrIpv6: cidrSchema(6), description })),
+  prefixListIds: items(recordObject({ prefixListId: awsId('pl'), description })),
+  groups: items(recordObject({ groupId: awsId('sg'), userId: optional(z.string()), description })),
 });
 
-const permissionsRequest = z.looseObject({
+const permissionsShape = {
   groupId: awsId('sg'),
   ipPermissions: items(permission),
+};
+const permissionsRequest = recordObject(permissionsShape);
+
+const revokeRequest = recordObject({
+  ...permissionsShape,
+  securityGroupRuleIds: items(recordObject({ securityGroupRuleId: awsId('sgr') })),
 });
 
-const revokeRequest = permissionsRequest.extend({
-  securityGroupRuleIds: items(z.looseObject({ securityGroupRuleId: awsId('sgr') })),
-});
-
-const ruleSetItem = z.looseObject({
+const ruleSetItem = recordObject({
   securityGroupRuleId: awsId('sgr'),
   isEgress: optional(z.boolean()),
   ipProtocol: aclProtocolSchema,
@@ -67,13 +70,13 @@ const ruleSetItem = z.looseObject({
   cidrIpv4: optional(cidrSchema(4)),
   cidrIpv6: optional(cidrSchema(6)),
   prefixListId: optional(awsId('pl')),
-  referencedGroupInfo: optional(z.looseObject({ groupId: awsId('sg'), userId: optional(z.string()) })),
+  referencedGroupInfo: optional(recordObject({ groupId: awsId('sg'), userId: optional(z.string()) })),
   description,
 });
-const authorizeResponse = z.looseObject({ securityGroupRuleSet: items(ruleSetItem) });
+const authorizeResponse = recordObject({ securityGroupRuleSet: items(ruleSetItem) });
 
 // ModifySecurityGroupRules is recorded with the Query API's own names, one rule or a list of them.
-const modifyRuleBody = z.looseObject({
+const modifyRuleBody = recordObject({
   IpProtocol: aclProtocolSchema,
   FromPort: portOrType,
   ToPort: portOrType,
@@ -83,20 +86,20 @@ const modifyRuleBody = z.looseObject({
   ReferencedGroupId: optional(awsId('sg')),
   Description: description,
 });
-const modifyRule = z.looseObject({ SecurityGroupRuleId: awsId('sgr'), SecurityGroupRule: modifyRuleBody });
-const modifyRequest = z.looseObject({
-  ModifySecurityGroupRulesRequest: z.looseObject({
+const modifyRule = recordObject({ SecurityGroupRuleId: awsId('sgr'), SecurityGroupRule: modifyRuleBody });
+const modifyRequest = recordObject({
+  ModifySecurityGroupRulesRequest: recordObject({
     GroupId: awsId('sg'),
     SecurityGroupRule: z.union([modifyRule, z.array(modifyRule).min(1)]),
   }),
 });
 
-const createRequest = z.looseObject({ groupName: z.string().min(1), vpcId: optional(awsId('vpc')) });
-const createResponse = z.looseObject({ groupId: optional(awsId('sg')) });
-const groupIdRequest = z.looseObject({ groupId: awsId('sg') });
-const interfaceRequest = z.looseObject({
+const createRequest = recordObject({ groupName: z.string().min(1), vpcId: optional(awsId('vpc')) });
+const createResponse = recordObject({ groupId: optional(awsId('sg')) });
+const groupIdRequest = recordObject({ groupId: awsId('sg') });
+const interfaceRequest = recordObject({
   networkInterfaceId: awsId('eni'),
-  groupSet: optional(z.looseObject({ items: optional(z.array(z.looseObject({ groupId: awsId('sg') }))) })),
+  groupSet: optional(recordObject({ items: optional(z.array(recordObject({ groupId: awsId('sg') }))) })),
 });
 
 /** Ports or ICMP type/code for the protocol; `-1` and absent mean "all". */
