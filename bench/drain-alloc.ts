@@ -9,7 +9,11 @@
  * its worker sends nothing: what is measured is judging, storing, grouping and enqueueing the
  * messages. Only this process is measured (not redis-server): CPU from `process.cpuUsage`, bytes
  * as the heap in use after minus before plus what every collection freed (`v8.GCProfiler`).
+ * With `BENCH_PROFILE=<path prefix>`, the last round's drain alone is profiled (`<prefix>.cpuprofile` and
+ * `<prefix>.heapprofile`, sampled allocation; open them in Chrome DevTools).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import v8 from 'node:v8';
 import { pino } from 'pino';
 import { readConfig } from '../src/config.js';
@@ -78,7 +82,10 @@ const processor = createProcessor({
   deniedCalls: createDeniedCallCounter(redis, config.redisKeyPrefix),
 });
 
-async function round(run: string): Promise<{ micros: number; bytes: number; collections: number }> {
+async function round(
+  run: string,
+  profiled: boolean,
+): Promise<{ micros: number; bytes: number; collections: number }> {
   const changes: NetworkChange[] = [];
   for (let i = 0; i < count; i++) {
     const result = normaliseRecord(ingestRecord(run, i, ACCOUNT));
@@ -88,6 +95,7 @@ async function round(run: string): Promise<{ micros: number; bytes: number; coll
   for (let i = 0; i < count; i += BODY) await intake.admit(changes.slice(i, i + BODY), new Date());
   const ids = changes.map((c) => c.id);
   gc?.();
+  if (profiled) await profiling?.start();
   const profiler = new v8.GCProfiler();
   profiler.start();
   const heapBefore = v8.getHeapStatistics().used_heap_size;
@@ -102,6 +110,7 @@ async function round(run: string): Promise<{ micros: number; bytes: number; coll
     (sum, s) => sum + s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize,
     0,
   );
+  if (profiled) await profiling?.finish();
   const pending = await store.getChange(ids[ids.length - 1] ?? '');
   if (pending?.processing == null) throw new Error('the last change was not processed');
   return {
@@ -111,10 +120,38 @@ async function round(run: string): Promise<{ micros: number; bytes: number; coll
   };
 }
 
+const profilePath = process.env.BENCH_PROFILE;
+const profiling = profilePath === undefined || profilePath === '' ? null : await startProfiling(profilePath);
+
+/** CPU and sampled-allocation profiles of one drain, written when it ends. */
+async function startProfiling(prefix: string) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('HeapProfiler.enable');
+  return {
+    async start() {
+      await session.post('Profiler.start');
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    async finish() {
+      const cpu = await session.post('Profiler.stop');
+      const heap = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(`${prefix}.cpuprofile`, JSON.stringify(cpu.profile));
+      writeFileSync(`${prefix}.heapprofile`, JSON.stringify(heap.profile));
+      session.disconnect();
+    },
+  };
+}
+
 try {
-  await round('warm'); // compiles the hot path and fills the caches
+  await round('warm', false); // compiles the hot path and fills the caches
   for (let i = 1; i <= rounds; i++) {
-    const r = await round(`r${i}`);
+    const r = await round(`r${i}`, i === rounds);
     console.log(
       JSON.stringify({
         round: i,

@@ -5,6 +5,7 @@
  * 0.0.0.0/1 and 128.0.0.0/1 add up to the whole internet, and a rule that completes a wide
  * exposure is judged by the whole of it.
  */
+import type { CidrBlock } from '../change.js';
 import type { Packet, Verdict } from './acl-exposure.js';
 import { isAllow } from './acl-exposure.js';
 import { addressRange } from './addresses.js';
@@ -47,23 +48,35 @@ function slot(version: 4 | 6): 0 | 1 {
   return version === 4 ? 0 : 1;
 }
 
+/** The internet of each list of trusted ranges: a policy keeps its list, so this is counted once per policy. */
+const INTERNET = new WeakMap<readonly CidrBlock[], Readonly<Count>>();
+
+function internetOf(trustedCidrs: readonly CidrBlock[]): Readonly<Count> {
+  let internet = INTERNET.get(trustedCidrs);
+  if (internet === undefined) {
+    const trusted = trustedCidrs.map(addressRange);
+    internet = [
+      publicAddressCount(4) - publicAddressesOf(4, trusted),
+      publicAddressCount(6) - publicAddressesOf(6, trusted),
+    ];
+    INTERNET.set(trustedCidrs, internet);
+  }
+  return internet;
+}
+
 /** Measures the verdicts of one direction; `split` then judges any group of them. */
 export class Reach {
   private readonly before = new Map<string, Count>();
   private readonly after = new Map<string, Count>();
   private readonly cells = new Map<string, bigint>();
   /** Untrusted public addresses per family: "the internet" as the policy sees it. */
-  private readonly internet: Count;
+  private readonly internet: Readonly<Count>;
 
   constructor(
     verdicts: readonly Verdict[],
     private readonly policy: RiskPolicy,
   ) {
-    const trusted = policy.trustedCidrs.map(addressRange);
-    this.internet = [
-      publicAddressCount(4) - publicAddressesOf(4, trusted),
-      publicAddressCount(6) - publicAddressesOf(6, trusted),
-    ];
+    this.internet = internetOf(policy.trustedCidrs);
     for (const v of verdicts) {
       if (v.probe.trusted) continue;
       const key = trafficKey(v.probe.packet);

@@ -92,12 +92,22 @@ function serviceLabel(service: OpenService): string {
 
 /** The named ports among `verdicts`' packets, with the transports that reach them. */
 function openServices(verdicts: readonly Verdict[], ports: readonly NamedPort[]): OpenService[] {
-  return ports.flatMap((port) => {
-    const protocols = port.protocols.filter((protocol) =>
-      verdicts.some((v) => transportOf(v.probe.packet) === protocol && v.probe.packet.port === port.port),
-    );
-    return protocols.length > 0 ? [{ port, protocols }] : [];
-  });
+  // Loops rather than flatMap/filter: this runs for every port of the policy on every grant, and
+  // most ports are not open, so nothing is allocated for them.
+  const services: OpenService[] = [];
+  for (const port of ports) {
+    let protocols: PortProtocol[] | null = null;
+    for (const protocol of port.protocols) {
+      if (
+        !verdicts.some((v) => v.probe.packet.port === port.port && transportOf(v.probe.packet) === protocol)
+      )
+        continue;
+      protocols ??= [];
+      protocols.push(protocol);
+    }
+    if (protocols !== null) services.push({ port, protocols });
+  }
+  return services;
 }
 
 function privateSubnets(situation: AclSituation, policy: RiskPolicy): SubnetState[] {
@@ -315,13 +325,10 @@ function exposureFindings(
   egress: boolean,
   policy: RiskPolicy,
 ): Finding[] {
-  const opened = cells.where((probe, before, after) => !probe.trusted && !isAllow(before) && isAllow(after));
+  const opened = cells.opened();
   if (opened.length === 0) return [];
   // Reach counts only untrusted cells allowed on either side: the others need no verdict.
-  const reach = new Reach(
-    cells.where((probe, before, after) => !probe.trusted && (isAllow(before) || isAllow(after))),
-    policy,
-  );
+  const reach = new Reach(cells.untrustedAllowed(), policy);
   const findings: Finding[] = [];
   for (const [rule, group] of groupBy(opened, (v) => v.after)) {
     if (rule === null) continue;
