@@ -60,10 +60,13 @@ export type CallOutcome = { ok: true; result: OutboxResult } | { ok: false; erro
  * so a message changing fast is sent once with its latest content. An update of a message sent less
  * than ARGV[4] ms ago waits until then. The method the call will use (ARGV[6] when its reference is
  * posted, else ARGV[7]) is kept as `:m`: the claim waits for that method's pace only.
- * KEYS: p1, q, r, p4, e, c, seq, ref. ARGV: json, coalesceKey, dueMs, refreshMs, priority,
- * methodIfPosted, methodElse, newMessage. Answers {id, created}.
+ * On a single Redis the lane is registered in the set of lanes in the same step (KEYS[9], the lane
+ * ARGV[9]); on Redis Cluster that set is in another slot, and the caller adds the lane beside.
+ * KEYS: p1, q, r, p4, e, c, seq, ref[, lanes]. ARGV: json, coalesceKey, dueMs, refreshMs, priority,
+ * methodIfPosted, methodElse, newMessage[, lane]. Answers {id, created}.
  */
 const ENQUEUE = script(`
+if KEYS[9] then redis.call('SADD', KEYS[9], ARGV[9]) end
 local due = tonumber(ARGV[3])
 local refresh = tonumber(ARGV[4])
 local pr = tonumber(ARGV[5])
@@ -337,6 +340,21 @@ function paceOf(json: string): Partial<Record<OutboxMethod, number>> {
   return pace;
 }
 
+/** A lane's keys (`keys.outbox`), built once per lane. */
+interface LaneKeys {
+  /** p1, q, r, p4: the calls by priority. */
+  queues: readonly [string, string, string, string];
+  e: string;
+  c: string;
+  lock: string;
+  pace: string;
+  /** ENQUEUE's KEYS up to the reference: the queues, e, c, seq. */
+  enqueue: readonly string[];
+}
+
+/** Lanes whose keys are kept: channels and people netwarden writes to; emptied when full. */
+const LANE_KEYS_CAP = 1024;
+
 /** The Redis implementation of OutboxStore. */
 export function createOutboxStore(client: RedisClient, options: OutboxStoreOptions): OutboxStore {
   const keys = createKeys(options.prefix);
@@ -344,13 +362,33 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
   const lanesKey = keys.outboxLanes();
   // A reference key in the lane's slot even when the call has no reference, so KEYS never mixes slots.
   const refKey = (lane: string, ref: string | null) => keys.outboxRef(lane, ref ?? '-');
-  const queueKeys = (lane: string) =>
-    [
-      keys.outbox(lane, 'p1'),
-      keys.outbox(lane, 'q'),
-      keys.outbox(lane, 'r'),
-      keys.outbox(lane, 'p4'),
-    ] as const;
+  // Each lane's keys are built once: every message a burst queues names seven of them.
+  const laneKeys = new Map<string, LaneKeys>();
+  const keysOf = (lane: string): LaneKeys => {
+    let built = laneKeys.get(lane);
+    if (built === undefined) {
+      const queues = [
+        keys.outbox(lane, 'p1'),
+        keys.outbox(lane, 'q'),
+        keys.outbox(lane, 'r'),
+        keys.outbox(lane, 'p4'),
+      ] as const;
+      const e = keys.outbox(lane, 'e');
+      const c = keys.outbox(lane, 'c');
+      built = {
+        queues,
+        e,
+        c,
+        lock: keys.outbox(lane, 'lock'),
+        pace: keys.outbox(lane, 'pace'),
+        enqueue: [...queues, e, c, keys.outbox(lane, 'seq')],
+      };
+      if (laneKeys.size >= LANE_KEYS_CAP) laneKeys.clear();
+      laneKeys.set(lane, built);
+    }
+    return built;
+  };
+  const queueKeys = (lane: string) => keysOf(lane).queues;
   const laneSize = async (lane: string) => {
     const sizes = await Promise.all(queueKeys(lane).map((key) => client.zcard(key)));
     return sizes.reduce((a, b) => a + b, 0);
@@ -360,47 +398,41 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
     async enqueue(call, { dueAt, refreshMs, priority }) {
       const lane = laneOf(call);
       const ref = refOf(call);
-      const json = JSON.stringify({ call, at: Date.now() });
-      // The lane is registered in the same round trip: a worker that finds it empty before the call
-      // lands forgets it only after checking again (`forgetIfEmpty`), and the next poll finds it.
+      // The same text as JSON.stringify({ call, at }), without the wrapper object.
+      const json = `{"call":${JSON.stringify(call)},"at":${Date.now()}}`;
+      const args = [
+        json,
+        coalesceKeyOf(call) ?? '',
+        String(Math.round(dueAt)),
+        String(ref ? refreshMs : 0),
+        String(PRIORITIES.indexOf(priority) + 1),
+        methodGuess(call, true),
+        methodGuess(call, false),
+        call.op === 'message' && !call.thread ? '1' : '0',
+      ];
+      const scriptKeys = [...keysOf(lane).enqueue, refKey(lane, ref)];
+      // The lane is registered with the call (in the script on a single Redis, else in the same
+      // round trip): a worker that finds it empty before the call lands forgets it only after
+      // checking again (`forgetIfEmpty`), and the next poll finds it.
+      if (!client.isCluster) {
+        scriptKeys.push(lanesKey);
+        args.push(lane);
+        const answer = (await runScript(client, ENQUEUE, scriptKeys, args)) as [string, number];
+        return { id: answer[0], lane };
+      }
       const [answer] = (await Promise.all([
-        runScript(
-          client,
-          ENQUEUE,
-          [
-            ...queueKeys(lane),
-            keys.outbox(lane, 'e'),
-            keys.outbox(lane, 'c'),
-            keys.outbox(lane, 'seq'),
-            refKey(lane, ref),
-          ],
-          [
-            json,
-            coalesceKeyOf(call) ?? '',
-            String(Math.round(dueAt)),
-            String(ref ? refreshMs : 0),
-            String(PRIORITIES.indexOf(priority) + 1),
-            methodGuess(call, true),
-            methodGuess(call, false),
-            call.op === 'message' && !call.thread ? '1' : '0',
-          ],
-        ),
+        runScript(client, ENQUEUE, scriptKeys, args),
         client.sadd(lanesKey, lane),
       ])) as [[string, number], number];
       return { id: answer[0], lane };
     },
 
     async claim(lane, owner, now, leaseMs) {
+      const k = keysOf(lane);
       const answer = (await runScript(
         client,
         CLAIM,
-        [
-          ...queueKeys(lane),
-          keys.outbox(lane, 'e'),
-          keys.outbox(lane, 'c'),
-          keys.outbox(lane, 'lock'),
-          keys.outbox(lane, 'pace'),
-        ],
+        [...k.queues, k.e, k.c, k.lock, k.pace],
         [String(now), owner, String(leaseMs), String(CLAIM_SCAN)],
       )) as string[];
       switch (answer[0]) {
@@ -434,18 +466,11 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
       const lane = entry.lane;
       const refName = refOf(entry.call);
       const pace = method ? PACE[method] : null;
+      const k = keysOf(lane);
       await runScript(
         client,
         COMPLETE,
-        [
-          ...queueKeys(lane),
-          keys.outbox(lane, 'e'),
-          keys.outbox(lane, 'lock'),
-          refKey(lane, refName),
-          keys.outboxResult(lane, entry.id),
-          keys.outbox(lane, 'pace'),
-          keys.outbox(lane, 'c'),
-        ],
+        [...k.queues, k.e, k.lock, refKey(lane, refName), keys.outboxResult(lane, entry.id), k.pace, k.c],
         [
           entry.id,
           owner,
@@ -463,11 +488,11 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
     },
 
     async retry(entry, owner, { holdUntil, uncertain, dueAt, now, uncounted, holdMethod, method }) {
-      const lane = entry.lane;
+      const k = keysOf(entry.lane);
       await runScript(
         client,
         RETRY,
-        [...queueKeys(lane), keys.outbox(lane, 'e'), keys.outbox(lane, 'lock'), keys.outbox(lane, 'pace')],
+        [...k.queues, k.e, k.lock, k.pace],
         [
           entry.id,
           owner,

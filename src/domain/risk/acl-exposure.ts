@@ -182,7 +182,7 @@ const ALLOWED_PER_DECISIONS = 8;
  * decides a cell depends only on the entries' order, CIDRs, protocols, ports and ICMP types,
  * all in the key, so positions can be shared and turned back into the caller's own entries.
  */
-const DECISIONS = new Map<string, Decisions>();
+const DECISIONS = new Map<string, Map<string, Decisions>>();
 
 /**
  * Probes already cut, by what they depend on: the entries' CIDRs, protocols, ports and ICMP types
@@ -225,15 +225,20 @@ function optionsKey(options: ProbeOptions): string {
   return key;
 }
 
-/** The key of the entries of `entrySets`, one after the other, and of the options. */
-function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+/** The key of the entries of `entrySets`, one after the other. */
+function entriesKey(entrySets: readonly (readonly AclEntry[])[]): string {
   let key = '';
   for (const entries of entrySets) {
     for (const e of entries) {
       key += `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''} `;
     }
   }
-  return `${key}|${optionsKey(options)}`;
+  return key;
+}
+
+/** The key of the entries of `entrySets`, one after the other, and of the options. */
+function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+  return `${entriesKey(entrySets)}|${optionsKey(options)}`;
 }
 
 /**
@@ -449,8 +454,12 @@ function decisionsOf(
   orderedAfter: readonly AclEntry[],
   options: ProbeOptions,
 ): Decisions {
-  const key = `${orderedBefore.length}#${probesKey([orderedBefore, orderedAfter], options)}`;
-  const known = DECISIONS.get(key);
+  // By the options first, then the entries: the options' key is one string per policy, and
+  // appending it to every entries' key would build (and hash) a longer string per change.
+  const byOptions = optionsKey(options);
+  const key = `${orderedBefore.length}#${entriesKey([orderedBefore, orderedAfter])}`;
+  let decided = DECISIONS.get(byOptions);
+  const known = decided?.get(key);
   if (known !== undefined) return known;
   const probes = probesFor([orderedBefore, orderedAfter], options);
   const position = (ordered: readonly AclEntry[], packet: Packet) => {
@@ -463,7 +472,12 @@ function decisionsOf(
     after: Int32Array.from(probes, (probe) => position(orderedAfter, probe.packet)),
   };
   roomFor(probes.length);
-  DECISIONS.set(key, decisions);
+  decided = DECISIONS.get(byOptions);
+  if (decided === undefined) {
+    decided = new Map();
+    DECISIONS.set(byOptions, decided);
+  }
+  decided.set(key, decisions);
   cachedProbes += probes.length;
   return decisions;
 }

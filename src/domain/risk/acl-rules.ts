@@ -90,6 +90,14 @@ function serviceLabel(service: OpenService): string {
   return `${service.port.name} (${service.protocols.join('+')}/${service.port.port})`;
 }
 
+/** True when some of `verdicts`' packets is `protocol` traffic to `port`. */
+function reaches(verdicts: readonly Verdict[], protocol: PortProtocol, port: number): boolean {
+  for (const v of verdicts) {
+    if (v.probe.packet.port === port && transportOf(v.probe.packet) === protocol) return true;
+  }
+  return false;
+}
+
 /** The named ports among `verdicts`' packets, with the transports that reach them. */
 function openServices(verdicts: readonly Verdict[], ports: readonly NamedPort[]): OpenService[] {
   // Loops rather than flatMap/filter: this runs for every port of the policy on every grant, and
@@ -98,10 +106,7 @@ function openServices(verdicts: readonly Verdict[], ports: readonly NamedPort[])
   for (const port of ports) {
     let protocols: PortProtocol[] | null = null;
     for (const protocol of port.protocols) {
-      if (
-        !verdicts.some((v) => v.probe.packet.port === port.port && transportOf(v.probe.packet) === protocol)
-      )
-        continue;
+      if (!reaches(verdicts, protocol, port.port)) continue;
       protocols ??= [];
       protocols.push(protocol);
     }
