@@ -152,7 +152,8 @@ export function createRedisStore(context: RedisContext): ChangeStore {
   const { redis: client } = context;
   const keys = createKeys(context.prefix);
   const retentionSeconds = context.retentionDays * 86_400;
-  const run = (s: Script, keyList: string[], args: string[]) => runScript(client, s, keyList, args);
+  const run = (s: Script, keyList: string[], args: ReadonlyArray<string | Buffer>) =>
+    runScript(client, s, keyList, args);
 
   async function index(change: NetworkChange): Promise<void> {
     const score = Date.parse(change.eventTime);
@@ -188,8 +189,8 @@ export function createRedisStore(context: RedisContext): ChangeStore {
     // hold back every request for tens of milliseconds, so other work gets a turn every millisecond.
     const found: Array<StoredChange | null> = [];
     let heldSince = performance.now();
-    for (const [i, id] of ids.entries()) {
-      found.push(decode(id, fieldsOf(answer[i] ?? [])));
+    for (let i = 0; i < ids.length; i++) {
+      found.push(decode(ids[i] as string, answer[i] ?? []));
       if (performance.now() - heldSince >= DECODE_TURN_MS) {
         await nextTurn();
         heldSince = performance.now();
@@ -269,9 +270,15 @@ export function createRedisStore(context: RedisContext): ChangeStore {
       guarded('saving assessments', async () => {
         if (judged.length === 0) return;
         if (!client.isCluster) {
-          const args = [AWAITING_STATES.join(' ')];
+          const args: Array<string | Buffer> = [AWAITING_STATES.join(' ')];
           for (const { change, processing } of judged) {
-            args.push(change.id, JSON.stringify(processing), String(awaitingScore(change, processing)));
+            // The judgement as a Buffer: a batch's are hundreds of kilobytes, which ioredis would
+            // otherwise concatenate into one string on the V8 heap before writing it (scripts.ts).
+            args.push(
+              change.id,
+              Buffer.from(JSON.stringify(processing)),
+              String(awaitingScore(change, processing)),
+            );
           }
           await run(
             SAVE_MANY,
@@ -447,24 +454,34 @@ function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
   };
 }
 
-function decode(id: string, fields: Record<string, string>): StoredChange | null {
-  const json = fields.change;
+/** A change's hash as `HGETALL` answers it: an object (a command), or `[field, value, …]` (in a script's answer). */
+type ChangeFields = Readonly<Record<string, string>> | readonly string[];
+
+/** One field of a change's hash; a flat answer is searched where it is, not made into an object first. */
+function fieldOf(fields: ChangeFields, name: string): string | undefined {
+  if (!Array.isArray(fields)) return (fields as Readonly<Record<string, string>>)[name];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
+  return undefined;
+}
+
+function decode(id: string, fields: ChangeFields): StoredChange | null {
+  const json = fieldOf(fields, 'change');
   if (json === undefined) return null;
-  const state = fields.state ?? '';
+  const state = fieldOf(fields, 'state') ?? '';
   if (!STATES.has(state)) throw new NetwardenError(`change ${id} has an unknown state "${state}" in redis`);
+  const processing = fieldOf(fields, 'processing');
+  const messageChannel = fieldOf(fields, 'messageChannel');
+  const messageTs = fieldOf(fields, 'messageTs');
   return {
     // Written only by this store, from validated values.
     change: JSON.parse(json) as NetworkChange,
     state: state as ChangeState,
-    receivedAt: fields.receivedAt ?? '',
-    arrival: fields.arrival ?? '',
-    version: Number(fields.version ?? '0'),
-    processing: fields.processing ? (JSON.parse(fields.processing) as Processing) : null,
-    message:
-      fields.messageChannel && fields.messageTs
-        ? { channel: fields.messageChannel, ts: fields.messageTs }
-        : null,
-    decidedBy: fields.decidedBy ?? null,
-    decidedAt: fields.decidedAt ?? null,
+    receivedAt: fieldOf(fields, 'receivedAt') ?? '',
+    arrival: fieldOf(fields, 'arrival') ?? '',
+    version: Number(fieldOf(fields, 'version') ?? '0'),
+    processing: processing ? (JSON.parse(processing) as Processing) : null,
+    message: messageChannel && messageTs ? { channel: messageChannel, ts: messageTs } : null,
+    decidedBy: fieldOf(fields, 'decidedBy') ?? null,
+    decidedAt: fieldOf(fields, 'decidedAt') ?? null,
   };
 }
