@@ -46,15 +46,32 @@ return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'chang
 /** How long decoding read changes holds the event loop before it lets I/O and timers run. */
 const DECODE_TURN_MS = 1;
 
+/** The fields of a change's hash that `decode` reads, in the order `READ_MANY` answers them. */
+const CHANGE_FIELDS = [
+  'change',
+  'state',
+  'receivedAt',
+  'arrival',
+  'version',
+  'processing',
+  'messageChannel',
+  'messageTs',
+  'decidedBy',
+  'decidedAt',
+] as const;
+type ChangeField = (typeof CHANGE_FIELDS)[number];
+const FIELD_AT = Object.fromEntries(CHANGE_FIELDS.map((name, i) => [name, i])) as Record<ChangeField, number>;
+
 /**
- * `HGETALL` of each change key, in order (an empty array for a missing one): a batch read in one
- * command on a single Redis. The keys are declared in KEYS, as a script must
+ * `HMGET` of `CHANGE_FIELDS` of each change key, in order (no `change` for a missing one): a batch
+ * read in one command on a single Redis, answering values only, not their names. The keys are
+ * declared in KEYS, as a script must
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization");
- * they live in different slots, so Redis Cluster reads them one by one instead.
+ * they live in different slots, so Redis Cluster reads them one by one instead. ARGV: the fields.
  */
 const READ_MANY = script(`
 local out = {}
-for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+for i = 1, #KEYS do out[i] = redis.call('HMGET', KEYS[i], unpack(ARGV)) end
 return out
 `);
 
@@ -183,8 +200,8 @@ export function createRedisStore(context: RedisContext): ChangeStore {
     const answer = (await run(
       READ_MANY,
       ids.map((id) => keys.change(id)),
-      [],
-    )) as string[][];
+      CHANGE_FIELDS,
+    )) as Array<Array<string | null>>;
     // A group's message reads up to a thousand changes at once: decoded in one stretch they would
     // hold back every request for tens of milliseconds, so other work gets a turn every millisecond.
     const found: Array<StoredChange | null> = [];
@@ -454,14 +471,13 @@ function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
   };
 }
 
-/** A change's hash as `HGETALL` answers it: an object (a command), or `[field, value, …]` (in a script's answer). */
-type ChangeFields = Readonly<Record<string, string>> | readonly string[];
+/** A change's hash: as `HGETALL` answers it (an object), or its `CHANGE_FIELDS` values in order (`READ_MANY`). */
+type ChangeFields = Readonly<Record<string, string>> | ReadonlyArray<string | null>;
 
-/** One field of a change's hash; a flat answer is searched where it is, not made into an object first. */
-function fieldOf(fields: ChangeFields, name: string): string | undefined {
+/** One field of a change's hash, read where it is: the values of a batch are not made into objects first. */
+function fieldOf(fields: ChangeFields, name: ChangeField): string | undefined {
   if (!Array.isArray(fields)) return (fields as Readonly<Record<string, string>>)[name];
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as string;
-  return undefined;
+  return (fields as ReadonlyArray<string | null>)[FIELD_AT[name]] ?? undefined;
 }
 
 function decode(id: string, fields: ChangeFields): StoredChange | null {
