@@ -15,6 +15,7 @@ import {
   isIcmp,
   judgeDirection,
   matches,
+  type ProbeOptions,
   transportOf,
   type Verdict,
 } from './acl-exposure.js';
@@ -462,27 +463,30 @@ function effectiveExposureFindings(
   ];
 }
 
-/** The ports of interest of each policy, one array per policy: the cells' cache is keyed by it. */
-const PORTS_OF_INTEREST = new WeakMap<RiskPolicy, readonly number[]>();
+/**
+ * The cell options of each policy (its trusted ranges, and its ports of interest as one array):
+ * one object per policy, since the cells' cache is keyed by its arrays.
+ */
+const PROBE_OPTIONS = new WeakMap<RiskPolicy, ProbeOptions>();
 
-function portsOfInterest(policy: RiskPolicy): readonly number[] {
-  let ports = PORTS_OF_INTEREST.get(policy);
-  if (ports === undefined) {
-    ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
-    PORTS_OF_INTEREST.set(policy, ports);
+function probeOptionsOf(policy: RiskPolicy): ProbeOptions {
+  let options = PROBE_OPTIONS.get(policy);
+  if (options === undefined) {
+    options = {
+      trusted: policy.trustedCidrs,
+      ports: [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port),
+    };
+    PROBE_OPTIONS.set(policy, options);
   }
-  return ports;
+  return options;
 }
 
 /** Every ACL finding for a situation, direction by direction. */
 export function aclSituationFindings(situation: AclSituation, policy: RiskPolicy): Finding[] {
-  const ports = portsOfInterest(policy);
+  const options = probeOptionsOf(policy);
   const findings: Finding[] = [];
   for (const egress of situation.directions) {
-    const cells = judgeDirection(situation.before ?? [], situation.after, egress, {
-      trusted: policy.trustedCidrs,
-      ports,
-    });
+    const cells = judgeDirection(situation.before ?? [], situation.after, egress, options);
     findings.push(...exposureFindings(situation, cells, egress, policy));
     if (situation.before === null) continue;
     findings.push(...denyUndoneFindings(situation, cells), ...blockedFindings(situation, cells));

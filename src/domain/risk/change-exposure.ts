@@ -643,7 +643,9 @@ function exposureFinding(judged: readonly JudgedExposure[], top: JudgedExposure)
  * the internet findings capped at medium.
  */
 export function withExposure(outcome: RuleOutcome, exposure: ChangeExposure): RuleOutcome {
-  const lined: RuleOutcome = exposure.line ? { ...outcome, exposure: exposure.line } : outcome;
+  const lined: RuleOutcome = exposure.line
+    ? { findings: outcome.findings, contextUsed: outcome.contextUsed, exposure: exposure.line }
+    : outcome;
   const judged = exposure.judged;
   const top = headlineExposure(judged);
   if (top === null || top.after.kind === 'unknown') return lined;
