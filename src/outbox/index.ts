@@ -20,7 +20,7 @@ import {
 } from './calls.js';
 import { OutboxRefusedError } from './errors.js';
 import { REFRESH_MS } from './policy.js';
-import { createOutboxStore, type OutboxStore, type PostedRef } from './redis-outbox.js';
+import { createOutboxStore, type EnqueueOptions, type OutboxStore, type PostedRef } from './redis-outbox.js';
 import { createSender, type Renderer, type SendOutcome, type SlackTransport } from './sender.js';
 import { createOutboxWorker } from './worker.js';
 
@@ -50,6 +50,13 @@ export interface Outbox {
    * message; then `new` messages, `summary` updates, `thread` replies.
    */
   send(call: OutboxCall, options?: SendOptions): Promise<{ id: string; lane: string }>;
+  /**
+   * `send` of each call in turn, in order, queued together: a burst's group messages are one
+   * Redis command per lane instead of one each.
+   */
+  sendMany(
+    sends: ReadonlyArray<{ call: OutboxCall; options?: SendOptions }>,
+  ): Promise<Array<{ id: string; lane: string }>>;
   /** Queues a call and waits until Slack answered it (for callers that need the message's `ts`). */
   sendAndWait(call: OutboxCall, timeoutMs?: number, options?: SendOptions): Promise<OutboxResult>;
   /** The message posted under `ref` in a channel, or `null`. */
@@ -115,21 +122,35 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
   });
 
-  async function send(call: OutboxCall, options: SendOptions = {}) {
-    const dueAt = Date.now() + Math.max(0, options.delayMs ?? 0);
+  /** When a call is due and how it is queued. */
+  function enqueueOptions(call: OutboxCall, options: SendOptions): EnqueueOptions {
     const priority = options.priority ?? defaultPriority(call, options.urgent ?? false);
-    const queued = await store.enqueue(call, {
-      dueAt,
+    return {
+      dueAt: Date.now() + Math.max(0, options.delayMs ?? 0),
       // A person waits for the answer to their click: no refresh spacing for it.
       refreshMs: priority === 'decision' ? 0 : REFRESH_MS,
       priority,
-    });
-    worker.wake(queued.lane, dueAt);
+    };
+  }
+
+  async function send(call: OutboxCall, options: SendOptions = {}) {
+    const queuedAs = enqueueOptions(call, options);
+    const queued = await store.enqueue(call, queuedAs);
+    worker.wake(queued.lane, queuedAs.dueAt);
     return queued;
   }
 
   return {
     send,
+    async sendMany(sends) {
+      const calls = sends.map(({ call, options }) => ({
+        call,
+        options: enqueueOptions(call, options ?? {}),
+      }));
+      const queued = await store.enqueueMany(calls);
+      for (const [i, { lane }] of queued.entries()) worker.wake(lane, calls[i]?.options.dueAt ?? Date.now());
+      return queued;
+    },
     async sendAndWait(call, timeoutMs = DEFAULT_WAIT_MS, options = {}) {
       const { id, lane } = await send(call, options);
       const outcome = await worker.waitFor(lane, id, timeoutMs);

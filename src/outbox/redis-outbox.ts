@@ -40,6 +40,13 @@ export interface QueuedCall {
   pace: Partial<Record<OutboxMethod, number>>;
 }
 
+/** When a queued call is due, how long an update waits after its message's last send, and its priority. */
+export interface EnqueueOptions {
+  dueAt: number;
+  refreshMs: number;
+  priority: Priority;
+}
+
 /** The outcome of asking a lane for its next call. */
 export type Claim =
   | { kind: 'go'; entry: QueuedCall }
@@ -53,57 +60,74 @@ export type Claim =
 export type CallOutcome = { ok: true; result: OutboxResult } | { ok: false; error: string };
 
 /**
- * Queues a call in the sorted set of its priority (ARGV[5]: 1 decision, 2 new, 3 summary, 4 thread;
- * `q` and `r` are 2 and 3, as before priorities existed). A top-level message already posted is an
- * update, so a `new` one (ARGV[8] = '1') is queued as a summary update. A waiting call with the same
- * coalescing key is replaced instead (the earlier of both due times and the higher priority kept),
- * so a message changing fast is sent once with its latest content. An update of a message sent less
- * than ARGV[4] ms ago waits until then. The method the call will use (ARGV[6] when its reference is
- * posted, else ARGV[7]) is kept as `:m`: the claim waits for that method's pace only.
- * KEYS: p1, q, r, p4, e, c, seq, ref. ARGV: json, coalesceKey, dueMs, refreshMs, priority,
- * methodIfPosted, methodElse, newMessage. Answers {id, created}.
+ * Queues calls of one lane, each in the sorted set of its priority (1 decision, 2 new, 3 summary,
+ * 4 thread; `q` and `r` are 2 and 3, as before priorities existed), in order: the same as one call
+ * after the other, in one step. A top-level message already posted is an update, so a `new` one
+ * (newMessage = '1') is queued as a summary update. A waiting call with the same coalescing key is
+ * replaced instead (the earlier of both due times and the higher priority kept), so a message
+ * changing fast is sent once with its latest content. An update of a message sent less than
+ * refreshMs ago waits until then. The method the call will use (methodIfPosted when its reference
+ * is posted, else methodElse) is kept as `:m`: the claim waits for that method's pace only.
+ * On a single Redis the lane is registered in the set of lanes in the same step (the last key, and
+ * ARGV[2] the lane); on Redis Cluster that set is in another slot, and the caller adds the lane
+ * beside (ARGV[2] empty).
+ * KEYS: p1, q, r, p4, e, c, seq, the n calls' refs[, lanes]. ARGV: n, lane or '', then per call
+ * json, coalesceKey, dueMs, refreshMs, priority, methodIfPosted, methodElse, newMessage.
+ * Answers {id, created} per call, one after the other.
  */
 const ENQUEUE = script(`
-local due = tonumber(ARGV[3])
-local refresh = tonumber(ARGV[4])
-local pr = tonumber(ARGV[5])
-local ref = redis.call('GET', KEYS[8])
-local method = ARGV[7]
-if ref then
-  method = ARGV[6]
-  if pr == 2 and ARGV[8] == '1' then pr = 3 end
-  if refresh > 0 then
-    local sent = tonumber(string.match(ref, '^[^|]*|(%d+)') or '')
-    if sent and sent + refresh > due then due = sent + refresh end
-  end
-end
-if ARGV[2] ~= '' then
-  local existing = redis.call('HGET', KEYS[6], ARGV[2])
-  if existing and redis.call('HEXISTS', KEYS[5], existing) == 1 then
-    redis.call('HSET', KEYS[5], existing, ARGV[1], existing .. ':m', method)
-    local at = nil
-    for i = 1, 4 do
-      local score = redis.call('ZSCORE', KEYS[i], existing)
-      if score then
-        at = i
-        if tonumber(score) < due then due = tonumber(score) end
-      end
+local n = tonumber(ARGV[1])
+if ARGV[2] ~= '' then redis.call('SADD', KEYS[8 + n], ARGV[2]) end
+local out = {}
+for i = 1, n do
+  local a = 2 + 8 * (i - 1)
+  local json, ckey = ARGV[a + 1], ARGV[a + 2]
+  local due = tonumber(ARGV[a + 3])
+  local refresh = tonumber(ARGV[a + 4])
+  local pr = tonumber(ARGV[a + 5])
+  local ref = redis.call('GET', KEYS[7 + i])
+  local method = ARGV[a + 7]
+  if ref then
+    method = ARGV[a + 6]
+    if pr == 2 and ARGV[a + 8] == '1' then pr = 3 end
+    if refresh > 0 then
+      local sent = tonumber(string.match(ref, '^[^|]*|(%d+)') or '')
+      if sent and sent + refresh > due then due = sent + refresh end
     end
-    local best = pr
-    if at and at < best then best = at end
-    if at and at ~= best then redis.call('ZREM', KEYS[at], existing) end
-    redis.call('ZADD', KEYS[best], due, existing)
-    return {existing, 0}
   end
+  local id, created = nil, 1
+  if ckey ~= '' then
+    local existing = redis.call('HGET', KEYS[6], ckey)
+    if existing and redis.call('HEXISTS', KEYS[5], existing) == 1 then
+      redis.call('HSET', KEYS[5], existing, json, existing .. ':m', method)
+      local at = nil
+      for k = 1, 4 do
+        local score = redis.call('ZSCORE', KEYS[k], existing)
+        if score then
+          at = k
+          if tonumber(score) < due then due = tonumber(score) end
+        end
+      end
+      local best = pr
+      if at and at < best then best = at end
+      if at and at ~= best then redis.call('ZREM', KEYS[at], existing) end
+      redis.call('ZADD', KEYS[best], due, existing)
+      id, created = existing, 0
+    end
+  end
+  if not id then
+    id = string.format('%012d', redis.call('INCR', KEYS[7]))
+    redis.call('HSET', KEYS[5], id, json, id .. ':m', method)
+    if ckey ~= '' then
+      redis.call('HSET', KEYS[5], id .. ':k', ckey)
+      redis.call('HSET', KEYS[6], ckey, id)
+    end
+    redis.call('ZADD', KEYS[pr], due, id)
+  end
+  out[2 * i - 1] = id
+  out[2 * i] = created
 end
-local id = string.format('%012d', redis.call('INCR', KEYS[7]))
-redis.call('HSET', KEYS[5], id, ARGV[1], id .. ':m', method)
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[5], id .. ':k', ARGV[2])
-  redis.call('HSET', KEYS[6], ARGV[2], id)
-end
-redis.call('ZADD', KEYS[pr], due, id)
-return {id, 1}
+return out
 `);
 
 /**
@@ -261,10 +285,14 @@ export interface OutboxStore {
    * Queues (or coalesces) a call due at `dueAt` with its priority; an update waits `refreshMs`
    * after the message's last send.
    */
-  enqueue(
-    call: OutboxCall,
-    options: { dueAt: number; refreshMs: number; priority: Priority },
-  ): Promise<{ id: string; lane: string }>;
+  enqueue(call: OutboxCall, options: EnqueueOptions): Promise<{ id: string; lane: string }>;
+  /**
+   * `enqueue` of each call in turn, in order: one script per lane on a single Redis, where a burst's
+   * messages would otherwise be a command each.
+   */
+  enqueueMany(
+    calls: ReadonlyArray<{ call: OutboxCall; options: EnqueueOptions }>,
+  ): Promise<Array<{ id: string; lane: string }>>;
   claim(lane: string, owner: string, now: number, leaseMs: number): Promise<Claim>;
   /**
    * Removes a call Slack answered (or one with nothing left to do), remembering the message it made.
@@ -341,6 +369,21 @@ function paceOf(json: string): Partial<Record<OutboxMethod, number>> {
   return pace;
 }
 
+/** A lane's keys (`keys.outbox`), built once per lane. */
+interface LaneKeys {
+  /** p1, q, r, p4: the calls by priority. */
+  queues: readonly [string, string, string, string];
+  e: string;
+  c: string;
+  lock: string;
+  pace: string;
+  /** ENQUEUE's KEYS up to the reference: the queues, e, c, seq. */
+  enqueue: readonly string[];
+}
+
+/** Lanes whose keys are kept: channels and people netwarden writes to; emptied when full. */
+const LANE_KEYS_CAP = 1024;
+
 /** The Redis implementation of OutboxStore. */
 export function createOutboxStore(client: RedisClient, options: OutboxStoreOptions): OutboxStore {
   const keys = createKeys(options.prefix);
@@ -348,63 +391,112 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
   const lanesKey = keys.outboxLanes();
   // A reference key in the lane's slot even when the call has no reference, so KEYS never mixes slots.
   const refKey = (lane: string, ref: string | null) => keys.outboxRef(lane, ref ?? '-');
-  const queueKeys = (lane: string) =>
-    [
-      keys.outbox(lane, 'p1'),
-      keys.outbox(lane, 'q'),
-      keys.outbox(lane, 'r'),
-      keys.outbox(lane, 'p4'),
-    ] as const;
+  // Each lane's keys are built once: every message a burst queues names seven of them.
+  const laneKeys = new Map<string, LaneKeys>();
+  const keysOf = (lane: string): LaneKeys => {
+    let built = laneKeys.get(lane);
+    if (built === undefined) {
+      const queues = [
+        keys.outbox(lane, 'p1'),
+        keys.outbox(lane, 'q'),
+        keys.outbox(lane, 'r'),
+        keys.outbox(lane, 'p4'),
+      ] as const;
+      const e = keys.outbox(lane, 'e');
+      const c = keys.outbox(lane, 'c');
+      built = {
+        queues,
+        e,
+        c,
+        lock: keys.outbox(lane, 'lock'),
+        pace: keys.outbox(lane, 'pace'),
+        enqueue: [...queues, e, c, keys.outbox(lane, 'seq')],
+      };
+      if (laneKeys.size >= LANE_KEYS_CAP) laneKeys.clear();
+      laneKeys.set(lane, built);
+    }
+    return built;
+  };
+  const queueKeys = (lane: string) => keysOf(lane).queues;
+
+  /** ENQUEUE for calls of one lane, in order. */
+  async function enqueueLane(
+    lane: string,
+    calls: ReadonlyArray<{ call: OutboxCall; options: EnqueueOptions }>,
+  ): Promise<Array<{ id: string; lane: string }>> {
+    if (calls.length === 0) return [];
+    const scriptKeys = [...keysOf(lane).enqueue];
+    const args = [String(calls.length), client.isCluster ? '' : lane];
+    for (const { call, options } of calls) {
+      const ref = refOf(call);
+      scriptKeys.push(refKey(lane, ref));
+      args.push(
+        // The same text as JSON.stringify({ call, at }), without the wrapper object.
+        `{"call":${JSON.stringify(call)},"at":${Date.now()}}`,
+        coalesceKeyOf(call) ?? '',
+        String(Math.round(options.dueAt)),
+        String(ref ? options.refreshMs : 0),
+        String(PRIORITIES.indexOf(options.priority) + 1),
+        methodGuess(call, true),
+        methodGuess(call, false),
+        call.op === 'message' && !call.thread ? '1' : '0',
+      );
+    }
+    // The lane is registered with its calls (in the script on a single Redis, else in the same
+    // round trip): a worker that finds it empty before the calls land forgets it only after
+    // checking again (`forgetIfEmpty`), and the next poll finds it.
+    let answer: (string | number)[];
+    if (client.isCluster) {
+      [answer] = (await Promise.all([
+        runScript(client, ENQUEUE, scriptKeys, args),
+        client.sadd(lanesKey, lane),
+      ])) as [(string | number)[], number];
+    } else {
+      scriptKeys.push(lanesKey);
+      answer = (await runScript(client, ENQUEUE, scriptKeys, args)) as (string | number)[];
+    }
+    return calls.map((_, i) => ({ id: String(answer[2 * i]), lane }));
+  }
   const laneSize = async (lane: string) => {
     const sizes = await Promise.all(queueKeys(lane).map((key) => client.zcard(key)));
     return sizes.reduce((a, b) => a + b, 0);
   };
 
   return {
-    async enqueue(call, { dueAt, refreshMs, priority }) {
-      const lane = laneOf(call);
-      const ref = refOf(call);
-      const json = JSON.stringify({ call, at: Date.now() });
-      // The lane is registered in the same round trip: a worker that finds it empty before the call
-      // lands forgets it only after checking again (`forgetIfEmpty`), and the next poll finds it.
-      const [answer] = (await Promise.all([
-        runScript(
-          client,
-          ENQUEUE,
-          [
-            ...queueKeys(lane),
-            keys.outbox(lane, 'e'),
-            keys.outbox(lane, 'c'),
-            keys.outbox(lane, 'seq'),
-            refKey(lane, ref),
-          ],
-          [
-            json,
-            coalesceKeyOf(call) ?? '',
-            String(Math.round(dueAt)),
-            String(ref ? refreshMs : 0),
-            String(PRIORITIES.indexOf(priority) + 1),
-            methodGuess(call, true),
-            methodGuess(call, false),
-            call.op === 'message' && !call.thread ? '1' : '0',
-          ],
-        ),
-        client.sadd(lanesKey, lane),
-      ])) as [[string, number], number];
-      return { id: answer[0], lane };
+    async enqueue(call, options) {
+      const [queued] = await enqueueLane(laneOf(call), [{ call, options }]);
+      return queued as { id: string; lane: string };
+    },
+
+    async enqueueMany(calls) {
+      const byLane = new Map<string, Array<{ call: OutboxCall; options: EnqueueOptions }>>();
+      for (const item of calls) {
+        const lane = laneOf(item.call);
+        const list = byLane.get(lane);
+        if (list === undefined) byLane.set(lane, [item]);
+        else list.push(item);
+      }
+      if (byLane.size === 1) return enqueueLane(laneOf((calls[0] as { call: OutboxCall }).call), calls);
+      // Lanes are independent: their scripts go out together, each lane's calls in order.
+      const answers = new Map<string, Array<{ id: string; lane: string }>>();
+      await Promise.all(
+        [...byLane].map(async ([lane, list]) => answers.set(lane, await enqueueLane(lane, list))),
+      );
+      const taken = new Map<string, number>();
+      return calls.map(({ call }) => {
+        const lane = laneOf(call);
+        const at = taken.get(lane) ?? 0;
+        taken.set(lane, at + 1);
+        return (answers.get(lane) ?? [])[at] as { id: string; lane: string };
+      });
     },
 
     async claim(lane, owner, now, leaseMs) {
+      const k = keysOf(lane);
       const answer = (await runScript(
         client,
         CLAIM,
-        [
-          ...queueKeys(lane),
-          keys.outbox(lane, 'e'),
-          keys.outbox(lane, 'c'),
-          keys.outbox(lane, 'lock'),
-          keys.outbox(lane, 'pace'),
-        ],
+        [...k.queues, k.e, k.c, k.lock, k.pace],
         [String(now), owner, String(leaseMs), String(CLAIM_SCAN)],
       )) as string[];
       switch (answer[0]) {
@@ -438,18 +530,11 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
       const lane = entry.lane;
       const refName = refOf(entry.call);
       const pace = method ? PACE[method] : null;
+      const k = keysOf(lane);
       await runScript(
         client,
         COMPLETE,
-        [
-          ...queueKeys(lane),
-          keys.outbox(lane, 'e'),
-          keys.outbox(lane, 'lock'),
-          refKey(lane, refName),
-          keys.outboxResult(lane, entry.id),
-          keys.outbox(lane, 'pace'),
-          keys.outbox(lane, 'c'),
-        ],
+        [...k.queues, k.e, k.lock, refKey(lane, refName), keys.outboxResult(lane, entry.id), k.pace, k.c],
         [
           entry.id,
           owner,
@@ -467,11 +552,11 @@ export function createOutboxStore(client: RedisClient, options: OutboxStoreOptio
     },
 
     async retry(entry, owner, { holdUntil, uncertain, dueAt, now, uncounted, holdMethod, method }) {
-      const lane = entry.lane;
+      const k = keysOf(entry.lane);
       await runScript(
         client,
         RETRY,
-        [...queueKeys(lane), keys.outbox(lane, 'e'), keys.outbox(lane, 'lock'), keys.outbox(lane, 'pace')],
+        [...k.queues, k.e, k.lock, k.pace],
         [
           entry.id,
           owner,

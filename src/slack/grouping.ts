@@ -13,7 +13,7 @@ import { type GroupScope, sessionOf } from '../group/key.js';
 import type { GroupMeta, GroupStore, JoinRequest, Membership } from '../group/store.js';
 import type { Logger } from '../logger.js';
 import type { ChangeNotifier } from '../notify/notifier.js';
-import type { Outbox, ThreadTarget } from '../outbox/index.js';
+import type { Outbox, OutboxCall, SendOptions, ThreadTarget } from '../outbox/index.js';
 import type { ChangeStore, StoredChange } from '../store/store.js';
 import {
   buildGroupDetail,
@@ -189,24 +189,30 @@ export function createGrouping(deps: GroupingDeps): Grouping {
   }
 
   /**
-   * Queues a group's message and the detail chunks members landed in. The first post of the group's
-   * message is a new alert; once posted, the outbox queues it as a summary update, behind new alerts
-   * and decisions. The thread listing goes last.
+   * The sends of a group's message and of the detail chunks members landed in, added to `into`.
+   * The first post of the group's message is a new alert; once posted, the outbox queues it as a
+   * summary update, behind new alerts and decisions. The thread listing goes last.
    */
-  async function sendGroup(groupId: string, channel: string, delayMs: number, chunks: readonly number[]) {
-    const summary = outbox.send(
-      {
+  function groupSends(
+    groupId: string,
+    channel: string,
+    delayMs: number,
+    chunks: readonly number[],
+    into: Array<{ call: OutboxCall; options: SendOptions }>,
+  ): void {
+    into.push({
+      call: {
         op: 'message',
         channel,
         ref: REFS.group(groupId),
         mode: 'upsert',
         body: { render: { kind: 'group', id: groupId } },
       },
-      { delayMs, priority: 'new' },
-    );
-    const details = chunks.map((chunk) =>
-      outbox.send(
-        {
+      options: { delayMs, priority: 'new' },
+    });
+    for (const chunk of chunks) {
+      into.push({
+        call: {
           op: 'message',
           channel,
           ref: REFS.detail(groupId, chunk),
@@ -214,10 +220,9 @@ export function createGrouping(deps: GroupingDeps): Grouping {
           body: { render: { kind: 'detail', id: groupId, part: chunk } },
           thread: { ref: REFS.group(groupId) },
         },
-        { delayMs, priority: 'thread' },
-      ),
-    );
-    await Promise.all([summary, ...details]);
+        options: { delayMs, priority: 'thread' },
+      });
+    }
   }
 
   /** The detail chunk a member's line is in; none while the group holds one change. */
@@ -277,11 +282,16 @@ export function createGrouping(deps: GroupingDeps): Grouping {
     };
   }
 
-  /** Queues the group's message (and the given detail chunks) for a change that joined it. */
-  function sendJoined(joined: Membership, channel: string, chunks: readonly number[]): Promise<void> {
+  /** The sends of the group's message (and the given detail chunks) for a change that joined it. */
+  function joinedSends(
+    joined: Membership,
+    channel: string,
+    chunks: readonly number[],
+    into: Array<{ call: OutboxCall; options: SendOptions }>,
+  ): void {
     // A group holding a critical change is never held: its message goes out now and grows.
     const delayMs = joined.critical ? 0 : holdOf(joined);
-    return sendGroup(joined.groupId, channel, delayMs, chunks);
+    groupSends(joined.groupId, channel, delayMs, chunks, into);
   }
 
   return {
@@ -290,7 +300,9 @@ export function createGrouping(deps: GroupingDeps): Grouping {
       if (request === null) return;
       const joined = await groups.join(request.changeId, request.scope, request.options);
       const chunk = chunkOf(joined);
-      await sendJoined(joined, request.scope.channel, chunk === null ? [] : [chunk]);
+      const sends: Array<{ call: OutboxCall; options: SendOptions }> = [];
+      joinedSends(joined, request.scope.channel, chunk === null ? [] : [chunk], sends);
+      await outbox.sendMany(sends);
     },
 
     async notifyMany(list) {
@@ -317,9 +329,10 @@ export function createGrouping(deps: GroupingDeps): Grouping {
         const chunk = chunkOf(membership);
         if (chunk !== null && !entry.chunks.includes(chunk)) entry.chunks.push(chunk);
       }
-      const sends: Promise<void>[] = [];
-      for (const { last, channel, chunks } of byGroup.values()) sends.push(sendJoined(last, channel, chunks));
-      await Promise.all(sends);
+      // Queued together, in this order: one script per lane on a single Redis.
+      const sends: Array<{ call: OutboxCall; options: SendOptions }> = [];
+      for (const { last, channel, chunks } of byGroup.values()) joinedSends(last, channel, chunks, sends);
+      await outbox.sendMany(sends);
     },
 
     async refresh(changeIds, options = {}) {

@@ -56,24 +56,29 @@ return {count, raises}
 /** The Redis implementation, under `prefix` (REDIS_KEY_PREFIX). */
 export function createDeniedCallCounter(client: RedisClient, prefix: string): DeniedCallCounter {
   const keys = createKeys(prefix);
+  async function countDenied(change: NetworkChange, rule: ProbingRule): Promise<DeniedCallFacts | null> {
+    const atMs = Date.parse(change.eventTime);
+    if (Number.isNaN(atMs)) return null;
+    const identity = callerIdentity(change);
+    const windowMs = rule.windowMinutes * 60_000;
+    const reply = await guarded('counting a denied call', () =>
+      runScript(
+        client,
+        RECORD,
+        [keys.deniedCalls(identity, 'calls'), keys.deniedCalls(identity, 'raised')],
+        // Kept two windows: enough for late deliveries; the logic itself runs on event times.
+        [change.id, String(atMs), String(windowMs), String(rule.deniedCalls), String(2 * windowMs)],
+      ),
+    );
+    const [count, raises] = reply as [number, number];
+    return { count: Number(count), windowMinutes: rule.windowMinutes, raises: Number(raises) === 1 };
+  }
   return {
-    async record(change, rule) {
-      if (!isDeniedAttempt(change)) return null;
-      const atMs = Date.parse(change.eventTime);
-      if (Number.isNaN(atMs)) return null;
-      const identity = callerIdentity(change);
-      const windowMs = rule.windowMinutes * 60_000;
-      const reply = await guarded('counting a denied call', () =>
-        runScript(
-          client,
-          RECORD,
-          [keys.deniedCalls(identity, 'calls'), keys.deniedCalls(identity, 'raised')],
-          // Kept two windows: enough for late deliveries; the logic itself runs on event times.
-          [change.id, String(atMs), String(windowMs), String(rule.deniedCalls), String(2 * windowMs)],
-        ),
-      );
-      const [count, raises] = reply as [number, number];
-      return { count: Number(count), windowMinutes: rule.windowMinutes, raises: Number(raises) === 1 };
-    },
+    // Not async: nearly every change is no denied attempt, and gets the one settled promise
+    // instead of a new one each.
+    record: (change, rule) => (isDeniedAttempt(change) ? countDenied(change, rule) : NOT_DENIED),
   };
 }
+
+/** `record`'s answer for a change that is no denied attempt; settled, so sharing it holds nothing. */
+const NOT_DENIED: Promise<DeniedCallFacts | null> = Promise.resolve(null);

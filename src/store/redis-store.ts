@@ -46,15 +46,32 @@ return {redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'chang
 /** How long decoding read changes holds the event loop before it lets I/O and timers run. */
 const DECODE_TURN_MS = 1;
 
+/** The fields of a change's hash that `decode` reads, in the order `READ_MANY` answers them. */
+const CHANGE_FIELDS = [
+  'change',
+  'state',
+  'receivedAt',
+  'arrival',
+  'version',
+  'processing',
+  'messageChannel',
+  'messageTs',
+  'decidedBy',
+  'decidedAt',
+] as const;
+type ChangeField = (typeof CHANGE_FIELDS)[number];
+const FIELD_AT = Object.fromEntries(CHANGE_FIELDS.map((name, i) => [name, i])) as Record<ChangeField, number>;
+
 /**
- * `HGETALL` of each change key, in order (an empty array for a missing one): a batch read in one
- * command on a single Redis. The keys are declared in KEYS, as a script must
+ * `HMGET` of `CHANGE_FIELDS` of each change key, in order (no `change` for a missing one): a batch
+ * read in one command on a single Redis, answering values only, not their names. The keys are
+ * declared in KEYS, as a script must
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script parameterization");
- * they live in different slots, so Redis Cluster reads them one by one instead.
+ * they live in different slots, so Redis Cluster reads them one by one instead. ARGV: the fields.
  */
 const READ_MANY = script(`
 local out = {}
-for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+for i = 1, #KEYS do out[i] = redis.call('HMGET', KEYS[i], unpack(ARGV)) end
 return out
 `);
 
@@ -152,7 +169,8 @@ export function createRedisStore(context: RedisContext): ChangeStore {
   const { redis: client } = context;
   const keys = createKeys(context.prefix);
   const retentionSeconds = context.retentionDays * 86_400;
-  const run = (s: Script, keyList: string[], args: string[]) => runScript(client, s, keyList, args);
+  const run = (s: Script, keyList: string[], args: ReadonlyArray<string | Buffer>) =>
+    runScript(client, s, keyList, args);
 
   async function index(change: NetworkChange): Promise<void> {
     const score = Date.parse(change.eventTime);
@@ -182,14 +200,14 @@ export function createRedisStore(context: RedisContext): ChangeStore {
     const answer = (await run(
       READ_MANY,
       ids.map((id) => keys.change(id)),
-      [],
-    )) as string[][];
+      CHANGE_FIELDS,
+    )) as Array<Array<string | null>>;
     // A group's message reads up to a thousand changes at once: decoded in one stretch they would
     // hold back every request for tens of milliseconds, so other work gets a turn every millisecond.
     const found: Array<StoredChange | null> = [];
     let heldSince = performance.now();
-    for (const [i, id] of ids.entries()) {
-      found.push(decode(id, fieldsOf(answer[i] ?? [])));
+    for (let i = 0; i < ids.length; i++) {
+      found.push(decode(ids[i] as string, answer[i] ?? []));
       if (performance.now() - heldSince >= DECODE_TURN_MS) {
         await nextTurn();
         heldSince = performance.now();
@@ -269,9 +287,15 @@ export function createRedisStore(context: RedisContext): ChangeStore {
       guarded('saving assessments', async () => {
         if (judged.length === 0) return;
         if (!client.isCluster) {
-          const args = [AWAITING_STATES.join(' ')];
+          const args: Array<string | Buffer> = [AWAITING_STATES.join(' ')];
           for (const { change, processing } of judged) {
-            args.push(change.id, JSON.stringify(processing), String(awaitingScore(change, processing)));
+            // The judgement as a Buffer: a batch's are hundreds of kilobytes, which ioredis would
+            // otherwise concatenate into one string on the V8 heap before writing it (scripts.ts).
+            args.push(
+              change.id,
+              Buffer.from(JSON.stringify(processing)),
+              String(awaitingScore(change, processing)),
+            );
           }
           await run(
             SAVE_MANY,
@@ -447,24 +471,33 @@ function decodeAudit(changeId: string | null, flat: string[]): AuditEntry {
   };
 }
 
-function decode(id: string, fields: Record<string, string>): StoredChange | null {
-  const json = fields.change;
+/** A change's hash: as `HGETALL` answers it (an object), or its `CHANGE_FIELDS` values in order (`READ_MANY`). */
+type ChangeFields = Readonly<Record<string, string>> | ReadonlyArray<string | null>;
+
+/** One field of a change's hash, read where it is: the values of a batch are not made into objects first. */
+function fieldOf(fields: ChangeFields, name: ChangeField): string | undefined {
+  if (!Array.isArray(fields)) return (fields as Readonly<Record<string, string>>)[name];
+  return (fields as ReadonlyArray<string | null>)[FIELD_AT[name]] ?? undefined;
+}
+
+function decode(id: string, fields: ChangeFields): StoredChange | null {
+  const json = fieldOf(fields, 'change');
   if (json === undefined) return null;
-  const state = fields.state ?? '';
+  const state = fieldOf(fields, 'state') ?? '';
   if (!STATES.has(state)) throw new NetwardenError(`change ${id} has an unknown state "${state}" in redis`);
+  const processing = fieldOf(fields, 'processing');
+  const messageChannel = fieldOf(fields, 'messageChannel');
+  const messageTs = fieldOf(fields, 'messageTs');
   return {
     // Written only by this store, from validated values.
     change: JSON.parse(json) as NetworkChange,
     state: state as ChangeState,
-    receivedAt: fields.receivedAt ?? '',
-    arrival: fields.arrival ?? '',
-    version: Number(fields.version ?? '0'),
-    processing: fields.processing ? (JSON.parse(fields.processing) as Processing) : null,
-    message:
-      fields.messageChannel && fields.messageTs
-        ? { channel: fields.messageChannel, ts: fields.messageTs }
-        : null,
-    decidedBy: fields.decidedBy ?? null,
-    decidedAt: fields.decidedAt ?? null,
+    receivedAt: fieldOf(fields, 'receivedAt') ?? '',
+    arrival: fieldOf(fields, 'arrival') ?? '',
+    version: Number(fieldOf(fields, 'version') ?? '0'),
+    processing: processing ? (JSON.parse(processing) as Processing) : null,
+    message: messageChannel && messageTs ? { channel: messageChannel, ts: messageTs } : null,
+    decidedBy: fieldOf(fields, 'decidedBy') ?? null,
+    decidedAt: fieldOf(fields, 'decidedAt') ?? null,
   };
 }

@@ -15,12 +15,16 @@ export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** Runs a script by its SHA, loading it with EVAL when the server does not know it yet. */
+/**
+ * Runs a script by its SHA, loading it with EVAL when the server does not know it yet. An argument
+ * may be a Buffer: ioredis then copies the command into one Buffer instead of concatenating it as
+ * a string, which for arguments of kilobytes keeps that copy off the V8 heap.
+ */
 export async function runScript(
   client: RedisClient,
   s: Script,
   keys: string[],
-  args: Array<string | Buffer>,
+  args: ReadonlyArray<string | Buffer>,
 ): Promise<unknown> {
   try {
     return await client.evalsha(s.sha, keys.length, ...keys, ...args);

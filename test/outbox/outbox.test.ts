@@ -107,6 +107,66 @@ describe('the durable Slack outbox', () => {
     expect(slack.callsTo('chat.update').filter((c) => c.args.channel === 'C0COAL')).toHaveLength(0);
   });
 
+  it('queues calls sent together as if sent one after the other, in each of their lanes', async () => {
+    const o = outbox();
+    const queued = await o.sendMany([
+      {
+        call: {
+          op: 'message',
+          channel: 'C0MANY1',
+          ref: 'grp:m',
+          mode: 'upsert',
+          body: { message: text('m1') },
+        },
+      },
+      {
+        call: {
+          op: 'message',
+          channel: 'C0MANY2',
+          ref: 'grp:n',
+          mode: 'upsert',
+          body: { message: text('n1') },
+        },
+      },
+      // The same message again in the same batch: it replaces the first, as a second `send` would.
+      {
+        call: {
+          op: 'message',
+          channel: 'C0MANY1',
+          ref: 'grp:m',
+          mode: 'upsert',
+          body: { message: text('m2') },
+        },
+      },
+      {
+        call: {
+          op: 'message',
+          channel: 'C0MANY1',
+          ref: 'grp:m:d0',
+          mode: 'upsert',
+          body: { message: text('m detail') },
+          thread: { ref: 'grp:m' },
+        },
+        options: { priority: 'thread' },
+      },
+    ]);
+    expect(queued.map((q) => q.lane)).toEqual(['C0MANY1', 'C0MANY2', 'C0MANY1', 'C0MANY1']);
+    expect(queued[2]?.id).toBe(queued[0]?.id);
+    expect(new Set(queued.map((q) => q.id)).size).toBe(2);
+    expect(await o.size()).toBe(3);
+
+    // Registered as lanes: a worker started now finds and sends them.
+    o.start();
+    await waitFor(() => postsTo('C0MANY1').length === 2 && postsTo('C0MANY2').length === 1);
+    expect(postsTo('C0MANY1').map((c) => c.args.text)).toEqual([
+      expect.stringContaining('m2'),
+      expect.stringContaining('m detail'),
+    ]);
+    expect(postsTo('C0MANY1')[1]?.args.thread_ts).toBeDefined();
+    expect(postsTo('C0MANY2').map((c) => c.args.text)).toEqual([expect.stringContaining('n1')]);
+    await waitFor(async () => (await o.size()) === 0);
+  });
+
   it('paces posts to one channel below one a second, so Slack never answers 429', async () => {
     const o = outbox();
     o.start();

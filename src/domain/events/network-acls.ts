@@ -105,7 +105,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
     assess: (change, context) =>
       withExposure(
-        assessEntryWrite({ ...change.change, replaces: false }, context),
+        assessEntryWrite(
+          { networkAclId: change.change.networkAclId, entry: change.change.entry, replaces: false },
+          context,
+        ),
         aclEntryExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [
@@ -142,7 +145,10 @@ export const NETWORK_ACL_EVENTS: { [E in NetworkAclEventName]: EventSpec<E> } = 
     inspect: (change) => aclInspect(change.change.networkAclId, change.region),
     assess: (change, context) =>
       withExposure(
-        assessEntryWrite({ ...change.change, replaces: true }, context),
+        assessEntryWrite(
+          { networkAclId: change.change.networkAclId, entry: change.change.entry, replaces: true },
+          context,
+        ),
         aclEntryExposure(change.change, context.state),
       ),
     resourceKeys: (change) => [

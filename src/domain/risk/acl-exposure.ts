@@ -154,14 +154,35 @@ interface Decisions {
   probes: readonly Probe[];
   before: Int32Array;
   after: Int32Array;
+  /**
+   * The untrusted cells a judgement keeps, by the actions of the entries in order (`allowed`
+   * below): what an entry allows is not in the key, so the same decisions serve entries that
+   * allow and deny. At most `ALLOWED_PER_DECISIONS` sets of actions are kept.
+   */
+  allowed?: Map<string, UntrustedCells>;
 }
+
+/** Positions of untrusted cells, in cell order. */
+interface UntrustedCells {
+  /** Denied before the change and allowed after it. */
+  opened: Int32Array;
+  /** Allowed before or after the change. */
+  allowed: Int32Array;
+}
+
+/**
+ * Sets of entry actions kept per decisions: the entries of one rule set rarely differ in more
+ * than their changed entry's action, and the map is emptied when full, so each cached decisions
+ * holds at most this many times two position lists no longer than its cells.
+ */
+const ALLOWED_PER_DECISIONS = 8;
 
 /**
  * Decisions already made, by the same key as the probes plus where `before` ends: which entry
  * decides a cell depends only on the entries' order, CIDRs, protocols, ports and ICMP types,
  * all in the key, so positions can be shared and turned back into the caller's own entries.
  */
-const DECISIONS = new Map<string, Decisions>();
+const DECISIONS = new Map<string, Map<string, Decisions>>();
 
 /**
  * Probes already cut, by what they depend on: the entries' CIDRs, protocols, ports and ICMP types
@@ -204,15 +225,20 @@ function optionsKey(options: ProbeOptions): string {
   return key;
 }
 
-/** The key of the entries of `entrySets`, one after the other, and of the options. */
-function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+/** The key of the entries of `entrySets`, one after the other. */
+function entriesKey(entrySets: readonly (readonly AclEntry[])[]): string {
   let key = '';
   for (const entries of entrySets) {
     for (const e of entries) {
       key += `${e.cidr.version}/${e.cidr.cidr}/${e.protocol.number}/${e.ports ? `${e.ports.from}-${e.ports.to}` : ''}/${e.icmp ? e.icmp.type : ''} `;
     }
   }
-  return `${key}|${optionsKey(options)}`;
+  return key;
+}
+
+/** The key of the entries of `entrySets`, one after the other, and of the options. */
+function probesKey(entrySets: readonly (readonly AclEntry[])[], options: ProbeOptions): string {
+  return `${entriesKey(entrySets)}|${optionsKey(options)}`;
 }
 
 /**
@@ -281,14 +307,20 @@ function cutProbes(entries: readonly AclEntry[], options: ProbeOptions): Probe[]
  * hundreds of cells and keeps a few, so a `Verdict` is built only for the cells a caller keeps.
  */
 export class DirectionVerdicts {
+  /** Every cell, shared with other callers: read it, never change it. */
+  readonly probes: readonly Probe[];
+  private readonly decidedBefore: Int32Array;
+  private readonly decidedAfter: Int32Array;
+
   constructor(
-    /** Every cell, shared with other callers: read it, never change it. */
-    readonly probes: readonly Probe[],
+    private readonly decisions: Decisions,
     private readonly orderedBefore: readonly AclEntry[],
     private readonly orderedAfter: readonly AclEntry[],
-    private readonly decidedBefore: Int32Array,
-    private readonly decidedAfter: Int32Array,
-  ) {}
+  ) {
+    this.probes = decisions.probes;
+    this.decidedBefore = decisions.before;
+    this.decidedAfter = decisions.after;
+  }
 
   /** The entry deciding cell `i` before the change; `null` is the final `*` deny. */
   before(i: number): AclEntry | null {
@@ -313,6 +345,65 @@ export class DirectionVerdicts {
     return kept;
   }
 
+  /** Untrusted cells denied before the change and allowed after it: what it newly lets through. */
+  opened(): Verdict[] {
+    return this.verdictsAt(this.untrusted().opened);
+  }
+
+  /** Untrusted cells allowed before or after the change. */
+  untrustedAllowed(): Verdict[] {
+    return this.verdictsAt(this.untrusted().allowed);
+  }
+
+  private verdictsAt(positions: Int32Array): Verdict[] {
+    const kept: Verdict[] = [];
+    for (let k = 0; k < positions.length; k++) {
+      const i = positions[k] as number;
+      kept.push({ probe: this.probes[i] as Probe, before: this.before(i), after: this.after(i) });
+    }
+    return kept;
+  }
+
+  /**
+   * The untrusted cells of `opened` and `untrustedAllowed`, found once per decisions and actions:
+   * a burst of changes to one ACL asks the same question of the same hundreds of cells, and keeps
+   * a few of them.
+   */
+  private untrusted(): UntrustedCells {
+    const key = `${actionsOf(this.orderedBefore)}|${actionsOf(this.orderedAfter)}`;
+    let byActions = this.decisions.allowed;
+    if (byActions === undefined) {
+      byActions = new Map();
+      this.decisions.allowed = byActions;
+    }
+    let cells = byActions.get(key);
+    if (cells === undefined) {
+      cells = this.findUntrusted();
+      if (byActions.size >= ALLOWED_PER_DECISIONS) byActions.clear();
+      byActions.set(key, cells);
+    }
+    return cells;
+  }
+
+  private findUntrusted(): UntrustedCells {
+    const allowsBefore = this.orderedBefore.map(isAllow);
+    const allowsAfter = this.orderedAfter.map(isAllow);
+    const opened: number[] = [];
+    const allowed: number[] = [];
+    const { probes } = this;
+    for (let i = 0; i < probes.length; i++) {
+      if ((probes[i] as Probe).trusted) continue;
+      // -1 (the final deny) is tested, not used as an index (see entryAt).
+      const at = this.decidedBefore[i] as number;
+      const before = at >= 0 && allowsBefore[at] === true;
+      const to = this.decidedAfter[i] as number;
+      const after = to >= 0 && allowsAfter[to] === true;
+      if (before || after) allowed.push(i);
+      if (!before && after) opened.push(i);
+    }
+    return { opened: Int32Array.from(opened), allowed: Int32Array.from(allowed) };
+  }
+
   /** True when `test` accepts some cell. */
   some(test: (probe: Probe, before: AclEntry | null, after: AclEntry | null) => boolean): boolean {
     const { probes } = this;
@@ -321,6 +412,13 @@ export class DirectionVerdicts {
     }
     return false;
   }
+}
+
+/** `a` or `d` per entry, in order: what of the entries a cached set of cells depends on besides the decisions. */
+function actionsOf(ordered: readonly AclEntry[]): string {
+  let actions = '';
+  for (const entry of ordered) actions += entry.action === 'allow' ? 'a' : 'd';
+  return actions;
 }
 
 /** The entry at a decided position; -1 (the final deny) is never used as an index: reading an array out of bounds is slow in V8. */
@@ -338,7 +436,7 @@ export function judgeDirection(
   const orderedBefore = evaluationOrder(before, egress);
   const orderedAfter = evaluationOrder(after, egress);
   const decided = decisionsOf(orderedBefore, orderedAfter, options);
-  return new DirectionVerdicts(decided.probes, orderedBefore, orderedAfter, decided.before, decided.after);
+  return new DirectionVerdicts(decided, orderedBefore, orderedAfter);
 }
 
 /** The deciding entry of every probe under the `before` and `after` entries of one direction. */
@@ -356,8 +454,12 @@ function decisionsOf(
   orderedAfter: readonly AclEntry[],
   options: ProbeOptions,
 ): Decisions {
-  const key = `${orderedBefore.length}#${probesKey([orderedBefore, orderedAfter], options)}`;
-  const known = DECISIONS.get(key);
+  // By the options first, then the entries: the options' key is one string per policy, and
+  // appending it to every entries' key would build (and hash) a longer string per change.
+  const byOptions = optionsKey(options);
+  const key = `${orderedBefore.length}#${entriesKey([orderedBefore, orderedAfter])}`;
+  let decided = DECISIONS.get(byOptions);
+  const known = decided?.get(key);
   if (known !== undefined) return known;
   const probes = probesFor([orderedBefore, orderedAfter], options);
   const position = (ordered: readonly AclEntry[], packet: Packet) => {
@@ -370,7 +472,12 @@ function decisionsOf(
     after: Int32Array.from(probes, (probe) => position(orderedAfter, probe.packet)),
   };
   roomFor(probes.length);
-  DECISIONS.set(key, decisions);
+  decided = DECISIONS.get(byOptions);
+  if (decided === undefined) {
+    decided = new Map();
+    DECISIONS.set(byOptions, decided);
+  }
+  decided.set(key, decisions);
   cachedProbes += probes.length;
   return decisions;
 }

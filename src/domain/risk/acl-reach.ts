@@ -5,7 +5,8 @@
  * 0.0.0.0/1 and 128.0.0.0/1 add up to the whole internet, and a rule that completes a wide
  * exposure is judged by the whole of it.
  */
-import type { Packet, Verdict } from './acl-exposure.js';
+import type { CidrBlock } from '../change.js';
+import type { Probe, Verdict } from './acl-exposure.js';
 import { isAllow } from './acl-exposure.js';
 import { addressRange } from './addresses.js';
 import type { RiskPolicy } from './policy.js';
@@ -39,53 +40,75 @@ export interface GrantPart {
 
 const NARROW: Extent = { breadth: 'narrow', share: 0, text: 'addresses outside the trusted ranges' };
 
-function trafficKey(packet: Packet): string {
-  return `${packet.protocol}:${packet.port ?? '-'}`;
+/**
+ * The public addresses of each cell and its traffic's key, by its probe: the cells are shared
+ * between judgements (acl-exposure.ts caches them), so each is counted and named once, and both
+ * go with the cells when those are dropped.
+ */
+const PUBLIC = new WeakMap<Probe, bigint>();
+const TRAFFIC_KEYS = new WeakMap<Probe, string>();
+
+function trafficKey(probe: Probe): string {
+  let key = TRAFFIC_KEYS.get(probe);
+  if (key === undefined) {
+    key = `${probe.packet.protocol}:${probe.packet.port ?? '-'}`;
+    TRAFFIC_KEYS.set(probe, key);
+  }
+  return key;
+}
+
+function publicOf(probe: Probe): bigint {
+  let count = PUBLIC.get(probe);
+  if (count === undefined) {
+    count = publicAddressesIn(probe.packet.version, probe.packet.address, probe.lastAddress);
+    PUBLIC.set(probe, count);
+  }
+  return count;
 }
 
 function slot(version: 4 | 6): 0 | 1 {
   return version === 4 ? 0 : 1;
 }
 
+/** The internet of each list of trusted ranges: a policy keeps its list, so this is counted once per policy. */
+const INTERNET = new WeakMap<readonly CidrBlock[], Readonly<Count>>();
+
+function internetOf(trustedCidrs: readonly CidrBlock[]): Readonly<Count> {
+  let internet = INTERNET.get(trustedCidrs);
+  if (internet === undefined) {
+    const trusted = trustedCidrs.map(addressRange);
+    internet = [
+      publicAddressCount(4) - publicAddressesOf(4, trusted),
+      publicAddressCount(6) - publicAddressesOf(6, trusted),
+    ];
+    INTERNET.set(trustedCidrs, internet);
+  }
+  return internet;
+}
+
 /** Measures the verdicts of one direction; `split` then judges any group of them. */
 export class Reach {
   private readonly before = new Map<string, Count>();
   private readonly after = new Map<string, Count>();
-  private readonly cells = new Map<string, bigint>();
   /** Untrusted public addresses per family: "the internet" as the policy sees it. */
-  private readonly internet: Count;
+  private readonly internet: Readonly<Count>;
 
   constructor(
     verdicts: readonly Verdict[],
     private readonly policy: RiskPolicy,
   ) {
-    const trusted = policy.trustedCidrs.map(addressRange);
-    this.internet = [
-      publicAddressCount(4) - publicAddressesOf(4, trusted),
-      publicAddressCount(6) - publicAddressesOf(6, trusted),
-    ];
+    this.internet = internetOf(policy.trustedCidrs);
     for (const v of verdicts) {
       if (v.probe.trusted) continue;
-      const key = trafficKey(v.probe.packet);
+      const key = trafficKey(v.probe);
       if (isAllow(v.before)) this.add(this.before, key, v);
       if (isAllow(v.after)) this.add(this.after, key, v);
     }
   }
 
-  private publicOf(v: Verdict): bigint {
-    const { version, address } = v.probe.packet;
-    const id = `${version}:${address}`;
-    let count = this.cells.get(id);
-    if (count === undefined) {
-      count = publicAddressesIn(version, address, v.probe.lastAddress);
-      this.cells.set(id, count);
-    }
-    return count;
-  }
-
   private add(map: Map<string, Count>, key: string, v: Verdict): void {
     const count = map.get(key) ?? [0n, 0n];
-    count[slot(v.probe.packet.version)] += this.publicOf(v);
+    count[slot(v.probe.packet.version)] += publicOf(v.probe);
     map.set(key, count);
   }
 
@@ -130,14 +153,14 @@ export class Reach {
   /** `group` (verdicts one entry newly allows) split by breadth: the part reaching the internet, and the rest. */
   split(group: readonly Verdict[]): { wide: GrantPart | null; narrow: GrantPart | null } {
     const added = new Map<string, Count>();
-    for (const v of group) this.add(added, trafficKey(v.probe.packet), v);
+    for (const v of group) this.add(added, trafficKey(v.probe), v);
     const extents = new Map<string, Extent>();
     for (const [key, count] of added) extents.set(key, this.extentOf(key, count));
     const wide: Verdict[] = [];
     const narrow: Verdict[] = [];
     let widest: Extent | null = null;
     for (const v of group) {
-      const extent = extents.get(trafficKey(v.probe.packet));
+      const extent = extents.get(trafficKey(v.probe));
       if (extent === undefined || extent.breadth === 'narrow') {
         narrow.push(v);
         continue;

@@ -15,6 +15,7 @@ import {
   isIcmp,
   judgeDirection,
   matches,
+  type ProbeOptions,
   transportOf,
   type Verdict,
 } from './acl-exposure.js';
@@ -90,14 +91,29 @@ function serviceLabel(service: OpenService): string {
   return `${service.port.name} (${service.protocols.join('+')}/${service.port.port})`;
 }
 
+/** True when some of `verdicts`' packets is `protocol` traffic to `port`. */
+function reaches(verdicts: readonly Verdict[], protocol: PortProtocol, port: number): boolean {
+  for (const v of verdicts) {
+    if (v.probe.packet.port === port && transportOf(v.probe.packet) === protocol) return true;
+  }
+  return false;
+}
+
 /** The named ports among `verdicts`' packets, with the transports that reach them. */
 function openServices(verdicts: readonly Verdict[], ports: readonly NamedPort[]): OpenService[] {
-  return ports.flatMap((port) => {
-    const protocols = port.protocols.filter((protocol) =>
-      verdicts.some((v) => transportOf(v.probe.packet) === protocol && v.probe.packet.port === port.port),
-    );
-    return protocols.length > 0 ? [{ port, protocols }] : [];
-  });
+  // Loops rather than flatMap/filter: this runs for every port of the policy on every grant, and
+  // most ports are not open, so nothing is allocated for them.
+  const services: OpenService[] = [];
+  for (const port of ports) {
+    let protocols: PortProtocol[] | null = null;
+    for (const protocol of port.protocols) {
+      if (!reaches(verdicts, protocol, port.port)) continue;
+      protocols ??= [];
+      protocols.push(protocol);
+    }
+    if (protocols !== null) services.push({ port, protocols });
+  }
+  return services;
 }
 
 function privateSubnets(situation: AclSituation, policy: RiskPolicy): SubnetState[] {
@@ -315,13 +331,10 @@ function exposureFindings(
   egress: boolean,
   policy: RiskPolicy,
 ): Finding[] {
-  const opened = cells.where((probe, before, after) => !probe.trusted && !isAllow(before) && isAllow(after));
+  const opened = cells.opened();
   if (opened.length === 0) return [];
   // Reach counts only untrusted cells allowed on either side: the others need no verdict.
-  const reach = new Reach(
-    cells.where((probe, before, after) => !probe.trusted && (isAllow(before) || isAllow(after))),
-    policy,
-  );
+  const reach = new Reach(cells.untrustedAllowed(), policy);
   const findings: Finding[] = [];
   for (const [rule, group] of groupBy(opened, (v) => v.after)) {
     if (rule === null) continue;
@@ -450,27 +463,30 @@ function effectiveExposureFindings(
   ];
 }
 
-/** The ports of interest of each policy, one array per policy: the cells' cache is keyed by it. */
-const PORTS_OF_INTEREST = new WeakMap<RiskPolicy, readonly number[]>();
+/**
+ * The cell options of each policy (its trusted ranges, and its ports of interest as one array):
+ * one object per policy, since the cells' cache is keyed by its arrays.
+ */
+const PROBE_OPTIONS = new WeakMap<RiskPolicy, ProbeOptions>();
 
-function portsOfInterest(policy: RiskPolicy): readonly number[] {
-  let ports = PORTS_OF_INTEREST.get(policy);
-  if (ports === undefined) {
-    ports = [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port);
-    PORTS_OF_INTEREST.set(policy, ports);
+function probeOptionsOf(policy: RiskPolicy): ProbeOptions {
+  let options = PROBE_OPTIONS.get(policy);
+  if (options === undefined) {
+    options = {
+      trusted: policy.trustedCidrs,
+      ports: [...policy.adminPorts, ...policy.sensitivePorts].map((p) => p.port),
+    };
+    PROBE_OPTIONS.set(policy, options);
   }
-  return ports;
+  return options;
 }
 
 /** Every ACL finding for a situation, direction by direction. */
 export function aclSituationFindings(situation: AclSituation, policy: RiskPolicy): Finding[] {
-  const ports = portsOfInterest(policy);
+  const options = probeOptionsOf(policy);
   const findings: Finding[] = [];
   for (const egress of situation.directions) {
-    const cells = judgeDirection(situation.before ?? [], situation.after, egress, {
-      trusted: policy.trustedCidrs,
-      ports,
-    });
+    const cells = judgeDirection(situation.before ?? [], situation.after, egress, options);
     findings.push(...exposureFindings(situation, cells, egress, policy));
     if (situation.before === null) continue;
     findings.push(...denyUndoneFindings(situation, cells), ...blockedFindings(situation, cells));

@@ -10,7 +10,7 @@ import { actorFindings, attemptFinding, repeatedDeniedFinding } from './actor-ru
 import type { DeniedCallFacts } from './denied-calls.js';
 import type { ExposureLine, Finding } from './findings.js';
 import type { RiskPolicy } from './policy.js';
-import { compareSeverity, maxSeverity, type Severity } from './severity.js';
+import { compareSeverity, type Severity } from './severity.js';
 
 /** The engine's verdict on one change. */
 export interface Assessment {
@@ -29,13 +29,17 @@ export interface Assessment {
   exposure?: ExposureLine;
 }
 
-function applyOverrides(findings: readonly Finding[], policy: RiskPolicy): Finding[] {
-  return findings.flatMap((f) => {
+/** Appends `findings` to `into` with the policy's severity overrides applied (`off` drops a finding). */
+function applyOverrides(findings: readonly Finding[], policy: RiskPolicy, into: Finding[]): Finding[] {
+  for (const f of findings) {
     const override = policy.severityOverrides[f.id];
-    if (override === undefined) return [f];
-    return override === 'off' ? [] : [{ ...f, severity: override }];
-  });
+    if (override === undefined) into.push(f);
+    else if (override !== 'off') into.push({ ...f, severity: override });
+  }
+  return into;
 }
+
+const bySeverity = (a: Finding, b: Finding) => compareSeverity(a.severity, b.severity);
 
 /** Judges one change: its severity, the findings that explain it, and whether context was used. */
 export function assessChange(
@@ -48,29 +52,24 @@ export function assessChange(
   },
 ): Assessment {
   const outcome = specOf(change).assess(change, context);
-  let findings: Finding[];
+  const ordered: Finding[] = [];
   if (change.attempt) {
     // A failed call changed nothing: what it would have done only colours the attempt finding.
-    const attempted = applyOverrides(outcome.findings, context.policy)
+    const attempted = applyOverrides(outcome.findings, context.policy, [])
       .filter((f) => f.id !== 'context.missing')
-      .sort((a, b) => compareSeverity(a.severity, b.severity))[0];
+      .sort(bySeverity)[0];
     const probing = repeatedDeniedFinding(change, context.deniedCalls ?? null, context.policy.probing);
-    findings = [
-      ...(probing ? [probing] : []),
-      attemptFinding(change, change.attempt, attempted ?? null),
-      ...actorFindings(change),
-    ];
+    if (probing) applyOverrides([probing], context.policy, ordered);
+    applyOverrides([attemptFinding(change, change.attempt, attempted ?? null)], context.policy, ordered);
   } else {
-    findings = [...outcome.findings, ...actorFindings(change)];
+    applyOverrides(outcome.findings, context.policy, ordered);
   }
+  applyOverrides(actorFindings(change), context.policy, ordered);
   // Array.prototype.sort is stable, so equally severe findings keep the rules' order.
-  const ordered = applyOverrides(findings, context.policy).sort((a, b) =>
-    compareSeverity(a.severity, b.severity),
-  );
-  const assessment: Assessment = {
-    severity: maxSeverity(ordered.map((f) => f.severity)),
-    findings: ordered,
-    contextUsed: outcome.contextUsed,
-  };
-  return outcome.exposure && !change.attempt ? { ...assessment, exposure: outcome.exposure } : assessment;
+  ordered.sort(bySeverity);
+  // Most severe first: the first finding's severity is the worst.
+  const severity = ordered[0]?.severity ?? 'info';
+  return outcome.exposure && !change.attempt
+    ? { severity, findings: ordered, contextUsed: outcome.contextUsed, exposure: outcome.exposure }
+    : { severity, findings: ordered, contextUsed: outcome.contextUsed };
 }

@@ -202,6 +202,23 @@ function judge(before: NetworkState, after: NetworkState, queries: readonly Expo
   return { judged, line: top === null ? null : lineOf(top.after, top.query) };
 }
 
+/**
+ * `unjudged`'s line for an ACL entry changed without a state, by ACL: without snapshots every
+ * entry change says it, and a burst names the same few ACLs. Emptied when full.
+ */
+const NO_STATE_ACL_LINES = new Map<string, string>();
+const NO_STATE_ACL_LINES_CAP = 4096;
+
+function noStateAclLine(networkAclId: string): string {
+  let text = NO_STATE_ACL_LINES.get(networkAclId);
+  if (text === undefined) {
+    text = unjudgedText({ kind: 'acl-subnets', networkAclId }, [NO_STATE_MISSING]);
+    if (NO_STATE_ACL_LINES.size >= NO_STATE_ACL_LINES_CAP) NO_STATE_ACL_LINES.clear();
+    NO_STATE_ACL_LINES.set(networkAclId, text);
+  }
+  return text;
+}
+
 /** The verdicts of an ACL entry written (`entry`) or deleted (`deleted`), for each subnet using the ACL. */
 export function aclEntryExposure(
   change: { networkAclId: string } & (
@@ -210,8 +227,9 @@ export function aclEntryExposure(
   ),
   state: NetworkState | null,
 ): ChangeExposure {
+  if (state === null)
+    return { judged: [], line: { kind: 'unknown', text: noStateAclLine(change.networkAclId) } };
   const subject: UnjudgedSubject = { kind: 'acl-subnets', networkAclId: change.networkAclId };
-  if (state === null) return unjudged(subject, NO_STATE_MISSING);
   const acl = findNetworkAcl(state, change.networkAclId);
   if (acl === undefined) return unjudged(subject, notInSnapshot(`network ACL ${change.networkAclId}`));
   const subnets = subnetsUsingAcl(state, acl).map((s) => s.subnetId);
@@ -571,6 +589,8 @@ export function deletedExposure(subject: DeletedSubject): ChangeExposure {
 
 /** The verdict that speaks for the change: exposed first, then unknown, opened-not-listening, blocked. */
 export function headlineExposure(judged: readonly JudgedExposure[]): JudgedExposure | null {
+  // Most changes without a state judge nothing: no copy to sort.
+  if (judged.length < 2) return judged[0] ?? null;
   return [...judged].sort((a, b) => KIND_ORDER[a.after.kind] - KIND_ORDER[b.after.kind])[0] ?? null;
 }
 
@@ -623,7 +643,9 @@ function exposureFinding(judged: readonly JudgedExposure[], top: JudgedExposure)
  * the internet findings capped at medium.
  */
 export function withExposure(outcome: RuleOutcome, exposure: ChangeExposure): RuleOutcome {
-  const lined: RuleOutcome = exposure.line ? { ...outcome, exposure: exposure.line } : outcome;
+  const lined: RuleOutcome = exposure.line
+    ? { findings: outcome.findings, contextUsed: outcome.contextUsed, exposure: exposure.line }
+    : outcome;
   const judged = exposure.judged;
   const top = headlineExposure(judged);
   if (top === null || top.after.kind === 'unknown') return lined;

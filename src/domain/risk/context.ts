@@ -32,7 +32,7 @@ export function missingContext(state: NetworkState | null, resourceId: string, u
     return finding(
       'context.missing',
       'No network state: judged from the event alone',
-      `No network state was given, so ${resourceId}'s ${unknown} are unknown; the findings only state what the event itself shows.`,
+      noStateDetail(resourceId, unknown),
     );
   }
   return finding(
@@ -40,4 +40,32 @@ export function missingContext(state: NetworkState | null, resourceId: string, u
     `The network state does not include ${resourceId}`,
     `The network state given has no ${resourceId}, so its ${unknown} are unknown; the findings only state what the event itself shows.`,
   );
+}
+
+/**
+ * The detail of `missingContext` without a state, by what is unknown and then the resource: without
+ * snapshots every change says it, and a burst names the same few resources. Emptied when it holds
+ * `NO_STATE_DETAILS_CAP` resources.
+ */
+const NO_STATE_DETAILS = new Map<string, Map<string, string>>();
+const NO_STATE_DETAILS_CAP = 4096;
+let noStateDetails = 0;
+
+function noStateDetail(resourceId: string, unknown: string): string {
+  let byResource = NO_STATE_DETAILS.get(unknown);
+  let detail = byResource?.get(resourceId);
+  if (detail !== undefined) return detail;
+  detail = `No network state was given, so ${resourceId}'s ${unknown} are unknown; the findings only state what the event itself shows.`;
+  if (noStateDetails >= NO_STATE_DETAILS_CAP) {
+    NO_STATE_DETAILS.clear();
+    noStateDetails = 0;
+    byResource = undefined;
+  }
+  if (byResource === undefined) {
+    byResource = new Map();
+    NO_STATE_DETAILS.set(unknown, byResource);
+  }
+  byResource.set(resourceId, detail);
+  noStateDetails++;
+  return detail;
 }

@@ -7,6 +7,7 @@ import {
   evaluationOrder,
   firstMatch,
   isAllow,
+  judgeDirection,
   type Packet,
   probesFor,
   untrustedExposure,
@@ -275,5 +276,37 @@ describe('cells and decisions shared between calls', () => {
     expect(b.every((v) => v.before === null)).toBe(true);
     expect(b.filter((v) => v.after === second[1]).length).toBeGreaterThan(0);
     expect(b.every((v) => v.after === second[0] || v.after === second[1])).toBe(true);
+  });
+
+  it('finds the cells opened and allowed by the entries it is given, whatever others with the same cells allowed', () => {
+    const allow = [entry('in 100 allow tcp 443 0.0.0.0/0')];
+    const deny = [entry('in 100 deny tcp 443 0.0.0.0/0')];
+    // Same cells, both actions in turn, twice: the kept cells follow the caller's actions.
+    for (let round = 0; round < 2; round++) {
+      const allowed = judgeDirection([], allow, false, options);
+      const expected = allowed.where(
+        (probe, before, after) => !probe.trusted && !isAllow(before) && isAllow(after),
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      expect(allowed.opened()).toEqual(expected);
+      expect(allowed.opened().every((v) => v.after === allow[0])).toBe(true);
+      expect(allowed.untrustedAllowed()).toEqual(expected);
+
+      const denied = judgeDirection([], deny, false, options);
+      expect(denied.opened()).toEqual([]);
+      expect(denied.untrustedAllowed()).toEqual([]);
+
+      // A deny removed: what the allow behind it lets through is opened, and allowed on both sides only where it was before.
+      const before = [...deny, entry('in 200 allow all 0.0.0.0/0')];
+      const after = [entry('in 200 allow all 0.0.0.0/0')];
+      const cells = judgeDirection(before, after, false, options);
+      expect(cells.opened()).toEqual(
+        cells.where((probe, b, a) => !probe.trusted && !isAllow(b) && isAllow(a)),
+      );
+      expect(cells.untrustedAllowed()).toEqual(
+        cells.where((probe, b, a) => !probe.trusted && (isAllow(b) || isAllow(a))),
+      );
+      expect(cells.opened().length).toBeGreaterThan(0);
+    }
   });
 });
