@@ -19,6 +19,13 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 # Source maps: stack traces point at the TypeScript sources (tsc emits .map files next to dist/).
 ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+# glibc's malloc raises its mmap threshold to the size of each large block freed, so the Buffers of
+# big Redis commands and bodies (tens to hundreds of kB) end up in its heap and their freed pages stay
+# resident. A fixed threshold keeps blocks of 64 kB and more mapped and gives them back when freed
+# (https://man7.org/linux/man-pages/man3/mallopt.3.html, M_MMAP_THRESHOLD): about 8 MB less under
+# load, 2 MB less idle in `npm run bench` (docs/bench.md, "Footprint and throughput, 2026-12-07
+# (late morning)"). `npm run bench` reads this line too (bench/processes.ts).
+ENV MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

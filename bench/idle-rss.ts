@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedisServer } from '../test/helpers/redis-server.js';
 import { startFakeSlack } from '../test/helpers/slack-api.js';
-import { buildBot, imageBotArgs, rssMb, serve } from './processes.js';
+import { buildBot, imageBotArgs, imageBotEnv, rssMb, serve } from './processes.js';
 import { slashRequest } from './slack.js';
 import { round } from './stats.js';
 
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   const extra = (process.env.IDLE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   // IDLE_BUILD=off starts the dist/ already built (quicker when comparing node flags).
   const build =
-    process.env.IDLE_BUILD === 'off' ? { args: imageBotArgs(), how: 'dist/ as it was built' } : buildBot();
+    process.env.IDLE_BUILD === 'off'
+      ? { args: imageBotArgs(), env: imageBotEnv(), how: 'dist/ as it was built' }
+      : buildBot();
   const args = [...extra, ...build.args];
   process.stderr.write(`bot: node ${args.join(' ')} (${build.how})\n`);
   const redis = await startRedisServer();
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   );
   // The environment `npm run bench` starts the bot with (bench/run.ts).
   const env = {
+    ...build.env,
     NODE_ENV: 'production',
     INGEST_TOKEN: TOKEN,
     REDIS_URL: redis.url,

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { freePort, startRedisServer } from '../test/helpers/redis-server.js';
 import { startFakeSlack } from '../test/helpers/slack-api.js';
 import { client, closedLoop } from './load.js';
-import { imageBotArgs, rssMb, serve } from './processes.js';
+import { imageBotArgs, imageBotEnv, rssMb, serve } from './processes.js';
 import { ingestRecord } from './records.js';
 import { round } from './stats.js';
 
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const bot = await serve(
     args,
     {
+      ...imageBotEnv(),
       NODE_ENV: 'production',
       INGEST_TOKEN: TOKEN,
       REDIS_URL: redis.url,

@@ -85,20 +85,43 @@ export function imageBotArgs(dockerfile = 'Dockerfile'): string[] {
 }
 
 /**
+ * The environment the container image sets for the bot besides NODE_ENV (the bench sets its own)
+ * and NODE_OPTIONS (its flags are in `imageBotArgs`): every `KEY=value` of its `ENV` lines.
+ */
+export function imageBotEnv(dockerfile = 'Dockerfile'): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(dockerfile, 'utf8').matchAll(/^ENV\s+(.*)$/gm)) {
+    for (const pair of (line[1] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) {
+      const [, key = '', quoted, bare] = pair;
+      if (key !== 'NODE_ENV' && key !== 'NODE_OPTIONS') env[key] = quoted ?? bare ?? '';
+    }
+  }
+  return env;
+}
+
+/**
  * Compiles the bot as the container image does (`npm run build`: tsconfig.build.json → dist/) and
- * answers the node arguments that run it, as the image's CMD and NODE_OPTIONS do; falls back to tsx (as
+ * answers the node arguments and environment that run it, as the image's CMD and ENV do; falls back to tsx (as
  * `npm start` runs it) when nothing was emitted.
  */
-export function buildBot(): { args: string[]; how: string } {
+export function buildBot(): { args: string[]; env: Record<string, string>; how: string } {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     encoding: 'utf8',
   });
+  const env = imageBotEnv();
+  const prefix = Object.entries(env)
+    .map(([key, value]) => `${key}=${value} `)
+    .join('');
   if (existsSync('dist/src/main.js')) {
     const args = imageBotArgs();
-    const how = `node ${args.join(' ')} (${tsc.status === 0 ? 'npm run build' : 'built with type errors'})`;
-    return { args, how };
+    const how = `${prefix}node ${args.join(' ')} (${tsc.status === 0 ? 'npm run build' : 'built with type errors'})`;
+    return { args, env, how };
   }
-  return { args: ['--import', 'tsx', 'src/main.ts'], how: 'tsx src/main.ts (the build emitted nothing)' };
+  return {
+    args: ['--import', 'tsx', 'src/main.ts'],
+    env,
+    how: `${prefix}tsx src/main.ts (the build emitted nothing)`,
+  };
 }
 
 /** Resident memory of a process in MB, from /proc (Linux). */

@@ -99,6 +99,7 @@ async function setUp(stops: Array<() => Promise<unknown> | unknown>) {
   const bot = await serve(
     [...extra, ...build.args],
     {
+      ...build.env,
       NODE_ENV: 'production',
       INGEST_TOKEN: TOKEN,
       REDIS_URL: redisServer.url,

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { imageBotArgs } from '../../bench/processes.js';
+import { imageBotArgs, imageBotEnv } from '../../bench/processes.js';
 
 // There is no Docker engine where these tests run: they check the container files by reading
 // them, against what the rest of the repository says (tsconfig, package.json, .env.sample).
@@ -121,6 +121,13 @@ describe('Dockerfile', () => {
       '--heap-growing-percent=100',
       'dist/src/main.js',
     ]);
+  });
+
+  it("fixes glibc's mmap threshold, and `npm run bench` runs the bot with the image's environment", () => {
+    const dockerfile = fileURLToPath(new URL('Dockerfile', ROOT));
+    expect(imageBotEnv(dockerfile)).toEqual({ MALLOC_MMAP_THRESHOLD_: '65536' });
+    const env = runtime.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    expect(env.some((args) => /^MALLOC_MMAP_THRESHOLD_=65536$/.test(args))).toBe(true);
   });
 
   it('checks health with node (no curl in slim images) on GET /healthz at PORT', () => {
