@@ -7,14 +7,12 @@
  * `changes` of the bench's ingest records (bench/records.ts) through the intake, then hands them
  * to the processor in the work queue's batches, as the queue would. The outbox is not started, so
  * its worker sends nothing: what is measured is judging, storing, grouping and enqueueing the
- * messages. Only this process is measured (not redis-server): CPU from `process.cpuUsage`, bytes
- * as the heap in use after minus before plus what every collection freed (`v8.GCProfiler`).
+ * messages. Only this process is measured (not redis-server), as bench/alloc.ts measures.
  * With `BENCH_PROFILE=<path prefix>`, the last round's drain alone is profiled (`<prefix>.cpuprofile` and
  * `<prefix>.heapprofile`, sampled allocation; open them in Chrome DevTools).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import v8 from 'node:v8';
 import { pino } from 'pino';
 import { readConfig } from '../src/config.js';
 import type { NetworkChange } from '../src/domain/change.js';
@@ -30,25 +28,15 @@ import { createRedisStore } from '../src/store/redis-store.js';
 import { createWorkQueue, DEFAULT_BATCH_SIZE } from '../src/store/work-queue.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 import { startFakeSlack } from '../test/helpers/slack-api.js';
+import { measure, positiveArg, requireGc } from './alloc.js';
 import { ingestRecord } from './records.js';
 
-const count = Number(process.argv[2] ?? 5_000);
-const rounds = Number(process.argv[3] ?? 3);
-if (!Number.isInteger(count) || count < 1)
-  throw new Error(`changes must be a positive integer, got ${process.argv[2]}`);
-if (!Number.isInteger(rounds) || rounds < 1)
-  throw new Error(`rounds must be a positive integer, got ${process.argv[3]}`);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined)
-  throw new Error('run with --expose-gc: node --expose-gc --import tsx bench/drain-alloc.ts');
+const count = positiveArg(2, 5_000, 'changes');
+const rounds = positiveArg(3, 3, 'rounds');
+requireGc('node --expose-gc --import tsx bench/drain-alloc.ts');
 
 const ACCOUNT = '123456789012';
 const BODY = 100;
-
-interface GcStatistic {
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
-}
 
 const redisServer = await startRedisServer();
 const slackApi = await startFakeSlack();
@@ -94,30 +82,16 @@ async function round(
   }
   for (let i = 0; i < count; i += BODY) await intake.admit(changes.slice(i, i + BODY), new Date());
   const ids = changes.map((c) => c.id);
-  gc?.();
   if (profiled) await profiling?.start();
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  const heapBefore = v8.getHeapStatistics().used_heap_size;
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < ids.length; i += DEFAULT_BATCH_SIZE) {
-    await processor.many(ids.slice(i, i + DEFAULT_BATCH_SIZE));
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const heapAfter = v8.getHeapStatistics().used_heap_size;
-  const stats = (profiler.stop()?.statistics ?? []) as GcStatistic[];
-  const freed = stats.reduce(
-    (sum, s) => sum + s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize,
-    0,
-  );
+  const cost = await measure(async () => {
+    for (let i = 0; i < ids.length; i += DEFAULT_BATCH_SIZE) {
+      await processor.many(ids.slice(i, i + DEFAULT_BATCH_SIZE));
+    }
+  });
   if (profiled) await profiling?.finish();
   const pending = await store.getChange(ids[ids.length - 1] ?? '');
   if (pending?.processing == null) throw new Error('the last change was not processed');
-  return {
-    micros: (cpu.user + cpu.system) / count,
-    bytes: (heapAfter - heapBefore + freed) / count,
-    collections: stats.length,
-  };
+  return { micros: cost.cpuMicros / count, bytes: cost.bytes / count, collections: cost.collections };
 }
 
 const profilePath = process.env.BENCH_PROFILE;

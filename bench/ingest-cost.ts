@@ -7,14 +7,12 @@
  * on a throw-away redis-server; a child process posts over keep-alive HTTP, so the client's work
  * is not counted. Two phases per round: 4,000 single-record EventBridge bodies, 32 in flight, and
  * 200 bodies of 100 records, 8 in flight — every record new. CPU is this process' user + system
- * time; bytes are the heap in use after the phase minus before it, plus what every collection
- * during it freed (`v8.GCProfiler`), so collections do not hide allocation.
+ * time; bytes as bench/alloc.ts counts them.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import v8 from 'node:v8';
 import { pino } from 'pino';
 import { createRequestListener } from '../src/http/server.js';
 import { createIngestor } from '../src/ingest/pipeline.js';
@@ -26,6 +24,7 @@ import { createRedisClient, type RedisContext, waitUntilReady } from '../src/sto
 import { createRedisStore } from '../src/store/redis-store.js';
 import { createWorkQueue } from '../src/store/work-queue.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { measure as costOf, positiveArg } from './alloc.js';
 import { closedLoop, client as httpClient } from './load.js';
 import { asEventBridge, ingestRecord } from './records.js';
 
@@ -78,16 +77,8 @@ if (process.argv[2] === 'client') {
   await main();
 }
 
-interface GcStatistic {
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
-}
-
 async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 3);
-  if (!Number.isInteger(rounds) || rounds < 1)
-    throw new Error(`rounds must be a positive integer, got ${process.argv[2]}`);
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const rounds = positiveArg(2, 3, 'rounds');
   const server = await startRedisServer();
   const logger = pino({ level: 'silent' });
   const redis = createRedisClient({ kind: 'single', url: server.url }, logger);
@@ -124,32 +115,24 @@ async function main(): Promise<void> {
   const child = fork(new URL(import.meta.url).pathname, ['client'], { stdio: 'inherit' });
 
   async function measure(phase: Phase, run: string) {
-    gc?.();
     await redis.config('RESETSTAT');
-    const profiler = new v8.GCProfiler();
-    profiler.start();
-    const heapBefore = v8.getHeapStatistics().used_heap_size;
-    const cpuBefore = process.cpuUsage();
-    child.send({ phase, run, url } satisfies Order);
-    const [answer] = (await once(child, 'message')) as [{ bad: number; seconds: number }];
-    await ingestor.settled();
-    const cpu = process.cpuUsage(cpuBefore);
-    const heapAfter = v8.getHeapStatistics().used_heap_size;
-    const stats = (profiler.stop()?.statistics ?? []) as GcStatistic[];
-    const freed = stats.reduce(
-      (sum, s) => sum + s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize,
-      0,
-    );
+    const cost = await costOf(async () => {
+      child.send({ phase, run, url } satisfies Order);
+      const [answer] = (await once(child, 'message')) as [{ bad: number; seconds: number }];
+      await ingestor.settled();
+      return answer;
+    });
+    const answer = cost.value;
     const stat = await redis.info('commandstats');
     const evalsha = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stat);
     if (answer.bad > 0) throw new Error(`${answer.bad} requests were not answered 202`);
     return {
       phase: phase.name,
       run,
-      us_per_request: Number(((cpu.user + cpu.system) / phase.bodies).toFixed(1)),
-      us_per_record: Number(((cpu.user + cpu.system) / (phase.bodies * phase.records)).toFixed(2)),
-      bytes_per_request: Math.round((heapAfter - heapBefore + freed) / phase.bodies),
-      collections: stats.length,
+      us_per_request: Number((cost.cpuMicros / phase.bodies).toFixed(1)),
+      us_per_record: Number((cost.cpuMicros / (phase.bodies * phase.records)).toFixed(2)),
+      bytes_per_request: Math.round(cost.bytes / phase.bodies),
+      collections: cost.collections,
       requests_per_s: Math.round(phase.bodies / answer.seconds),
       redis_evalsha_us_per_call: evalsha
         ? Number((Number(evalsha[2]) / Number(evalsha[1])).toFixed(1))

@@ -4,22 +4,17 @@
  * EventBridge events: `npx tsx --expose-gc bench/normalise-alloc.ts [records] [rounds]`.
  *
  * The records are the bench's ingest records (bench/records.ts: CreateNetworkAclEntry, tcp 443).
- * Bytes allocated are counted as in bench/assess-alloc.ts: the heap in use after the loop minus
- * before it, plus what every collection during the loop freed (`v8.GCProfiler`).
+ * Bytes allocated as bench/alloc.ts counts them.
  */
-import v8 from 'node:v8';
 import { unwrapEnvelope } from '../src/ingest/envelope.js';
 import { normaliseItems } from '../src/ingest/pipeline.js';
+import { measure, positiveArg, requireGc } from './alloc.js';
 import { asEventBridge, ingestRecord } from './records.js';
 
-const count = Number(process.argv[2] ?? 20_000);
-const rounds = Number(process.argv[3] ?? 5);
-if (!Number.isInteger(count) || count < 100 || count % 100 !== 0)
-  throw new Error(`records must be a positive multiple of 100, got ${process.argv[2]}`);
-if (!Number.isInteger(rounds) || rounds < 1)
-  throw new Error(`rounds must be a positive integer, got ${process.argv[3]}`);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/normalise-alloc.ts');
+const count = positiveArg(2, 20_000, 'records');
+if (count % 100 !== 0) throw new Error(`records must be a positive multiple of 100, got ${count}`);
+const rounds = positiveArg(3, 5, 'rounds');
+requireGc('npx tsx --expose-gc bench/normalise-alloc.ts');
 
 const ACCOUNT = '111111111111';
 const logFiles = Array.from({ length: count / 100 }, (_, i) =>
@@ -31,40 +26,25 @@ const events = Array.from({ length: count }, (_, i) =>
   JSON.stringify(asEventBridge(ingestRecord('s', i, ACCOUNT))),
 );
 
-interface GcStatistic {
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
-}
-
-function round(bodies: readonly string[]): { microsPerRecord: number; bytesPerRecord: number } {
-  gc?.();
-  const profiler = new v8.GCProfiler();
-  profiler.start();
-  const heapBefore = v8.getHeapStatistics().used_heap_size;
-  const cpuBefore = process.cpuUsage();
-  let changes = 0;
-  for (const body of bodies) changes += normaliseItems(unwrapEnvelope(JSON.parse(body))).changes.length;
-  const cpu = process.cpuUsage(cpuBefore);
-  const heapAfter = v8.getHeapStatistics().used_heap_size;
-  const stats = (profiler.stop()?.statistics ?? []) as GcStatistic[];
-  const freed = stats.reduce(
-    (sum, s) => sum + s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize,
-    0,
-  );
-  if (changes !== count) throw new Error(`${changes} changes from ${count} records`);
-  return {
-    microsPerRecord: (cpu.user + cpu.system) / count,
-    bytesPerRecord: (heapAfter - heapBefore + freed) / count,
-  };
+async function round(
+  bodies: readonly string[],
+): Promise<{ microsPerRecord: number; bytesPerRecord: number }> {
+  const cost = await measure(() => {
+    let changes = 0;
+    for (const body of bodies) changes += normaliseItems(unwrapEnvelope(JSON.parse(body))).changes.length;
+    return changes;
+  });
+  if (cost.value !== count) throw new Error(`${cost.value} changes from ${count} records`);
+  return { microsPerRecord: cost.cpuMicros / count, bytesPerRecord: cost.bytes / count };
 }
 
 for (const [body, bodies] of [
   ['log file of 100', logFiles],
   ['EventBridge event', events],
 ] as const) {
-  round(bodies); // warm-up: compiles the hot path and fills the memos
+  await round(bodies); // warm-up: compiles the hot path and fills the memos
   for (let i = 1; i <= rounds; i++) {
-    const r = round(bodies);
+    const r = await round(bodies);
     console.log(
       JSON.stringify({
         body,
