@@ -3,7 +3,7 @@ import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
 import { createKeys } from './keys.js';
 import type { RedisContext } from './redis-client.js';
 import { ALL_INDEX_CAP, arrivalOf, guarded, REQUEUE_AFTER_MS, RESOURCE_INDEX_CAP } from './redis-store.js';
-import { runScript, script } from './scripts.js';
+import { bulkArguments, runScript, script } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -66,17 +66,6 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 return out
 `);
 
-/**
- * From this much change JSON in a body, each change's JSON is handed to ioredis as a Buffer.
- * ioredis writes a command of strings as one string it concatenates, which Node then flattens and
- * encodes to UTF-8 before writing; with a Buffer among the arguments it copies the parts into one
- * Buffer instead, at a cost per argument. Measured on admit alone with the bench's records (~1 KB
- * of JSON each), 8 bodies in flight: with 40 and 100 records a body (~43 and ~108 KB), Buffers
- * cost ~12 % less CPU and ~11 % fewer heap bytes per record; with 1 to 10 (~11 KB), strings cost
- * less CPU. bench/ingest-cost.ts measures the whole endpoint.
- */
-const BUFFERED_JSON_CHARS = 32 * 1024;
-
 export interface IntakeOptions {
   /** The per-record path used on Redis Cluster, where one script cannot span slots. */
   store: Pick<ChangeStore, 'saveChanges'>;
@@ -133,23 +122,15 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
           resourceCap,
           String(n),
         ];
-        const texts: string[] = new Array(n);
-        let size = 0;
-        for (let i = 0; i < n; i++) {
-          const text = JSON.stringify(changes[i]);
-          texts[i] = text;
-          size += text.length;
-        }
-        const asBuffers = size >= BUFFERED_JSON_CHARS;
+        const json = bulkArguments(changes.map((change) => JSON.stringify(change)));
         // The KEYS position of each resource's index, by resource id (a key per id, so the same).
         const position = new Map<string, number>();
         for (let i = 0; i < n; i++) {
           const change = changes[i] as NetworkChange;
-          const text = texts[i] as string;
           const ids = indexedResourceIds(change);
           args.push(
             change.id,
-            asBuffers ? Buffer.from(text) : text,
+            json[i] as string | Buffer,
             arrivalOf(now, i),
             String(Date.parse(change.eventTime)),
             encodeOrderKey(orderKeyOf(change)),

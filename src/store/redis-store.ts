@@ -4,7 +4,7 @@ import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
 import type { RedisContext } from './redis-client.js';
-import { runScript, type Script, script } from './scripts.js';
+import { bulkArguments, runScript, type Script, script } from './scripts.js';
 import {
   type AuditEntry,
   AWAITING_STATES,
@@ -288,14 +288,10 @@ export function createRedisStore(context: RedisContext): ChangeStore {
         if (judged.length === 0) return;
         if (!client.isCluster) {
           const args: Array<string | Buffer> = [AWAITING_STATES.join(' ')];
-          for (const { change, processing } of judged) {
-            // The judgement as a Buffer: a batch's are hundreds of kilobytes, which ioredis would
-            // otherwise concatenate into one string on the V8 heap before writing it (scripts.ts).
-            args.push(
-              change.id,
-              Buffer.from(JSON.stringify(processing)),
-              String(awaitingScore(change, processing)),
-            );
+          // A batch's judgements are up to hundreds of kilobytes: Buffers then (scripts.ts).
+          const json = bulkArguments(judged.map(({ processing }) => JSON.stringify(processing)));
+          for (const [i, { change, processing }] of judged.entries()) {
+            args.push(change.id, json[i] as string | Buffer, String(awaitingScore(change, processing)));
           }
           await run(
             SAVE_MANY,
