@@ -3,7 +3,7 @@
  * decisions taken on a whole group. A change joins once: processing it again finds its group.
  */
 import { randomBytes } from 'node:crypto';
-import { createKeys } from '../store/keys.js';
+import { createKeys, keyAroundId } from '../store/keys.js';
 import type { RedisContext } from '../store/redis-client.js';
 import { runScript, script } from '../store/scripts.js';
 import { type GroupScope, groupKeyOf } from './key.js';
@@ -331,16 +331,6 @@ function openTtlOf(windowMs: number): string {
   return String(Math.ceil(windowMs / 1000) * 2 + 900);
 }
 
-/** Stands for the group id in a key built by `keys.ts`, so `JOIN_MANY` builds the same names. */
-const GROUP_ID_SLOT = '\0';
-
-/** A key split around the id in it (a group's, or a change's): [before, after]. */
-function splitAtGroupId(key: string): [string, string] {
-  const parts = key.split(GROUP_ID_SLOT);
-  if (parts.length !== 2) throw new Error(`a group key must hold its id once as is: ${JSON.stringify(key)}`);
-  return [parts[0] ?? '', parts[1] ?? ''];
-}
-
 /** What `keys.ts` escapes in an id. */
 const ESCAPED = /[{}%\s]/;
 
@@ -364,9 +354,9 @@ export function createGroupStore(context: RedisContext): GroupStore {
   const { redis: client } = context;
   const keys = createKeys(context.prefix);
   const ttl = String(context.retentionDays * 86_400);
-  const metaKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'meta'));
-  const membersKey = splitAtGroupId(keys.group(GROUP_ID_SLOT, 'members'));
-  const pointerKey = splitAtGroupId(keys.groupOf(GROUP_ID_SLOT));
+  const metaKey = keyAroundId((id) => keys.group(id, 'meta'));
+  const membersKey = keyAroundId((id) => keys.group(id, 'members'));
+  const pointerKey = keyAroundId((id) => keys.groupOf(id));
 
   /** The scope's open group (a new id when the window is 0); `full` is a group to move on from. */
   async function open({ scope, options: o }: JoinRequest, full: string): Promise<string> {

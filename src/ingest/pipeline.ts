@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
 import type { Intake } from '../store/intake.js';
-import type { ChangeStore } from '../store/store.js';
+import type { ChangeStore, SaveResult } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
 import type { SnsMessage, SubscriptionConfirmer } from './sns.js';
@@ -83,6 +83,35 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
   return parsed;
 }
 
+/** What is said about a body once it is stored: its changes themselves are not kept for it. */
+interface Summary extends Omit<Parsed, 'changes'> {
+  /** Each change's event name, in body order. */
+  eventNames: string[];
+  /** The accounts and regions the changes came from, a run of one scope once. */
+  scopes: AwsScope[];
+}
+
+function summaryOf(parsed: Parsed): Summary {
+  const eventNames: string[] = new Array(parsed.changes.length);
+  // A body's records mostly share one account and region: a run of them is one scope.
+  const scopes: AwsScope[] = [];
+  let last: AwsScope | undefined;
+  for (let i = 0; i < parsed.changes.length; i++) {
+    const c = parsed.changes[i] as NetworkChange;
+    eventNames[i] = c.eventName;
+    if (last?.account === c.account && last.region === c.region) continue;
+    last = { account: c.account, region: c.region };
+    scopes.push(last);
+  }
+  return {
+    ignored: parsed.ignored,
+    ignoredByName: parsed.ignoredByName,
+    notes: parsed.notes,
+    eventNames,
+    scopes,
+  };
+}
+
 /** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → queue for processing. */
 export function createIngestor(deps: IngestDeps): Ingestor {
   const now = deps.now ?? (() => new Date());
@@ -110,32 +139,53 @@ export function createIngestor(deps: IngestDeps): Ingestor {
     }
   }
 
+  /**
+   * Stores a body's changes and answers its counts. Not async, and the continuation holds only the
+   * summary: an async function keeps its arguments and locals alive across an await, and a body's
+   * records and changes held for the Redis round trip outlive the young generation (docs/bench.md).
+   */
+  function admit(parsed: Parsed, options: IngestOptions): Promise<IngestOutcome> {
+    const at = now();
+    // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
+    // delivery died before processing is queued again (processing is idempotent).
+    const saving = deps.intake ? deps.intake.admit(parsed.changes, at) : saveThenQueue(parsed.changes, at);
+    return answer(saving, summaryOf(parsed), options, at);
+  }
+
+  async function answer(
+    saving: Promise<SaveResult[]>,
+    summary: Summary,
+    options: IngestOptions,
+    at: Date,
+  ): Promise<IngestOutcome> {
+    const saved = await saving;
+    const changeIds: string[] = [];
+    for (const r of saved) if (r.created) changeIds.push(r.id);
+    const duplicates = saved.length - changeIds.length;
+    // Everything below can wait until the 202 is on its way: the counts are known.
+    const after = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      afterAnswer(summary, saved, options, at),
+    );
+    pending.add(after);
+    void after.finally(() => pending.delete(after));
+    return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: summary.ignored, changeIds };
+  }
+
+  async function ingestSns(item: EnvelopeItem & { kind: 'sns' }, options: IngestOptions) {
+    const opened = await openSns(item.message, item.path);
+    return Array.isArray(opened) ? admit(normaliseItems(opened), options) : opened;
+  }
+
   return {
-    async ingest(body, options = {}) {
-      let items = unwrapEnvelope(body);
-      const first = items[0];
-      if (items.length === 1 && first?.kind === 'sns') {
-        const opened = await openSns(first.message, first.path);
-        if (!Array.isArray(opened)) return opened;
-        items = opened;
+    ingest(body, options = {}) {
+      try {
+        const items = unwrapEnvelope(body);
+        const first = items[0];
+        if (items.length === 1 && first?.kind === 'sns') return ingestSns(first, options);
+        return admit(normaliseItems(items), options);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const parsed = normaliseItems(items);
-      const at = now();
-      // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
-      // delivery died before processing is queued again (processing is idempotent).
-      const saved = deps.intake
-        ? await deps.intake.admit(parsed.changes, at)
-        : await saveThenQueue(parsed.changes, at);
-      const changeIds: string[] = [];
-      for (const r of saved) if (r.created) changeIds.push(r.id);
-      const duplicates = saved.length - changeIds.length;
-      // Everything below can wait until the 202 is on its way: the counts are known.
-      const after = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-        afterAnswer(parsed, saved, options, at),
-      );
-      pending.add(after);
-      void after.finally(() => pending.delete(after));
-      return { kind: 'counts', accepted: changeIds.length, duplicates, ignored: parsed.ignored, changeIds };
     },
     async settled() {
       await Promise.all(pending);
@@ -154,23 +204,15 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   }
 
   async function afterAnswer(
-    parsed: Parsed,
+    summary: Summary,
     saved: ReadonlyArray<{ created: boolean }>,
     options: IngestOptions,
     at: Date,
   ): Promise<void> {
     // --- doctor: one write per body, never failing a body that is already stored ---
-    if (deps.deliveries && options.source !== 'backfill' && parsed.changes.length > 0) {
-      // A body's records mostly share one account and region: a run of them is one scope.
-      const scopes: AwsScope[] = [];
-      let last: AwsScope | undefined;
-      for (const c of parsed.changes) {
-        if (last?.account === c.account && last.region === c.region) continue;
-        last = { account: c.account, region: c.region };
-        scopes.push(last);
-      }
+    if (deps.deliveries && options.source !== 'backfill' && summary.scopes.length > 0) {
       void deps.deliveries
-        .recordDelivery(scopes, at)
+        .recordDelivery(summary.scopes, at)
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record the delivery time'));
     }
     // --- end doctor ---
@@ -181,23 +223,23 @@ export function createIngestor(deps: IngestDeps): Ingestor {
       const tally: Array<{ outcome: 'accepted' | 'duplicate'; event: string; count: number }> = [];
       for (let i = 0; i < saved.length; i++) {
         const outcome = saved[i]?.created ? 'accepted' : 'duplicate';
-        const event = parsed.changes[i]?.eventName ?? 'unknown';
+        const event = summary.eventNames[i] ?? 'unknown';
         const entry = tally.find((t) => t.event === event && t.outcome === outcome);
         if (entry) entry.count += 1;
         else tally.push({ outcome, event, count: 1 });
       }
       for (const { outcome, event, count } of tally) deps.metrics.events.inc({ outcome, event }, count);
-      if (parsed.ignored > 0) {
+      if (summary.ignored > 0) {
         let named = 0;
-        for (const [event, count] of Object.entries(parsed.ignoredByName)) {
+        for (const [event, count] of Object.entries(summary.ignoredByName)) {
           deps.metrics.events.inc({ outcome: 'ignored', event }, count);
           named += count;
         }
-        const unnamed = parsed.ignored - named;
+        const unnamed = summary.ignored - named;
         if (unnamed > 0) deps.metrics.events.inc({ outcome: 'ignored', event: 'other' }, unnamed);
       }
     }
-    if (parsed.ignored > 0) deps.logger.debug({ ignored: parsed.ignoredByName }, 'events ignored');
-    for (const note of parsed.notes) deps.logger.warn({ note }, 'covered event ignored');
+    if (summary.ignored > 0) deps.logger.debug({ ignored: summary.ignoredByName }, 'events ignored');
+    for (const note of summary.notes) deps.logger.warn({ note }, 'covered event ignored');
   }
 }

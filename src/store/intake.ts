@@ -1,9 +1,16 @@
 import type { NetworkChange } from '../domain/change.js';
 import { encodeOrderKey, orderKeyOf } from '../domain/processing-order.js';
-import { createKeys } from './keys.js';
+import { createKeys, keyAroundId } from './keys.js';
 import type { RedisContext } from './redis-client.js';
-import { ALL_INDEX_CAP, arrivalOf, guarded, REQUEUE_AFTER_MS, RESOURCE_INDEX_CAP } from './redis-store.js';
-import { bulkArguments, runScript, script } from './scripts.js';
+import {
+  ALL_INDEX_CAP,
+  ARRIVAL_POSITION_DIGITS,
+  arrivalOf,
+  guarded,
+  REQUEUE_AFTER_MS,
+  RESOURCE_INDEX_CAP,
+} from './redis-store.js';
+import { runScript, script } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -20,50 +27,75 @@ export interface Intake {
  * set-if-absent of `SAVE_CHANGE` (redis-store.ts), the index writes and, when the record still
  * needs processing, its work-queue entry. Each index is capped and given its expiry once per body.
  *
- * KEYS: queue, all-changes index, the n change keys, then the resource indexes.
- * ARGV: now (ISO), retention (s), stale-before (ISO), all cap, resource cap, n, then per record:
- * id, change JSON, arrival, score, order key, m, and the positions in KEYS of its m resource indexes.
- * Answers `created, queued` per record. ISO-8601 times of one format compare as text.
+ * A body's texts travel as one argument and its lengths as another, not as arguments per record:
+ * the client's cost grows with the number of arguments (ioredis measures and frames each), and a
+ * 100-record body had ~800 of them (docs/bench.md, "ingest-cost"). The change and index keys are
+ * built in the script from the key before and after the id, as `JOIN_MANY` in group/store.ts does:
+ * single Redis only, where a script may touch keys it was not given
+ * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script
+ * parameterization"); on Redis Cluster `createIntake` takes the per-record path.
+ *
+ * KEYS: queue, all-changes index.
+ * ARGV: now (ISO), retention (s), stale-before (ISO), all cap, resource cap, arrival before the
+ * position, change key before and after the id, resource index key before and after the id, n,
+ * the fields, the lengths, the texts. Per record the fields are its score and m, the texts its id,
+ * its id as its key holds it (empty: the same), its change JSON, its order key and its m resource
+ * ids as their index keys hold them; the texts go back to back, and the lengths are their byte
+ * lengths. Fields and lengths are integers, each followed by a space.
+ * Answers one digit per record: 2 × created + queued. ISO-8601 times of one format compare as text.
  */
 const ADMIT = script(`
-local n = tonumber(ARGV[6])
-local a = 7
+local stale, retention = ARGV[3], ARGV[2]
+local chgA, chgB, resA, resB = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local n = tonumber(ARGV[11])
+local field = string.gmatch(ARGV[12], '%S+')
+local length = string.gmatch(ARGV[13], '%S+')
+local texts = ARGV[14]
+local at = 1
+local function cut()
+  local len = tonumber(length())
+  local s = string.sub(texts, at, at + len - 1)
+  at = at + len
+  return s
+end
 local out = {}
 local seen = {}
 local touched = {}
 for i = 1, n do
-  local key = KEYS[2 + i]
-  local id, json, arrival, score, order = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
-  local m = tonumber(ARGV[a + 5])
+  local id = cut()
+  local esc = cut()
+  if esc == '' then esc = id end
+  local json, order = cut(), cut()
+  local score = field()
+  local m = tonumber(field())
+  local key = chgA .. esc .. chgB
   local created, queued = 0, 0
   if redis.call('EXISTS', key) == 1 then
     local f = redis.call('HMGET', key, 'processing', 'receivedAt')
-    if not seen[id] and not f[1] and f[2] and f[2] < ARGV[3] then queued = 1 end
+    if not seen[id] and not f[1] and f[2] and f[2] < stale then queued = 1 end
   else
     redis.call('HSET', key, 'change', json, 'state', 'pending', 'receivedAt', ARGV[1], 'version', '1',
-      'arrival', arrival)
-    redis.call('EXPIRE', key, ARGV[2])
+      'arrival', ARGV[6] .. string.format('%0${ARRIVAL_POSITION_DIGITS}d', i - 1))
+    redis.call('EXPIRE', key, retention)
     created, queued = 1, 1
   end
   seen[id] = true
   redis.call('ZADD', KEYS[2], score, id)
   for j = 1, m do
-    local at = tonumber(ARGV[a + 5 + j])
-    redis.call('ZADD', KEYS[at], score, id)
-    touched[at] = true
+    local index = resA .. cut() .. resB
+    redis.call('ZADD', index, score, id)
+    touched[index] = true
   end
-  a = a + 6 + m
   if queued == 1 then redis.call('XADD', KEYS[1], '*', 'id', id, 'k', order) end
-  out[2 * i - 1] = created
-  out[2 * i] = queued
+  out[i] = 2 * created + queued
 end
-for at in pairs(touched) do
-  redis.call('ZREMRANGEBYRANK', KEYS[at], 0, -(tonumber(ARGV[5]) + 1))
-  redis.call('EXPIRE', KEYS[at], ARGV[2])
+for index in pairs(touched) do
+  redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[5]) + 1))
+  redis.call('EXPIRE', index, retention)
 end
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[4]) + 1))
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return out
+redis.call('EXPIRE', KEYS[2], retention)
+return table.concat(out)
 `);
 
 export interface IntakeOptions {
@@ -106,56 +138,77 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     };
   }
 
+  const [changeBefore, changeAfter] = keyAroundId(keys.change);
+  const [indexBefore, indexAfter] = keyAroundId(keys.byResource);
+  /** The id as the key holds it: what `keys.ts` put between `before` and `after`. */
+  const inKey = (key: string, before: string, after: string) =>
+    key.slice(before.length, key.length - after.length);
+
+  async function run(ids: string[], args: Array<string | Buffer>): Promise<SaveResult[]> {
+    const answer = String(await runScript(client, ADMIT, [queueKey, allKey], args));
+    const results: SaveResult[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const digit = answer.charCodeAt(i) - 48;
+      results[i] = { id: ids[i] as string, created: digit >= 2, unprocessed: digit % 2 === 1 };
+    }
+    return results;
+  }
+
   return {
-    admit: (changes, now) =>
-      guarded('saving changes', async () => {
-        const n = changes.length;
-        if (n === 0) return [];
-        // KEYS and ARGV are built in place, each value once: a 100-record body is ~800 arguments.
-        const keyList: string[] = [queueKey, allKey];
-        for (const change of changes) keyList.push(keys.change(change.id));
-        const args: Array<string | Buffer> = [
-          now.toISOString(),
-          retention,
-          new Date(now.getTime() - REQUEUE_AFTER_MS).toISOString(),
-          allCap,
-          resourceCap,
-          String(n),
-        ];
-        const json = bulkArguments(changes.map((change) => JSON.stringify(change)));
-        // The KEYS position of each resource's index, by resource id (a key per id, so the same).
-        const position = new Map<string, number>();
-        for (let i = 0; i < n; i++) {
-          const change = changes[i] as NetworkChange;
-          const ids = indexedResourceIds(change);
-          args.push(
-            change.id,
-            json[i] as string | Buffer,
-            arrivalOf(now, i),
-            String(Date.parse(change.eventTime)),
-            encodeOrderKey(orderKeyOf(change)),
-            String(ids.length),
-          );
-          for (const id of ids) {
-            let p = position.get(id);
-            if (p === undefined) {
-              keyList.push(keys.byResource(id));
-              p = keyList.length;
-              position.set(id, p);
-            }
-            args.push(String(p));
-          }
+    // Not async: the command is built here and only the ids wait for Redis. An async function
+    // keeps its arguments and locals alive across an await, and a body's changes held for a round
+    // trip outlive the young generation (docs/bench.md).
+    admit(changes, now) {
+      const n = changes.length;
+      if (n === 0) return Promise.resolve([]);
+      const ids: string[] = new Array(n);
+      let fields = '';
+      const texts: string[] = [];
+      let chars = 0;
+      for (let i = 0; i < n; i++) {
+        const change = changes[i] as NetworkChange;
+        const id = change.id;
+        ids[i] = id;
+        const escaped = inKey(keys.change(id), changeBefore, changeAfter);
+        const json = JSON.stringify(change);
+        const order = encodeOrderKey(orderKeyOf(change));
+        const resources = indexedResourceIds(change);
+        fields += `${Date.parse(change.eventTime)} ${resources.length} `;
+        texts.push(id, escaped === id ? '' : escaped, json, order);
+        chars += id.length + json.length + order.length + (escaped === id ? 0 : escaped.length);
+        for (const resourceId of resources) {
+          const index = inKey(keys.byResource(resourceId), indexBefore, indexAfter);
+          texts.push(index);
+          chars += index.length;
         }
-        const answer = (await runScript(client, ADMIT, keyList, args)) as number[];
-        const results: SaveResult[] = new Array(n);
-        for (let i = 0; i < n; i++) {
-          results[i] = {
-            id: (changes[i] as NetworkChange).id,
-            created: answer[2 * i] === 1,
-            unprocessed: answer[2 * i + 1] === 1,
-          };
-        }
-        return results;
-      }),
+      }
+      // The texts written straight into one Buffer: no joined copy of them on the V8 heap. UTF-8
+      // takes at most 3 bytes per UTF-16 code unit.
+      const blob = Buffer.allocUnsafe(chars * 3);
+      let used = 0;
+      let lengths = '';
+      for (const text of texts) {
+        const bytes = blob.write(text, used);
+        used += bytes;
+        lengths += `${bytes} `;
+      }
+      const args = [
+        now.toISOString(),
+        retention,
+        new Date(now.getTime() - REQUEUE_AFTER_MS).toISOString(),
+        allCap,
+        resourceCap,
+        arrivalOf(now, 0).slice(0, -ARRIVAL_POSITION_DIGITS),
+        changeBefore,
+        changeAfter,
+        indexBefore,
+        indexAfter,
+        String(n),
+        fields,
+        lengths,
+        blob.subarray(0, used),
+      ];
+      return guarded('saving changes', () => run(ids, args));
+    },
   };
 }

@@ -96,6 +96,20 @@ function tag(value: string): string {
   return `{${value.replace(/[{}%\s]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}}`;
 }
 
+/** Stands for the id in a key built here, so a script can build the same names (`keyAroundId`). */
+const ID_SLOT = '\0';
+
+/**
+ * What a key builder puts before and after the id: [before, after]. A script given these builds
+ * the key of an id that `tag` leaves as is; an id it escapes must be escaped first.
+ */
+export function keyAroundId(build: (id: string) => string): [string, string] {
+  const parts = build(ID_SLOT).split(ID_SLOT);
+  if (parts.length !== 2)
+    throw new Error(`a key must hold its id once as is: ${JSON.stringify(build(ID_SLOT))}`);
+  return [parts[0] ?? '', parts[1] ?? ''];
+}
+
 /** Key builders under `prefix` (REDIS_KEY_PREFIX, default `nw:`). */
 export function createKeys(prefix: string): Keys {
   return {

@@ -153,9 +153,12 @@ export async function guarded<T>(what: string, run: () => Promise<T>): Promise<T
   }
 }
 
+/** Digits of the position in an arrival (`arrivalOf`). */
+export const ARRIVAL_POSITION_DIGITS = 9;
+
 /** `<epoch ms>.<position>`, zero-padded so that comparing the text compares arrival order. */
 export function arrivalOf(now: Date, position: number): string {
-  return `${String(now.getTime()).padStart(15, '0')}.${String(position).padStart(9, '0')}`;
+  return `${String(now.getTime()).padStart(15, '0')}.${String(position).padStart(ARRIVAL_POSITION_DIGITS, '0')}`;
 }
 
 /** Most severe first, then newest: the rank dominates, the event time breaks ties. */
