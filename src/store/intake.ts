@@ -10,7 +10,7 @@ import {
   REQUEUE_AFTER_MS,
   RESOURCE_INDEX_CAP,
 } from './redis-store.js';
-import { runScript, script } from './scripts.js';
+import { packTexts, runScript, script } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -164,7 +164,6 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
       const ids: string[] = new Array(n);
       let fields = '';
       const texts: string[] = [];
-      let chars = 0;
       for (let i = 0; i < n; i++) {
         const change = changes[i] as NetworkChange;
         const id = change.id;
@@ -175,23 +174,12 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         const resources = indexedResourceIds(change);
         fields += `${Date.parse(change.eventTime)} ${resources.length} `;
         texts.push(id, escaped === id ? '' : escaped, json, order);
-        chars += id.length + json.length + order.length + (escaped === id ? 0 : escaped.length);
         for (const resourceId of resources) {
           const index = inKey(keys.byResource(resourceId), indexBefore, indexAfter);
           texts.push(index);
-          chars += index.length;
         }
       }
-      // The texts written straight into one Buffer: no joined copy of them on the V8 heap. UTF-8
-      // takes at most 3 bytes per UTF-16 code unit.
-      const blob = Buffer.allocUnsafe(chars * 3);
-      let used = 0;
-      let lengths = '';
-      for (const text of texts) {
-        const bytes = blob.write(text, used);
-        used += bytes;
-        lengths += `${bytes} `;
-      }
+      const { lengths, joined } = packTexts(texts);
       const args = [
         now.toISOString(),
         retention,
@@ -206,7 +194,7 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         String(n),
         fields,
         lengths,
-        blob.subarray(0, used),
+        joined,
       ];
       return guarded('saving changes', () => run(ids, args));
     },
