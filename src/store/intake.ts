@@ -37,23 +37,22 @@ export interface Intake {
  *
  * KEYS: queue, all-changes index.
  * ARGV: now (ISO), retention (s), stale-before (ISO), all cap, resource cap, arrival before the
- * position, change key before and after the id, resource index key before and after the id, n,
- * the fields, the lengths, the texts. Per record the fields are its score and m, the texts its id,
- * its id as its key holds it (empty: the same), its change JSON, its order key and its m resource
- * ids as their index keys hold them; the texts go back to back, and the lengths are their byte
- * lengths. Fields and lengths are integers, each followed by a space.
+ * position, change key before and after the id, resource index key before and after the id, m per
+ * record (a JSON array), then the lengths of the texts and the texts as `packTexts` (scripts.ts) makes them:
+ * per record its id, its id as its key holds it (empty: the same), its change JSON, its order key,
+ * its score and its m resource ids as their index keys hold them.
  * Answers one digit per record: 2 × created + queued. ISO-8601 times of one format compare as text.
  */
 const ADMIT = script(`
 local stale, retention = ARGV[3], ARGV[2]
 local chgA, chgB, resA, resB = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local n = tonumber(ARGV[11])
-local field = string.gmatch(ARGV[12], '%S+')
-local length = string.gmatch(ARGV[13], '%S+')
-local texts = ARGV[14]
-local at = 1
+local counts = cjson.decode(ARGV[11])
+local lengths = cjson.decode(ARGV[12])
+local texts = ARGV[13]
+local at, t = 1, 0
 local function cut()
-  local len = tonumber(length())
+  t = t + 1
+  local len = lengths[t]
   local s = string.sub(texts, at, at + len - 1)
   at = at + len
   return s
@@ -61,13 +60,12 @@ end
 local out = {}
 local seen = {}
 local touched = {}
-for i = 1, n do
+for i = 1, #counts do
   local id = cut()
   local esc = cut()
   if esc == '' then esc = id end
-  local json, order = cut(), cut()
-  local score = field()
-  local m = tonumber(field())
+  local json, order, score = cut(), cut(), cut()
+  local m = counts[i]
   local key = chgA .. esc .. chgB
   local created, queued = 0, 0
   if redis.call('EXISTS', key) == 1 then
@@ -162,7 +160,7 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
       const n = changes.length;
       if (n === 0) return Promise.resolve([]);
       const ids: string[] = new Array(n);
-      let fields = '';
+      const counts: number[] = new Array(n);
       const texts: string[] = [];
       for (let i = 0; i < n; i++) {
         const change = changes[i] as NetworkChange;
@@ -172,8 +170,8 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         const json = JSON.stringify(change);
         const order = encodeOrderKey(orderKeyOf(change));
         const resources = indexedResourceIds(change);
-        fields += `${Date.parse(change.eventTime)} ${resources.length} `;
-        texts.push(id, escaped === id ? '' : escaped, json, order);
+        counts[i] = resources.length;
+        texts.push(id, escaped === id ? '' : escaped, json, order, String(Date.parse(change.eventTime)));
         for (const resourceId of resources) {
           const index = inKey(keys.byResource(resourceId), indexBefore, indexAfter);
           texts.push(index);
@@ -191,8 +189,7 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         changeAfter,
         indexBefore,
         indexAfter,
-        String(n),
-        fields,
+        JSON.stringify(counts),
         lengths,
         joined,
       ];

@@ -34,28 +34,29 @@ export function bulkArguments(texts: readonly string[]): Array<string | Buffer> 
 }
 
 /**
- * Texts as one script argument, back to back, with their UTF-8 byte lengths as another (each
- * followed by a space), which a script cuts apart with `string.sub`: ioredis measures and frames
- * every argument, so one per text costs per text. Once together they are large they are written
- * straight into one Buffer, without a joined copy on the V8 heap; small, one string costs less.
+ * Texts as one script argument, back to back, with their UTF-8 byte lengths as another (a JSON
+ * array, which a script reads with `cjson.decode` and cuts the texts apart by with `string.sub`):
+ * ioredis measures and frames every argument, so one per text costs per text. Once together they
+ * are large they are written straight into one Buffer, without a joined copy on the V8 heap;
+ * small, one string costs less.
  */
-export function packTexts(texts: readonly string[]): { lengths: string; joined: string | Buffer } {
+export function packTexts(texts: readonly string[]): { joined: string | Buffer; lengths: string } {
   let chars = 0;
   for (const text of texts) chars += text.length;
-  let lengths = '';
+  const lengths: number[] = new Array(texts.length);
   if (chars < BUFFERED_TEXT_CHARS) {
-    for (const text of texts) lengths += `${Buffer.byteLength(text)} `;
-    return { lengths, joined: texts.join('') };
+    for (let i = 0; i < texts.length; i++) lengths[i] = Buffer.byteLength(texts[i] as string);
+    return { joined: texts.join(''), lengths: JSON.stringify(lengths) };
   }
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
   const joined = Buffer.allocUnsafe(chars * 3);
   let used = 0;
-  for (const text of texts) {
-    const bytes = joined.write(text, used);
+  for (let i = 0; i < texts.length; i++) {
+    const bytes = joined.write(texts[i] as string, used);
     used += bytes;
-    lengths += `${bytes} `;
+    lengths[i] = bytes;
   }
-  return { lengths, joined: joined.subarray(0, used) };
+  return { joined: joined.subarray(0, used), lengths: JSON.stringify(lengths) };
 }
 
 /**
