@@ -187,12 +187,7 @@ export function createWorkQueue(client: RedisClient, options: WorkQueueOptions):
     const pacer = options.pacer;
     if (pacer === undefined) return handleEntries(entries, handlers);
     await pacer.wait(Number.parseInt(entryId, 10));
-    const started = performance.now();
-    try {
-      await handleEntries(entries, handlers);
-    } finally {
-      pacer.ran(performance.now() - started);
-    }
+    return handleEntries(entries, handlers);
   }
 
   /**

@@ -17,79 +17,68 @@ const elapsed = async (work: () => Promise<void>) => {
 };
 
 describe('request load', () => {
-  it('counts requests until each one ends, once, and wakes idle listeners at zero', () => {
-    const load = createRequestLoad();
-    const woken: string[] = [];
+  it('counts requests until each one ends, once, and says how long none has been in flight', () => {
+    let clock = 1000;
+    const load = createRequestLoad(() => clock);
     const endA = load.begin();
     const endB = load.begin();
-    load.onIdle(() => woken.push('first'));
-    const cancel = load.onIdle(() => woken.push('cancelled'));
-    cancel();
     expect(load.inFlight()).toBe(2);
+    expect(load.quietMs()).toBe(0);
     endA();
     endA();
     expect(load.inFlight()).toBe(1);
-    expect(woken).toEqual([]);
+    clock = 1005;
+    expect(load.quietMs()).toBe(0);
     endB();
+    clock = 1012;
     expect(load.inFlight()).toBe(0);
-    expect(woken).toEqual(['first']);
-    // Each listener is called once: the next idle moment does not call it again.
-    load.begin()();
-    expect(woken).toEqual(['first']);
+    expect(load.quietMs()).toBe(7);
+    load.begin();
+    expect(load.quietMs()).toBe(0);
+  });
+
+  it('has been quiet for ever before its first request', () => {
+    expect(createRequestLoad().quietMs()).toBe(Number.POSITIVE_INFINITY);
   });
 });
 
 describe('pacer', () => {
-  it('lets a batch run at once when no request is in flight, whatever the loop does', async () => {
-    const load = createRequestLoad();
-    const pacer = createPacer({ load, share: 0.25, utilisation: () => 1 });
-    pacer.ran(200);
+  /** A request load whose quiet time the test sets. */
+  const loadOf = (quiet: { ms: number }) => ({ quietMs: () => quiet.ms });
+
+  it('lets a batch run at once when requests have stopped, whatever the loop does', async () => {
+    const pacer = createPacer({ load: loadOf({ ms: 50 }), utilisation: () => 1 });
     expect(await elapsed(() => pacer.wait(Date.now()))).toBeLessThan(50);
   });
 
   it('lets a batch run at once when the loop has time to spare', async () => {
-    const load = createRequestLoad();
-    load.begin();
-    const pacer = createPacer({ load, share: 0.25, utilisation: () => 0.5 });
-    pacer.ran(200);
+    const pacer = createPacer({ load: loadOf({ ms: 0 }), utilisation: () => 0.3 });
     expect(await elapsed(() => pacer.wait(Date.now()))).toBeLessThan(50);
   });
 
-  it('holds a batch back while requests saturate the loop, in proportion to the last batch', async () => {
-    const load = createRequestLoad();
-    load.begin();
-    // A share of 1/2: the wait is as long as the last batch ran.
-    const pacer = createPacer({ load, share: 0.5, utilisation: () => 1 });
-    pacer.ran(120);
-    expect(await elapsed(() => pacer.wait(Date.now()))).toBeGreaterThanOrEqual(110);
-    pacer.ran(0);
-    expect(await elapsed(() => pacer.wait(Date.now()))).toBeLessThan(50);
-  });
-
-  it('stops holding back once the last request is answered', async () => {
-    const load = createRequestLoad();
-    const end = load.begin();
-    const pacer = createPacer({ load, share: 0.1, utilisation: () => 1 });
-    pacer.ran(1000);
-    setTimeout(end, 20);
-    expect(await elapsed(() => pacer.wait(Date.now()))).toBeLessThan(200);
+  it('holds a batch back while requests keep the loop busy, through a pause between two rounds, until they stop', async () => {
+    const quiet = { ms: 0 };
+    const pacer = createPacer({ load: loadOf(quiet), lagBudgetMs: 5000, utilisation: () => 1 });
+    let released = false;
+    const waiting = pacer.wait(Date.now()).then(() => {
+      released = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Between two rounds of a closed loop: nothing in flight, for a moment.
+    quiet.ms = 2;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(released).toBe(false);
+    quiet.ms = 15;
+    const stoppedAt = performance.now();
+    await waiting;
+    expect(performance.now() - stoppedAt).toBeLessThan(100);
   });
 
   it('never holds back a batch that has waited its lag budget, and holds others at most until then', async () => {
-    const load = createRequestLoad();
-    load.begin();
-    const clock = 10_000;
-    const pacer = createPacer({
-      load,
-      share: 0.1,
-      lagBudgetMs: 2000,
-      utilisation: () => 1,
-      now: () => clock,
-    });
-    pacer.ran(1000);
-    expect(await elapsed(() => pacer.wait(clock - 2000))).toBeLessThan(50);
-    // 60 ms of budget left: the wait ends then, not after the 250 ms a long batch would give.
-    const waited = await elapsed(() => pacer.wait(clock - 1940));
+    const pacer = createPacer({ load: loadOf({ ms: 0 }), lagBudgetMs: 2000, utilisation: () => 1 });
+    expect(await elapsed(() => pacer.wait(Date.now() - 2000))).toBeLessThan(50);
+    // 60 ms of budget left: the wait ends then, though the requests go on.
+    const waited = await elapsed(() => pacer.wait(Date.now() - 1940));
     expect(waited).toBeGreaterThanOrEqual(50);
     expect(waited).toBeLessThan(200);
   });
@@ -131,10 +120,9 @@ describe('pacer', () => {
       // A refused request counts while it is answered too, and ends all the same.
       expect((await post('Bearer wrong')).status).toBe(401);
       expect(load.inFlight()).toBe(1);
-      const idle = new Promise<void>((resolve) => load.onIdle(resolve));
       (release as () => void)();
       expect((await accepted).status).toBe(202);
-      await idle;
+      // Counted until the answer is written: by the time the client has read it, it has ended.
       expect(load.inFlight()).toBe(0);
     } finally {
       server.closeAllConnections();

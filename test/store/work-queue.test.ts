@@ -90,10 +90,9 @@ describe('work queue', () => {
     expect(one).toEqual([]);
   });
 
-  it('runs a batch only once its pacer lets it, telling it when the batch was queued and how long it ran', async () => {
+  it('runs a batch only once its pacer lets it, telling it when the batch was queued', async () => {
     let letGo: (() => void) | null = null;
     const asked: number[] = [];
-    const ran: number[] = [];
     const pacer: Pacer = {
       wait: (queuedAtMs) => {
         asked.push(queuedAtMs);
@@ -101,7 +100,6 @@ describe('work queue', () => {
           letGo = resolve;
         });
       },
-      ran: (ms) => void ran.push(ms),
     };
     const { queue } = await setup({ pacer });
     const q = queue();
@@ -123,9 +121,8 @@ describe('work queue', () => {
     expect(asked[0]).toBeGreaterThanOrEqual(before - 5);
     expect(asked[0]).toBeLessThanOrEqual(Date.now());
     (letGo as unknown as () => void)();
-    await waitFor(() => ran.length === 1);
+    await waitFor(() => handled.length === 1);
     expect(handled).toEqual(['c1+c2']);
-    expect(ran[0]).toBeGreaterThanOrEqual(25);
   });
 
   it('gathers entries arriving one by one after a read that emptied the queue into one batch', async () => {
