@@ -27,11 +27,12 @@ export interface Intake {
  * set-if-absent of `SAVE_CHANGE` (redis-store.ts), the index writes and, when the record still
  * needs processing, its work-queue entry. Each index is capped and given its expiry once per body.
  *
- * A body's texts travel as one argument and its lengths as another, not as arguments per record:
- * the client's cost grows with the number of arguments (ioredis measures and frames each), and a
- * 100-record body had ~800 of them (docs/bench.md, "ingest-cost"). The change and index keys are
- * built in the script from the key before and after the id, as `JOIN_MANY` in group/store.ts does:
- * single Redis only, where a script may touch keys it was not given
+ * A body's texts travel as one argument and their lengths as another, not as arguments per
+ * record: the client's cost grows with the number of arguments (ioredis measures and frames each),
+ * and a 100-record body had ~800 of them (docs/bench.md, "Footprint and throughput, 2026-12-07
+ * (evening session)"). The change and index keys are built in the script from the key before and
+ * after the id, as `JOIN_MANY` in group/store.ts does: single Redis only, where a script may touch
+ * keys it was not given
  * (https://redis.io/docs/latest/develop/interact/programmability/eval-intro/, "Script
  * parameterization"); on Redis Cluster `createIntake` takes the per-record path.
  *

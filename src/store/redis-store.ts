@@ -4,7 +4,7 @@ import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
 import type { RedisContext } from './redis-client.js';
-import { bulkArguments, runScript, type Script, script } from './scripts.js';
+import { packTexts, runScript, type Script, script } from './scripts.js';
 import {
   type AuditEntry,
   AWAITING_STATES,
@@ -79,18 +79,30 @@ return out
  * `SAVE_PROCESSING` for each change of a batch, in order, with the awaiting-index `ZADD` of those
  * still awaiting a decision: one command on a single Redis (the index is in another slot than the
  * changes, so Redis Cluster keeps one script per change). KEYS: the awaiting index, then the n
- * change keys. ARGV: the awaiting states (space-separated), then per change its id, processing
- * JSON and awaiting score.
+ * change keys. ARGV: the awaiting states (space-separated), then the lengths of the texts and the
+ * texts as `packTexts` (scripts.ts) makes them: per change its id, processing JSON and awaiting
+ * score.
  */
 const SAVE_MANY = script(`
 local awaiting = {}
 for s in string.gmatch(ARGV[1], '%S+') do awaiting[s] = true end
+local lengths = cjson.decode(ARGV[2])
+local texts = ARGV[3]
+local at, t = 1, 0
+local function cut()
+  t = t + 1
+  local len = lengths[t]
+  local s = string.sub(texts, at, at + len - 1)
+  at = at + len
+  return s
+end
 for i = 2, #KEYS do
-  local key, a = KEYS[i], 3 * i - 4
+  local key = KEYS[i]
+  local id, json, score = cut(), cut(), cut()
   if redis.call('EXISTS', key) == 1 then
-    redis.call('HSET', key, 'processing', ARGV[a + 1])
+    redis.call('HSET', key, 'processing', json)
     local state = redis.call('HGET', key, 'state')
-    if state and awaiting[state] then redis.call('ZADD', KEYS[1], ARGV[a + 2], ARGV[a]) end
+    if state and awaiting[state] then redis.call('ZADD', KEYS[1], score, id) end
   end
 end
 return 0
@@ -290,16 +302,15 @@ export function createRedisStore(context: RedisContext): ChangeStore {
       guarded('saving assessments', async () => {
         if (judged.length === 0) return;
         if (!client.isCluster) {
-          const args: Array<string | Buffer> = [AWAITING_STATES.join(' ')];
-          // A batch's judgements are up to hundreds of kilobytes: Buffers then (scripts.ts).
-          const json = bulkArguments(judged.map(({ processing }) => JSON.stringify(processing)));
-          for (const [i, { change, processing }] of judged.entries()) {
-            args.push(change.id, json[i] as string | Buffer, String(awaitingScore(change, processing)));
+          const texts: string[] = [];
+          for (const { change, processing } of judged) {
+            texts.push(change.id, JSON.stringify(processing), String(awaitingScore(change, processing)));
           }
+          const { lengths, joined } = packTexts(texts);
           await run(
             SAVE_MANY,
             [keys.awaiting(), ...judged.map(({ change }) => keys.change(change.id))],
-            args,
+            [AWAITING_STATES.join(' '), lengths, joined],
           );
           return;
         }

@@ -16,22 +16,15 @@ export function script(source: string): Script {
 }
 
 /**
- * From this much text in one command, its large arguments go to ioredis as Buffers. ioredis writes
- * a command of strings as one string it concatenates, which Node then flattens and encodes to UTF-8
- * before writing; with Buffers among the arguments it copies the parts into one Buffer instead, at
- * a cost per argument. Measured with the bench's records (~1 KB of JSON each), 8 bodies in flight:
- * with 40 and 100 changes a command (~43 and ~108 KB), Buffers cost ~12 % less CPU and ~11 % fewer
- * heap bytes per change; with 1 to 10 (~11 KB), strings cost less CPU. bench/ingest-cost.ts
- * measures the whole endpoint.
+ * From this much text in one command, `packTexts` writes it into a Buffer. ioredis writes a
+ * command of strings as one string it concatenates, which Node then flattens and encodes to UTF-8
+ * before writing; with a Buffer among the arguments it copies the parts into one Buffer instead.
+ * Measured with the bench's records (~1 KB of JSON each), 8 bodies in flight: with 40 and 100
+ * changes a command (~43 and ~108 KB), Buffers cost ~12 % less CPU and ~11 % fewer heap bytes per
+ * change; with 1 to 10 (~11 KB), strings cost less CPU. bench/ingest-cost.ts measures the whole
+ * endpoint.
  */
 const BUFFERED_TEXT_CHARS = 32 * 1024;
-
-/** Texts (a batch's JSON) as one command's arguments: Buffers once together they are large. */
-export function bulkArguments(texts: readonly string[]): Array<string | Buffer> {
-  let size = 0;
-  for (const text of texts) size += text.length;
-  return size >= BUFFERED_TEXT_CHARS ? texts.map((text) => Buffer.from(text)) : [...texts];
-}
 
 /**
  * Texts as one script argument, back to back, with their UTF-8 byte lengths as another (a JSON
