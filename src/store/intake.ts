@@ -39,9 +39,10 @@ export interface Intake {
  * KEYS: queue, all-changes index.
  * ARGV: now (ISO), retention (s), stale-before (ISO), all cap, resource cap, arrival before the
  * position, change key before and after the id, resource index key before and after the id, m per
- * record (a JSON array), then the lengths of the texts and the texts as `packTexts` (scripts.ts) makes them:
- * per record its id, its id as its key holds it (empty: the same), its change JSON, its order key,
- * its score and its m resource ids as their index keys hold them.
+ * record (a JSON array), then the lengths of the texts and the texts as `packTexts` (scripts.ts)
+ * makes them: per record its id, its id as its key holds it (empty: the same), its change JSON, its
+ * order key, its score and its m resource ids as their index keys hold them. The texts are cut in
+ * order, one statement each, so the order does not rest on how Lua evaluates an expression list.
  * Answers one digit per record: 2 × created + queued. ISO-8601 times of one format compare as text.
  */
 const ADMIT = script(`
@@ -65,7 +66,9 @@ for i = 1, #counts do
   local id = cut()
   local esc = cut()
   if esc == '' then esc = id end
-  local json, order, score = cut(), cut(), cut()
+  local json = cut()
+  local order = cut()
+  local score = cut()
   local m = counts[i]
   local key = chgA .. esc .. chgB
   local created, queued = 0, 0

@@ -98,7 +98,9 @@ local function cut()
 end
 for i = 2, #KEYS do
   local key = KEYS[i]
-  local id, json, score = cut(), cut(), cut()
+  local id = cut()
+  local json = cut()
+  local score = cut()
   if redis.call('EXISTS', key) == 1 then
     redis.call('HSET', key, 'processing', json)
     local state = redis.call('HGET', key, 'state')
