@@ -10,7 +10,7 @@ import {
   REQUEUE_AFTER_MS,
   RESOURCE_INDEX_CAP,
 } from './redis-store.js';
-import { packTexts, runScript, script } from './scripts.js';
+import { packTexts, runScript, script, unpackTextsLua } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -49,16 +49,7 @@ const ADMIT = script(`
 local stale, retention = ARGV[3], ARGV[2]
 local chgA, chgB, resA, resB = ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local counts = cjson.decode(ARGV[11])
-local lengths = cjson.decode(ARGV[12])
-local texts = ARGV[13]
-local at, t = 1, 0
-local function cut()
-  t = t + 1
-  local len = lengths[t]
-  local s = string.sub(texts, at, at + len - 1)
-  at = at + len
-  return s
-end
+${unpackTextsLua(12, 13)}
 local out = {}
 local seen = {}
 local touched = {}

@@ -4,7 +4,7 @@ import { severityRank } from '../domain/risk/index.js';
 import { NetwardenError, StoreUnavailableError } from '../errors.js';
 import { createKeys } from './keys.js';
 import type { RedisContext } from './redis-client.js';
-import { packTexts, runScript, type Script, script } from './scripts.js';
+import { packTexts, runScript, type Script, script, unpackTextsLua } from './scripts.js';
 import {
   type AuditEntry,
   AWAITING_STATES,
@@ -86,16 +86,7 @@ return out
 const SAVE_MANY = script(`
 local awaiting = {}
 for s in string.gmatch(ARGV[1], '%S+') do awaiting[s] = true end
-local lengths = cjson.decode(ARGV[2])
-local texts = ARGV[3]
-local at, t = 1, 0
-local function cut()
-  t = t + 1
-  local len = lengths[t]
-  local s = string.sub(texts, at, at + len - 1)
-  at = at + len
-  return s
-end
+${unpackTextsLua(2, 3)}
 for i = 2, #KEYS do
   local key = KEYS[i]
   local id = cut()

@@ -53,6 +53,23 @@ export function packTexts(texts: readonly string[]): { joined: string | Buffer; 
 }
 
 /**
+ * The Lua that reads what `packTexts` made: `cut()` answers the next text, in order. `lengths` and
+ * `texts` are the ARGV positions of the two arguments.
+ */
+export function unpackTextsLua(lengths: number, texts: number): string {
+  return `local lengths = cjson.decode(ARGV[${lengths}])
+local texts = ARGV[${texts}]
+local at, t = 1, 0
+local function cut()
+  t = t + 1
+  local len = lengths[t]
+  local s = string.sub(texts, at, at + len - 1)
+  at = at + len
+  return s
+end`;
+}
+
+/**
  * Runs a script by its SHA, loading it with EVAL when the server does not know it yet. An argument
  * may be a Buffer: ioredis then copies the command into one Buffer instead of concatenating it as
  * a string, which for arguments of kilobytes keeps that copy off the V8 heap.
