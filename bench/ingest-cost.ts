@@ -7,7 +7,8 @@
  * on a throw-away redis-server; a child process posts over keep-alive HTTP, so the client's work
  * is not counted. Two phases per round: 4,000 single-record EventBridge bodies, 32 in flight, and
  * 200 bodies of 100 records, 8 in flight — every record new. CPU is this process' user + system
- * time; bytes as bench/alloc.ts counts them.
+ * time; bytes as bench/alloc.ts counts them. With INGEST_COST_COMMANDS=on, each phase also prints
+ * to stderr Redis' per-command statistics (calls, µs), the commands its scripts ran included.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -124,6 +125,11 @@ async function main(): Promise<void> {
     });
     const answer = cost.value;
     const stat = await redis.info('commandstats');
+    // The commands a script runs are counted too: where inside Redis the time goes.
+    if (process.env.INGEST_COST_COMMANDS === 'on') {
+      const lines = stat.split('\n').filter((l) => l.startsWith('cmdstat_') && !l.includes('config|'));
+      console.error(`${phase.name} ${run}:\n${lines.map((l) => l.replace(/,rejected.*/, '')).join('\n')}`);
+    }
     const evalsha = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stat);
     if (answer.bad > 0) throw new Error(`${answer.bad} requests were not answered 202`);
     return {

@@ -41,15 +41,18 @@ export function packTexts(texts: readonly string[]): { joined: string | Buffer; 
     for (let i = 0; i < texts.length; i++) lengths[i] = Buffer.byteLength(texts[i] as string);
     return { joined: texts.join(''), lengths: JSON.stringify(lengths) };
   }
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  const joined = Buffer.allocUnsafe(chars * 3);
-  let used = 0;
+  // Measured first, so the Buffer is the size it needs: sized for the worst case (3 bytes per
+  // UTF-16 code unit) it would hold three times the memory outside the heap until written.
+  let bytes = 0;
   for (let i = 0; i < texts.length; i++) {
-    const bytes = joined.write(texts[i] as string, used);
-    used += bytes;
-    lengths[i] = bytes;
+    const length = Buffer.byteLength(texts[i] as string);
+    lengths[i] = length;
+    bytes += length;
   }
-  return { joined: joined.subarray(0, used), lengths: JSON.stringify(lengths) };
+  const joined = Buffer.allocUnsafe(bytes);
+  let used = 0;
+  for (const text of texts) used += joined.write(text, used);
+  return { joined, lengths: JSON.stringify(lengths) };
 }
 
 /**

@@ -33,6 +33,8 @@ describe('packTexts', () => {
 
     expect(Buffer.isBuffer(joined)).toBe(true);
     expect(joined.length).toBe(texts.reduce((n, t) => n + Buffer.byteLength(t), 0));
+    // Not a view of a larger allocation: the memory outside the heap is what is sent.
+    expect((joined as Buffer).buffer.byteLength).toBe(joined.length);
     expect(unpack(joined, lengths)).toEqual(texts);
   });
 });
