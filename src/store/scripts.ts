@@ -34,21 +34,20 @@ const BUFFERED_TEXT_CHARS = 32 * 1024;
  * small, one string costs less.
  */
 export function packTexts(texts: readonly string[]): { joined: string | Buffer; lengths: string } {
+  // The byte lengths first, for both forms: the Buffer is then the size it needs (sized for the
+  // worst case, 3 bytes per UTF-16 code unit, it would hold three times the memory outside the
+  // heap until written).
   let chars = 0;
-  for (const text of texts) chars += text.length;
-  const lengths: number[] = new Array(texts.length);
-  if (chars < BUFFERED_TEXT_CHARS) {
-    for (let i = 0; i < texts.length; i++) lengths[i] = Buffer.byteLength(texts[i] as string);
-    return { joined: texts.join(''), lengths: JSON.stringify(lengths) };
-  }
-  // Measured first, so the Buffer is the size it needs: sized for the worst case (3 bytes per
-  // UTF-16 code unit) it would hold three times the memory outside the heap until written.
   let bytes = 0;
+  const lengths: number[] = new Array(texts.length);
   for (let i = 0; i < texts.length; i++) {
-    const length = Buffer.byteLength(texts[i] as string);
+    const text = texts[i] as string;
+    chars += text.length;
+    const length = Buffer.byteLength(text);
     lengths[i] = length;
     bytes += length;
   }
+  if (chars < BUFFERED_TEXT_CHARS) return { joined: texts.join(''), lengths: JSON.stringify(lengths) };
   const joined = Buffer.allocUnsafe(bytes);
   let used = 0;
   for (const text of texts) used += joined.write(text, used);
