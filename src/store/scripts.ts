@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
 import type { RedisClient } from './redis-client.js';
 
 /** A Lua script with its SHA-1, run with EVALSHA and loaded on demand. */
@@ -75,6 +76,12 @@ end`;
  * Runs a script by its SHA, loading it with EVAL when the server does not know it yet. An argument
  * may be a Buffer: ioredis then copies the command into one Buffer instead of concatenating it as
  * a string, which for arguments of kilobytes keeps that copy off the V8 heap.
+ *
+ * Such a command is sent on its own, not auto-pipelined: a pipeline copies every command it holds
+ * into one more Buffer before writing it (`Pipeline.exec` in ioredis 5), a second copy of ~110 KB
+ * for a 100-record body, and waits for the next tick to do so. Sent straight with `sendCommand`,
+ * the command is written at once, copied once. Measured in docs/bench.md ("Footprint and
+ * throughput, 2026-12-07 (late afternoon)").
  */
 export async function runScript(
   client: RedisClient,
@@ -82,13 +89,18 @@ export async function runScript(
   keys: string[],
   args: ReadonlyArray<string | Buffer>,
 ): Promise<unknown> {
+  const direct = args.some((a) => typeof a !== 'string');
+  const send = (name: 'evalsha' | 'eval', first: string) =>
+    direct
+      ? client.sendCommand(
+          new Command(name, [first, keys.length, ...keys, ...args], { replyEncoding: 'utf8' }),
+        )
+      : client[name](first, keys.length, ...keys, ...args);
   try {
-    return await client.evalsha(s.sha, keys.length, ...keys, ...args);
+    return await send('evalsha', s.sha);
   } catch (error) {
     // After a restart or failover the script cache is empty; EVAL loads it again.
-    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-      return client.eval(s.source, keys.length, ...keys, ...args);
-    }
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return send('eval', s.source);
     throw error;
   }
 }
