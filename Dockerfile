@@ -17,8 +17,11 @@ COPY . .
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
-# Source maps: stack traces point at the TypeScript sources (tsc emits .map files next to dist/).
-ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+# No source maps by default: caching them for every module costs ~2.6 MB resident at idle and
+# time whenever a stack is read (https://nodejs.org/api/cli.html#--enable-source-maps), and that
+# memory goes to the young generation below instead. tsc still emits the .map files next to dist/:
+# run with NODE_OPTIONS=--enable-source-maps when you want stack traces in the TypeScript sources.
+ENV NODE_ENV=production
 # glibc's malloc raises its mmap threshold to the size of each large block freed, so the Buffers of
 # big Redis commands and bodies (tens to hundreds of kB) end up in its heap and their freed pages stay
 # resident. A fixed threshold keeps blocks of 64 kB and more mapped and gives them back when freed
@@ -41,11 +44,12 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: no shell in between, so SIGTERM reaches node and netwarden's graceful shutdown runs.
 # The V8 flags keep resident memory down (docs/bench.md, "Idle memory" and "Footprint and
-# throughput, 2026-12-07"): 2 MB semi-spaces instead of 16 MB grown while the modules load and kept
-# (about 10 MB idle; 1 MB cost a quarter more CPU under load); one V8 worker thread instead of four
+# throughput, 2026-12-07"): 4 MB semi-spaces instead of 16 MB grown while the modules load and kept
+# (about 6 MB less idle; 2 MB cost a fifth more CPU under load in collections, docs/bench.md,
+# "Footprint and throughput, 2026-12-07 (late afternoon)"); one V8 worker thread instead of four
 # (about 3 MB idle, and on two cores less GC work beside Redis); and an old generation allowed to
 # grow to twice what survived its last full GC instead of up to four times (under load the heap
 # held up to 100 MB of garbage beside 30 MB live). They are here and not in NODE_OPTIONS because
 # Node allows no --heap-growing-percent there. `npm run bench` reads this command and NODE_OPTIONS
 # and runs the bot with them (bench/processes.ts).
-CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=2", "--heap-growing-percent=100", "dist/src/main.js"]
+CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/src/main.js"]
