@@ -9,10 +9,15 @@
  * 200 bodies of 100 records, 8 in flight — every record new. CPU is this process' user + system
  * time; bytes as bench/alloc.ts counts them. With INGEST_COST_COMMANDS=on, each phase also prints
  * to stderr Redis' per-command statistics (calls, µs), the commands its scripts ran included.
+ * With INGEST_COST_ALLOC=<file>, the measured rounds run under V8's sampling heap profiler, counting
+ * what the collections freed too, and the profile is written to <file> (open it in Chrome DevTools'
+ * Memory panel): where the bytes per request are allocated, by function.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createRequestListener } from '../src/http/server.js';
@@ -151,13 +156,45 @@ async function main(): Promise<void> {
     const phases = PHASES.filter((p) => only === undefined || p.name === only);
     if (phases.length === 0) throw new Error(`no phase ${only}: single or batch100`);
     for (const phase of phases) await measure(phase, `warm-${phase.name}`);
+    const profiling = await allocationProfile(process.env.INGEST_COST_ALLOC);
     for (let i = 1; i <= rounds; i++) {
       for (const phase of phases) console.log(JSON.stringify(await measure(phase, `r${i}-${phase.name}`)));
     }
+    await profiling.stop();
   } finally {
     child.kill();
     http.close();
     redis.disconnect();
     await server.stop();
   }
+}
+
+/**
+ * Starts the sampling heap profiler when `file` is set; `stop` writes its profile there. Objects the
+ * collections freed are counted too (`includeObjectsCollectedBy…`), so the profile shows where the
+ * allocation rate comes from, not only what stayed alive
+ * (https://chromedevtools.github.io/devtools-protocol/tot/HeapProfiler/#method-startSampling).
+ */
+async function allocationProfile(file: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!file) return { stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop() {
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`allocation profile written to ${file}`);
+    },
+  };
 }
