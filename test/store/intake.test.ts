@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NetworkChange } from '../../src/domain/change.js';
 import { createIntake, type Intake } from '../../src/store/intake.js';
 import { createKeys } from '../../src/store/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
-import { arrivalOf, createRedisStore } from '../../src/store/redis-store.js';
+import { arrivalOf, createRedisStore, RESOURCE_INDEX_CAP } from '../../src/store/redis-store.js';
 import { type ChangeStore, indexedResourceIds } from '../../src/store/store.js';
 import { createWorkQueue } from '../../src/store/work-queue.js';
 import { changeFromFixture } from '../helpers/changes.js';
@@ -104,6 +105,35 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     expect((await store.getChange('in-utf8-large-59'))?.change.source.userAgent).toBe(agent);
     const stored = await redis.hget(keys.change('in-utf8-large-0'), 'change');
     expect(stored).toBe(JSON.stringify(large[0]));
+  });
+
+  it('caps a resource index at its newest changes, however many one body adds', async () => {
+    const base = changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json');
+    const acl = `acl-cap-${prefix.replace(/\W/g, '')}`;
+    const at = (i: number) => new Date(Date.parse('2026-11-01T00:00:00Z') + i * 1000).toISOString();
+    const make = (i: number): NetworkChange => ({
+      ...base,
+      id: `in-cap-${i}`,
+      eventId: `in-cap-${i}`,
+      eventTime: at(i),
+      resources: { networkAclId: acl },
+    });
+    const extra = 5;
+
+    await intake.admit(
+      Array.from({ length: RESOURCE_INDEX_CAP - 10 }, (_, i) => make(i)),
+      NOW,
+    );
+    expect(await redis.zcard(keys.byResource(acl))).toBe(RESOURCE_INDEX_CAP - 10);
+    await intake.admit(
+      Array.from({ length: 10 + extra }, (_, i) => make(RESOURCE_INDEX_CAP - 10 + i)),
+      NOW,
+    );
+
+    expect(await redis.zcard(keys.byResource(acl))).toBe(RESOURCE_INDEX_CAP);
+    const oldest = await redis.zrange(keys.byResource(acl), 0, 0);
+    expect(oldest).toEqual([`in-cap-${extra}`]);
+    expect(await redis.ttl(keys.byResource(acl))).toBeGreaterThan(89 * 86_400);
   });
 
   it('keys an id with braces, % or spaces as the rest of the store does, and keeps the arrival order', async () => {
