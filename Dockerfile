@@ -45,8 +45,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # Exec form: no shell in between, so SIGTERM reaches node and netwarden's graceful shutdown runs.
 # The V8 flags keep resident memory down (docs/bench.md, "Idle memory" and "Footprint and
 # throughput, 2026-12-07"): 4 MB semi-spaces instead of 16 MB grown while the modules load and kept
-# (about 6 MB less idle; 2 MB cost a fifth more CPU under load in collections, docs/bench.md,
-# "Footprint and throughput, 2026-12-07 (late afternoon)"); one V8 worker thread instead of four
+# (about 6 MB less idle; 2 MB took twice the collections under load, docs/bench.md, "Footprint
+# and throughput, 2026-12-07 (late afternoon)"); one V8 worker thread instead of four
 # (about 3 MB idle, and on two cores less GC work beside Redis); and an old generation allowed to
 # grow to twice what survived its last full GC instead of up to four times (under load the heap
 # held up to 100 MB of garbage beside 30 MB live). They are here and not in NODE_OPTIONS because
