@@ -79,11 +79,11 @@ end`;
  *
  * Such a command is sent on its own, not auto-pipelined: a pipeline copies every command it holds
  * into one more Buffer before writing it (`Pipeline.exec` in ioredis 5), a second copy of ~110 KB
- * for a 100-record body, and waits for the next tick to do so. Sent straight with `sendCommand`,
- * the command is written at once, copied once. It can therefore reach Redis before a command
- * issued earlier in the same tick and not awaited: the two scripts that pass a Buffer (`ADMIT`,
- * `SAVE_MANY`) are sent after what they depend on has answered. Measured in docs/bench.md
- * ("Footprint and throughput, 2026-12-07 (late afternoon)").
+ * for a 100-record body, and writes it only in the event loop's check phase (`setImmediate`). Sent
+ * straight with `sendCommand`, the command is written at once, copied once. It can therefore reach
+ * Redis before a command issued earlier in the same turn and not awaited: the two scripts that
+ * pass a Buffer (`ADMIT`, `SAVE_MANY`) are sent after what they depend on has answered. Measured
+ * in docs/bench.md ("Footprint and throughput, 2026-12-07 (late afternoon)").
  */
 export async function runScript(
   client: RedisClient,
