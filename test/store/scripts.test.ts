@@ -64,9 +64,9 @@ describe('runScript', () => {
     await runScript(client, s, [`${prefix}k`], ['loaded']); // loads it: the calls below find it by SHA
 
     const direct = runScript(client, s, [`${prefix}k`], [big]);
-    const directQueued = (client as { autoPipelineQueueSize: number }).autoPipelineQueueSize;
+    const directQueued = client.autoPipelineQueueSize;
     const piped = runScript(client, s, [`${prefix}k`], ['small']);
-    const pipedQueued = (client as { autoPipelineQueueSize: number }).autoPipelineQueueSize;
+    const pipedQueued = client.autoPipelineQueueSize;
 
     expect(directQueued).toBe(0);
     expect(pipedQueued).toBe(1);
