@@ -41,6 +41,21 @@ describe('packTexts', () => {
     expect((joined as Buffer).buffer.byteLength).toBe(joined.length);
     expect(unpack(joined, lengths)).toEqual(texts);
   });
+
+  it('gives each text of an ASCII whole its length, and measures each once one character is not ASCII', () => {
+    const ascii = Array.from(
+      { length: 200 },
+      (_, i) => `{"id":"c-${i}","note":"${'x'.repeat(i % 5)}${'y'.repeat(300)}"}`,
+    );
+    const lastNot = [...ascii.slice(0, -1), `{"note":"${'y'.repeat(300)}ü"}`];
+
+    for (const texts of [ascii, lastNot]) {
+      const { joined, lengths } = packTexts(texts);
+      expect(Buffer.isBuffer(joined)).toBe(true);
+      expect(JSON.parse(lengths)).toEqual(texts.map((t) => Buffer.byteLength(t)));
+      expect(unpack(joined, lengths)).toEqual(texts);
+    }
+  });
 });
 
 describe('runScript', () => {
