@@ -38,11 +38,12 @@ const BUFFERED_TEXT_CHARS = 32 * 1024;
  * otherwise is each text measured on its own. CloudTrail's JSON is ASCII but for names people
  * choose, so the usual body takes one join and one encoding instead of a measure and a write per
  * text: 107–125 against 201–230 µs for a 100-record body (docs/bench.md, "Footprint and
- * throughput, 2026-12-07 (evening)").
+ * throughput, 2026-12-07 (night)").
  */
 export function packTexts(texts: readonly string[]): { joined: string | Buffer; lengths: string } {
   const text = texts.join('');
-  // A Buffer this large gets memory of its own, exactly its bytes (Buffer.from pools only small ones).
+  // A Buffer this large gets memory of its own, exactly its bytes: Buffer.from uses the shared pool
+  // only below half of Buffer.poolSize (https://nodejs.org/api/buffer.html#static-method-bufferallocunsafesize).
   const joined = text.length < BUFFERED_TEXT_CHARS ? text : Buffer.from(text);
   const bytes = typeof joined === 'string' ? Buffer.byteLength(joined) : joined.length;
   const lengths: number[] = new Array(texts.length);
