@@ -33,9 +33,9 @@ const BUFFERED_TEXT_CHARS = 32 * 1024;
  * ioredis measures and frames every argument, so one per text costs per text. Large, they go as
  * one Buffer; small, one string costs less.
  *
- * Joined first and measured once: when the whole is ASCII (its UTF-8 bytes as many as its UTF-16
- * code units, which no other character allows), each text's byte length is its length, and only
- * otherwise is each text measured on its own. CloudTrail's JSON is ASCII but for names people
+ * Joined first and measured once: when the whole is ASCII (as many UTF-8 bytes as UTF-16 code
+ * units, which any other character breaks: it takes two bytes or more per code unit), each text's
+ * byte length is its length, and only otherwise is each text measured on its own. CloudTrail's JSON is ASCII but for names people
  * choose, so the usual body takes one join and one encoding instead of a measure and a write per
  * text: 107–125 against 201–230 µs for a 100-record body (docs/bench.md, "Footprint and
  * throughput, 2026-12-07 (night)").
