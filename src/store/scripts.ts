@@ -35,15 +35,16 @@ const BUFFERED_TEXT_CHARS = 32 * 1024;
  *
  * Joined first and measured once: when the whole is ASCII (as many UTF-8 bytes as UTF-16 code
  * units, which any other character breaks: it takes two bytes or more per code unit), each text's
- * byte length is its length, and only otherwise is each text measured on its own. CloudTrail's JSON is ASCII but for names people
- * choose, so the usual body takes one join and one encoding instead of a measure and a write per
- * text: 107–125 against 201–230 µs for a 100-record body (docs/bench.md, "Footprint and
- * throughput, 2026-12-07 (night)").
+ * byte length is its length, and only otherwise is each text measured on its own. CloudTrail's
+ * JSON is ASCII but for names people choose, so the usual body takes one join and one encoding
+ * instead of a measure and a write per text: 107–125 against 201–230 µs for a 100-record body
+ * (docs/bench.md, "Footprint and throughput, 2026-12-07 (night)").
  */
 export function packTexts(texts: readonly string[]): { joined: string | Buffer; lengths: string } {
   const text = texts.join('');
-  // A Buffer this large gets memory of its own, exactly its bytes: Buffer.from uses the shared pool
-  // only below half of Buffer.poolSize (https://nodejs.org/api/buffer.html#static-method-bufferallocunsafesize).
+  // A Buffer this large gets memory of its own, exactly its bytes: Buffer.from uses the shared
+  // pool only below half of Buffer.poolSize
+  // (https://nodejs.org/api/buffer.html#static-method-bufferallocunsafesize).
   const joined = text.length < BUFFERED_TEXT_CHARS ? text : Buffer.from(text);
   const bytes = typeof joined === 'string' ? Buffer.byteLength(joined) : joined.length;
   const lengths: number[] = new Array(texts.length);
