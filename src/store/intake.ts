@@ -10,7 +10,7 @@ import {
   REQUEUE_AFTER_MS,
   RESOURCE_INDEX_CAP,
 } from './redis-store.js';
-import { packTexts, runScript, script, unpackTextsLua } from './scripts.js';
+import { BUFFERED_TEXT_CHARS, packTexts, runScript, script, unpackTextsLua } from './scripts.js';
 import { type ChangeStore, indexedResourceIds, type SaveResult } from './store.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -95,6 +95,36 @@ redis.call('EXPIRE', KEYS[2], retention)
 return table.concat(out)
 `);
 
+/** A body's part of an `ADMIT` call: built when the body came in, so its changes are not kept. */
+interface Body {
+  ids: string[];
+  /** Resource ids per record. */
+  counts: number[];
+  texts: string[];
+  /** The texts' length in all. */
+  chars: number;
+}
+
+/** A small body waiting for its call, and who waits for its results. */
+interface Waiting extends Body {
+  resolve(results: SaveResult[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A body whose texts are shorter than this (a few records; EventBridge posts one per request) may
+ * share an `ADMIT` call with others. A larger one has its own: its records already share the
+ * call's cost, and a merged call's wait would hold them back.
+ */
+const MERGE_BELOW_CHARS = 8 * 1024;
+
+/**
+ * A merged call's texts stay under this, so it stays a string argument that ioredis pipelines
+ * with the other commands of its turn (scripts.ts), and one call holds Redis for well under a
+ * millisecond.
+ */
+const MERGED_CHARS = BUFFERED_TEXT_CHARS;
+
 export interface IntakeOptions {
   /** The per-record path used on Redis Cluster, where one script cannot span slots. */
   store: Pick<ChangeStore, 'saveChanges'>;
@@ -108,6 +138,14 @@ export interface IntakeOptions {
  * record's set-if-absent is its own script, sent together (ioredis pipelines them per node),
  * then the index writes and queue entries of the records that need processing — two round trips,
  * because the queue entry depends on the set-if-absent's answer.
+ *
+ * Small bodies that come while a merged call is in flight wait for it and then go as one call, as
+ * ioredis' auto-pipelining does with commands (one pipeline in flight, the next gathering
+ * meanwhile): under load a call carries the bodies of a round trip, and Redis runs one script and
+ * ioredis builds one command for them instead of one each; alone, a body goes at once. Merged
+ * bodies share a fate only where Redis refuses the call, and then every one of them is refused
+ * (503, retried by the sender). Measured in docs/bench.md ("Footprint and throughput,
+ * 2026-12-07 (17:22 UTC session)").
  */
 export function createIntake(context: RedisContext, options: IntakeOptions): Intake {
   const { redis: client } = context;
@@ -141,58 +179,124 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
   const inKey = (key: string, before: string, after: string) =>
     key.slice(before.length, key.length - after.length);
 
-  async function run(ids: string[], args: Array<string | Buffer>): Promise<SaveResult[]> {
-    const answer = String(await runScript(client, ADMIT, [queueKey, allKey], args));
-    const results: SaveResult[] = new Array(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const digit = answer.charCodeAt(i) - 48;
-      results[i] = { id: ids[i] as string, created: digit >= 2, unprocessed: digit % 2 === 1 };
+  /** What a body sends: its ids, its resource count per record and its texts, in `ADMIT`'s order. */
+  function bodyOf(changes: readonly NetworkChange[]): Body {
+    const n = changes.length;
+    const ids: string[] = new Array(n);
+    const counts: number[] = new Array(n);
+    const texts: string[] = [];
+    let chars = 0;
+    for (let i = 0; i < n; i++) {
+      const change = changes[i] as NetworkChange;
+      const id = change.id;
+      ids[i] = id;
+      const escaped = inKey(keys.change(id), changeBefore, changeAfter);
+      const json = JSON.stringify(change);
+      const order = encodeOrderKey(orderKeyOf(change));
+      const resources = indexedResourceIds(change);
+      counts[i] = resources.length;
+      const score = String(Date.parse(change.eventTime));
+      texts.push(id, escaped === id ? '' : escaped, json, order, score);
+      chars += id.length + (escaped === id ? 0 : escaped.length) + json.length + order.length + score.length;
+      for (const resourceId of resources) {
+        const index = inKey(keys.byResource(resourceId), indexBefore, indexAfter);
+        texts.push(index);
+        chars += index.length;
+      }
     }
-    return results;
+    return { ids, counts, texts, chars };
+  }
+
+  /** One `ADMIT` for the bodies given, in order; answers each body's results. */
+  async function call(bodies: readonly Body[], now: Date): Promise<SaveResult[][]> {
+    const one = bodies.length === 1 ? bodies[0] : undefined;
+    const counts = one ? one.counts : bodies.flatMap((b) => b.counts);
+    const { lengths, joined } = packTexts(one ? one.texts : bodies.flatMap((b) => b.texts));
+    const args = [
+      now.toISOString(),
+      retention,
+      new Date(now.getTime() - REQUEUE_AFTER_MS).toISOString(),
+      allCap,
+      resourceCap,
+      arrivalOf(now, 0).slice(0, -ARRIVAL_POSITION_DIGITS),
+      changeBefore,
+      changeAfter,
+      indexBefore,
+      indexAfter,
+      JSON.stringify(counts),
+      lengths,
+      joined,
+    ];
+    const answer = String(
+      await guarded('saving changes', () => runScript(client, ADMIT, [queueKey, allKey], args)),
+    );
+    let at = 0;
+    return bodies.map(({ ids }) => {
+      const results: SaveResult[] = new Array(ids.length);
+      for (let i = 0; i < ids.length; i++, at++) {
+        const digit = answer.charCodeAt(at) - 48;
+        results[i] = { id: ids[i] as string, created: digit >= 2, unprocessed: digit % 2 === 1 };
+      }
+      return results;
+    });
+  }
+
+  // Small bodies waiting for a merged call in flight, and how many such calls are in flight.
+  let waiting: Waiting[] = [];
+  let waitingChars = 0;
+  let waitingNow = new Date(0);
+  let merging = 0;
+
+  /** Sends `bodies` as one call; when it is answered, the bodies that came meanwhile go next. */
+  function send(bodies: Waiting[], now: Date): void {
+    call(bodies, now)
+      .then(
+        (results) => {
+          for (let i = 0; i < bodies.length; i++) bodies[i]?.resolve(results[i] as SaveResult[]);
+        },
+        (error: unknown) => {
+          for (const body of bodies) body.reject(error);
+        },
+      )
+      .finally(() => {
+        if (waiting.length === 0) merging -= 1;
+        else sendWaiting();
+      });
+  }
+
+  function sendWaiting(): void {
+    const bodies = waiting;
+    waiting = [];
+    waitingChars = 0;
+    send(bodies, waitingNow);
   }
 
   return {
-    // Not async: the command is built here and only the ids wait for Redis. An async function
+    // Not async: a body's texts are built here and only they wait for Redis. An async function
     // keeps its arguments and locals alive across an await, and a body's changes held for a round
     // trip outlive the young generation (docs/bench.md).
     admit(changes, now) {
-      const n = changes.length;
-      if (n === 0) return Promise.resolve([]);
-      const ids: string[] = new Array(n);
-      const counts: number[] = new Array(n);
-      const texts: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const change = changes[i] as NetworkChange;
-        const id = change.id;
-        ids[i] = id;
-        const escaped = inKey(keys.change(id), changeBefore, changeAfter);
-        const json = JSON.stringify(change);
-        const order = encodeOrderKey(orderKeyOf(change));
-        const resources = indexedResourceIds(change);
-        counts[i] = resources.length;
-        texts.push(id, escaped === id ? '' : escaped, json, order, String(Date.parse(change.eventTime)));
-        for (const resourceId of resources) {
-          const index = inKey(keys.byResource(resourceId), indexBefore, indexAfter);
-          texts.push(index);
+      if (changes.length === 0) return Promise.resolve([]);
+      const body = bodyOf(changes);
+      if (body.chars >= MERGE_BELOW_CHARS)
+        return call([body], now).then((results) => results[0] as SaveResult[]);
+      return new Promise<SaveResult[]>((resolve, reject) => {
+        const part: Waiting = { ...body, resolve, reject };
+        if (merging === 0) {
+          merging = 1;
+          send([part], now);
+          return;
         }
-      }
-      const { lengths, joined } = packTexts(texts);
-      const args = [
-        now.toISOString(),
-        retention,
-        new Date(now.getTime() - REQUEUE_AFTER_MS).toISOString(),
-        allCap,
-        resourceCap,
-        arrivalOf(now, 0).slice(0, -ARRIVAL_POSITION_DIGITS),
-        changeBefore,
-        changeAfter,
-        indexBefore,
-        indexAfter,
-        JSON.stringify(counts),
-        lengths,
-        joined,
-      ];
-      return guarded('saving changes', () => run(ids, args));
+        // A full merge goes at once, beside the call in flight, so one call stays small.
+        if (waitingChars + part.chars > MERGED_CHARS) {
+          merging += 1;
+          sendWaiting();
+        }
+        waiting.push(part);
+        waitingChars += part.chars;
+        // The newest body's time: every record of the call was received by then.
+        waitingNow = now;
+      });
     },
   };
 }

@@ -25,7 +25,7 @@ export function script(source: string): Script {
  * change; with 1 to 10 (~11 KB), strings cost less CPU. bench/ingest-cost.ts measures the whole
  * endpoint.
  */
-const BUFFERED_TEXT_CHARS = 32 * 1024;
+export const BUFFERED_TEXT_CHARS = 32 * 1024;
 
 /**
  * Texts as one script argument, back to back, with their UTF-8 byte lengths as another (a JSON

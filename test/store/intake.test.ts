@@ -182,4 +182,82 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     expect(fromClient.map((c) => c.args[0]?.toLowerCase())).toEqual(['evalsha']);
     expect(seen.filter((c) => c.source === 'lua' && c.args[0]?.toLowerCase() === 'xadd')).toHaveLength(20);
   });
+
+  it('merges small bodies that come while a call is in flight into one call, each answered its own', async () => {
+    const monitor = await redis.monitor();
+    const seen: Array<{ args: string[]; source: string }> = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
+    const marker = `marker-merge-${prefix}`;
+    await redis.ping(marker);
+    await waitFor(() => seen.some((c) => c.args.includes(marker)));
+    const make = (id: string) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', { eventID: id });
+    const a = make('in-merge-a');
+    const b = make('in-merge-b');
+    const c = make('in-merge-c');
+    const d = make('in-merge-d');
+    const later = new Date(NOW.getTime() + 5000);
+
+    // Not awaited one by one: the first goes at once, the others wait for it and go together.
+    const results = await Promise.all([
+      intake.admit([a], NOW),
+      intake.admit([b, c], NOW),
+      intake.admit([a], NOW),
+      intake.admit([d, b], later),
+    ]);
+    await redis.ping(`${marker}-end`);
+    await waitFor(() => seen.some((x) => x.args.includes(`${marker}-end`)));
+    monitor.disconnect();
+
+    expect(results).toEqual([
+      [{ id: 'in-merge-a', created: true, unprocessed: true }],
+      [
+        { id: 'in-merge-b', created: true, unprocessed: true },
+        { id: 'in-merge-c', created: true, unprocessed: true },
+      ],
+      [{ id: 'in-merge-a', created: false, unprocessed: false }],
+      [
+        { id: 'in-merge-d', created: true, unprocessed: true },
+        { id: 'in-merge-b', created: false, unprocessed: false },
+      ],
+    ]);
+    const fromClient = seen.filter(
+      (x) => x.source !== 'lua' && !x.args.some((arg) => arg.startsWith(marker)),
+    );
+    expect(fromClient.map((x) => x.args[0]?.toLowerCase())).toEqual(['evalsha', 'evalsha']);
+    const xadds = seen.filter((x) => x.source === 'lua' && x.args[0]?.toLowerCase() === 'xadd');
+    expect(xadds.map((x) => x.args[4])).toEqual(['in-merge-a', 'in-merge-b', 'in-merge-c', 'in-merge-d']);
+    // The merged call takes its newest body's time, and numbers its records in body order.
+    expect(await redis.hget(keys.change('in-merge-b'), 'receivedAt')).toBe(later.toISOString());
+    expect(await redis.hget(keys.change('in-merge-b'), 'arrival')).toBe(arrivalOf(later, 0));
+    expect(await redis.hget(keys.change('in-merge-d'), 'arrival')).toBe(arrivalOf(later, 3));
+    expect((await store.getChange('in-merge-c'))?.change).toEqual(c);
+  });
+
+  it('fails every body of a merged call when Redis refuses it, and takes bodies again after', async () => {
+    const broken = uniquePrefix();
+    const brokenKeys = createKeys(broken);
+    // The work queue as a string: the script's XADD is refused (WRONGTYPE).
+    await redis.set(brokenKeys.workQueue(), 'not a stream');
+    const brokenIntake = createIntake(
+      { redis: client, prefix: broken, retentionDays: 90 },
+      { store, queue: createWorkQueue(client, { prefix: broken, logger: silent }) },
+    );
+    const make = (id: string) =>
+      changeFromFixture('cloudtrail/CreateRoute__invictus-igw.json', { eventID: id });
+
+    const outcomes = await Promise.allSettled(
+      ['in-refused-1', 'in-refused-2', 'in-refused-3'].map((id) => brokenIntake.admit([make(id)], NOW)),
+    );
+
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect(String((outcome as PromiseRejectedResult).reason)).toMatch(/redis refused saving changes/);
+    }
+    // Afterwards the intake takes bodies again: nothing is left waiting behind the failed call.
+    await redis.del(brokenKeys.workQueue());
+    expect(await brokenIntake.admit([make('in-refused-4')], NOW)).toEqual([
+      { id: 'in-refused-4', created: true, unprocessed: true },
+    ]);
+  });
 });
