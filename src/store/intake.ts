@@ -105,7 +105,7 @@ interface Body {
   chars: number;
 }
 
-/** A small body waiting for its call, and who waits for its results. */
+/** A small body waiting for the end of the turn, and who waits for its results. */
 interface Waiting extends Body {
   resolve(results: SaveResult[]): void;
   reject(error: unknown): void;
@@ -120,8 +120,8 @@ const MERGE_BELOW_CHARS = 8 * 1024;
 
 /**
  * A merged call's texts stay under this, so it stays a string argument that ioredis pipelines
- * with the other commands of its turn (scripts.ts), and one call holds Redis for well under a
- * millisecond.
+ * with the other commands of its turn (scripts.ts), and one call holds Redis for about a
+ * millisecond at most.
  */
 const MERGED_CHARS = BUFFERED_TEXT_CHARS;
 
@@ -139,13 +139,14 @@ export interface IntakeOptions {
  * then the index writes and queue entries of the records that need processing — two round trips,
  * because the queue entry depends on the set-if-absent's answer.
  *
- * Small bodies that come while a merged call is in flight wait for it and then go as one call, as
- * ioredis' auto-pipelining does with commands (one pipeline in flight, the next gathering
- * meanwhile): under load a call carries the bodies of a round trip, and Redis runs one script and
- * ioredis builds one command for them instead of one each; alone, a body goes at once. Merged
- * bodies share a fate only where Redis refuses the call, and then every one of them is refused
- * (503, retried by the sender). Measured in docs/bench.md ("Footprint and throughput,
- * 2026-12-07 (17:22 UTC session)").
+ * Small bodies taken in one turn of the event loop go to Redis as one call at the turn's end
+ * (`setImmediate`, as ioredis' auto-pipelining gathers a turn's commands): under load a
+ * turn reads many requests, and Redis runs one script and ioredis builds one command for them
+ * instead of one each. Nothing waits for an earlier call: a call waiting for the one in flight
+ * would then wait behind whatever ioredis pipelined meanwhile, a second round trip. Merged bodies
+ * share a fate only where Redis refuses the call, and then every one of them is refused (503,
+ * retried by the sender). Measured in docs/bench.md ("Footprint and throughput, 2026-12-07
+ * (17:22 UTC session)").
  */
 export function createIntake(context: RedisContext, options: IntakeOptions): Intake {
   const { redis: client } = context;
@@ -241,34 +242,24 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     });
   }
 
-  // Small bodies waiting for a merged call in flight, and how many such calls are in flight.
+  // Small bodies taken in this turn of the event loop, to go as one call at its end.
   let waiting: Waiting[] = [];
   let waitingChars = 0;
   let waitingNow = new Date(0);
-  let merging = 0;
-
-  /** Sends `bodies` as one call; when it is answered, the bodies that came meanwhile go next. */
-  function send(bodies: Waiting[], now: Date): void {
-    call(bodies, now)
-      .then(
-        (results) => {
-          for (let i = 0; i < bodies.length; i++) bodies[i]?.resolve(results[i] as SaveResult[]);
-        },
-        (error: unknown) => {
-          for (const body of bodies) body.reject(error);
-        },
-      )
-      .finally(() => {
-        if (waiting.length === 0) merging -= 1;
-        else sendWaiting();
-      });
-  }
 
   function sendWaiting(): void {
+    if (waiting.length === 0) return;
     const bodies = waiting;
     waiting = [];
     waitingChars = 0;
-    send(bodies, waitingNow);
+    call(bodies, waitingNow).then(
+      (results) => {
+        for (let i = 0; i < bodies.length; i++) bodies[i]?.resolve(results[i] as SaveResult[]);
+      },
+      (error: unknown) => {
+        for (const body of bodies) body.reject(error);
+      },
+    );
   }
 
   return {
@@ -282,16 +273,8 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         return call([body], now).then((results) => results[0] as SaveResult[]);
       return new Promise<SaveResult[]>((resolve, reject) => {
         const part: Waiting = { ...body, resolve, reject };
-        if (merging === 0) {
-          merging = 1;
-          send([part], now);
-          return;
-        }
-        // A full merge goes at once, beside the call in flight, so one call stays small.
-        if (waitingChars + part.chars > MERGED_CHARS) {
-          merging += 1;
-          sendWaiting();
-        }
+        if (waitingChars + part.chars > MERGED_CHARS) sendWaiting();
+        if (waiting.length === 0) setImmediate(sendWaiting);
         waiting.push(part);
         waitingChars += part.chars;
         // The newest body's time: every record of the call was received by then.

@@ -6,7 +6,7 @@ import { createIntake, type Intake } from '../../src/store/intake.js';
 import { createKeys } from '../../src/store/keys.js';
 import { createRedisClient, type RedisClient } from '../../src/store/redis-client.js';
 import { arrivalOf, createRedisStore, RESOURCE_INDEX_CAP } from '../../src/store/redis-store.js';
-import { type ChangeStore, indexedResourceIds } from '../../src/store/store.js';
+import { type ChangeStore, indexedResourceIds, type SaveResult } from '../../src/store/store.js';
 import { createWorkQueue } from '../../src/store/work-queue.js';
 import { changeFromFixture } from '../helpers/changes.js';
 import { inspectRedis, redisUrl, uniquePrefix, untilReady } from '../helpers/redis.js';
@@ -183,13 +183,28 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     expect(seen.filter((c) => c.source === 'lua' && c.args[0]?.toLowerCase() === 'xadd')).toHaveLength(20);
   });
 
-  it('merges small bodies that come while a call is in flight into one call, each answered its own', async () => {
+  /** The commands a client (not a script) sent while `run` ran, and the XADDs scripts made. */
+  async function commandsDuring(run: () => Promise<unknown>) {
     const monitor = await redis.monitor();
     const seen: Array<{ args: string[]; source: string }> = [];
     monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, source }));
-    const marker = `marker-merge-${prefix}`;
+    const marker = `marker-${Math.random().toString(36).slice(2)}`;
     await redis.ping(marker);
     await waitFor(() => seen.some((c) => c.args.includes(marker)));
+    await run();
+    await redis.ping(`${marker}-end`);
+    await waitFor(() => seen.some((x) => x.args.includes(`${marker}-end`)));
+    monitor.disconnect();
+    const mine = seen.filter((x) => !x.args.some((arg) => arg.startsWith(marker)));
+    return {
+      fromClient: mine.filter((x) => x.source !== 'lua').map((x) => x.args[0]?.toLowerCase()),
+      queued: mine
+        .filter((x) => x.source === 'lua' && x.args[0]?.toLowerCase() === 'xadd')
+        .map((x) => x.args[4]),
+    };
+  }
+
+  it('merges the small bodies of one turn of the event loop into one call, each answered its own', async () => {
     const make = (id: string) =>
       changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', { eventID: id });
     const a = make('in-merge-a');
@@ -197,17 +212,16 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     const c = make('in-merge-c');
     const d = make('in-merge-d');
     const later = new Date(NOW.getTime() + 5000);
+    let results: SaveResult[][] = [];
 
-    // Not awaited one by one: the first goes at once, the others wait for it and go together.
-    const results = await Promise.all([
-      intake.admit([a], NOW),
-      intake.admit([b, c], NOW),
-      intake.admit([a], NOW),
-      intake.admit([d, b], later),
-    ]);
-    await redis.ping(`${marker}-end`);
-    await waitFor(() => seen.some((x) => x.args.includes(`${marker}-end`)));
-    monitor.disconnect();
+    const sent = await commandsDuring(async () => {
+      results = await Promise.all([
+        intake.admit([a], NOW),
+        intake.admit([b, c], NOW),
+        intake.admit([a], NOW),
+        intake.admit([d, b], later),
+      ]);
+    });
 
     expect(results).toEqual([
       [{ id: 'in-merge-a', created: true, unprocessed: true }],
@@ -221,17 +235,34 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
         { id: 'in-merge-b', created: false, unprocessed: false },
       ],
     ]);
-    const fromClient = seen.filter(
-      (x) => x.source !== 'lua' && !x.args.some((arg) => arg.startsWith(marker)),
-    );
-    expect(fromClient.map((x) => x.args[0]?.toLowerCase())).toEqual(['evalsha', 'evalsha']);
-    const xadds = seen.filter((x) => x.source === 'lua' && x.args[0]?.toLowerCase() === 'xadd');
-    expect(xadds.map((x) => x.args[4])).toEqual(['in-merge-a', 'in-merge-b', 'in-merge-c', 'in-merge-d']);
+    expect(sent.fromClient).toEqual(['evalsha']);
+    expect(sent.queued).toEqual(['in-merge-a', 'in-merge-b', 'in-merge-c', 'in-merge-d']);
     // The merged call takes its newest body's time, and numbers its records in body order.
     expect(await redis.hget(keys.change('in-merge-b'), 'receivedAt')).toBe(later.toISOString());
-    expect(await redis.hget(keys.change('in-merge-b'), 'arrival')).toBe(arrivalOf(later, 0));
-    expect(await redis.hget(keys.change('in-merge-d'), 'arrival')).toBe(arrivalOf(later, 3));
+    expect(await redis.hget(keys.change('in-merge-b'), 'arrival')).toBe(arrivalOf(later, 1));
+    expect(await redis.hget(keys.change('in-merge-d'), 'arrival')).toBe(arrivalOf(later, 4));
     expect((await store.getChange('in-merge-c'))?.change).toEqual(c);
+  });
+
+  it('keeps a merged call under its size, and gives a body of many records a call of its own', async () => {
+    const make = (id: string) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', { eventID: id });
+    // Bodies of 6 records (~6.6 KB of texts each): 6 of them are more than one merged call takes.
+    const bodies = Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 6 }, (_, j) => make(`in-cap-merge-${i}-${j}`)),
+    );
+    const large = Array.from({ length: 10 }, (_, i) => make(`in-cap-large-${i}`));
+    let results: SaveResult[][] = [];
+
+    const sent = await commandsDuring(async () => {
+      results = await Promise.all([...bodies, large].map((body) => intake.admit(body, NOW)));
+    });
+
+    expect(sent.fromClient).toEqual(['evalsha', 'evalsha', 'evalsha']);
+    expect(results.flat()).toHaveLength(6 * 6 + 10);
+    expect(results.flat().every((r) => r.created && r.unprocessed)).toBe(true);
+    expect(results[5]?.map((r) => r.id)).toEqual(bodies[5]?.map((c) => c.id));
+    expect(new Set(sent.queued)).toEqual(new Set(results.flat().map((r) => r.id)));
   });
 
   it('fails every body of a merged call when Redis refuses it, and takes bodies again after', async () => {
