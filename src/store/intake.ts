@@ -105,8 +105,8 @@ interface Body {
   chars: number;
 }
 
-/** A small body waiting for the end of the turn, and who waits for its results. */
-interface Waiting extends Body {
+/** Who waits for the results of a small body merged into the turn's call. */
+interface Waiter {
   resolve(results: SaveResult[]): void;
   reject(error: unknown): void;
 }
@@ -208,8 +208,11 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     return { ids, counts, texts, chars };
   }
 
-  /** One `ADMIT` for the bodies given, in order; answers each body's results. */
-  async function call(bodies: readonly Body[], now: Date): Promise<SaveResult[][]> {
+  /**
+   * One `ADMIT` for the bodies given, in order; answers each body's results. Not async, as `admit`
+   * is not: only the ids wait for Redis, not the texts (~1 KB per record).
+   */
+  function call(bodies: readonly Body[], now: Date): Promise<SaveResult[][]> {
     const one = bodies.length === 1 ? bodies[0] : undefined;
     const counts = one ? one.counts : bodies.flatMap((b) => b.counts);
     const { lengths, joined } = packTexts(one ? one.texts : bodies.flatMap((b) => b.texts));
@@ -228,42 +231,60 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
       lengths,
       joined,
     ];
+    return resultsOf(
+      bodies.map((b) => b.ids),
+      args,
+    );
+  }
+
+  async function resultsOf(ids: string[][], args: Array<string | Buffer>): Promise<SaveResult[][]> {
     const answer = String(
       await guarded('saving changes', () => runScript(client, ADMIT, [queueKey, allKey], args)),
     );
     let at = 0;
-    return bodies.map(({ ids }) => {
-      const results: SaveResult[] = new Array(ids.length);
-      for (let i = 0; i < ids.length; i++, at++) {
+    return ids.map((bodyIds) => {
+      const results: SaveResult[] = new Array(bodyIds.length);
+      for (let i = 0; i < bodyIds.length; i++, at++) {
         const digit = answer.charCodeAt(at) - 48;
-        results[i] = { id: ids[i] as string, created: digit >= 2, unprocessed: digit % 2 === 1 };
+        results[i] = { id: bodyIds[i] as string, created: digit >= 2, unprocessed: digit % 2 === 1 };
       }
       return results;
     });
   }
 
-  // Small bodies taken in this turn of the event loop, to go as one call at its end.
-  let waiting: Waiting[] = [];
+  // Small bodies taken in this turn of the event loop, to go as one call at its end, and who
+  // waits for each one's results.
+  let waiting: Body[] = [];
+  let waiters: Waiter[] = [];
   let waitingChars = 0;
   let waitingNow = new Date(0);
 
   function sendWaiting(): void {
     if (waiting.length === 0) return;
     const bodies = waiting;
+    const settle = waiters;
     waiting = [];
+    waiters = [];
     waitingChars = 0;
-    call(bodies, waitingNow).then(
+    // Run from `setImmediate`: a throw here would end the process, so it goes to the waiters.
+    let calling: Promise<SaveResult[][]>;
+    try {
+      calling = call(bodies, waitingNow);
+    } catch (error) {
+      calling = Promise.reject(error);
+    }
+    calling.then(
       (results) => {
-        for (let i = 0; i < bodies.length; i++) bodies[i]?.resolve(results[i] as SaveResult[]);
+        for (let i = 0; i < settle.length; i++) settle[i]?.resolve(results[i] as SaveResult[]);
       },
       (error: unknown) => {
-        for (const body of bodies) body.reject(error);
+        for (const waiter of settle) waiter.reject(error);
       },
     );
   }
 
   return {
-    // Not async: a body's texts are built here and only they wait for Redis. An async function
+    // Not async: a body's texts are built here and only its ids wait for Redis. An async function
     // keeps its arguments and locals alive across an await, and a body's changes held for a round
     // trip outlive the young generation (docs/bench.md).
     admit(changes, now) {
@@ -272,11 +293,11 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
       if (body.chars >= MERGE_BELOW_CHARS)
         return call([body], now).then((results) => results[0] as SaveResult[]);
       return new Promise<SaveResult[]>((resolve, reject) => {
-        const part: Waiting = { ...body, resolve, reject };
-        if (waitingChars + part.chars > MERGED_CHARS) sendWaiting();
+        if (waitingChars + body.chars > MERGED_CHARS) sendWaiting();
         if (waiting.length === 0) setImmediate(sendWaiting);
-        waiting.push(part);
-        waitingChars += part.chars;
+        waiting.push(body);
+        waiters.push({ resolve, reject });
+        waitingChars += body.chars;
         // The newest body's time: every record of the call was received by then.
         waitingNow = now;
       });
