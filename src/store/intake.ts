@@ -283,24 +283,33 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     );
   }
 
+  /** Takes a small body into the turn's call: it goes when the turn ends, or when the call is full. */
+  function merge(body: Body, now: Date): Promise<SaveResult[]> {
+    return new Promise<SaveResult[]>((resolve, reject) => {
+      if (waitingChars + body.chars > MERGED_CHARS) sendWaiting();
+      if (waiting.length === 0) setImmediate(sendWaiting);
+      waiting.push(body);
+      waiters.push({ resolve, reject });
+      waitingChars += body.chars;
+      // The newest body's time: every record of the call was received by then.
+      waitingNow = now;
+    });
+  }
+
   return {
-    // Not async: a body's texts are built here and only its ids wait for Redis. An async function
-    // keeps its arguments and locals alive across an await, and a body's changes held for a round
-    // trip outlive the young generation (docs/bench.md).
+    // Not async, and without closures: a body's texts are built here and only its ids wait for
+    // Redis. An async function keeps its arguments and locals alive across an await, and so does
+    // any closure made in a function whose other closure uses them (V8 gives a function's closures
+    // one shared context): a body's texts held for a round trip outlive the young generation
+    // (docs/bench.md).
     admit(changes, now) {
-      if (changes.length === 0) return Promise.resolve([]);
       const body = bodyOf(changes);
-      if (body.chars >= MERGE_BELOW_CHARS)
-        return call([body], now).then((results) => results[0] as SaveResult[]);
-      return new Promise<SaveResult[]>((resolve, reject) => {
-        if (waitingChars + body.chars > MERGED_CHARS) sendWaiting();
-        if (waiting.length === 0) setImmediate(sendWaiting);
-        waiting.push(body);
-        waiters.push({ resolve, reject });
-        waitingChars += body.chars;
-        // The newest body's time: every record of the call was received by then.
-        waitingNow = now;
-      });
+      if (body.ids.length === 0) return Promise.resolve([]);
+      return body.chars >= MERGE_BELOW_CHARS ? call([body], now).then(onlyBody) : merge(body, now);
     },
   };
+}
+
+function onlyBody(results: SaveResult[][]): SaveResult[] {
+  return results[0] as SaveResult[];
 }
