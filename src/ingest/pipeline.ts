@@ -62,25 +62,37 @@ export interface Parsed {
  * never half-stored.
  */
 export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
+  const parsed: Parsed = { changes: [], ...emptyTally() };
+  for (const change of normalised(items, parsed)) parsed.changes.push(change);
+  return parsed;
+}
+
+/** The ignored records of a body, counted as its items are normalised. */
+type Tally = Omit<Parsed, 'changes'>;
+
+function emptyTally(): Tally {
   // A null-prototype map: event names come from the body, and `constructor` must not find Object's.
-  const parsed: Parsed = { changes: [], ignored: 0, ignoredByName: Object.create(null), notes: [] };
+  return { ignored: 0, ignoredByName: Object.create(null), notes: [] };
+}
+
+/** Each item's change, normalised when it is asked for; the ignored ones are counted in `tally`. */
+function* normalised(items: readonly EnvelopeItem[], tally: Tally): Generator<NetworkChange> {
   for (const item of items) {
     if (item.kind === 'sns')
       throw new InputError('an SNS message must be opened before normalising', item.path);
     if (item.kind === 'ignored') {
-      parsed.ignored += 1;
+      tally.ignored += 1;
       continue;
     }
     const result = normaliseRecord(item.record, item.path);
     if (result.kind === 'ignored') {
-      parsed.ignored += 1;
-      parsed.ignoredByName[result.eventName] = (parsed.ignoredByName[result.eventName] ?? 0) + 1;
-      if (result.reason) parsed.notes.push(`${item.path || 'body'}: ${result.reason}`);
+      tally.ignored += 1;
+      tally.ignoredByName[result.eventName] = (tally.ignoredByName[result.eventName] ?? 0) + 1;
+      if (result.reason) tally.notes.push(`${item.path || 'body'}: ${result.reason}`);
     } else {
-      parsed.changes.push(result.change);
+      yield result.change;
     }
   }
-  return parsed;
 }
 
 /** What is said about a body once it is stored: its changes themselves are not kept for it. */
@@ -91,25 +103,18 @@ interface Summary extends Omit<Parsed, 'changes'> {
   scopes: AwsScope[];
 }
 
-function summaryOf(parsed: Parsed): Summary {
-  const eventNames: string[] = new Array(parsed.changes.length);
+/** `changes` as they pass, their event names and scopes noted in `summary`. */
+function* summarised(changes: Iterable<NetworkChange>, summary: Summary): Generator<NetworkChange> {
   // A body's records mostly share one account and region: a run of them is one scope.
-  const scopes: AwsScope[] = [];
   let last: AwsScope | undefined;
-  for (let i = 0; i < parsed.changes.length; i++) {
-    const c = parsed.changes[i] as NetworkChange;
-    eventNames[i] = c.eventName;
-    if (last?.account === c.account && last.region === c.region) continue;
-    last = { account: c.account, region: c.region };
-    scopes.push(last);
+  for (const c of changes) {
+    summary.eventNames.push(c.eventName);
+    if (last?.account !== c.account || last.region !== c.region) {
+      last = { account: c.account, region: c.region };
+      summary.scopes.push(last);
+    }
+    yield c;
   }
-  return {
-    ignored: parsed.ignored,
-    ignoredByName: parsed.ignoredByName,
-    notes: parsed.notes,
-    eventNames,
-    scopes,
-  };
 }
 
 /** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → queue for processing. */
@@ -140,16 +145,21 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   }
 
   /**
-   * Stores a body's changes and answers its counts. Not async, and the continuation holds only the
-   * summary: an async function keeps its arguments and locals alive across an await, and a body's
-   * records and changes held for the Redis round trip outlive the young generation (docs/bench.md).
+   * Normalises a body's items, stores their changes and answers its counts. Not async, and the
+   * continuation holds only the summary: an async function keeps its arguments and locals alive
+   * across an await, and a body's records and changes held for the Redis round trip outlive the
+   * young generation (docs/bench.md). With the intake, each change is normalised as the intake
+   * asks for it and is garbage once its texts are built, so a body's changes are never all alive
+   * at once.
    */
-  function admit(parsed: Parsed, options: IngestOptions): Promise<IngestOutcome> {
+  function admit(items: readonly EnvelopeItem[], options: IngestOptions): Promise<IngestOutcome> {
     const at = now();
+    const summary: Summary = { ...emptyTally(), eventNames: [], scopes: [] };
+    const changes = summarised(normalised(items, summary), summary);
     // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
     // delivery died before processing is queued again (processing is idempotent).
-    const saving = deps.intake ? deps.intake.admit(parsed.changes, at) : saveThenQueue(parsed.changes, at);
-    return answer(saving, summaryOf(parsed), options, at);
+    const saving = deps.intake ? deps.intake.admit(changes, at) : saveThenQueue(Array.from(changes), at);
+    return answer(saving, summary, options, at);
   }
 
   async function answer(
@@ -173,7 +183,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
 
   async function ingestSns(item: EnvelopeItem & { kind: 'sns' }, options: IngestOptions) {
     const opened = await openSns(item.message, item.path);
-    return Array.isArray(opened) ? admit(normaliseItems(opened), options) : opened;
+    return Array.isArray(opened) ? admit(opened, options) : opened;
   }
 
   return {
@@ -182,7 +192,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
         const items = unwrapEnvelope(body);
         const first = items[0];
         if (items.length === 1 && first?.kind === 'sns') return ingestSns(first, options);
-        return admit(normaliseItems(items), options);
+        return admit(items, options);
       } catch (error) {
         return Promise.reject(error);
       }

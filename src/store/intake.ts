@@ -19,7 +19,11 @@ import type { WorkQueue } from './work-queue.js';
  * processing, before `/aws/events` answers 202.
  */
 export interface Intake {
-  admit(changes: readonly NetworkChange[], now: Date): Promise<SaveResult[]>;
+  /**
+   * `changes` is read once, in order, before this returns (a generator that normalises records as
+   * it is read may throw, and then nothing is stored); it is not kept.
+   */
+  admit(changes: Iterable<NetworkChange>, now: Date): Promise<SaveResult[]>;
 }
 
 /**
@@ -161,7 +165,8 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
 
   if (client.isCluster) {
     return {
-      async admit(changes, now) {
+      async admit(iterable, now) {
+        const changes = Array.from(iterable);
         const saved = await options.store.saveChanges(changes, now);
         const queued = saved.filter((r) => r.unprocessed);
         const orderOf = new Map(changes.map((c) => [c.id, encodeOrderKey(orderKeyOf(c))]));
@@ -181,21 +186,19 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     key.slice(before.length, key.length - after.length);
 
   /** What a body sends: its ids, its resource count per record and its texts, in `ADMIT`'s order. */
-  function bodyOf(changes: readonly NetworkChange[]): Body {
-    const n = changes.length;
-    const ids: string[] = new Array(n);
-    const counts: number[] = new Array(n);
+  function bodyOf(changes: Iterable<NetworkChange>): Body {
+    const ids: string[] = [];
+    const counts: number[] = [];
     const texts: string[] = [];
     let chars = 0;
-    for (let i = 0; i < n; i++) {
-      const change = changes[i] as NetworkChange;
+    for (const change of changes) {
       const id = change.id;
-      ids[i] = id;
+      ids.push(id);
       const escaped = inKey(keys.change(id), changeBefore, changeAfter);
       const json = JSON.stringify(change);
       const order = encodeOrderKey(orderKeyOf(change));
       const resources = indexedResourceIds(change);
-      counts[i] = resources.length;
+      counts.push(resources.length);
       const score = String(Date.parse(change.eventTime));
       texts.push(id, escaped === id ? '' : escaped, json, order, score);
       chars += id.length + (escaped === id ? 0 : escaped.length) + json.length + order.length + score.length;

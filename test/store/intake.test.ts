@@ -265,6 +265,31 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     expect(new Set(sent.queued)).toEqual(new Set(results.flat().map((r) => r.id)));
   });
 
+  it('reads changes as they are made, and stores none of a body whose making fails part-way', async () => {
+    const make = (id: string) =>
+      changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', { eventID: id });
+    let made = 0;
+    function* normalising(fail: boolean) {
+      for (const id of ['in-lazy-1', 'in-lazy-2', 'in-lazy-3']) {
+        if (fail && id === 'in-lazy-3') throw new Error('Records[2]: bad record');
+        made += 1;
+        yield make(id);
+      }
+    }
+
+    expect(() => intake.admit(normalising(true), NOW)).toThrow('Records[2]: bad record');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await redis.exists(keys.change('in-lazy-1'))).toBe(0);
+    const results = await intake.admit(normalising(false), NOW);
+
+    expect(made).toBe(2 + 3);
+    expect(results.map((r) => [r.id, r.created])).toEqual([
+      ['in-lazy-1', true],
+      ['in-lazy-2', true],
+      ['in-lazy-3', true],
+    ]);
+  });
+
   it('fails every body of a merged call when Redis refuses it, and takes bodies again after', async () => {
     const broken = uniquePrefix();
     const brokenKeys = createKeys(broken);
