@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
-import type { Intake } from '../store/intake.js';
+import { type Changes, eachChange, type Intake } from '../store/intake.js';
 import type { ChangeStore, SaveResult } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
@@ -63,8 +63,14 @@ export interface Parsed {
  */
 export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
   const parsed: Parsed = { changes: [], ...emptyTally() };
-  for (const change of normalised(items, parsed)) parsed.changes.push(change);
+  normaliseEach(items, parsed, (change) => parsed.changes.push(change));
   return parsed;
+}
+
+function listOf(changes: Changes): NetworkChange[] {
+  const list: NetworkChange[] = [];
+  eachChange(changes, (change) => list.push(change));
+  return list;
 }
 
 /** The ignored records of a body, counted as its items are normalised. */
@@ -75,8 +81,12 @@ function emptyTally(): Tally {
   return { ignored: 0, ignoredByName: Object.create(null), notes: [] };
 }
 
-/** Each item's change, normalised when it is asked for; the ignored ones are counted in `tally`. */
-function* normalised(items: readonly EnvelopeItem[], tally: Tally): Generator<NetworkChange> {
+/** Hands each item's change to `take` as it is normalised; the ignored ones are counted in `tally`. */
+function normaliseEach(
+  items: readonly EnvelopeItem[],
+  tally: Tally,
+  take: (change: NetworkChange) => void,
+): void {
   for (const item of items) {
     if (item.kind === 'sns')
       throw new InputError('an SNS message must be opened before normalising', item.path);
@@ -90,7 +100,7 @@ function* normalised(items: readonly EnvelopeItem[], tally: Tally): Generator<Ne
       tally.ignoredByName[result.eventName] = (tally.ignoredByName[result.eventName] ?? 0) + 1;
       if (result.reason) tally.notes.push(`${item.path || 'body'}: ${result.reason}`);
     } else {
-      yield result.change;
+      take(result.change);
     }
   }
 }
@@ -103,18 +113,18 @@ interface Summary extends Omit<Parsed, 'changes'> {
   scopes: AwsScope[];
 }
 
-/** `changes` as they pass, their event names and scopes noted in `summary`. */
-function* summarised(changes: Iterable<NetworkChange>, summary: Summary): Generator<NetworkChange> {
+/** `take`, after noting each change's event name and scope in `summary`. */
+function noting(summary: Summary, take: (change: NetworkChange) => void): (change: NetworkChange) => void {
   // A body's records mostly share one account and region: a run of them is one scope.
   let last: AwsScope | undefined;
-  for (const c of changes) {
+  return (c) => {
     summary.eventNames.push(c.eventName);
     if (last?.account !== c.account || last.region !== c.region) {
       last = { account: c.account, region: c.region };
       summary.scopes.push(last);
     }
-    yield c;
-  }
+    take(c);
+  };
 }
 
 /** The ingest pipeline behind `POST /aws/events`: open → verify SNS → normalise → store once → queue for processing. */
@@ -155,10 +165,10 @@ export function createIngestor(deps: IngestDeps): Ingestor {
   function admit(items: readonly EnvelopeItem[], options: IngestOptions): Promise<IngestOutcome> {
     const at = now();
     const summary: Summary = { ...emptyTally(), eventNames: [], scopes: [] };
-    const changes = summarised(normalised(items, summary), summary);
+    const changes: Changes = (take) => normaliseEach(items, summary, noting(summary, take));
     // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
     // delivery died before processing is queued again (processing is idempotent).
-    const saving = deps.intake ? deps.intake.admit(changes, at) : saveThenQueue(Array.from(changes), at);
+    const saving = deps.intake ? deps.intake.admit(changes, at) : saveThenQueue(listOf(changes), at);
     return answer(saving, summary, options, at);
   }
 

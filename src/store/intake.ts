@@ -19,11 +19,22 @@ import type { WorkQueue } from './work-queue.js';
  * processing, before `/aws/events` answers 202.
  */
 export interface Intake {
-  /**
-   * `changes` is read once, in order, before this returns (a generator that normalises records as
-   * it is read may throw, and then nothing is stored); it is not kept.
-   */
-  admit(changes: Iterable<NetworkChange>, now: Date): Promise<SaveResult[]>;
+  /** `changes` is read once, in order, before this returns, and not kept (`Changes`). */
+  admit(changes: Changes, now: Date): Promise<SaveResult[]>;
+}
+
+/**
+ * A body's changes: a list, or a function that hands each change to `take` in order as it makes
+ * it — the ingest pipeline normalises a record only when the intake takes it, so a change is
+ * garbage once its texts are built. The function may throw part-way (a record that fails
+ * validation): then nothing of the body is stored.
+ */
+export type Changes = readonly NetworkChange[] | ((take: (change: NetworkChange) => void) => void);
+
+/** Calls `take` with each of `changes`, in order. */
+export function eachChange(changes: Changes, take: (change: NetworkChange) => void): void {
+  if (typeof changes === 'function') changes(take);
+  else for (const change of changes) take(change);
 }
 
 /**
@@ -165,8 +176,9 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
 
   if (client.isCluster) {
     return {
-      async admit(iterable, now) {
-        const changes = Array.from(iterable);
+      async admit(given, now) {
+        const changes: NetworkChange[] = [];
+        eachChange(given, (change) => changes.push(change));
         const saved = await options.store.saveChanges(changes, now);
         const queued = saved.filter((r) => r.unprocessed);
         const orderOf = new Map(changes.map((c) => [c.id, encodeOrderKey(orderKeyOf(c))]));
@@ -186,12 +198,12 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
     key.slice(before.length, key.length - after.length);
 
   /** What a body sends: its ids, its resource count per record and its texts, in `ADMIT`'s order. */
-  function bodyOf(changes: Iterable<NetworkChange>): Body {
+  function bodyOf(changes: Changes): Body {
     const ids: string[] = [];
     const counts: number[] = [];
     const texts: string[] = [];
     let chars = 0;
-    for (const change of changes) {
+    eachChange(changes, (change) => {
       const id = change.id;
       ids.push(id);
       const escaped = inKey(keys.change(id), changeBefore, changeAfter);
@@ -207,7 +219,7 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
         texts.push(index);
         chars += index.length;
       }
-    }
+    });
     return { ids, counts, texts, chars };
   }
 

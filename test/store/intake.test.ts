@@ -265,17 +265,17 @@ describe('intake on a single Redis: store, index and queue a body at once', () =
     expect(new Set(sent.queued)).toEqual(new Set(results.flat().map((r) => r.id)));
   });
 
-  it('reads changes as they are made, and stores none of a body whose making fails part-way', async () => {
+  it('takes changes as they are made, and stores none of a body whose making fails part-way', async () => {
     const make = (id: string) =>
       changeFromFixture('cloudtrail/CreateNetworkAclEntry__panther-permissive-entry.json', { eventID: id });
     let made = 0;
-    function* normalising(fail: boolean) {
+    const normalising = (fail: boolean) => (take: (change: NetworkChange) => void) => {
       for (const id of ['in-lazy-1', 'in-lazy-2', 'in-lazy-3']) {
         if (fail && id === 'in-lazy-3') throw new Error('Records[2]: bad record');
         made += 1;
-        yield make(id);
+        take(make(id));
       }
-    }
+    };
 
     expect(() => intake.admit(normalising(true), NOW)).toThrow('Records[2]: bad record');
     await new Promise((resolve) => setImmediate(resolve));
