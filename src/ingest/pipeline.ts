@@ -67,6 +67,7 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
   return parsed;
 }
 
+/** A body's changes as a list, for the path without an intake (every change is kept anyway). */
 function listOf(changes: Changes): NetworkChange[] {
   const list: NetworkChange[] = [];
   eachChange(changes, (change) => list.push(change));
