@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryStore } from '../store/delivery-store.js';
-import { type Changes, eachChange, type Intake } from '../store/intake.js';
+import { type Changes, type Intake, listOfChanges } from '../store/intake.js';
 import type { ChangeStore, SaveResult } from '../store/store.js';
 import type { WorkQueue } from '../store/work-queue.js';
 import { type EnvelopeItem, openSnsMessage, unwrapEnvelope } from './envelope.js';
@@ -67,13 +67,6 @@ export function normaliseItems(items: readonly EnvelopeItem[]): Parsed {
   return parsed;
 }
 
-/** A body's changes as a list, for the path without an intake (every change is kept anyway). */
-function listOf(changes: Changes): NetworkChange[] {
-  const list: NetworkChange[] = [];
-  eachChange(changes, (change) => list.push(change));
-  return list;
-}
-
 /** The ignored records of a body, counted as its items are normalised. */
 type Tally = Omit<Parsed, 'changes'>;
 
@@ -107,7 +100,7 @@ function normaliseEach(
 }
 
 /** What is said about a body once it is stored: its changes themselves are not kept for it. */
-interface Summary extends Omit<Parsed, 'changes'> {
+interface Summary extends Tally {
   /** Each change's event name, in body order. */
   eventNames: string[];
   /** The accounts and regions the changes came from, a run of one scope once. */
@@ -169,7 +162,7 @@ export function createIngestor(deps: IngestDeps): Ingestor {
     const changes: Changes = (take) => normaliseEach(items, summary, noting(summary, take));
     // Queued before answering, so nothing accepted with 202 is lost; a duplicate whose first
     // delivery died before processing is queued again (processing is idempotent).
-    const saving = deps.intake ? deps.intake.admit(changes, at) : saveThenQueue(listOf(changes), at);
+    const saving = deps.intake ? deps.intake.admit(changes, at) : saveThenQueue(listOfChanges(changes), at);
     return answer(saving, summary, options, at);
   }
 

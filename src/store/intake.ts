@@ -32,9 +32,17 @@ export interface Intake {
 export type Changes = readonly NetworkChange[] | ((take: (change: NetworkChange) => void) => void);
 
 /** Calls `take` with each of `changes`, in order. */
-export function eachChange(changes: Changes, take: (change: NetworkChange) => void): void {
+function eachChange(changes: Changes, take: (change: NetworkChange) => void): void {
   if (typeof changes === 'function') changes(take);
   else for (const change of changes) take(change);
+}
+
+/** `changes` as a list, for the paths that keep every change anyway (Redis Cluster, no intake). */
+export function listOfChanges(changes: Changes): readonly NetworkChange[] {
+  if (typeof changes !== 'function') return changes;
+  const list: NetworkChange[] = [];
+  changes((change) => list.push(change));
+  return list;
 }
 
 /**
@@ -177,8 +185,7 @@ export function createIntake(context: RedisContext, options: IntakeOptions): Int
   if (client.isCluster) {
     return {
       async admit(given, now) {
-        const changes: NetworkChange[] = [];
-        eachChange(given, (change) => changes.push(change));
+        const changes = listOfChanges(given);
         const saved = await options.store.saveChanges(changes, now);
         const queued = saved.filter((r) => r.unprocessed);
         const orderOf = new Map(changes.map((c) => [c.id, encodeOrderKey(orderKeyOf(c))]));
