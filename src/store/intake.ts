@@ -167,9 +167,10 @@ export interface IntakeOptions {
  * turn reads many requests, and Redis runs one script and ioredis builds one command for them
  * instead of one each. Nothing waits for an earlier call: a call waiting for the one in flight
  * would then wait behind whatever ioredis pipelined meanwhile, a second round trip. Merged bodies
- * share a fate only where Redis refuses the call, and then every one of them is refused (503,
- * retried by the sender). Measured in docs/bench.md ("Footprint and throughput, 2026-12-07
- * (17:22 UTC session)").
+ * share a fate only where the call fails, and then every one of them gets the answer it would
+ * have got alone: 503 when Redis is unreachable, 500 when it refuses the script; nothing merged
+ * is answered 202 unless its records are stored. Measured in docs/bench.md ("Footprint and
+ * throughput, 2026-12-07 (17:22 UTC session)").
  */
 export function createIntake(context: RedisContext, options: IntakeOptions): Intake {
   const { redis: client } = context;
