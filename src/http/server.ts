@@ -78,12 +78,11 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
 
   const postEvents: Handler = async (req, res) => {
     checkIngestAuth(req.headers.authorization, config.ingest.token);
-    const raw = await readBody(req, config.ingest.maxBytes);
-    // The parsed body goes straight to the pipeline: held here, it would stay alive until the
-    // answer (an async function keeps its locals across an await; docs/bench.md).
-    const outcome = await decodeJsonBody(raw, req.headers['content-encoding'], config.ingest.maxBytes).then(
-      (body) => ingestor.ingest(body),
-    );
+    // Neither the raw nor the parsed body is held here: an async function keeps its locals
+    // across an await, and the body would stay alive until the answer (docs/bench.md).
+    const outcome = await readBody(req, config.ingest.maxBytes)
+      .then((raw) => decodeJsonBody(raw, req.headers['content-encoding'], config.ingest.maxBytes))
+      .then((body) => ingestor.ingest(body));
     if (outcome.kind === 'subscription-confirmed') {
       sendJson(res, 200, { confirmed: true, topicArn: outcome.topicArn });
       return;
