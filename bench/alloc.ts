@@ -27,9 +27,13 @@ export interface Cost<T> {
   cpuMicros: number;
   bytes: number;
   collections: number;
+  /** Of those, full (mark-compact) collections. */
+  fullCollections: number;
 }
 
 interface GcStatistic {
+  /** `Scavenge`, `MarkSweepCompact`, … (https://nodejs.org/api/v8.html#class-v8gcprofiler). */
+  gcType: string;
   beforeGC: { heapStatistics: { usedHeapSize: number } };
   afterGC: { heapStatistics: { usedHeapSize: number } };
 }
@@ -53,5 +57,6 @@ export async function measure<T>(work: () => T | Promise<T>): Promise<Cost<T>> {
     cpuMicros: cpu.user + cpu.system,
     bytes: heapAfter - heapBefore + freed,
     collections: stats.length,
+    fullCollections: stats.filter((s) => s.gcType === 'MarkSweepCompact').length,
   };
 }

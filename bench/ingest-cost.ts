@@ -7,7 +7,8 @@
  * on a throw-away redis-server; a child process posts over keep-alive HTTP, so the client's work
  * is not counted. Two phases per round: 4,000 single-record EventBridge bodies, 32 in flight, and
  * 200 bodies of 100 records, 8 in flight — every record new. CPU is this process' user + system
- * time; bytes as bench/alloc.ts counts them. With INGEST_COST_COMMANDS=on, each phase also prints
+ * time; bytes as bench/alloc.ts counts them; the full collections among the collections, and the most
+ * memory Buffers held outside the heap (sampled every 10 ms). With INGEST_COST_COMMANDS=on, each phase also prints
  * to stderr Redis' per-command statistics (calls, µs), the commands its scripts ran included.
  * With INGEST_COST_ALLOC=<file>, the measured rounds run under V8's sampling heap profiler, counting
  * what the collections freed too, and the profile is written to <file> (open it in Chrome DevTools'
@@ -122,12 +123,18 @@ async function main(): Promise<void> {
 
   async function measure(phase: Phase, run: string) {
     await redis.config('RESETSTAT');
+    // Memory outside the heap held by Buffers, sampled: what large bodies and commands leave
+    // alive until a full collection frees them.
+    let arrayBuffersMax = 0;
+    const sampling = setInterval(() => {
+      arrayBuffersMax = Math.max(arrayBuffersMax, process.memoryUsage().arrayBuffers);
+    }, 10);
     const cost = await costOf(async () => {
       child.send({ phase, run, url } satisfies Order);
       const [answer] = (await once(child, 'message')) as [{ bad: number; seconds: number }];
       await ingestor.settled();
       return answer;
-    });
+    }).finally(() => clearInterval(sampling));
     const answer = cost.value;
     const stat = await redis.info('commandstats');
     // The commands a script runs are counted too: where inside Redis the time goes.
@@ -144,6 +151,8 @@ async function main(): Promise<void> {
       us_per_record: Number((cost.cpuMicros / (phase.bodies * phase.records)).toFixed(2)),
       bytes_per_request: Math.round(cost.bytes / phase.bodies),
       collections: cost.collections,
+      full_collections: cost.fullCollections,
+      array_buffers_max_mb: Number((arrayBuffersMax / 2 ** 20).toFixed(1)),
       requests_per_s: Math.round(phase.bodies / answer.seconds),
       redis_evalsha_us_per_call: evalsha
         ? Number((Number(evalsha[2]) / Number(evalsha[1])).toFixed(1))
