@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { PayloadTooLargeError } from '../../src/errors.js';
 import { readBody } from '../../src/ingest/body.js';
+import { collector } from '../helpers/collector.js';
 
 /** A request as `node:http` hands it over: a readable stream of chunks with its headers. */
 function request(chunks: readonly Buffer[], headers: Record<string, string> = {}) {
@@ -12,12 +11,6 @@ function request(chunks: readonly Buffer[], headers: Record<string, string> = {}
   stream.headers = headers;
   for (const chunk of chunks) stream.push(chunk);
   return { req: stream as unknown as IncomingMessage, stream };
-}
-
-/** V8's collector, from a context of its own once the flag is set (the flag alone does not define `gc`). */
-function collector(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }
 
 describe('readBody', () => {
