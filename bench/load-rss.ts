@@ -5,7 +5,7 @@
  * 8 bodies at a time (the bench's top-up to 100,000 events), then RSS when its work queue is
  * empty and 5, 15 and 30 s later, and how long from the first POST until the queue was empty.
  * LOAD_NODE_ARGS replaces the image's node arguments (e.g. `--enable-source-maps
- * dist/src/main.js` for no memory flags). One CPU-heavy minute or two: not beside `npm run bench`.
+ * dist/bot/main.js` for no memory flags). One CPU-heavy minute or two: not beside `npm run bench`.
  * docs/bench.md, "Idle memory".
  */
 import { Redis } from 'ioredis';

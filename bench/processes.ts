@@ -1,4 +1,4 @@
-/** The processes the benchmark runs: the bot (`src/main.ts`, as `npm start` runs it) and the baseline. */
+/** The processes the benchmark runs: the bot (as the container image runs it) and the baseline. */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
@@ -70,7 +70,7 @@ export async function serve(
 /**
  * The node arguments the container image runs the bot with, read from its Dockerfile so the bench
  * cannot drift from the image: the flags of NODE_OPTIONS (`ENV`), then the exec-form `CMD` after
- * `node` (its V8 flags and `dist/src/main.js`).
+ * `node` (its V8 flags and `dist/bot/main.js`).
  */
 export function imageBotArgs(dockerfile = 'Dockerfile'): string[] {
   const source = readFileSync(dockerfile, 'utf8');
@@ -100,27 +100,29 @@ export function imageBotEnv(dockerfile = 'Dockerfile'): Record<string, string> {
 }
 
 /**
- * Compiles the bot as the container image does (`npm run build`: tsconfig.build.json → dist/) and
- * answers the node arguments and environment that run it, as the image's CMD and ENV do; falls back to tsx (as
- * `npm start` runs it) when nothing was emitted.
+ * Builds the bot as the container image does (`npm run build`: tsconfig.build.json → dist/, then
+ * build/bundle.ts → dist/bot/) and answers the node arguments and environment that run it, as the
+ * image's CMD and ENV do; falls back to tsx (as `npm start` runs it) when nothing was bundled.
+ * The bundle is made even when tsc finds type errors, as tsc still emits then.
  */
 export function buildBot(): { args: string[]; env: Record<string, string>; how: string } {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     encoding: 'utf8',
   });
+  const bundle = spawnSync(process.execPath, ['--import', 'tsx', 'build/bundle.ts'], { encoding: 'utf8' });
   const env = imageBotEnv();
   const prefix = Object.entries(env)
     .map(([key, value]) => `${key}=${value} `)
     .join('');
-  if (existsSync('dist/src/main.js')) {
-    const args = imageBotArgs();
-    const how = `${prefix}node ${args.join(' ')} (${tsc.status === 0 ? 'npm run build' : 'built with type errors'})`;
+  const args = imageBotArgs();
+  if (bundle.status === 0 && existsSync(args.at(-1) ?? '')) {
+    const how = `${prefix}node ${args.join(' ')} (${tsc.status === 0 ? 'npm run build' : 'bundled; tsc found type errors'})`;
     return { args, env, how };
   }
   return {
     args: ['--import', 'tsx', 'src/main.ts'],
     env,
-    how: `${prefix}tsx src/main.ts (the build emitted nothing)`,
+    how: `${prefix}tsx src/main.ts (nothing was bundled: ${bundle.stderr.trim().split('\n')[0] ?? ''})`,
   };
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { imageBotArgs, imageBotEnv } from '../../bench/processes.js';
+import { BOT_BUNDLE_DIR } from '../../build/bundle.js';
 
 // There is no Docker engine where these tests run: they check the container files by reading
 // them, against what the rest of the repository says (tsconfig, package.json, .env.sample).
@@ -37,15 +38,6 @@ function runtimeStage(all: Instruction[]): Instruction[] {
   return all.slice(last);
 }
 
-/** Where `tsc -p tsconfig.build.json` writes the JavaScript for a source file. */
-function emittedPath(source: string): string {
-  const base = json('tsconfig.json') as { compilerOptions: { outDir: string; rootDir: string } };
-  const build = json('tsconfig.build.json') as { compilerOptions?: { outDir?: string; rootDir?: string } };
-  const outDir = build.compilerOptions?.outDir ?? base.compilerOptions.outDir;
-  const rootDir = build.compilerOptions?.rootDir ?? base.compilerOptions.rootDir;
-  return posix.join(outDir, posix.relative(rootDir, source)).replace(/\.ts$/, '.js');
-}
-
 /**
  * Whether Docker sends a path to the build: the last .dockerignore pattern matching the path or
  * one of its parent directories decides; `!` re-includes. Enough of Docker's rules for `*` and
@@ -77,18 +69,21 @@ const runtime = runtimeStage(instructions);
 const dockerignore = text('.dockerignore');
 
 describe('Dockerfile', () => {
-  it('runs the file tsconfig.build.json emits for src/main.ts (the file `npm start` runs) with plain node', () => {
+  it('runs the bundle `npm run build` makes of src/main.ts (the file `npm start` runs) with plain node', () => {
     const pkg = json('package.json') as { scripts: Record<string, string> };
     expect(pkg.scripts.start).toBe('tsx src/main.ts');
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    // tsc type-checks and compiles bin/ and commands/ (the image's other entry points) too; the
+    // bundle of src/main.ts is what the image runs (test/deploy/bundle.test.ts runs it).
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && tsx build/bundle.ts');
     expect((json('tsconfig.build.json') as { include: string[] }).include).toContain('src');
+    expect(text('build/bundle.ts')).toContain("entryPoints: ['src/main.ts']");
     const cmd = runtime.filter((i) => i.keyword === 'CMD');
     expect(cmd).toHaveLength(1);
     const command = JSON.parse(cmd[0]?.args ?? '') as string[];
     expect(command[0]).toBe('node');
-    expect(command.at(-1)).toBe(emittedPath('src/main.ts'));
+    expect(command.at(-1)).toBe(posix.join(BOT_BUNDLE_DIR, 'main.js'));
     expect(command.slice(1, -1).every((arg) => arg.startsWith('--'))).toBe(true);
-    expect(emittedPath('src/main.ts')).toBe('dist/src/main.js');
+    expect(posix.join(BOT_BUNDLE_DIR, 'main.js')).toBe('dist/bot/main.js');
   });
 
   it('builds in one stage and runs production dependencies and dist/ only in another', () => {
@@ -118,7 +113,7 @@ describe('Dockerfile', () => {
       '--v8-pool-size=1',
       '--max-semi-space-size=4',
       '--heap-growing-percent=100',
-      'dist/src/main.js',
+      'dist/bot/main.js',
     ]);
   });
 
@@ -152,10 +147,12 @@ describe('Dockerfile', () => {
       expect(inBuildContext(path, dockerignore), path).toBe(true);
     }
     for (const dir of build.include) expect(inBuildContext(`${dir}/x.ts`, dockerignore), dir).toBe(true);
+    expect(inBuildContext('build/bundle.ts', dockerignore)).toBe(true);
     for (const path of [
       '.env',
       'node_modules/x/index.js',
       'dist/src/main.js',
+      'dist/bot/main.js',
       '.git/HEAD',
       'test/x.test.ts',
     ]) {
