@@ -52,6 +52,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # grow to twice what survived its last full GC instead of up to four times (under load the heap
 # held up to 100 MB of garbage beside 30 MB live). They are here and not in NODE_OPTIONS because
 # Node allows no --heap-growing-percent there. dist/bot/main.js is the bundle of our own modules
-# (3–4 MB less idle than the ~150 modules tsc emits, build/bundle.ts). `npm run bench` reads this
+# (5 MB less heap at idle than the ~150 modules tsc emits, build/bundle.ts). `npm run bench` reads this
 # command and NODE_OPTIONS and runs the bot with them (bench/processes.ts).
 CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=4", "--heap-growing-percent=100", "dist/bot/main.js"]

@@ -8,9 +8,9 @@
  *
  * Why: Node keeps every loaded module's source text, its record and its scope; ~150 of ours,
  * each with its comments and most of them held as two-byte strings (any non-ASCII character in a
- * file makes V8 keep the whole text in UTF-16), cost about 5 MB of heap and 3–4 MB of resident
- * memory at idle against one bundle without comments (docs/bench.md, "Footprint and throughput,
- * 2026-12-07 (20:41 UTC session)"). esbuild's output is ASCII (it escapes the rest,
+ * file makes V8 keep the whole text in UTF-16), cost about 5 MB of heap at idle against one bundle
+ * without comments, and about 3 MB of resident memory in a start measured alone (docs/bench.md,
+ * "Footprint and throughput, 2026-12-07 (20:41 UTC session)"). esbuild's output is ASCII (it escapes the rest,
  * https://esbuild.github.io/api/#charset) and drops comments; the names stay as they are, so a
  * stack trace still reads, and the source map (not loaded unless `--enable-source-maps`) leads
  * back to src/.
