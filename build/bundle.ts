@@ -10,10 +10,11 @@
  * each with its comments and most of them held as two-byte strings (any non-ASCII character in a
  * file makes V8 keep the whole text in UTF-16), cost about 5 MB of heap at idle against one bundle
  * without comments, and about 3 MB of resident memory in a start measured alone (docs/bench.md,
- * "Footprint and throughput, 2026-12-07 (20:41 UTC session)"). esbuild's output is ASCII (it escapes the rest,
- * https://esbuild.github.io/api/#charset) and drops comments; the names stay as they are, so a
- * stack trace still reads, and the source map (not loaded unless `--enable-source-maps`) leads
- * back to src/.
+ * "Footprint and throughput, 2026-12-07 (20:41 UTC session)"). esbuild drops nearly all comments
+ * and escapes non-ASCII characters (https://esbuild.github.io/api/#charset), though not inside
+ * template literals and regular expressions, which it keeps as written (a few in main.js, from the
+ * Slack renderers); the names stay as they are, so a stack trace still reads, and the source map
+ * (not loaded unless `--enable-source-maps`) leads back to src/.
  */
 import { realpathSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -116,7 +116,7 @@ function webClientOptions(
     // No call may hang a worker; a failed call is retried by the work queue, not for 30 minutes here.
     timeout: 10_000,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
-    // By default one 429 pauses every call of the client for Retry-After (slack-platform.md §2):
+    // By default one 429 pauses every call of the client for Retry-After (docs/slack-notes.md, 7):
     // a rate-limited channel would stall clicks, look-ups and every other channel. Rejected at once
     // instead; the outbox (src/outbox/) paces and retries per channel.
     rejectRateLimitedCalls: true,

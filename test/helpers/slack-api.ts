@@ -68,7 +68,7 @@ async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> 
   const args: Record<string, unknown> = type.includes('application/json')
     ? (JSON.parse(text || '{}') as Record<string, unknown>)
     : Object.fromEntries(new URLSearchParams(text));
-  // WebClient sends nested arguments as JSON strings inside the form (slack-platform.md gotcha 6).
+  // WebClient sends nested arguments as JSON strings inside the form (docs/slack-notes.md, 8).
   for (const key of ['blocks', 'view', 'attachments', 'metadata']) {
     if (typeof args[key] === 'string') args[key] = JSON.parse(args[key] as string);
   }
