@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slashRequest } from '../../bench/slack.js';
 import { bundleBot } from '../../build/bundle.js';
 import { TEST_TOKEN } from '../helpers/app.js';
 import { fixtureText } from '../helpers/fixtures.js';
 import { minimalBotEnv, type RunningProcess, repoRoot, startProcess } from '../helpers/process.js';
 import { type FakeSlack, startFakeSlack } from '../helpers/slack-api.js';
-import { signedHeaders } from '../helpers/slack-sign.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The container image runs the bundle build/bundle.ts makes, not the sources the other tests run:
@@ -71,19 +71,11 @@ describe('the bundle the container image runs', () => {
     expect(post.args.channel).toBe(CHANNEL);
     expect(JSON.stringify(post.args.blocks)).toContain('rtb-01a1e48796093c514');
 
-    const form = new URLSearchParams({
-      command: '/netwarden',
-      text: 'help',
-      user_id: 'U0BUNDLE',
-      channel_id: CHANNEL,
-      team_id: 'T0BUNDLE',
-      response_url: 'http://127.0.0.1:9/unused',
-      trigger_id: '1.2.bundle',
-    }).toString();
-    const slash = await fetch(`${base}/slack/events`, {
+    const command = slashRequest(SECRET, 'help', 'U0BUNDLE', CHANNEL);
+    const slash = await fetch(base + command.path, {
       method: 'POST',
-      headers: signedHeaders(SECRET, form),
-      body: form,
+      headers: command.headers,
+      body: command.body,
     });
     const answer = await slash.text();
     expect(slash.status, answer).toBe(200);
